@@ -1,0 +1,16 @@
+//! Kindling's business rules, free of I/O: who may do what, how an initiative moves through its stages,
+//! how form input becomes validated values, and how the audit log is chained.
+//!
+//! Everything here is pure. Time and ids are passed in by the caller; nothing reads a clock, a random
+//! source, the network or a database. That keeps every rule table-testable and lets the storage and web
+//! layers stay thin.
+
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod ids;
+pub mod initiatives;
+pub mod paging;
+pub mod people;
+pub mod permissions;
+pub mod validation;

@@ -1,0 +1,25 @@
+//! Kindling's storage: one sqlx pool over the embedded SQLite database (the default) or PostgreSQL,
+//! with migrations for both and one module per aggregate.
+//!
+//! Architecture invariant: all SQL lives in this crate, and the same SQL text serves both databases
+//! except where [`Dialect`] says otherwise (write-transaction start and audit serialisation). Business
+//! rules do not live here: callers pass validated domain values in and get domain values back.
+//!
+//! Architecture invariant: every state change appends to the audit log in the same transaction as the
+//! change itself, so the log can never miss a change that was committed.
+
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod backup;
+mod db;
+pub mod demo;
+pub mod initiatives;
+pub mod orgs;
+pub mod secrets;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Db, Dialect, StoreError, WriteTx, migration_names, redact_url};

@@ -1,0 +1,181 @@
+//! The JSON API under `/api/v1`, authenticated with personal bearer tokens, answering errors as
+//! `application/problem+json` (RFC 9457), and described by an OpenAPI 3.1 document generated from the
+//! handlers and types themselves (`/api/openapi.json`).
+
+pub mod initiatives;
+
+use axum::extract::FromRequestParts;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use kindling_domain::ids::OrganisationId;
+use kindling_domain::people::Role;
+use kindling_domain::validation::FieldErrors;
+use kindling_store::users::User;
+use kindling_store::{StoreError, tokens, users};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kindling API", description = "Initiatives and their stages, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition),
+    components(schemas(Problem, FieldProblem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/v1/initiatives", get(initiatives::list).post(initiatives::create))
+        .route("/v1/initiatives/{id}", get(initiatives::get).put(initiatives::update))
+        .route("/v1/initiatives/{id}/transitions", axum::routing::post(initiatives::transition))
+        .fallback(|| async { ApiError::not_found() })
+}
+
+async fn openapi() -> Response {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(ApiDoc::openapi())).into_response()
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For validation problems: what is wrong with each field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// An API failure, rendered as problem+json.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, Problem);
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<Option<String>>) -> Self {
+        ApiError(status, Problem { kind: kind.into(), title: title.into(), status: status.as_u16(), detail: detail.into(), errors: Vec::new() })
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "about:blank", "Not Found", Some("There is no such resource, or it belongs to another organisation.".into()))
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "about:blank", "Unauthorized", Some("Send a valid personal API token as `Authorization: Bearer TOKEN`.".into()))
+    }
+
+    pub fn forbidden(detail: String) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "about:blank", "Forbidden", Some(detail))
+    }
+
+    pub fn conflict(detail: String) -> Self {
+        Self::new(StatusCode::CONFLICT, "about:blank", "Conflict", Some(detail))
+    }
+
+    pub fn validation(errors: &FieldErrors) -> Self {
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "/problems/validation", "The request is not valid", Some("See `errors` for each field.".into()));
+        e.1.errors = errors.iter().map(|f| FieldProblem { field: f.field.into(), message: f.message.clone() }).collect();
+        e
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, Json(self.1)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        if self.0 == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(detail) => Self::conflict(detail),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "about:blank", "Internal Server Error", None)
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        Self::new(r.status(), "/problems/malformed-body", "The request body is not valid JSON for this operation", Some(r.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "/problems/malformed-query", "The query string is not valid", Some(r.body_text()))
+    }
+}
+
+/// A JSON body whose rejection is a problem document.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// A query string whose rejection is a problem document.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// The person behind a bearer token, in their home organisation.
+#[derive(Debug)]
+pub struct ApiUser {
+    pub user: User,
+    pub organisation: OrganisationId,
+    pub roles: Vec<Role>,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        let user_id = tokens::authenticate(state.db(), bearer).await?.ok_or_else(ApiError::unauthorized)?;
+        let user = users::get(state.db(), user_id).await?.ok_or_else(ApiError::unauthorized)?;
+        let organisation = user.home_organisation().ok_or_else(|| ApiError::forbidden("This account is not a member of any organisation.".into()))?;
+        let roles = user.roles_in(organisation);
+        Ok(ApiUser { user, organisation, roles })
+    }
+}

@@ -1,0 +1,247 @@
+//! Who is asking: session cookies, the signed-in [`Viewer`], and the CSRF guard on every
+//! state-changing form.
+//!
+//! Architecture invariant: every POST to a page route passes [`csrf_guard`], which checks the request
+//! came from this site (Origin / Sec-Fetch-Site) and that its `csrf_token` field matches the session's
+//! token (or, before sign-in, the double-submit cookie). Handlers never need to remember to check.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kindling_domain::ids::OrganisationId;
+use kindling_domain::initiatives::Standing;
+use kindling_domain::people::Role;
+use kindling_store::sessions::{self, Session};
+use kindling_store::users::User;
+use kindling_store::{orgs, users};
+use serde::Serialize;
+
+use crate::{AppError, AppState, MAX_BODY_BYTES, now_ms};
+
+/// Cookie names. Over https the session cookie takes the `__Host-` prefix, which browsers only accept
+/// with `Secure`, `Path=/` and no `Domain`, so no other site or subdomain can plant one.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-kindling_session" } else { "kindling_session" }
+}
+
+pub fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-kindling_csrf" } else { "kindling_csrf" }
+}
+
+/// A `Set-Cookie` value with the flags every Kindling cookie carries.
+pub fn cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
+}
+
+/// The value of cookie `name` in the request, if any.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The signed-in person, in the organisation they are working in.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub user: User,
+    pub organisation: OrganisationId,
+    pub organisation_name: String,
+    pub roles: Vec<Role>,
+    pub csrf_token: String,
+    /// The session token from the cookie, so sign-out can end exactly this session.
+    pub session_token: String,
+}
+
+/// What templates see of the viewer.
+#[derive(Serialize)]
+pub struct ViewerView<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub organisation_name: &'a str,
+    pub csrf_token: &'a str,
+}
+
+impl Viewer {
+    pub fn view(&self) -> ViewerView<'_> {
+        ViewerView {
+            name: &self.user.name,
+            email: &self.user.email,
+            organisation_name: &self.organisation_name,
+            csrf_token: &self.csrf_token,
+        }
+    }
+
+    /// The viewer's standing towards an initiative of their organisation.
+    pub fn standing(&self, is_submitter: bool, is_team_member: bool) -> Standing {
+        Standing { roles: self.roles.clone(), is_submitter, is_team_member }
+    }
+}
+
+/// Finds the live session for the request's cookie, once per request (the CSRF guard leaves it in the
+/// request's extensions for the [`Viewer`] extractor).
+async fn session_for(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, Session)>, AppError> {
+    let Some(token) = read_cookie(headers, session_cookie_name(state.config().secure_cookies)) else {
+        return Ok(None);
+    };
+    Ok(sessions::find(state.db(), token, now_ms()).await?.map(|s| (token.to_owned(), s)))
+}
+
+/// Loads the person and their home organisation. `None` if they no longer belong anywhere.
+pub async fn load_viewer(state: &AppState, user: &User) -> Result<Option<(OrganisationId, String, Vec<Role>)>, AppError> {
+    let Some(organisation) = user.home_organisation() else {
+        return Ok(None);
+    };
+    let name = orgs::organisation(state.db(), organisation).await?.map(|o| o.name).unwrap_or_default();
+    Ok(Some((organisation, name, user.roles_in(organisation))))
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let found = match parts.extensions.get::<(String, Session)>() {
+            Some(found) => Some(found.clone()),
+            None => session_for(state, &parts.headers).await?,
+        };
+        let next = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        let sign_in = || AppError::SignInRequired { next: if parts.method == Method::GET { next.clone() } else { "/".into() } };
+        let Some((session_token, session)) = found else {
+            return Err(sign_in());
+        };
+        let Some(user) = users::get(state.db(), session.user).await? else {
+            return Err(sign_in());
+        };
+        let Some((organisation, organisation_name, roles)) = load_viewer(state, &user).await? else {
+            return Err(AppError::Forbidden("Your account is not a member of any organisation. Ask an administrator to add you.".into()));
+        };
+        Ok(Viewer { user, organisation, organisation_name, roles, csrf_token: session.csrf_token, session_token })
+    }
+}
+
+/// The token expected in a form posted by someone not yet signed in (the sign-in form itself).
+pub fn anonymous_csrf(headers: &HeaderMap, secure: bool) -> Option<&str> {
+    read_cookie(headers, csrf_cookie_name(secure)).filter(|v| v.len() == 64)
+}
+
+/// Refuses state-changing page requests that did not come from one of this site's own forms.
+pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // The API authenticates with bearer tokens, which browsers never attach by themselves.
+    if safe || request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    if !same_origin(request.headers()) {
+        tracing::warn!(path = %request.uri().path(), "cross-site form post refused");
+        return AppError::Csrf.into_response();
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return AppError::BadRequest("The form was too large to send.".into()).into_response();
+    };
+    let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
+    let found = match session_for(&state, &parts.headers).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    let expected = match &found {
+        Some((_, session)) => Some(session.csrf_token.as_str()),
+        None => anonymous_csrf(&parts.headers, state.config().secure_cookies),
+    };
+    let valid = matches!((expected, submitted.as_deref()), (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()));
+    if !valid {
+        tracing::warn!(path = %parts.uri.path(), signed_in = found.is_some(), "form with a missing or wrong CSRF token refused");
+        return AppError::Csrf.into_response();
+    }
+    if let Some(found) = found {
+        parts.extensions.insert(found);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// True unless the browser says the request came from another site. Browsers send `Sec-Fetch-Site` (all
+/// current ones) or `Origin` on form posts; non-browser clients may send neither and still need the token.
+fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST).and_then(|v| v.to_str().ok())) {
+        (Some("null"), _) => false,
+        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, rest)| rest == host),
+        _ => true,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_rules() {
+        let check = |pairs: &[(&'static str, &str)], want: bool| assert_eq!(same_origin(&headers(pairs)), want, "{pairs:?}");
+        check(&[("sec-fetch-site", "same-origin")], true);
+        check(&[("sec-fetch-site", "cross-site"), ("origin", "http://a"), ("host", "a")], false);
+        check(&[("sec-fetch-site", "same-site")], false);
+        check(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")], true);
+        check(&[("origin", "https://evil.example"), ("host", "127.0.0.1:8080")], false);
+        check(&[("origin", "null"), ("host", "x")], false);
+        check(&[], true);
+    }
+
+    #[test]
+    fn cookies_are_read_from_any_cookie_header() {
+        let map = headers(&[("cookie", "a=1; kindling_session=abc"), ("cookie", "b=2")]);
+        assert_eq!(read_cookie(&map, "kindling_session"), Some("abc"));
+        assert_eq!(read_cookie(&map, "b"), Some("2"));
+        assert_eq!(read_cookie(&map, "c"), None);
+    }
+
+    #[test]
+    fn cookie_flags() {
+        assert_eq!(cookie("n", "v", 60, true), "n=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        assert!(!cookie("n", "v", 60, false).contains("Secure"));
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
+
+/// The client's address, for throttling (`unknown` when the server was not started with connection info).
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(ClientAddr(addr.unwrap_or_else(|| "unknown".into())))
+    }
+}

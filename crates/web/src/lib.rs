@@ -1,0 +1,121 @@
+//! Kindling's web layer: the axum router, thin handlers, sessions and CSRF, templates, static assets,
+//! the JSON API and the operational endpoints.
+//!
+//! Architecture invariant: handlers are short. Each one authorises (through the [`auth::Viewer`] or
+//! [`api::ApiUser`] extractor), loads through `kindling_store`, asks `kindling_domain` to decide, stores
+//! the outcome and renders. Business rules never live here.
+//!
+//! Architecture invariant: a record of another organisation is answered with 404, exactly as if it did
+//! not exist, and the attempt is logged.
+
+#![forbid(unsafe_code)]
+
+/// A template context: `page! { title => "Home", items => items }`. Each value is serialised once.
+macro_rules! page {
+    ($($key:ident => $value:expr),* $(,)?) => {{
+        let mut map = ::std::collections::BTreeMap::<&'static str, ::minijinja::Value>::new();
+        $( map.insert(stringify!($key), ::minijinja::Value::from(::minijinja::value::Serde(&$value))); )*
+        map
+    }};
+}
+
+mod account;
+pub mod api;
+mod assets;
+pub mod auth;
+mod error;
+mod home;
+mod initiatives;
+mod ops;
+mod security;
+mod sign_in;
+mod templates;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use kindling_store::Db;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+
+/// Settings that shape how the application behaves, fixed at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Mark cookies `Secure` and use the `__Host-` prefix. On whenever the public address is https.
+    pub secure_cookies: bool,
+    /// The database holds the demo hub: the sign-in page says how to sign in.
+    pub demo: bool,
+}
+
+/// Shared by every request: the database, the settings and the metrics registry.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Db,
+    config: Config,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        ops::install_metrics();
+        Self { inner: Arc::new(Inner { db, config }) }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+}
+
+/// The current time in milliseconds since the Unix epoch: the one place the web layer reads the clock.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The largest request body accepted (forms and JSON alike).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/initiatives", get(initiatives::list))
+        .route("/initiatives/new", get(initiatives::new_form).post(initiatives::create))
+        .route("/initiatives/{id}", get(initiatives::show))
+        .route("/initiatives/{id}/edit", get(initiatives::edit_form).post(initiatives::update))
+        .route("/initiatives/{id}/stage", post(initiatives::change_stage))
+        .route("/initiatives/{id}/comments", post(initiatives::comment))
+        .route("/initiatives/{id}/team", post(initiatives::add_team_member))
+        .route("/account", get(account::show))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .nest("/api", api::router())
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .merge(assets::router())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
