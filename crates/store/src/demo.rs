@@ -234,6 +234,9 @@ fn path_to(target: Stage) -> Vec<(Stage, &'static str)> {
         (Stage::Adopted, "Run chart shows sustained improvement; adopted as usual practice."),
         (Stage::Spreading, "Other sites asked to adopt it; spreading with local adaptation."),
     ];
+    if target == Stage::Idea {
+        return Vec::new();
+    }
     if target == Stage::Stopped {
         let mut path: Vec<_> = main[..4].to_vec();
         path.push((Stage::Stopped, "Stopped after the first cycle: the whiteboard could not show enough detail for a safe handover. Lessons recorded for others."));
@@ -245,7 +248,26 @@ fn path_to(target: Stage) -> Vec<(Stage, &'static str)> {
         path.push((Stage::Spreading, "Improvement sustained for three months; the board asked for it to spread to both sites."));
         return path;
     }
-    main.iter().take_while(|(s, _)| *s != target).chain(main.iter().filter(|(s, _)| *s == target)).copied().collect()
+    let end = main.iter().position(|(s, _)| *s == target).map_or(0, |i| i + 1);
+    main[..end].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_ends_at_its_target_and_each_step_is_a_real_move() {
+        for target in Stage::ALL {
+            let path = path_to(*target);
+            assert_eq!(path.last().map_or(Stage::Idea, |(s, _)| *s), *target, "{target}");
+            let mut at = Stage::Idea;
+            for (to, _) in path {
+                assert!(at.next_stages().any(|s| s == to), "{at} -> {to}");
+                at = to;
+            }
+        }
+    }
 }
 
 /// The demo email of the person holding `role` in the first organisation.

@@ -23,3 +23,10 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{Db, Dialect, StoreError, WriteTx, migration_names, redact_url};
+
+/// Runs one administrative statement that cannot take parameters (`CREATE DATABASE`). Only for
+/// statements built from trusted text: tests and the command line, never from a request.
+pub async fn raw_execute(db: &Db, statement: &str) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(statement.to_owned())).execute(db.pool()).await?;
+    Ok(())
+}

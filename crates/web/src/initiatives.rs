@@ -212,8 +212,12 @@ struct ShowForms {
 
 async fn render_show(state: &AppState, viewer: &Viewer, item: &Initiative, forms: ShowForms) -> Result<Response, AppError> {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
-    let moves: Vec<(&str, &str, Option<&str>)> =
-        item.stage.moves_for(&standing).into_iter().map(|m| (m.to.slug(), m.verb, Some(m.to.label()))).collect();
+    let moves: Vec<(&str, &str, Option<String>)> = item
+        .stage
+        .moves_for(&standing)
+        .into_iter()
+        .map(|m| (m.to.slug(), m.verb, Some(format!("Moves it to {}", m.to.label()))))
+        .collect();
     let can_edit = may_edit(viewer, item);
     let member_options = if can_edit {
         let members = users::members(state.db(), viewer.organisation).await?;

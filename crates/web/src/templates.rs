@@ -34,12 +34,35 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     for (name, source) in TEMPLATES {
         env.add_template(name, source).unwrap_or_else(|e| panic!("template {name} does not parse: {e:#}"));
     }
+    env.set_formatter(html_formatter);
     env.add_filter("date", |ms: i64| format_ms(ms, "%-d %B %Y"));
     env.add_filter("datetime", |ms: i64| format_ms(ms, "%-d %B %Y at %-I:%M%P"));
     env.add_filter("stage_label", |slug: &str| slug.parse::<Stage>().map(Stage::label).unwrap_or("Unknown"));
     env.add_filter("profession_label", |slug: &str| slug.parse::<Profession>().map(Profession::label).unwrap_or("Unknown"));
     env
 });
+
+/// Escapes `& < > " '` in strings and nothing else. MiniJinja's default also escapes `/`, which is
+/// harmless but turns every URL in the page into `&#x2f;initiatives&#x2f;1`.
+fn html_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) => {
+            let mut escaped = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing the page").with_source(e))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
 
 /// UK civil time for people; the database keeps UTC milliseconds.
 fn format_ms(ms: i64, format: &str) -> String {
@@ -77,6 +100,19 @@ mod tests {
         for (name, _) in TEMPLATES {
             ENV.get_template(name).unwrap();
         }
+    }
+
+    #[test]
+    fn strings_are_escaped_for_html_but_slashes_are_left_alone() {
+        let mut env = Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_template("t.html", "<a href=\"{{ href }}\">{{ text }}</a>{{ safe | safe }}").unwrap();
+        let html = env
+            .get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! { href => "/a?b=1&c=2", text => "<b>\"Tom's\"</b>", safe => "<i>ok</i>" })
+            .unwrap();
+        assert_eq!(html, "<a href=\"/a?b=1&amp;c=2\">&lt;b&gt;&quot;Tom&#39;s&quot;&lt;/b&gt;</a><i>ok</i>");
     }
 
     #[test]

@@ -1,0 +1,138 @@
+//! The JSON API: bearer tokens, problem+json errors, and the OpenAPI document.
+
+use kindling_testkit::TestApp;
+use serde_json::{Value, json};
+
+async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<(u16, String, Value)> {
+    let mut request = reqwest::Client::new().request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let text = response.text().await?;
+    Ok((status, content_type, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+#[tokio::test]
+async fn without_a_valid_token_the_api_answers_401_as_a_problem() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    for token in [None, Some("kdl_not-a-real-token")] {
+        let (status, content_type, body) = call(&app, reqwest::Method::GET, "/api/v1/initiatives", token, None).await?;
+        assert_eq!(status, 401);
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(body["status"], 401);
+        assert_eq!(body["title"], "Unauthorized");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn lists_reads_creates_and_moves_initiatives() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("clinician@demo.kindling.test").await?;
+    let (status, _, list) = call(&app, reqwest::Method::GET, "/api/v1/initiatives", Some(&token), None).await?;
+    assert_eq!(status, 200);
+    assert_eq!(list["total"], 12);
+    assert_eq!(list["items"].as_array().unwrap().len(), 12);
+    let (_, _, piloting) = call(&app, reqwest::Method::GET, "/api/v1/initiatives?stage=piloting", Some(&token), None).await?;
+    assert_eq!(piloting["total"], 2);
+
+    let (status, _, created) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/initiatives",
+        Some(&token),
+        Some(json!({"title": "Quiet ward rounds", "problem": "Noise", "proposed_change": "Quiet rounds", "aim": {"by_when": "2027-05-31"}, "tags": ["Noise"]})),
+    )
+    .await?;
+    assert_eq!(status, 201);
+    assert_eq!(created["stage"], "idea");
+    assert_eq!(created["aim"]["by_when"], "2027-05-31");
+    assert_eq!(created["tags"], json!(["noise"]));
+    let id = created["id"].as_i64().unwrap();
+
+    let (status, _, moved) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/initiatives/{id}/transitions"),
+        Some(&token),
+        Some(json!({"to": "shaping", "reason": "Agreed with the ward manager"})),
+    )
+    .await?;
+    assert_eq!(status, 200);
+    assert_eq!(moved["stage"], "shaping");
+    assert_eq!(moved["history"][0]["reason"], "Agreed with the ward manager");
+
+    let (status, _, forbidden) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/initiatives/{id}/transitions"),
+        Some(&token),
+        Some(json!({"to": "assessment", "reason": "r"})),
+    )
+    .await?;
+    assert_eq!(status, 200, "{forbidden}");
+    let (status, content_type, refused) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/initiatives/{id}/transitions"),
+        Some(&token),
+        Some(json!({"to": "approved", "reason": "self-approval"})),
+    )
+    .await?;
+    assert_eq!((status, content_type.as_str()), (403, "application/problem+json"));
+    assert!(refused["detail"].as_str().unwrap().contains("only approver or executive may"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn invalid_input_is_a_problem_with_field_details_and_changes_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("clinician@demo.kindling.test").await?;
+    let (status, content_type, problem) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/initiatives",
+        Some(&token),
+        Some(json!({"title": " ", "problem": "p", "proposed_change": "c", "site_id": 424242, "tags": ["ok", "bad!"]})),
+    )
+    .await?;
+    assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["title", "site_id", "tags"]);
+    let (status, _, problem) = call(&app, reqwest::Method::POST, "/api/v1/initiatives", Some(&token), Some(json!({"title": 5}))).await?;
+    assert_eq!(status, 422);
+    assert_eq!(problem["type"], "/problems/malformed-body");
+    let (status, _, problem) = call(&app, reqwest::Method::POST, "/api/v1/initiatives", Some(&token), Some(json!({"title": "t", "problem": "p", "proposed_change": "c", "aim": {"by_when": "2027-02-30"}}))).await?;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["field"], "aim.by_when");
+    let (status, _, problem) = call(&app, reqwest::Method::GET, "/api/v1/initiatives?stage=nope", Some(&token), None).await?;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("stage")));
+    let (status, _, _) = call(&app, reqwest::Method::GET, "/api/v1/initiatives/not-a-number", Some(&token), None).await?;
+    assert_eq!(status, 404);
+    let (status, _, _) = call(&app, reqwest::Method::GET, "/api/v1/nothing-here", Some(&token), None).await?;
+    assert_eq!(status, 404);
+    let (_, _, list) = call(&app, reqwest::Method::GET, "/api/v1/initiatives", Some(&token), None).await?;
+    assert_eq!(list["total"], 12, "nothing was created");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_openapi_3_1_and_covers_the_api() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let (status, content_type, doc) = call(&app, reqwest::Method::GET, "/api/openapi.json", None, None).await?;
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for path in ["/api/v1/initiatives", "/api/v1/initiatives/{id}", "/api/v1/initiatives/{id}/transitions"] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    Ok(())
+}

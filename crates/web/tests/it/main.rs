@@ -1,0 +1,6 @@
+//! Integration tests for the web layer: the real application on a loopback port, spoken to over HTTP,
+//! against SQLite (always) or PostgreSQL (when `KINDLING_TEST_POSTGRES_URL` is set).
+
+mod api;
+mod pages;
+mod security;

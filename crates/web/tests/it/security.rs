@@ -1,0 +1,150 @@
+//! Security behaviour: headers, cookies, CSRF, throttling and organisation scoping.
+
+use kindling_testkit::{PASSWORD, TestApp, csrf_token};
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    for path in ["/sign-in", "/healthz", "/assets/kindling.css", "/no-such-page", "/api/v1/initiatives"] {
+        let response = app.browser().get(path).await?;
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str()?;
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_same_site_and_secure_over_https() -> anyhow::Result<()> {
+    for secure in [false, true] {
+        let app = TestApp::spawn_with(kindling_web::Config { secure_cookies: secure, demo: true }).await?;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let page = client.get(app.url("/sign-in")).send().await?;
+        let csrf_cookie = page.headers()["set-cookie"].to_str()?.to_owned();
+        let html = page.text().await?;
+        let token = csrf_token(&html).unwrap();
+        let cookie_pair = csrf_cookie.split(';').next().unwrap().to_owned();
+        let response = client
+            .post(app.url("/sign-in"))
+            .header("cookie", cookie_pair)
+            .form(&[("csrf_token", token.as_str()), ("email", "clinician@demo.kindling.test"), ("password", PASSWORD)])
+            .send()
+            .await?;
+        assert_eq!(response.status(), 303);
+        let set = response.headers()["set-cookie"].to_str()?;
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"), "{set}");
+        assert_eq!(set.contains("; Secure"), secure, "{set}");
+        assert_eq!(set.starts_with("__Host-kindling_session="), secure, "{set}");
+        assert_eq!(csrf_cookie.contains("; Secure"), secure);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_or_from_another_site_are_refused() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("clinician@demo.kindling.test").await?;
+    let fields = [("title", "Forged"), ("problem", "p"), ("proposed_change", "c")];
+    let missing = browser.client.post(browser.url("/initiatives/new")).form(&fields).send().await?;
+    assert_eq!(missing.status(), 403);
+    let mut wrong = vec![("csrf_token", "0".repeat(64))];
+    wrong.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    assert_eq!(browser.client.post(browser.url("/initiatives/new")).form(&wrong).send().await?.status(), 403);
+    // The right token, but the browser says the form came from another site.
+    let (_, page) = browser.get_text("/initiatives/new").await?;
+    let mut right = vec![("csrf_token", csrf_token(&page).unwrap())];
+    right.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let cross = browser.client.post(browser.url("/initiatives/new")).header("sec-fetch-site", "cross-site").form(&right).send().await?;
+    assert_eq!(cross.status(), 403);
+    let foreign_origin = browser.client.post(browser.url("/initiatives/new")).header("origin", "https://evil.example").form(&right).send().await?;
+    assert_eq!(foreign_origin.status(), 403);
+    // Signing out needs the token too, so another site cannot sign people out.
+    assert_eq!(browser.client.post(browser.url("/sign-out")).send().await?.status(), 403);
+    let (_, list) = browser.get_text("/initiatives").await?;
+    assert!(!list.contains("Forged"), "no forged idea was stored");
+    Ok(())
+}
+
+#[tokio::test]
+async fn another_organisations_initiative_is_not_found_anywhere() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    // Initiative 1 belongs to Northfield.
+    for path in ["/initiatives/1", "/initiatives/1/edit"] {
+        assert_eq!(carer.get(path).await?.status(), 404, "{path}");
+    }
+    let (_, riverside_page) = carer.get_text("/initiatives/13").await?;
+    let token = csrf_token(&riverside_page).unwrap();
+    for action in ["/initiatives/1/stage", "/initiatives/1/comments", "/initiatives/1/team", "/initiatives/1/edit"] {
+        let response = carer
+            .client
+            .post(carer.url(action))
+            .form(&[("csrf_token", token.as_str()), ("to", "stopped"), ("reason", "x"), ("body", "x"), ("title", "x")])
+            .send()
+            .await?;
+        assert_eq!(response.status(), 404, "{action}");
+    }
+    let (_, list) = carer.get_text("/initiatives").await?;
+    assert!(list.contains("2 initiatives found") && !list.contains("Discharge letters"));
+    let token = app.token_for("carer@riverside.demo.kindling.test").await?;
+    let api = reqwest::Client::new().get(app.url("/api/v1/initiatives/1")).bearer_auth(token).send().await?;
+    assert_eq!(api.status(), 404);
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_are_not_found() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("clinician@demo.kindling.test").await?;
+    for path in ["/initiatives/999999", "/initiatives/abc", "/initiatives/-1", "/initiatives/99999999999999999999999", "/nowhere"] {
+        let (status, html) = browser.get_text(path).await?;
+        assert_eq!(status, 404, "{path}");
+        assert!(html.contains("Page not found"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_sign_in_for_that_email() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.browser();
+    for _ in 0..kindling_store::throttle::MAX_FAILURES_PER_EMAIL {
+        let response = browser.sign_in("approver@demo.kindling.test", "wrong").await?;
+        assert_eq!(response.status(), 422);
+        let html = response.text().await?;
+        assert!(html.contains("Enter a correct email address and password"));
+        assert!(html.contains("value=\"approver@demo.kindling.test\""), "the email is kept");
+    }
+    let locked = browser.sign_in("approver@demo.kindling.test", PASSWORD).await?;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.text().await?.contains("too many attempts"));
+    // Another account from the same address is not locked by someone else's mistakes.
+    assert_eq!(app.browser().sign_in("executive@demo.kindling.test", PASSWORD).await?.status(), 303);
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_emails_and_wrong_passwords_get_the_same_answer() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let unknown = app.browser().sign_in("nobody@demo.kindling.test", "x").await?;
+    let wrong = app.browser().sign_in("clinician@demo.kindling.test", "x").await?;
+    assert_eq!(unknown.status(), wrong.status());
+    let (a, b) = (unknown.text().await?, wrong.text().await?);
+    assert!(a.contains("Enter a correct email address and password") && b.contains("Enter a correct email address and password"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("clinician@demo.kindling.test").await?;
+    let cookie_before = browser.get("/").await?.status();
+    assert_eq!(cookie_before, 200);
+    assert_eq!(browser.submit("/", "/sign-out", &[]).await?.status(), 303);
+    assert_eq!(browser.get("/").await?.status(), 303);
+    Ok(())
+}
