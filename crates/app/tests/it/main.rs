@@ -1,0 +1,147 @@
+//! The `kindling` binary end to end: the command-line tools, and durability when the server is killed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use kindling_testkit::{PASSWORD, demo_db};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kindling");
+
+fn kindling(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).env("RUST_LOG", "warn").output().expect("run kindling")
+}
+
+#[tokio::test]
+async fn admin_token_then_the_api_returns_the_demo_initiatives() -> anyhow::Result<()> {
+    let test_db = demo_db().await?;
+    let out = kindling(&["admin", "token", "--email", "clinician@demo.kindling.test", "--database-url", &test_db.url]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout)?.trim().to_owned();
+    assert!(token.starts_with("kdl_") && token.len() == 68, "{token}");
+    let user = kindling_store::tokens::authenticate(&test_db.db, &token).await?;
+    assert!(user.is_some());
+    let unknown = kindling(&["admin", "token", "--email", "nobody@demo.kindling.test", "--database-url", &test_db.url]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user with email nobody@demo.kindling.test"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_demo_data_and_names_the_first_altered_entry() -> anyhow::Result<()> {
+    let test_db = demo_db().await?;
+    let out = kindling(&["audit", "verify", "--database-url", &test_db.url]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout)?;
+    assert!(stdout.starts_with("audit chain intact: ") && stdout.trim_end().ends_with(" entries"), "{stdout}");
+    kindling_store::raw_execute(&test_db.db, "UPDATE audit_log SET summary = summary || '!' WHERE seq = 7").await?;
+    let out = kindling(&["audit", "verify", "--database-url", &test_db.url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr)?;
+    assert!(stderr.contains("audit chain broken at entry 7"), "{stderr}");
+    Ok(())
+}
+
+/// A server process with its address read from its start-up line.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn start_server(data_dir: &std::path::Path) -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("KINDLING_DEMO_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines.next().expect("server exited before listening").expect("read stderr");
+        if let Some(rest) = line.strip_prefix("Kindling is running at ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base }
+}
+
+#[tokio::test]
+async fn killing_the_server_mid_write_loses_no_acknowledged_data() -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("kindling-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut server = start_server(&dir);
+    let token = {
+        let out = kindling(&["admin", "token", "--email", "clinician@demo.kindling.test", "--data-dir", dir.to_str().unwrap()]);
+        String::from_utf8(out.stdout)?.trim().to_owned()
+    };
+    let client = reqwest::Client::new();
+    let mut acknowledged = Vec::new();
+    // Each writer reports every acknowledged write; the test kills the server once 40 are in.
+    let (acks, mut ack_count) = tokio::sync::watch::channel(0_usize);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (client, base, token, acks) = (client.clone(), server.base.clone(), token.clone(), acks.clone());
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for n in 0..400 {
+                    let body = serde_json::json!({"title": format!("Writer {w} idea {n}"), "problem": "p", "proposed_change": "c"});
+                    match client.post(format!("{base}/api/v1/initiatives")).bearer_auth(&token).json(&body).send().await {
+                        Ok(r) if r.status() == 201 => {
+                            ids.push(r.json::<serde_json::Value>().await.map(|v| v["id"].as_i64()).ok().flatten());
+                            acks.send_modify(|n| *n += 1);
+                        }
+                        _ => break,
+                    }
+                }
+                ids
+            })
+        })
+        .collect();
+    ack_count.wait_for(|n| *n >= 40).await?;
+    // Kill the process outright while the writers are still writing (SIGKILL: no shutdown code runs).
+    server.child.kill()?;
+    server.child.wait()?;
+    for writer in writers {
+        acknowledged.extend(writer.await?.into_iter().flatten());
+    }
+    assert!(acknowledged.len() >= 40, "{} writes acknowledged", acknowledged.len());
+
+    let mut restarted = start_server(&dir);
+    for id in &acknowledged {
+        let r = client.get(format!("{}/api/v1/initiatives/{id}", restarted.base)).bearer_auth(&token).send().await?;
+        assert_eq!(r.status(), 200, "acknowledged initiative {id} was lost");
+    }
+    restarted.child.kill()?;
+    restarted.child.wait()?;
+    let verify = kindling(&["audit", "verify", "--data-dir", dir.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_database_consistently() -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("kindling-backup-{}", std::process::id()));
+    let copy = std::env::temp_dir().join(format!("kindling-backup-copy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&copy);
+    let mut server = start_server(&dir);
+    std::fs::create_dir_all(&copy)?;
+    let target = copy.join("kindling.sqlite3");
+    let out = kindling(&["backup", "--data-dir", dir.to_str().unwrap(), "--to", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    server.child.kill()?;
+    server.child.wait()?;
+    let verify = kindling(&["audit", "verify", "--data-dir", copy.to_str().unwrap()]);
+    assert!(verify.status.success());
+    let again = kindling(&["backup", "--data-dir", dir.to_str().unwrap(), "--to", target.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing file is never overwritten");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&copy);
+    Ok(())
+}
