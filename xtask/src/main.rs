@@ -1,1 +1,239 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! `ci` is the one command that runs every check CI runs, on a fresh Debian machine as well as a
+//! developer's: it installs what it needs (Debian's Chromium, the npm packages in the lockfile), starts
+//! a throwaway PostgreSQL, and runs formatting, clippy, the tests on SQLite and on PostgreSQL, the docs,
+//! the tidy checks and the browser journeys.
+
+#![forbid(unsafe_code)]
+
+mod postgres;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  ci        every check, exactly as CI runs it
+  tidy      architecture and house-style checks
+  e2e       the browser journeys (builds the binary first)
+  postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
+  vendor    refresh the vendored nhsuk-frontend assets from the npm registry";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("ci") => ci(&root),
+        Some("tidy") => {
+            let problems = tidy::check(&root)?;
+            report_tidy(&problems)
+        }
+        Some("e2e") => {
+            run("cargo", &["build", "--locked", "-p", "kindling"])?;
+            e2e(&root)
+        }
+        Some("postgres") => {
+            let server = postgres::Server::start()?;
+            println!("{}", server.url());
+            println!("press Enter to stop");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            drop(server);
+            Ok(())
+        }
+        Some("vendor") => vendor(&root),
+        _ => {
+            eprintln!("{USAGE}");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn report_tidy(problems: &[String]) -> Result<()> {
+    if problems.is_empty() {
+        println!("tidy: ok");
+        Ok(())
+    } else {
+        for p in problems {
+            eprintln!("tidy: {p}");
+        }
+        bail!("{} tidy problem(s)", problems.len())
+    }
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    println!("\n==> {name}");
+    let started = Instant::now();
+    let result = f().with_context(|| format!("step failed: {name}"));
+    println!(
+        "<== {name}: {} in {:.0} s",
+        if result.is_ok() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    result
+}
+
+fn run(program: &str, args: &[&str]) -> Result<()> {
+    run_env(program, args, &[])
+}
+
+fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    println!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .status()
+        .with_context(|| format!("could not start {program}"))?;
+    if !status.success() {
+        bail!("{program} {} exited with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn ci(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    step("install system packages", install_system_packages)?;
+    step("format", || run("cargo", &["fmt", "--all", "--check"]))?;
+    step("tidy", || report_tidy(&tidy::check(root)?))?;
+    step("clippy", || run("cargo", &["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    step("tests on SQLite", || test_command(&[], &[]))?;
+    step("tests on PostgreSQL", || {
+        let server = postgres::Server::start()?;
+        let url = server.url();
+        // The crates whose tests touch a database; the pure crates need not run twice.
+        test_command(
+            &["-p", "kindling-store", "-p", "kindling-web", "-p", "kindling"],
+            &[("KINDLING_TEST_POSTGRES_URL", &url)],
+        )
+    })?;
+    step("docs", || {
+        run_env("cargo", &["doc", "--locked", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])
+    })?;
+    step("browser journeys", || {
+        run("cargo", &["build", "--locked", "-p", "kindling"])?;
+        e2e(root)
+    })?;
+    println!("\nall checks passed in {:.1} minutes", started.elapsed().as_secs_f64() / 60.0);
+    Ok(())
+}
+
+fn test_command(packages: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    let mut env = env.to_vec();
+    env.push(("INSTA_UPDATE", "no"));
+    if have("cargo-nextest") {
+        let mut args = vec!["nextest", "run", "--locked", "--no-fail-fast"];
+        if packages.is_empty() {
+            args.push("--workspace");
+        }
+        args.extend_from_slice(packages);
+        run_env("cargo", &args, &env)
+    } else {
+        let mut args = vec!["test", "--locked", "--no-fail-fast"];
+        if packages.is_empty() {
+            args.push("--workspace");
+        }
+        args.extend_from_slice(packages);
+        run_env("cargo", &args, &env)
+    }
+}
+
+/// Debian's Chromium and fonts for the browser tests. Nothing else is needed beyond the machine image.
+fn install_system_packages() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() {
+        println!("chromium is installed");
+        return Ok(());
+    }
+    if !have("apt-get") {
+        bail!("Chromium is missing and apt-get is not available: install Debian's chromium package");
+    }
+    let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut full: Vec<&str> = sudo.clone();
+        full.push("apt-get");
+        full.extend_from_slice(args);
+        let (program, rest) = full.split_first().expect("non-empty");
+        run_env(program, rest, &[("DEBIAN_FRONTEND", "noninteractive")])
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-liberation"])
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn e2e(root: &Path) -> Result<()> {
+    let e2e = root.join("e2e");
+    let npm = |args: &[&str]| -> Result<()> {
+        println!("$ npm {} (in e2e/)", args.join(" "));
+        let status = Command::new("npm")
+            .args(args)
+            .current_dir(&e2e)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .env("KINDLING_BIN", root.join("target/debug/kindling"))
+            .status()
+            .context("could not start npm")?;
+        if !status.success() {
+            bail!("npm {} exited with {status}", args.join(" "));
+        }
+        Ok(())
+    };
+    npm(&["ci", "--no-audit", "--no-fund"])?;
+    npm(&["test"])
+}
+
+fn vendor(root: &Path) -> Result<()> {
+    const VERSION: &str = "10.6.1";
+    let scratch = std::env::temp_dir().join(format!("kindling-vendor-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let status =
+        Command::new("npm").args(["pack", &format!("nhsuk-frontend@{VERSION}")]).current_dir(&scratch).status()?;
+    if !status.success() {
+        bail!("npm pack failed");
+    }
+    run(
+        "tar",
+        &[
+            "xzf",
+            scratch.join(format!("nhsuk-frontend-{VERSION}.tgz")).to_str().unwrap_or_default(),
+            "-C",
+            scratch.to_str().unwrap_or_default(),
+        ],
+    )?;
+    let dist = scratch.join("package/dist/nhsuk");
+    let target = root.join("crates/web/static/vendor/nhsuk-frontend");
+    std::fs::create_dir_all(target.join("images"))?;
+    for (from, to) in
+        [("nhsuk-frontend.min.css", "nhsuk-frontend.min.css"), ("nhsuk-frontend.min.js", "nhsuk-frontend.min.js")]
+    {
+        let text = std::fs::read_to_string(dist.join(from))?;
+        // Source maps are not shipped, so their comments would only cause 404s in developer tools.
+        let kept: String = text.lines().filter(|l| !l.contains("sourceMappingURL")).collect::<Vec<_>>().join("\n");
+        std::fs::write(target.join(to), kept)?;
+    }
+    for entry in std::fs::read_dir(dist.join("assets/images"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), target.join("images").join(entry.file_name()))?;
+    }
+    std::fs::remove_dir_all(&scratch)?;
+    println!("vendored nhsuk-frontend {VERSION}; record any change in crates/web/static/vendor/VERSIONS");
+    Ok(())
+}

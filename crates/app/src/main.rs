@@ -17,7 +17,11 @@ use kindling_store::audit::Verification;
 use kindling_store::{Db, demo, redact_url, tokens, users};
 
 #[derive(Parser, Debug)]
-#[command(name = "kindling", version, about = "Kindling: responsible innovation and improvement for health and social care")]
+#[command(
+    name = "kindling",
+    version,
+    about = "Kindling: responsible innovation and improvement for health and social care"
+)]
 struct Cli {
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, global = true, env = "KINDLING_LOG_FORMAT", default_value = "text")]
@@ -70,7 +74,9 @@ impl DatabaseArgs {
     async fn open(&self) -> Result<Db> {
         let db = match &self.database_url {
             Some(url) => Db::connect(url).await.with_context(|| format!("connecting to {}", redact_url(url)))?,
-            None => Db::open_data_dir(&self.data_dir).await.with_context(|| format!("opening {}", self.data_dir.display()))?,
+            None => Db::open_data_dir(&self.data_dir)
+                .await
+                .with_context(|| format!("opening {}", self.data_dir.display()))?,
         };
         db.migrate().await.context("running database migrations")?;
         Ok(db)
@@ -192,8 +198,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
             None => tracing::info!("database already has data; demo seed skipped"),
         }
         demo_ready = true;
-        let shown = if std::env::var_os("KINDLING_DEMO_PASSWORD").is_some() { "the value of KINDLING_DEMO_PASSWORD".to_owned() } else { password };
-        eprintln!("Demo accounts: <role>@{} (for example clinician@{}), password: {shown}", demo::EMAIL_DOMAIN, demo::EMAIL_DOMAIN);
+        let shown = if std::env::var_os("KINDLING_DEMO_PASSWORD").is_some() {
+            "the value of KINDLING_DEMO_PASSWORD".to_owned()
+        } else {
+            password
+        };
+        eprintln!(
+            "Demo accounts: <role>@{} (for example clinician@{}), password: {shown}",
+            demo::EMAIL_DOMAIN,
+            demo::EMAIL_DOMAIN
+        );
     }
     let config = kindling_web::Config {
         secure_cookies: args.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),

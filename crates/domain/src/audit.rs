@@ -187,10 +187,7 @@ mod tests {
         let encoded = format!("64:{GENESIS};1:1;1:5;0:;0:;1:a;1:s;0:;");
         assert_eq!(entry_hash(1, &e, GENESIS), hex(&Sha256::digest(encoded.as_bytes())));
         // The SHA-256 of "abc" from FIPS 180-2, appendix B.1, checks `hex` and the digest together.
-        assert_eq!(
-            hex(&Sha256::digest(b"abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hex(&Sha256::digest(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
@@ -201,7 +198,8 @@ mod tests {
 
     #[test]
     fn any_alteration_is_found_at_the_altered_entry() {
-        let alterations: Vec<(&str, fn(&mut AuditEntry))> = vec![
+        type Alteration = fn(&mut AuditEntry);
+        let alterations: Vec<(&str, Alteration)> = vec![
             ("summary", |e| e.event.summary.push('!')),
             ("actor", |e| e.event.actor = None),
             ("time", |e| e.event.at_ms += 1),

@@ -76,17 +76,35 @@ const RULES: &[Rule] = &[
     Rule { from: Shaping, to: Assessment, owners: true, roles: &[ImprovementLead], verb: "Submit for assessment" },
     Rule { from: Shaping, to: Stopped, owners: true, roles: &[ImprovementLead, Admin], verb: "Stop" },
     Rule { from: Assessment, to: Approved, owners: false, roles: &[Approver, Executive], verb: "Approve" },
-    Rule { from: Assessment, to: Shaping, owners: false, roles: &[Approver, Executive, ImprovementLead], verb: "Request changes" },
+    Rule {
+        from: Assessment,
+        to: Shaping,
+        owners: false,
+        roles: &[Approver, Executive, ImprovementLead],
+        verb: "Request changes",
+    },
     Rule { from: Assessment, to: Stopped, owners: false, roles: &[Approver, Executive], verb: "Decline" },
     Rule { from: Approved, to: Piloting, owners: true, roles: &[ImprovementLead], verb: "Start the pilot" },
     Rule { from: Approved, to: Stopped, owners: true, roles: &[ImprovementLead, Approver, Executive], verb: "Stop" },
-    Rule { from: Piloting, to: Evaluating, owners: true, roles: &[ImprovementLead], verb: "Finish the pilot and evaluate" },
+    Rule {
+        from: Piloting,
+        to: Evaluating,
+        owners: true,
+        roles: &[ImprovementLead],
+        verb: "Finish the pilot and evaluate",
+    },
     Rule { from: Piloting, to: Stopped, owners: true, roles: &[ImprovementLead, Approver, Executive], verb: "Stop" },
     Rule { from: Evaluating, to: Piloting, owners: true, roles: &[ImprovementLead], verb: "Adapt and pilot again" },
     Rule { from: Evaluating, to: Adopted, owners: false, roles: &[Approver, Executive], verb: "Adopt" },
     Rule { from: Evaluating, to: Spreading, owners: false, roles: &[Approver, Executive], verb: "Adopt and spread" },
     Rule { from: Evaluating, to: Stopped, owners: false, roles: &[Approver, Executive, ImprovementLead], verb: "Stop" },
-    Rule { from: Adopted, to: Spreading, owners: false, roles: &[ImprovementLead, Approver, Executive], verb: "Spread to other sites" },
+    Rule {
+        from: Adopted,
+        to: Spreading,
+        owners: false,
+        roles: &[ImprovementLead, Approver, Executive],
+        verb: "Spread to other sites",
+    },
 ];
 
 /// The longest reason accepted, in characters.
@@ -298,11 +316,8 @@ impl InitiativeForm {
 
     /// The form filled from a stored initiative, for editing.
     pub fn from_draft(draft: &InitiativeDraft) -> Self {
-        let (day, month, year) = draft
-            .aim
-            .by_when
-            .map(|d| (d.day.to_string(), d.month.to_string(), d.year.to_string()))
-            .unwrap_or_default();
+        let (day, month, year) =
+            draft.aim.by_when.map(|d| (d.day.to_string(), d.month.to_string(), d.year.to_string())).unwrap_or_default();
         Self {
             title: draft.title.clone(),
             problem: draft.problem.clone(),
@@ -368,8 +383,18 @@ pub struct CivilDate {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 impl CivilDate {
@@ -403,7 +428,9 @@ impl CivilDate {
             return Err("Year must include 4 numbers".to_owned());
         }
         match (day.parse::<u8>(), month.parse::<u8>(), year.parse::<i32>()) {
-            (Ok(d), Ok(m), Ok(y)) => Self::new(y, m, d).map(Some).ok_or_else(|| "The date must be a real date".to_owned()),
+            (Ok(d), Ok(m), Ok(y)) => {
+                Self::new(y, m, d).map(Some).ok_or_else(|| "The date must be a real date".to_owned())
+            }
             _ => Err("The date must be a real date".to_owned()),
         }
     }
@@ -492,10 +519,7 @@ mod tests {
         let (change, events) = Assessment.transition(Stopped, &approver, " Not safe yet ").unwrap();
         assert_eq!(change.reason, "Not safe yet");
         assert_eq!(change.verb, "Decline");
-        assert_eq!(
-            events,
-            [StageEvent::SubmitterInformed, StageEvent::DecisionMade, StageEvent::LearningReviewDue]
-        );
+        assert_eq!(events, [StageEvent::SubmitterInformed, StageEvent::DecisionMade, StageEvent::LearningReviewDue]);
         let owner = standing(&[], true);
         let (_, events) = Idea.transition(Shaping, &owner, "ready").unwrap();
         assert_eq!(events, [StageEvent::SubmitterInformed]);

@@ -40,7 +40,9 @@ mod tests {
 
     #[test]
     fn parse_falls_back_to_the_first_page() {
-        for (raw, expected) in [(None, 1), (Some("3"), 3), (Some("0"), 1), (Some("-2"), 1), (Some("x"), 1), (Some(" 2 "), 2)] {
+        for (raw, expected) in
+            [(None, 1), (Some("3"), 3), (Some("0"), 1), (Some("-2"), 1), (Some("x"), 1), (Some(" 2 "), 2)]
+        {
             assert_eq!(Page::parse(raw, 20).number(), expected, "{raw:?}");
         }
     }

@@ -17,9 +17,8 @@ pub async fn append(tx: &mut WriteTx, dialect: Dialect, event: &AuditEvent) -> R
     if dialect == Dialect::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(4201, 1)").execute(&mut **tx).await?;
     }
-    let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
-        .await?;
+    let head =
+        sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
     let (seq, prev_hash) = match head {
         Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
         None => (1, GENESIS.to_owned()),

@@ -15,7 +15,8 @@ pub async fn backup_to(db: &Db, target: &Path) -> Result<(), StoreError> {
             Ok(())
         }
         Dialect::Postgres => Err(StoreError::Conflict(
-            "On PostgreSQL, back up with pg_dump: pg_dump --format=custom --file=FILE \"$KINDLING_DATABASE_URL\"".into(),
+            "On PostgreSQL, back up with pg_dump: pg_dump --format=custom --file=FILE \"$KINDLING_DATABASE_URL\""
+                .into(),
         )),
     }
 }

@@ -36,7 +36,9 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_))
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+            )
         )
     }
 }
@@ -74,12 +76,10 @@ impl Db {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(5))
-            .max_connections(match dialect {
-                Dialect::Sqlite => 8,
-                Dialect::Postgres => 16,
-            });
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5)).max_connections(match dialect {
+            Dialect::Sqlite => 8,
+            Dialect::Postgres => 16,
+        });
         let options = match dialect {
             // NORMAL is durable in WAL mode except against power loss, which is the trade SQLite's
             // own documentation recommends for WAL; foreign keys and a busy timeout are set by sqlx.
@@ -137,9 +137,8 @@ impl Db {
 
 /// The migration names for each dialect, for the tidy check that keeps the two folders in step.
 pub fn migration_names() -> (Vec<String>, Vec<String>) {
-    let names = |m: &sqlx::migrate::Migrator| {
-        m.iter().map(|m| format!("{}_{}", m.version, m.description)).collect::<Vec<_>>()
-    };
+    let names =
+        |m: &sqlx::migrate::Migrator| m.iter().map(|m| format!("{}_{}", m.version, m.description)).collect::<Vec<_>>();
     (names(&MIGRATE_SQLITE), names(&MIGRATE_POSTGRES))
 }
 

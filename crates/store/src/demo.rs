@@ -46,7 +46,9 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
     orgs::set_setting(&mut tx, "hub.name", "Kindling demonstration hub").await?;
     let start = now_ms - 120 * DAY_MS;
 
-    let northfield = orgs::create_organisation(&mut tx, "Northfield Teaching Hospitals NHS Foundation Trust", "NHS trust", start).await?;
+    let northfield =
+        orgs::create_organisation(&mut tx, "Northfield Teaching Hospitals NHS Foundation Trust", "NHS trust", start)
+            .await?;
     let general = orgs::create_site(&mut tx, northfield, "Northfield General Hospital").await?;
     let community = orgs::create_site(&mut tx, northfield, "Eastbrook Community Hospital").await?;
     let ward7 = orgs::create_unit(&mut tx, general, "Ward 7 (Acute Medicine)").await?;
@@ -60,26 +62,89 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
 
     let role_email = |role: Role| format!("{}@{EMAIL_DOMAIN}", role.slug());
     let northfield_people = [
-        Person { email: role_email(Role::Admin), name: "Alex Morgan", profession: Profession::Manager, roles: &[Role::Admin] },
-        Person { email: role_email(Role::Clinician), name: "Priya Shah", profession: Profession::Nurse, roles: &[Role::Clinician] },
-        Person { email: role_email(Role::ImprovementLead), name: "Tom Okafor", profession: Profession::AlliedHealthProfessional, roles: &[Role::ImprovementLead] },
-        Person { email: role_email(Role::Approver), name: "Dr Helen Price", profession: Profession::Doctor, roles: &[Role::Approver] },
-        Person { email: role_email(Role::Executive), name: "Margaret Ellis", profession: Profession::Manager, roles: &[Role::Executive] },
-        Person { email: role_email(Role::ProgrammeLead), name: "Sam Reid", profession: Profession::Nurse, roles: &[Role::ProgrammeLead] },
-        Person { email: role_email(Role::Mentor), name: "Dr Kwame Mensah", profession: Profession::Doctor, roles: &[Role::Mentor] },
-        Person { email: role_email(Role::Mentee), name: "Jess Taylor", profession: Profession::Pharmacist, roles: &[Role::Mentee] },
-        Person { email: format!("pharmacist@{EMAIL_DOMAIN}"), name: "Aisha Rahman", profession: Profession::Pharmacist, roles: &[Role::Clinician] },
+        Person {
+            email: role_email(Role::Admin),
+            name: "Alex Morgan",
+            profession: Profession::Manager,
+            roles: &[Role::Admin],
+        },
+        Person {
+            email: role_email(Role::Clinician),
+            name: "Priya Shah",
+            profession: Profession::Nurse,
+            roles: &[Role::Clinician],
+        },
+        Person {
+            email: role_email(Role::ImprovementLead),
+            name: "Tom Okafor",
+            profession: Profession::AlliedHealthProfessional,
+            roles: &[Role::ImprovementLead],
+        },
+        Person {
+            email: role_email(Role::Approver),
+            name: "Dr Helen Price",
+            profession: Profession::Doctor,
+            roles: &[Role::Approver],
+        },
+        Person {
+            email: role_email(Role::Executive),
+            name: "Margaret Ellis",
+            profession: Profession::Manager,
+            roles: &[Role::Executive],
+        },
+        Person {
+            email: role_email(Role::ProgrammeLead),
+            name: "Sam Reid",
+            profession: Profession::Nurse,
+            roles: &[Role::ProgrammeLead],
+        },
+        Person {
+            email: role_email(Role::Mentor),
+            name: "Dr Kwame Mensah",
+            profession: Profession::Doctor,
+            roles: &[Role::Mentor],
+        },
+        Person {
+            email: role_email(Role::Mentee),
+            name: "Jess Taylor",
+            profession: Profession::Pharmacist,
+            roles: &[Role::Mentee],
+        },
+        Person {
+            email: format!("pharmacist@{EMAIL_DOMAIN}"),
+            name: "Aisha Rahman",
+            profession: Profession::Pharmacist,
+            roles: &[Role::Clinician],
+        },
     ];
     let riverside_people = [
-        Person { email: format!("admin@riverside.{EMAIL_DOMAIN}"), name: "Chris Walker", profession: Profession::Manager, roles: &[Role::Admin, Role::Approver] },
-        Person { email: format!("carer@riverside.{EMAIL_DOMAIN}"), name: "Dani Lewis", profession: Profession::CareWorker, roles: &[Role::Clinician] },
+        Person {
+            email: format!("admin@riverside.{EMAIL_DOMAIN}"),
+            name: "Chris Walker",
+            profession: Profession::Manager,
+            roles: &[Role::Admin, Role::Approver],
+        },
+        Person {
+            email: format!("carer@riverside.{EMAIL_DOMAIN}"),
+            name: "Dani Lewis",
+            profession: Profession::CareWorker,
+            roles: &[Role::Clinician],
+        },
     ];
     let mut ids = Vec::new();
-    for (people, organisation, unit) in [(&northfield_people[..], northfield, ward7), (&riverside_people[..], riverside, riverside_unit)] {
+    for (people, organisation, unit) in
+        [(&northfield_people[..], northfield, ward7), (&riverside_people[..], riverside, riverside_unit)]
+    {
         for person in people {
             let email = Email::parse(&person.email).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let hash = hash_password(password);
-            let new = NewUser { email: &email, name: person.name, profession: person.profession, unit: Some(unit), password_hash: &hash };
+            let new = NewUser {
+                email: &email,
+                name: person.name,
+                profession: person.profession,
+                unit: Some(unit),
+                password_hash: &hash,
+            };
             let id = users::create(&mut tx, &new, start).await?;
             for role in person.roles {
                 users::grant_role(&mut tx, id, organisation, *role).await?;
@@ -99,62 +164,180 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
     let carer = format!("carer@riverside.{EMAIL_DOMAIN}");
 
     let stories: Vec<Story> = vec![
-        story(northfield, Some(general), &clinician, Stage::Piloting, "Discharge letters drafted at the board round",
+        story(
+            northfield,
+            Some(general),
+            &clinician,
+            Stage::Piloting,
+            "Discharge letters drafted at the board round",
             "Discharge letters are finished hours after patients are medically fit, so beds and transport wait.",
             "Junior doctors draft the discharge letter during the morning board round, with the nurse in charge confirming medicines.",
-            ("Median time from medically fit to letter complete", "from 4.5 hours to under 2 hours", (2027, 3, 31), "adult inpatients on Ward 7"), &["discharge", "flow"]),
-        story(northfield, Some(general), &clinician, Stage::Evaluating, "Falls prevention: bay tagging on Ward 7",
+            (
+                "Median time from medically fit to letter complete",
+                "from 4.5 hours to under 2 hours",
+                (2027, 3, 31),
+                "adult inpatients on Ward 7",
+            ),
+            &["discharge", "flow"],
+        ),
+        story(
+            northfield,
+            Some(general),
+            &clinician,
+            Stage::Evaluating,
+            "Falls prevention: bay tagging on Ward 7",
             "Most inpatient falls on Ward 7 happen in bays when no member of staff is present.",
             "One member of staff is always 'tagged' into each bay of high-risk patients and hands over before leaving.",
-            ("Inpatient falls per 1,000 bed days", "a 25% reduction", (2027, 1, 31), "patients at high risk of falls"), &["falls", "patient safety"]),
-        story(northfield, Some(general), &lead, Stage::Adopted, "Sepsis screening prompt at triage",
+            ("Inpatient falls per 1,000 bed days", "a 25% reduction", (2027, 1, 31), "patients at high risk of falls"),
+            &["falls", "patient safety"],
+        ),
+        story(
+            northfield,
+            Some(general),
+            &lead,
+            Stage::Adopted,
+            "Sepsis screening prompt at triage",
             "Screening for sepsis at triage is inconsistent, and antibiotics are sometimes given late.",
             "Add the sepsis screening prompt to the triage form, with a coloured flag for the nurse in charge.",
-            ("Antibiotics within one hour for red-flag sepsis", "95% of eligible patients", (2026, 12, 31), "adults attending ED"), &["sepsis", "emergency care"]),
-        story(northfield, Some(general), &clinician, Stage::Assessment, "Ward-round checklist to reduce missed insulin doses",
+            (
+                "Antibiotics within one hour for red-flag sepsis",
+                "95% of eligible patients",
+                (2026, 12, 31),
+                "adults attending ED",
+            ),
+            &["sepsis", "emergency care"],
+        ),
+        story(
+            northfield,
+            Some(general),
+            &clinician,
+            Stage::Assessment,
+            "Ward-round checklist to reduce missed insulin doses",
             "Insulin doses are missed or delayed when patients are off the ward for tests.",
             "A short checklist at the ward round flags patients on insulin who will be off the ward at a dose time.",
-            ("Missed or delayed insulin doses", "halve the number", (2027, 6, 30), "inpatients with diabetes"), &["diabetes", "medicines safety"]),
-        story(northfield, Some(community), &lead, Stage::Approved, "Virtual ward for frail older people",
+            ("Missed or delayed insulin doses", "halve the number", (2027, 6, 30), "inpatients with diabetes"),
+            &["diabetes", "medicines safety"],
+        ),
+        story(
+            northfield,
+            Some(community),
+            &lead,
+            Stage::Approved,
+            "Virtual ward for frail older people",
             "Frail older people are admitted for monitoring that could safely happen at home.",
             "A consultant-led virtual ward with daily calls and home visits for people who would otherwise be admitted.",
-            ("Admissions avoided", "20 a month", (2027, 9, 30), "people aged 75 and over"), &["frailty", "virtual wards"]),
-        story(northfield, Some(general), &lead, Stage::Shaping, "AI-assisted triage of dermatology referrals",
+            ("Admissions avoided", "20 a month", (2027, 9, 30), "people aged 75 and over"),
+            &["frailty", "virtual wards"],
+        ),
+        story(
+            northfield,
+            Some(general),
+            &lead,
+            Stage::Shaping,
+            "AI-assisted triage of dermatology referrals",
             "Dermatology referrals wait weeks for a consultant to read them and decide urgency.",
             "A machine-learning tool ranks referrals with photographs by urgency for consultant review.",
-            ("Days from referral to triage decision", "from 12 days to 2", (2027, 12, 31), "people referred to dermatology"), &["ai", "outpatients"]),
-        story(northfield, Some(community), &clinician, Stage::Spreading, "Protected mealtimes with volunteer helpers",
+            (
+                "Days from referral to triage decision",
+                "from 12 days to 2",
+                (2027, 12, 31),
+                "people referred to dermatology",
+            ),
+            &["ai", "outpatients"],
+        ),
+        story(
+            northfield,
+            Some(community),
+            &clinician,
+            Stage::Spreading,
+            "Protected mealtimes with volunteer helpers",
             "Patients who need help to eat are not always helped while their meal is hot.",
             "Protected mealtimes with trained volunteers helping patients flagged with a red tray.",
-            ("Patients helped with their meal", "every patient with a red tray", (2026, 10, 31), "inpatients who need help to eat"), &["nutrition", "volunteers"]),
-        story(northfield, Some(general), &clinician, Stage::Stopped, "Paperless handover on the electronic whiteboard",
+            (
+                "Patients helped with their meal",
+                "every patient with a red tray",
+                (2026, 10, 31),
+                "inpatients who need help to eat",
+            ),
+            &["nutrition", "volunteers"],
+        ),
+        story(
+            northfield,
+            Some(general),
+            &clinician,
+            Stage::Stopped,
+            "Paperless handover on the electronic whiteboard",
             "Paper handover sheets are out of date by mid-shift and are a confidentiality risk.",
             "Replace the paper handover sheet with the electronic whiteboard at the nurses' station.",
-            ("Handover time per shift", "10 minutes shorter", (2026, 9, 30), "nursing staff on Ward 7"), &["handover", "digital"]),
-        story(northfield, Some(general), &pharmacist, Stage::Idea, "Pharmacy technicians reconcile medicines in ED",
+            ("Handover time per shift", "10 minutes shorter", (2026, 9, 30), "nursing staff on Ward 7"),
+            &["handover", "digital"],
+        ),
+        story(
+            northfield,
+            Some(general),
+            &pharmacist,
+            Stage::Idea,
+            "Pharmacy technicians reconcile medicines in ED",
             "Medicines reconciliation for admitted patients often waits until they reach a ward.",
             "Pharmacy technicians start medicines reconciliation in ED for patients likely to be admitted.",
-            ("Reconciliation within 24 hours of admission", "90%", (2027, 6, 30), "patients admitted through ED"), &["medicines safety", "emergency care"]),
-        story(northfield, None, &clinician, Stage::Idea, "Quiet hours at night to help patients sleep",
+            ("Reconciliation within 24 hours of admission", "90%", (2027, 6, 30), "patients admitted through ED"),
+            &["medicines safety", "emergency care"],
+        ),
+        story(
+            northfield,
+            None,
+            &clinician,
+            Stage::Idea,
+            "Quiet hours at night to help patients sleep",
             "Patients tell us that noise and lights at night stop them sleeping.",
             "Quiet hours from 11pm to 6am: dimmed lights, phones on silent, observations grouped together.",
-            ("Patients who say they slept well", "from 40% to 70%", (2027, 3, 31), "adult inpatients"), &["patient experience"]),
-        story(northfield, Some(community), &lead, Stage::Piloting, "SSKIN bundle refresh for pressure ulcers",
+            ("Patients who say they slept well", "from 40% to 70%", (2027, 3, 31), "adult inpatients"),
+            &["patient experience"],
+        ),
+        story(
+            northfield,
+            Some(community),
+            &lead,
+            Stage::Piloting,
+            "SSKIN bundle refresh for pressure ulcers",
             "Hospital-acquired pressure ulcers have risen over the last two quarters.",
             "Refresh the SSKIN bundle with a two-hourly skin check prompt and teaching at handover.",
-            ("Category 2+ pressure ulcers", "zero avoidable", (2027, 3, 31), "inpatients at risk of pressure damage"), &["pressure ulcers", "patient safety"]),
-        story(northfield, None, &lead, Stage::Evaluating, "Well-being huddles after difficult shifts",
+            ("Category 2+ pressure ulcers", "zero avoidable", (2027, 3, 31), "inpatients at risk of pressure damage"),
+            &["pressure ulcers", "patient safety"],
+        ),
+        story(
+            northfield,
+            None,
+            &lead,
+            Stage::Evaluating,
+            "Well-being huddles after difficult shifts",
             "Staff go home after distressing shifts without a chance to talk or be supported.",
             "A ten-minute facilitated huddle at the end of any shift that staff call difficult.",
-            ("Staff who feel supported after a difficult shift", "from 35% to 60%", (2027, 2, 28), "ward and ED staff"), &["staff well-being"]),
-        story(riverside, Some(riverside_home), &carer, Stage::Piloting, "Hydration rounds in the care home",
+            ("Staff who feel supported after a difficult shift", "from 35% to 60%", (2027, 2, 28), "ward and ED staff"),
+            &["staff well-being"],
+        ),
+        story(
+            riverside,
+            Some(riverside_home),
+            &carer,
+            Stage::Piloting,
+            "Hydration rounds in the care home",
             "Residents drink too little between meals, and urinary infections follow.",
             "Hourly hydration rounds with a choice of drinks, recorded on a simple chart.",
-            ("Urinary tract infections treated", "a third fewer", (2027, 4, 30), "residents"), &["hydration", "care homes"]),
-        story(riverside, None, &carer, Stage::Idea, "Digital care records training for carers",
+            ("Urinary tract infections treated", "a third fewer", (2027, 4, 30), "residents"),
+            &["hydration", "care homes"],
+        ),
+        story(
+            riverside,
+            None,
+            &carer,
+            Stage::Idea,
+            "Digital care records training for carers",
             "New carers take weeks to use the digital care record confidently.",
             "Peer trainers give each new carer two short practical sessions in their first week.",
-            ("Carers confident with the record after two weeks", "90%", (2027, 1, 31), "new carers"), &["digital", "training"]),
+            ("Carers confident with the record after two weeks", "90%", (2027, 1, 31), "new carers"),
+            &["digital", "training"],
+        ),
     ];
 
     let approver = role_email(Role::Approver);
@@ -163,7 +346,8 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
         let (submitter, submitter_roles) = user(story.submitter)?;
         let n = i64::try_from(n).unwrap_or(0);
         let mut at = start + n * 5 * DAY_MS;
-        let id = initiatives::create_in(&mut tx, db, story.organisation, submitter, &story.draft, Stage::Idea, at).await?;
+        let id =
+            initiatives::create_in(&mut tx, db, story.organisation, submitter, &story.draft, Stage::Idea, at).await?;
         let decider = if story.organisation == northfield { &approver } else { &riverside_admin };
         let (decider, decider_roles) = user(decider)?;
         let mut stage = Stage::Idea;
@@ -172,7 +356,10 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
             let approver_standing = Standing { roles: decider_roles.to_vec(), ..Standing::default() };
             let (actor, result) = match stage.transition(to, &owner, reason) {
                 Ok(ok) => (submitter, ok),
-                Err(_) => (decider, stage.transition(to, &approver_standing, reason).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+                Err(_) => (
+                    decider,
+                    stage.transition(to, &approver_standing, reason).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                ),
             };
             at += 3 * DAY_MS;
             initiatives::change_stage_in(&mut tx, db, story.organisation, id, actor, &result.0, at.min(now_ms)).await?;
@@ -245,11 +432,19 @@ fn path_to(target: Stage) -> Vec<(Stage, &'static str)> {
     if target == Stage::Spreading {
         // Spread straight from evaluation, as the board decided for this one.
         let mut path: Vec<_> = main[..5].to_vec();
-        path.push((Stage::Spreading, "Improvement sustained for three months; the board asked for it to spread to both sites."));
+        path.push((
+            Stage::Spreading,
+            "Improvement sustained for three months; the board asked for it to spread to both sites.",
+        ));
         return path;
     }
     let end = main.iter().position(|(s, _)| *s == target).map_or(0, |i| i + 1);
     main[..end].to_vec()
+}
+
+/// The demo email of the person holding `role` in the first organisation.
+pub fn email_for(role: Role) -> String {
+    format!("{}@{EMAIL_DOMAIN}", role.slug())
 }
 
 #[cfg(test)]
@@ -269,9 +464,3 @@ mod tests {
         }
     }
 }
-
-/// The demo email of the person holding `role` in the first organisation.
-pub fn email_for(role: Role) -> String {
-    format!("{}@{EMAIL_DOMAIN}", role.slug())
-}
-

@@ -100,7 +100,8 @@ pub async fn list(
         next += 1;
     }
     if filter.tag.is_some() {
-        conditions.push(format!("EXISTS (SELECT 1 FROM initiative_tags t WHERE t.initiative_id = i.id AND t.tag = ${next})"));
+        conditions
+            .push(format!("EXISTS (SELECT 1 FROM initiative_tags t WHERE t.initiative_id = i.id AND t.tag = ${next})"));
         next += 1;
     }
     let where_clause = conditions.join(" AND ");
@@ -171,7 +172,9 @@ pub async fn list(
 }
 
 fn parse_stage(row: &AnyRow) -> Result<Stage, StoreError> {
-    row.try_get::<String, _>("stage")?.parse().map_err(|e: kindling_domain::people::UnknownValue| StoreError::Corrupt(e.to_string()))
+    row.try_get::<String, _>("stage")?
+        .parse()
+        .map_err(|e: kindling_domain::people::UnknownValue| StoreError::Corrupt(e.to_string()))
 }
 
 /// One initiative of `organisation`, or `None` if there is none with that id there.
@@ -223,7 +226,9 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
     .iter()
     .map(|r| {
         let stage = |col: &str| -> Result<Stage, StoreError> {
-            r.try_get::<String, _>(col)?.parse().map_err(|e: kindling_domain::people::UnknownValue| StoreError::Corrupt(e.to_string()))
+            r.try_get::<String, _>(col)?
+                .parse()
+                .map_err(|e: kindling_domain::people::UnknownValue| StoreError::Corrupt(e.to_string()))
         };
         Ok(StageChangeRecord {
             from: stage("from_stage")?,
@@ -494,7 +499,13 @@ pub async fn change_stage_in(
             organisation: Some(organisation),
             action: "initiative.stage_changed".into(),
             subject: subject(id),
-            summary: format!("{}: {} → {}. Reason: {}", change.verb, change.from.label(), change.to.label(), change.reason),
+            summary: format!(
+                "{}: {} → {}. Reason: {}",
+                change.verb,
+                change.from.label(),
+                change.to.label(),
+                change.reason
+            ),
         },
     )
     .await?;
@@ -512,15 +523,21 @@ pub async fn add_comment(
     now_ms: i64,
 ) -> Result<CommentId, StoreError> {
     let mut tx = db.write().await?;
-    let comment: i64 = sqlx::query("INSERT INTO comments (initiative_id, author_id, body, at_ms) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(id.get())
-        .bind(author.get())
-        .bind(body)
+    let comment: i64 = sqlx::query(
+        "INSERT INTO comments (initiative_id, author_id, body, at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(id.get())
+    .bind(author.get())
+    .bind(body)
+    .bind(now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    sqlx::query("UPDATE initiatives SET updated_ms = $1 WHERE id = $2")
         .bind(now_ms)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-    sqlx::query("UPDATE initiatives SET updated_ms = $1 WHERE id = $2").bind(now_ms).bind(id.get()).execute(&mut *tx).await?;
+        .bind(id.get())
+        .execute(&mut *tx)
+        .await?;
     audit::append(
         &mut tx,
         db.dialect(),

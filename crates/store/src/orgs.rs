@@ -28,7 +28,12 @@ pub struct Unit {
     pub name: String,
 }
 
-pub async fn create_organisation(tx: &mut WriteTx, name: &str, kind: &str, now_ms: i64) -> Result<OrganisationId, StoreError> {
+pub async fn create_organisation(
+    tx: &mut WriteTx,
+    name: &str,
+    kind: &str,
+    now_ms: i64,
+) -> Result<OrganisationId, StoreError> {
     let id: i64 = sqlx::query("INSERT INTO organisations (name, kind, created_ms) VALUES ($1, $2, $3) RETURNING id")
         .bind(name)
         .bind(kind)
@@ -65,7 +70,11 @@ pub async fn organisation(db: &Db, id: OrganisationId) -> Result<Option<Organisa
         .fetch_optional(db.pool())
         .await?;
     row.map(|row| {
-        Ok(Organisation { id: OrganisationId::new(row.try_get("id")?), name: row.try_get("name")?, kind: row.try_get("kind")? })
+        Ok(Organisation {
+            id: OrganisationId::new(row.try_get("id")?),
+            name: row.try_get("name")?,
+            kind: row.try_get("kind")?,
+        })
     })
     .transpose()
 }
@@ -95,16 +104,24 @@ pub async fn units(db: &Db, organisation: OrganisationId) -> Result<Vec<Unit>, S
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(|row| Ok(Unit { id: UnitId::new(row.try_get("id")?), site: SiteId::new(row.try_get("site_id")?), name: row.try_get("name")? }))
+    .map(|row| {
+        Ok(Unit {
+            id: UnitId::new(row.try_get("id")?),
+            site: SiteId::new(row.try_get("site_id")?),
+            name: row.try_get("name")?,
+        })
+    })
     .collect()
 }
 
 pub async fn set_setting(tx: &mut WriteTx, key: &str, value: &str) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -21,14 +21,16 @@ pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 /// Starts a session and returns the token for the cookie (which is not stored anywhere).
 pub async fn start(db: &Db, user: UserId, now_ms: i64) -> Result<String, StoreError> {
     let token = random_token();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)")
-        .bind(token_hash(&token))
-        .bind(user.get())
-        .bind(random_token())
-        .bind(now_ms)
-        .bind(now_ms + SESSION_MS)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash(&token))
+    .bind(user.get())
+    .bind(random_token())
+    .bind(now_ms)
+    .bind(now_ms + SESSION_MS)
+    .execute(db.pool())
+    .await?;
     Ok(token)
 }
 
@@ -51,5 +53,9 @@ pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
 
 /// Removes expired sessions; returns how many.
 pub async fn purge_expired(db: &Db, now_ms: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1").bind(now_ms).execute(db.pool()).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1")
+        .bind(now_ms)
+        .execute(db.pool())
+        .await?
+        .rows_affected())
 }

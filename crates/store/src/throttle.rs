@@ -26,17 +26,19 @@ pub async fn record(db: &Db, email: &str, client: &str, succeeded: bool, now_ms:
 /// Whether another attempt for this email from this client must be refused now.
 pub async fn is_locked(db: &Db, email: &str, client: &str, now_ms: i64) -> Result<bool, StoreError> {
     let since = now_ms - WINDOW_MS;
-    let by_email: i64 = sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE email = $1 AND at_ms > $2 AND succeeded = 0")
-        .bind(email)
-        .bind(since)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
-    let by_client: i64 = sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE client = $1 AND at_ms > $2 AND succeeded = 0")
-        .bind(client)
-        .bind(since)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+    let by_email: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE email = $1 AND at_ms > $2 AND succeeded = 0")
+            .bind(email)
+            .bind(since)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?;
+    let by_client: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE client = $1 AND at_ms > $2 AND succeeded = 0")
+            .bind(client)
+            .bind(since)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?;
     Ok(by_email >= MAX_FAILURES_PER_EMAIL || by_client >= MAX_FAILURES_PER_CLIENT)
 }

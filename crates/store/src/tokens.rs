@@ -19,14 +19,16 @@ pub struct IssuedToken {
 
 pub async fn issue(db: &Db, user: UserId, label: &str, now_ms: i64) -> Result<IssuedToken, StoreError> {
     let secret = format!("{PREFIX}{}", random_token());
-    let id: i64 = sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(user.get())
-        .bind(token_hash(&secret))
-        .bind(label)
-        .bind(now_ms)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("id")?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user.get())
+    .bind(token_hash(&secret))
+    .bind(label)
+    .bind(now_ms)
+    .fetch_one(db.pool())
+    .await?
+    .try_get("id")?;
     Ok(IssuedToken { id: TokenId::new(id), secret })
 }
 
@@ -41,12 +43,13 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<UserId>, Store
 
 /// Revokes a token of `user`; false if there was no such live token.
 pub async fn revoke(db: &Db, user: UserId, id: TokenId, now_ms: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_ms IS NULL")
-        .bind(now_ms)
-        .bind(id.get())
-        .bind(user.get())
-        .execute(db.pool())
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_ms IS NULL")
+            .bind(now_ms)
+            .bind(id.get())
+            .bind(user.get())
+            .execute(db.pool())
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -59,7 +59,12 @@ pub async fn create(tx: &mut WriteTx, user: &NewUser<'_>, now_ms: i64) -> Result
     Ok(UserId::new(id))
 }
 
-pub async fn grant_role(tx: &mut WriteTx, user: UserId, organisation: OrganisationId, role: Role) -> Result<(), StoreError> {
+pub async fn grant_role(
+    tx: &mut WriteTx,
+    user: UserId,
+    organisation: OrganisationId,
+    role: Role,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO memberships (user_id, organisation_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(user.get())
         .bind(organisation.get())
@@ -78,10 +83,11 @@ where
 
 async fn from_row(db: &Db, row: &AnyRow) -> Result<User, StoreError> {
     let id = UserId::new(row.try_get("id")?);
-    let roles = sqlx::query("SELECT organisation_id, role FROM memberships WHERE user_id = $1 ORDER BY organisation_id, role")
-        .bind(id.get())
-        .fetch_all(db.pool())
-        .await?;
+    let roles =
+        sqlx::query("SELECT organisation_id, role FROM memberships WHERE user_id = $1 ORDER BY organisation_id, role")
+            .bind(id.get())
+            .fetch_all(db.pool())
+            .await?;
     let mut memberships: Vec<Membership> = Vec::new();
     for r in &roles {
         let organisation = OrganisationId::new(r.try_get("organisation_id")?);

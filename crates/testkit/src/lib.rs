@@ -49,7 +49,9 @@ pub async fn fresh_db() -> Result<TestDb> {
             sqlx_create_database(&admin, &name).await?;
             admin.close().await;
             let url = match server.rfind('/') {
-                Some(slash) if slash > server.find("://").map_or(0, |i| i + 2) => format!("{}/{name}", &server[..slash]),
+                Some(slash) if slash > server.find("://").map_or(0, |i| i + 2) => {
+                    format!("{}/{name}", &server[..slash])
+                }
                 _ => format!("{server}/{name}"),
             };
             let db = Db::connect(&url).await?;
@@ -81,7 +83,10 @@ pub async fn demo_db() -> Result<TestDb> {
 }
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// The application running on a random loopback port over the demo hub.

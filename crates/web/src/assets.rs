@@ -29,7 +29,9 @@ const FILES: &[(&str, &[u8])] = files!(
 );
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{*path}", get(serve)).route("/favicon.ico", get(|| serve(Path("images/favicon.ico".into()))))
+    Router::new()
+        .route("/assets/{*path}", get(serve))
+        .route("/favicon.ico", get(|| serve(Path("images/favicon.ico".into()))))
 }
 
 async fn serve(Path(path): Path<String>) -> Response {

@@ -96,7 +96,10 @@ async fn session_for(state: &AppState, headers: &HeaderMap) -> Result<Option<(St
 }
 
 /// Loads the person and their home organisation. `None` if they no longer belong anywhere.
-pub async fn load_viewer(state: &AppState, user: &User) -> Result<Option<(OrganisationId, String, Vec<Role>)>, AppError> {
+pub async fn load_viewer(
+    state: &AppState,
+    user: &User,
+) -> Result<Option<(OrganisationId, String, Vec<Role>)>, AppError> {
     let Some(organisation) = user.home_organisation() else {
         return Ok(None);
     };
@@ -113,7 +116,8 @@ impl FromRequestParts<AppState> for Viewer {
             None => session_for(state, &parts.headers).await?,
         };
         let next = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-        let sign_in = || AppError::SignInRequired { next: if parts.method == Method::GET { next.clone() } else { "/".into() } };
+        let sign_in =
+            || AppError::SignInRequired { next: if parts.method == Method::GET { next.clone() } else { "/".into() } };
         let Some((session_token, session)) = found else {
             return Err(sign_in());
         };
@@ -121,7 +125,9 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(sign_in());
         };
         let Some((organisation, organisation_name, roles)) = load_viewer(state, &user).await? else {
-            return Err(AppError::Forbidden("Your account is not a member of any organisation. Ask an administrator to add you.".into()));
+            return Err(AppError::Forbidden(
+                "Your account is not a member of any organisation. Ask an administrator to add you.".into(),
+            ));
         };
         Ok(Viewer { user, organisation, organisation_name, roles, csrf_token: session.csrf_token, session_token })
     }
@@ -158,7 +164,8 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         Some((_, session)) => Some(session.csrf_token.as_str()),
         None => anonymous_csrf(&parts.headers, state.config().secure_cookies),
     };
-    let valid = matches!((expected, submitted.as_deref()), (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()));
+    let valid =
+        matches!((expected, submitted.as_deref()), (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()));
     if !valid {
         tracing::warn!(path = %parts.uri.path(), signed_in = found.is_some(), "form with a missing or wrong CSRF token refused");
         return AppError::Csrf.into_response();
@@ -175,7 +182,10 @@ fn same_origin(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return matches!(site, "same-origin" | "none");
     }
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST).and_then(|v| v.to_str().ok())) {
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
         (Some("null"), _) => false,
         (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, rest)| rest == host),
         _ => true,
@@ -201,7 +211,8 @@ mod tests {
 
     #[test]
     fn same_origin_rules() {
-        let check = |pairs: &[(&'static str, &str)], want: bool| assert_eq!(same_origin(&headers(pairs)), want, "{pairs:?}");
+        let check =
+            |pairs: &[(&'static str, &str)], want: bool| assert_eq!(same_origin(&headers(pairs)), want, "{pairs:?}");
         check(&[("sec-fetch-site", "same-origin")], true);
         check(&[("sec-fetch-site", "cross-site"), ("origin", "http://a"), ("host", "a")], false);
         check(&[("sec-fetch-site", "same-site")], false);
@@ -241,7 +252,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+        let addr =
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
         Ok(ClientAddr(addr.unwrap_or_else(|| "unknown".into())))
     }
 }

@@ -17,7 +17,8 @@ struct FunnelRow {
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Html<String>, AppError> {
-    let (recent, _) = initiatives::list(state.db(), viewer.organisation, &Filter::default(), Page::parse(None, 8)).await?;
+    let (recent, _) =
+        initiatives::list(state.db(), viewer.organisation, &Filter::default(), Page::parse(None, 8)).await?;
     let funnel: Vec<FunnelRow> = initiatives::count_by_stage(state.db(), viewer.organisation)
         .await?
         .into_iter()

@@ -73,17 +73,18 @@ fn options<T: ToString>(any: &str, items: impl IntoIterator<Item = (T, String)>)
     std::iter::once((String::new(), any.to_owned())).chain(items.into_iter().map(|(v, t)| (v.to_string(), t))).collect()
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let page = Page::parse(Some(&query.page), PER_PAGE);
     let (items, total) = initiatives::list(state.db(), viewer.organisation, &query.filter(), page).await?;
     let pages = page.count_for(total);
     let sites = orgs::sites(state.db(), viewer.organisation).await?;
     let tags = initiatives::tags_in_use(state.db(), viewer.organisation).await?;
     let n = page.number();
-    let (prev_href, next_href) = (
-        (n > 1).then(|| query.href(n - 1)),
-        (n < pages).then(|| query.href(n + 1)),
-    );
+    let (prev_href, next_href) = ((n > 1).then(|| query.href(n - 1)), (n < pages).then(|| query.href(n + 1)));
     Ok(templates::render(
         "initiatives/list.html",
         page! { title => "Initiatives", section => "initiatives", viewer => viewer.view(), items => items, total => total, page => n, pages => pages, filter => &query, prev_href => prev_href, prev_label => format!("Page {} of {pages}", n.saturating_sub(1)), next_href => next_href, next_label => format!("Page {} of {pages}", n + 1), stage_options => options("Any stage", Stage::ALL.iter().map(|s| (s.slug(), s.label().to_owned()))), site_options => options("Any site", sites.iter().map(|s| (s.id.get(), s.name.clone()))), tag_options => options("Any tag", tags.iter().map(|t| (t.clone(), t.clone()))) },
@@ -104,7 +105,12 @@ async fn render_form(
 ) -> Result<Response, AppError> {
     let sites = orgs::sites(state.db(), viewer.organisation).await?;
     let (title, action, back_href, submit_label) = match editing {
-        Some(item) => ("Edit the idea".to_owned(), format!("/initiatives/{}/edit", item.id), format!("/initiatives/{}", item.id), "Save changes"),
+        Some(item) => (
+            "Edit the idea".to_owned(),
+            format!("/initiatives/{}/edit", item.id),
+            format!("/initiatives/{}", item.id),
+            "Save changes",
+        ),
         None => ("Submit an idea".to_owned(), "/initiatives/new".to_owned(), "/".to_owned(), "Submit idea"),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -119,7 +125,10 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<R
     render_form(&state, &viewer, None, &InitiativeForm::default(), &FieldErrors::new()).await
 }
 
-async fn site_checker(state: &AppState, viewer: &Viewer) -> Result<impl Fn(kindling_domain::ids::SiteId) -> bool, AppError> {
+async fn site_checker(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<impl Fn(kindling_domain::ids::SiteId) -> bool, AppError> {
     let sites: Vec<_> = orgs::sites(state.db(), viewer.organisation).await?.into_iter().map(|s| s.id).collect();
     Ok(move |id| sites.contains(&id))
 }
@@ -147,10 +156,16 @@ fn may_edit(viewer: &Viewer, item: &Initiative) -> bool {
     allows(&standing, Action::EditInitiative) && !item.stage.is_terminal()
 }
 
-pub async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     if !may_edit(&viewer, &item) {
-        return Err(AppError::Forbidden("Only the team, improvement leads and administrators can edit an initiative that is still open.".into()));
+        return Err(AppError::Forbidden(
+            "Only the team, improvement leads and administrators can edit an initiative that is still open.".into(),
+        ));
     }
     render_form(&state, &viewer, Some(&item), &InitiativeForm::from_draft(&item.draft), &FieldErrors::new()).await
 }
@@ -163,7 +178,9 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     if !may_edit(&viewer, &item) {
-        return Err(AppError::Forbidden("Only the team, improvement leads and administrators can edit an initiative that is still open.".into()));
+        return Err(AppError::Forbidden(
+            "Only the team, improvement leads and administrators can edit an initiative that is still open.".into(),
+        ));
     }
     match form.parse(site_checker(&state, &viewer).await?) {
         Err(errors) => render_form(&state, &viewer, Some(&item), &form, &errors).await,
@@ -210,7 +227,12 @@ struct ShowForms {
     notice: Option<&'static str>,
 }
 
-async fn render_show(state: &AppState, viewer: &Viewer, item: &Initiative, forms: ShowForms) -> Result<Response, AppError> {
+async fn render_show(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    forms: ShowForms,
+) -> Result<Response, AppError> {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
     let moves: Vec<(&str, &str, Option<String>)> = item
         .stage
@@ -329,11 +351,14 @@ pub async fn add_team_member(
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     if !may_edit(&viewer, &item) {
-        return Err(AppError::Forbidden("Only the team, improvement leads and administrators can change the team.".into()));
+        return Err(AppError::Forbidden(
+            "Only the team, improvement leads and administrators can change the team.".into(),
+        ));
     }
     let mut errors = FieldErrors::new();
     let members = users::members(state.db(), viewer.organisation).await?;
-    let member = form.member.parse::<i64>().ok().map(UserId::new).and_then(|id| members.into_iter().find(|p| p.id == id));
+    let member =
+        form.member.parse::<i64>().ok().map(UserId::new).and_then(|id| members.into_iter().find(|p| p.id == id));
     if member.is_none() {
         errors.add("member", "Choose a person from the list");
     }
@@ -341,6 +366,15 @@ pub async fn add_team_member(
     let Some(member) = member.filter(|_| errors.is_empty()) else {
         return render_show(&state, &viewer, &item, ShowForms { team: form, errors, ..ShowForms::default() }).await;
     };
-    initiatives::set_team_member(state.db(), viewer.organisation, item.id, viewer.user.id, &member, &team_role, now_ms()).await?;
+    initiatives::set_team_member(
+        state.db(),
+        viewer.organisation,
+        item.id,
+        viewer.user.id,
+        &member,
+        &team_role,
+        now_ms(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/initiatives/{}?notice=team", item.id)).into_response())
 }

@@ -49,11 +49,9 @@ pub async fn metrics() -> Response {
 /// Counts each request and times it, labelled by route pattern (never the raw path, which would make
 /// one series per initiative id).
 pub async fn track_metrics(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| if request.uri().path().starts_with("/assets/") { "/assets/*".into() } else { "unmatched".into() });
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| {
+        if request.uri().path().starts_with("/assets/") { "/assets/*".into() } else { "unmatched".into() }
+    });
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;

@@ -34,12 +34,19 @@ fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
 }
 
-fn render(state: &AppState, headers: &HeaderMap, form: &SignInForm, errors: &FieldErrors, status: axum::http::StatusCode) -> Response {
+fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &SignInForm,
+    errors: &FieldErrors,
+    status: axum::http::StatusCode,
+) -> Response {
     let secure = state.config().secure_cookies;
     // Reuse the visitor's double-submit token if they already have one, so two open tabs both work.
     let existing = anonymous_csrf(headers, secure).map(str::to_owned);
     let token = existing.clone().unwrap_or_else(random_token);
-    let field_errors: std::collections::BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message.as_str())).collect();
+    let field_errors: std::collections::BTreeMap<&str, &str> =
+        errors.iter().map(|e| (e.field, e.message.as_str())).collect();
     let page = templates::render(
         "sign_in.html",
         page! { title => "Sign in", csrf_token => &token, form => form, errors => errors, field_errors => field_errors, next => safe_next(&form.next), demo => state.config().demo },
@@ -111,7 +118,12 @@ pub async fn submit(
     Ok(response)
 }
 
-async fn record(state: &AppState, user: kindling_domain::ids::UserId, action: &str, summary: &str) -> Result<(), AppError> {
+async fn record(
+    state: &AppState,
+    user: kindling_domain::ids::UserId,
+    action: &str,
+    summary: &str,
+) -> Result<(), AppError> {
     let organisation = users::get(state.db(), user).await?.and_then(|u| u.home_organisation());
     let mut tx = state.db().write().await?;
     audit::append(
@@ -137,7 +149,9 @@ pub async fn sign_out(State(state): State<AppState>, viewer: Viewer) -> Result<R
     let secure = state.config().secure_cookies;
     let mut response = Redirect::to("/sign-in").into_response();
     let clear = cookie(session_cookie_name(secure), "", 0, secure);
-    response.headers_mut().append(header::SET_COOKIE, clear.parse().map_err(|_| AppError::BadRequest("cookie".into()))?);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, clear.parse().map_err(|_| AppError::BadRequest("cookie".into()))?);
     Ok(response)
 }
 
@@ -147,7 +161,13 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        for (next, want) in [("/initiatives/3", "/initiatives/3"), ("//evil.example", "/"), ("https://evil.example", "/"), ("/\\evil", "/"), ("", "/")] {
+        for (next, want) in [
+            ("/initiatives/3", "/initiatives/3"),
+            ("//evil.example", "/"),
+            ("https://evil.example", "/"),
+            ("/\\evil", "/"),
+            ("", "/"),
+        ] {
             assert_eq!(safe_next(next), want, "{next}");
         }
     }

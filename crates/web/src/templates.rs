@@ -38,13 +38,19 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("date", |ms: i64| format_ms(ms, "%-d %B %Y"));
     env.add_filter("datetime", |ms: i64| format_ms(ms, "%-d %B %Y at %-I:%M%P"));
     env.add_filter("stage_label", |slug: &str| slug.parse::<Stage>().map(Stage::label).unwrap_or("Unknown"));
-    env.add_filter("profession_label", |slug: &str| slug.parse::<Profession>().map(Profession::label).unwrap_or("Unknown"));
+    env.add_filter("profession_label", |slug: &str| {
+        slug.parse::<Profession>().map(Profession::label).unwrap_or("Unknown")
+    });
     env
 });
 
 /// Escapes `& < > " '` in strings and nothing else. MiniJinja's default also escapes `/`, which is
 /// harmless but turns every URL in the page into `&#x2f;initiatives&#x2f;1`.
-fn html_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     match value.as_str() {
         Some(text) if !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) => {
             let mut escaped = String::with_capacity(text.len());
@@ -58,7 +64,9 @@ fn html_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, val
                     c => escaped.push(c),
                 }
             }
-            out.write_str(&escaped).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing the page").with_source(e))
+            out.write_str(&escaped).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing the page").with_source(e)
+            })
         }
         _ => minijinja::escape_formatter(out, state, value),
     }

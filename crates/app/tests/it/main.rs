@@ -76,7 +76,14 @@ async fn killing_the_server_mid_write_loses_no_acknowledged_data() -> anyhow::Re
     let _ = std::fs::remove_dir_all(&dir);
     let mut server = start_server(&dir);
     let token = {
-        let out = kindling(&["admin", "token", "--email", "clinician@demo.kindling.test", "--data-dir", dir.to_str().unwrap()]);
+        let out = kindling(&[
+            "admin",
+            "token",
+            "--email",
+            "clinician@demo.kindling.test",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ]);
         String::from_utf8(out.stdout)?.trim().to_owned()
     };
     let client = reqwest::Client::new();

@@ -55,7 +55,16 @@ async fn concurrent_writes_all_commit_and_the_chain_stays_whole() -> anyhow::Res
     let tasks: Vec<_> = (0..32)
         .map(|n| {
             let db = db.clone();
-            tokio::spawn(async move { initiatives::create(&db, OrganisationId::new(1), submitter, &draft(&format!("Concurrent {n}")), now_ms()).await })
+            tokio::spawn(async move {
+                initiatives::create(
+                    &db,
+                    OrganisationId::new(1),
+                    submitter,
+                    &draft(&format!("Concurrent {n}")),
+                    now_ms(),
+                )
+                .await
+            })
         })
         .collect();
     for task in tasks {
@@ -93,10 +102,17 @@ async fn nothing_crosses_organisations() -> anyhow::Result<()> {
     let riverside = OrganisationId::new(2);
     assert!(initiatives::get(db, riverside, InitiativeId::new(1)).await?.is_none());
     let carer = user(db, "carer@riverside.demo.kindling.test").await;
-    let (change, _) = Stage::Piloting.transition(Stage::Stopped, &Standing { roles: vec![Role::Executive], ..Standing::default() }, "x")?;
+    let (change, _) = Stage::Piloting.transition(
+        Stage::Stopped,
+        &Standing { roles: vec![Role::Executive], ..Standing::default() },
+        "x",
+    )?;
     let result = initiatives::change_stage(db, riverside, InitiativeId::new(1), carer.id, &change, now_ms()).await;
     assert!(matches!(result, Err(StoreError::Conflict(_))));
-    assert_eq!(initiatives::get(db, OrganisationId::new(1), InitiativeId::new(1)).await?.unwrap().stage, Stage::Piloting);
+    assert_eq!(
+        initiatives::get(db, OrganisationId::new(1), InitiativeId::new(1)).await?.unwrap().stage,
+        Stage::Piloting
+    );
     let (items, total) = initiatives::list(db, riverside, &Filter::default(), Page::parse(None, 50)).await?;
     assert_eq!(total, 2);
     assert!(items.iter().all(|i| i.id.get() > 12));
@@ -110,7 +126,11 @@ async fn list_filters_combine() -> anyhow::Result<()> {
     let org = OrganisationId::new(1);
     let sites = kindling_store::orgs::sites(db, org).await?;
     let general = sites.iter().find(|s| s.name == "Northfield General Hospital").unwrap().id;
-    let check = |stage: Option<Stage>, site: Option<SiteId>, tag: Option<&str>| Filter { stage, site, tag: tag.map(|t| Tag::parse(t).unwrap()) };
+    let check = |stage: Option<Stage>, site: Option<SiteId>, tag: Option<&str>| Filter {
+        stage,
+        site,
+        tag: tag.map(|t| Tag::parse(t).unwrap()),
+    };
     let count = |f: Filter| async move { initiatives::list(db, org, &f, Page::parse(None, 50)).await.unwrap().1 };
     // Expected counts come from the demo stories in store::demo (site, stage and tags of each).
     assert_eq!(count(check(Some(Stage::Piloting), None, None)).await, 2);
@@ -133,7 +153,9 @@ async fn altering_any_audit_row_is_detected_at_that_row() -> anyhow::Result<()> 
     ] {
         raw_execute(db, statement).await?;
         match audit::verify(db).await? {
-            Verification::Broken(broken) => assert_eq!(broken.seq, if seq == 2 { 3 } else { seq }, "{statement}: {broken}"),
+            Verification::Broken(broken) => {
+                assert_eq!(broken.seq, if seq == 2 { 3 } else { seq }, "{statement}: {broken}")
+            }
             Verification::Intact { .. } => panic!("{statement} went unnoticed"),
         }
     }

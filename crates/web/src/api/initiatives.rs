@@ -158,8 +158,26 @@ impl From<&Initiative> for InitiativeDto {
             site: i.site_name.clone(),
             submitter: i.submitter.name.clone(),
             tags: i.draft.tags.iter().map(|t| t.as_str().to_owned()).collect(),
-            team: i.team.iter().map(|m| TeamMemberDto { name: m.person.name.clone(), profession: m.person.profession.slug().into(), team_role: m.team_role.clone() }).collect(),
-            history: i.history.iter().map(|h| StageChangeDto { from: h.from.slug().into(), to: h.to.slug().into(), by: h.actor.name.clone(), reason: h.reason.clone(), at: rfc3339(h.at_ms) }).collect(),
+            team: i
+                .team
+                .iter()
+                .map(|m| TeamMemberDto {
+                    name: m.person.name.clone(),
+                    profession: m.person.profession.slug().into(),
+                    team_role: m.team_role.clone(),
+                })
+                .collect(),
+            history: i
+                .history
+                .iter()
+                .map(|h| StageChangeDto {
+                    from: h.from.slug().into(),
+                    to: h.to.slug().into(),
+                    by: h.actor.name.clone(),
+                    reason: h.reason.clone(),
+                    at: rfc3339(h.at_ms),
+                })
+                .collect(),
             created_at: rfc3339(i.created_ms),
             updated_at: rfc3339(i.updated_ms),
         }
@@ -205,7 +223,11 @@ async fn load(state: &AppState, who: &ApiUser, raw: &str) -> Result<Initiative, 
     }
 }
 
-async fn parse_draft(state: &AppState, who: &ApiUser, input: &InitiativeInput) -> Result<kindling_domain::initiatives::InitiativeDraft, ApiError> {
+async fn parse_draft(
+    state: &AppState,
+    who: &ApiUser,
+    input: &InitiativeInput,
+) -> Result<kindling_domain::initiatives::InitiativeDraft, ApiError> {
     let form = as_form(input).map_err(|e| ApiError::validation(&e))?;
     let sites: Vec<_> = orgs::sites(state.db(), who.organisation).await?.into_iter().map(|s| s.id).collect();
     form.parse(|id| sites.contains(&id)).map_err(|errors| ApiError::validation(&rename_fields(errors)))
@@ -231,7 +253,11 @@ fn rename_fields(errors: FieldErrors) -> FieldErrors {
 /// List initiatives of your organisation, most recently updated first.
 #[utoipa::path(get, path = "/api/v1/initiatives", tag = "initiatives", params(ListParams),
     responses((status = 200, body = InitiativeList), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(State(state): State<AppState>, who: ApiUser, ApiQuery(params): ApiQuery<ListParams>) -> Result<Json<InitiativeList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: ApiUser,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<InitiativeList>, ApiError> {
     let page = Page::parse(params.page.map(|p| p.to_string()).as_deref(), 50);
     let mut errors = FieldErrors::new();
     let stage = match params.stage.as_deref() {
@@ -247,13 +273,22 @@ pub async fn list(State(state): State<AppState>, who: ApiUser, ApiQuery(params):
     }
     let filter = initiatives::Filter { stage, site: params.site.map(kindling_domain::ids::SiteId::new), tag };
     let (items, total) = initiatives::list(state.db(), who.organisation, &filter, page).await?;
-    Ok(Json(InitiativeList { items: items.into_iter().map(Into::into).collect(), page: page.number(), per_page: page.per_page(), total }))
+    Ok(Json(InitiativeList {
+        items: items.into_iter().map(Into::into).collect(),
+        page: page.number(),
+        per_page: page.per_page(),
+        total,
+    }))
 }
 
 /// One initiative with its aim, team and stage history.
 #[utoipa::path(get, path = "/api/v1/initiatives/{id}", tag = "initiatives", params(("id" = i64, Path, description = "Initiative id")),
     responses((status = 200, body = InitiativeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, who: ApiUser, Path(id): Path<String>) -> Result<Json<InitiativeDto>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     let item = load(&state, &who, &id).await?;
     Ok(Json((&item).into()))
 }
@@ -261,7 +296,11 @@ pub async fn get(State(state): State<AppState>, who: ApiUser, Path(id): Path<Str
 /// Submit a new idea as the token's owner.
 #[utoipa::path(post, path = "/api/v1/initiatives", tag = "initiatives", request_body = InitiativeInput,
     responses((status = 201, body = InitiativeDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(State(state): State<AppState>, who: ApiUser, ApiJson(input): ApiJson<InitiativeInput>) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    who: ApiUser,
+    ApiJson(input): ApiJson<InitiativeInput>,
+) -> Result<Response, ApiError> {
     let standing = kindling_domain::initiatives::Standing { roles: who.roles.clone(), ..Default::default() };
     if !allows(&standing, Action::SubmitIdea) {
         return Err(ApiError::forbidden("You are not a member of this organisation.".into()));
@@ -276,11 +315,22 @@ pub async fn create(State(state): State<AppState>, who: ApiUser, ApiJson(input):
 /// Replace the written fields of an initiative.
 #[utoipa::path(put, path = "/api/v1/initiatives/{id}", tag = "initiatives", request_body = InitiativeInput, params(("id" = i64, Path, description = "Initiative id")),
     responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update(State(state): State<AppState>, who: ApiUser, Path(id): Path<String>, ApiJson(input): ApiJson<InitiativeInput>) -> Result<Json<InitiativeDto>, ApiError> {
+pub async fn update(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<InitiativeInput>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     let item = load(&state, &who, &id).await?;
-    let standing = kindling_domain::initiatives::Standing { roles: who.roles.clone(), is_submitter: item.submitter.id == who.user.id, is_team_member: item.is_team_member(who.user.id) };
+    let standing = kindling_domain::initiatives::Standing {
+        roles: who.roles.clone(),
+        is_submitter: item.submitter.id == who.user.id,
+        is_team_member: item.is_team_member(who.user.id),
+    };
     if !allows(&standing, Action::EditInitiative) || item.stage.is_terminal() {
-        return Err(ApiError::forbidden("Only the team, improvement leads and administrators can edit an initiative that is still open.".into()));
+        return Err(ApiError::forbidden(
+            "Only the team, improvement leads and administrators can edit an initiative that is still open.".into(),
+        ));
     }
     let draft = parse_draft(&state, &who, &input).await?;
     initiatives::update(state.db(), &item, who.user.id, &draft, now_ms()).await?;
@@ -291,14 +341,23 @@ pub async fn update(State(state): State<AppState>, who: ApiUser, Path(id): Path<
 /// Move an initiative to another stage, with the reason the submitter will see.
 #[utoipa::path(post, path = "/api/v1/initiatives/{id}/transitions", tag = "initiatives", request_body = TransitionInput, params(("id" = i64, Path, description = "Initiative id")),
     responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn transition(State(state): State<AppState>, who: ApiUser, Path(id): Path<String>, ApiJson(input): ApiJson<TransitionInput>) -> Result<Json<InitiativeDto>, ApiError> {
+pub async fn transition(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TransitionInput>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     let item = load(&state, &who, &id).await?;
     let mut errors = FieldErrors::new();
     let Ok(to) = input.to.parse::<Stage>() else {
         errors.add("to", format!("Unknown stage {:?}", input.to));
         return Err(ApiError::validation(&errors));
     };
-    let standing = kindling_domain::initiatives::Standing { roles: who.roles.clone(), is_submitter: item.submitter.id == who.user.id, is_team_member: item.is_team_member(who.user.id) };
+    let standing = kindling_domain::initiatives::Standing {
+        roles: who.roles.clone(),
+        is_submitter: item.submitter.id == who.user.id,
+        is_team_member: item.is_team_member(who.user.id),
+    };
     let (change, _events) = match item.stage.transition(to, &standing, &input.reason) {
         Ok(ok) => ok,
         Err(e @ TransitionError::Forbidden { .. }) => return Err(ApiError::forbidden(e.to_string())),

@@ -38,7 +38,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -82,15 +85,34 @@ pub struct ApiError(StatusCode, Problem);
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<Option<String>>) -> Self {
-        ApiError(status, Problem { kind: kind.into(), title: title.into(), status: status.as_u16(), detail: detail.into(), errors: Vec::new() })
+        ApiError(
+            status,
+            Problem {
+                kind: kind.into(),
+                title: title.into(),
+                status: status.as_u16(),
+                detail: detail.into(),
+                errors: Vec::new(),
+            },
+        )
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "about:blank", "Not Found", Some("There is no such resource, or it belongs to another organisation.".into()))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "about:blank",
+            "Not Found",
+            Some("There is no such resource, or it belongs to another organisation.".into()),
+        )
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "about:blank", "Unauthorized", Some("Send a valid personal API token as `Authorization: Bearer TOKEN`.".into()))
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "about:blank",
+            "Unauthorized",
+            Some("Send a valid personal API token as `Authorization: Bearer TOKEN`.".into()),
+        )
     }
 
     pub fn forbidden(detail: String) -> Self {
@@ -102,8 +124,14 @@ impl ApiError {
     }
 
     pub fn validation(errors: &FieldErrors) -> Self {
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "/problems/validation", "The request is not valid", Some("See `errors` for each field.".into()));
-        e.1.errors = errors.iter().map(|f| FieldProblem { field: f.field.into(), message: f.message.clone() }).collect();
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/problems/validation",
+            "The request is not valid",
+            Some("See `errors` for each field.".into()),
+        );
+        e.1.errors =
+            errors.iter().map(|f| FieldProblem { field: f.field.into(), message: f.message.clone() }).collect();
         e
     }
 }
@@ -111,7 +139,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.0, Json(self.1)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
         if self.0 == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
@@ -133,13 +163,23 @@ impl From<StoreError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        Self::new(r.status(), "/problems/malformed-body", "The request body is not valid JSON for this operation", Some(r.body_text()))
+        Self::new(
+            r.status(),
+            "/problems/malformed-body",
+            "The request body is not valid JSON for this operation",
+            Some(r.body_text()),
+        )
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "/problems/malformed-query", "The query string is not valid", Some(r.body_text()))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "/problems/malformed-query",
+            "The query string is not valid",
+            Some(r.body_text()),
+        )
     }
 }
 
@@ -174,7 +214,9 @@ impl FromRequestParts<AppState> for ApiUser {
             .ok_or_else(ApiError::unauthorized)?;
         let user_id = tokens::authenticate(state.db(), bearer).await?.ok_or_else(ApiError::unauthorized)?;
         let user = users::get(state.db(), user_id).await?.ok_or_else(ApiError::unauthorized)?;
-        let organisation = user.home_organisation().ok_or_else(|| ApiError::forbidden("This account is not a member of any organisation.".into()))?;
+        let organisation = user
+            .home_organisation()
+            .ok_or_else(|| ApiError::forbidden("This account is not a member of any organisation.".into()))?;
         let roles = user.roles_in(organisation);
         Ok(ApiUser { user, organisation, roles })
     }

@@ -3,7 +3,13 @@
 use kindling_testkit::TestApp;
 use serde_json::{Value, json};
 
-async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<(u16, String, Value)> {
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> anyhow::Result<(u16, String, Value)> {
     let mut request = reqwest::Client::new().request(method, app.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -13,7 +19,8 @@ async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: Option<
     }
     let response = request.send().await?;
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let text = response.text().await?;
     Ok((status, content_type, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
@@ -39,7 +46,8 @@ async fn lists_reads_creates_and_moves_initiatives() -> anyhow::Result<()> {
     assert_eq!(status, 200);
     assert_eq!(list["total"], 12);
     assert_eq!(list["items"].as_array().unwrap().len(), 12);
-    let (_, _, piloting) = call(&app, reqwest::Method::GET, "/api/v1/initiatives?stage=piloting", Some(&token), None).await?;
+    let (_, _, piloting) =
+        call(&app, reqwest::Method::GET, "/api/v1/initiatives?stage=piloting", Some(&token), None).await?;
     assert_eq!(piloting["total"], 2);
 
     let (status, _, created) = call(
@@ -103,17 +111,28 @@ async fn invalid_input_is_a_problem_with_field_details_and_changes_nothing() -> 
     )
     .await?;
     assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["title", "site_id", "tags"]);
-    let (status, _, problem) = call(&app, reqwest::Method::POST, "/api/v1/initiatives", Some(&token), Some(json!({"title": 5}))).await?;
+    let (status, _, problem) =
+        call(&app, reqwest::Method::POST, "/api/v1/initiatives", Some(&token), Some(json!({"title": 5}))).await?;
     assert_eq!(status, 422);
     assert_eq!(problem["type"], "/problems/malformed-body");
-    let (status, _, problem) = call(&app, reqwest::Method::POST, "/api/v1/initiatives", Some(&token), Some(json!({"title": "t", "problem": "p", "proposed_change": "c", "aim": {"by_when": "2027-02-30"}}))).await?;
+    let (status, _, problem) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/initiatives",
+        Some(&token),
+        Some(json!({"title": "t", "problem": "p", "proposed_change": "c", "aim": {"by_when": "2027-02-30"}})),
+    )
+    .await?;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "aim.by_when");
-    let (status, _, problem) = call(&app, reqwest::Method::GET, "/api/v1/initiatives?stage=nope", Some(&token), None).await?;
+    let (status, _, problem) =
+        call(&app, reqwest::Method::GET, "/api/v1/initiatives?stage=nope", Some(&token), None).await?;
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("stage")));
-    let (status, _, _) = call(&app, reqwest::Method::GET, "/api/v1/initiatives/not-a-number", Some(&token), None).await?;
+    let (status, _, _) =
+        call(&app, reqwest::Method::GET, "/api/v1/initiatives/not-a-number", Some(&token), None).await?;
     assert_eq!(status, 404);
     let (status, _, _) = call(&app, reqwest::Method::GET, "/api/v1/nothing-here", Some(&token), None).await?;
     assert_eq!(status, 404);

@@ -43,7 +43,11 @@ async fn the_list_filters_and_paginates() -> anyhow::Result<()> {
     for n in 0..10 {
         let title = format!("Extra idea {n}");
         let response = browser
-            .submit("/initiatives/new", "/initiatives/new", &[("title", &title), ("problem", "p"), ("proposed_change", "c")])
+            .submit(
+                "/initiatives/new",
+                "/initiatives/new",
+                &[("title", &title), ("problem", "p"), ("proposed_change", "c")],
+            )
             .await?;
         assert_eq!(response.status(), 303);
     }
@@ -63,12 +67,21 @@ async fn an_invalid_idea_is_shown_again_with_every_error_and_nothing_lost() -> a
         .submit(
             "/initiatives/new",
             "/initiatives/new",
-            &[("title", ""), ("problem", "Call bells <b>unanswered</b>"), ("aim_by_day", "31"), ("aim_by_month", "2"), ("aim_by_year", "2027"), ("site", "9999")],
+            &[
+                ("title", ""),
+                ("problem", "Call bells <b>unanswered</b>"),
+                ("aim_by_day", "31"),
+                ("aim_by_month", "2"),
+                ("aim_by_year", "2027"),
+                ("site", "9999"),
+            ],
         )
         .await?;
     assert_eq!(response.status(), 422);
     let html = response.text().await?;
-    for message in ["Enter a title", "Enter the change you propose", "The date must be a real date", "Select a site from the list"] {
+    for message in
+        ["Enter a title", "Enter the change you propose", "The date must be a real date", "Select a site from the list"]
+    {
         assert!(html.contains(message), "missing {message:?}");
     }
     assert!(html.contains("<title>Error: Submit an idea – Kindling</title>"));
@@ -83,7 +96,11 @@ async fn a_stage_move_needs_a_reason_and_the_submitter_sees_it() -> anyhow::Resu
     let app = TestApp::spawn().await?;
     let clinician = app.signed_in("clinician@demo.kindling.test").await?;
     let created = clinician
-        .submit("/initiatives/new", "/initiatives/new", &[("title", "Named call-bell responder"), ("problem", "p"), ("proposed_change", "c")])
+        .submit(
+            "/initiatives/new",
+            "/initiatives/new",
+            &[("title", "Named call-bell responder"), ("problem", "p"), ("proposed_change", "c")],
+        )
         .await?;
     let location = created.headers()["location"].to_str()?.to_owned();
     let page = location.split('?').next().unwrap_or_default().to_owned();
@@ -110,7 +127,10 @@ async fn a_stage_move_needs_a_reason_and_the_submitter_sees_it() -> anyhow::Resu
     assert_eq!(self_approve.status(), 422);
     assert!(self_approve.text().await?.contains("only approver or executive may"));
     let approver = app.signed_in("approver@demo.kindling.test").await?;
-    assert_eq!(approver.submit(&page, &action, &[("to", "approved"), ("reason", "Low risk: go ahead")]).await?.status(), 303);
+    assert_eq!(
+        approver.submit(&page, &action, &[("to", "approved"), ("reason", "Low risk: go ahead")]).await?.status(),
+        303
+    );
     let (_, html) = clinician.get_text(&page).await?;
     assert!(html.contains("Reason: Low risk: go ahead"));
     Ok(())
@@ -123,19 +143,48 @@ async fn comments_and_team_members_are_added_and_validated() -> anyhow::Result<(
     let empty = browser.submit("/initiatives/1", "/initiatives/1/comments", &[("body", " ")]).await?;
     assert_eq!(empty.status(), 422);
     assert!(empty.text().await?.contains("Enter a comment"));
-    assert_eq!(browser.submit("/initiatives/1", "/initiatives/1/comments", &[("body", "Great idea")]).await?.status(), 303);
+    assert_eq!(
+        browser.submit("/initiatives/1", "/initiatives/1/comments", &[("body", "Great idea")]).await?.status(),
+        303
+    );
     let (_, html) = browser.get_text("/initiatives/1").await?;
     assert!(html.contains("Great idea"));
 
     // A person from another organisation cannot be added to the team.
-    let stranger = kindling_store::users::find_by_email(app.db(), &kindling_domain::people::Email::parse("carer@riverside.demo.kindling.test").unwrap()).await?.unwrap();
-    let refused = browser.submit("/initiatives/1", "/initiatives/1/team", &[("member", &stranger.id.to_string()), ("team_role", "Member")]).await?;
+    let stranger = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("carer@riverside.demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    let refused = browser
+        .submit(
+            "/initiatives/1",
+            "/initiatives/1/team",
+            &[("member", &stranger.id.to_string()), ("team_role", "Member")],
+        )
+        .await?;
     assert_eq!(refused.status(), 422);
-    let pharmacist = kindling_store::users::find_by_email(app.db(), &kindling_domain::people::Email::parse("pharmacist@demo.kindling.test").unwrap()).await?.unwrap();
-    let added = browser.submit("/initiatives/1", "/initiatives/1/team", &[("member", &pharmacist.id.to_string()), ("team_role", "Medicines advisor")]).await?;
+    let pharmacist = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("pharmacist@demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    let added = browser
+        .submit(
+            "/initiatives/1",
+            "/initiatives/1/team",
+            &[("member", &pharmacist.id.to_string()), ("team_role", "Medicines advisor")],
+        )
+        .await?;
     assert_eq!(added.status(), 303);
     let (_, html) = browser.get_text("/initiatives/1").await?;
-    assert!(html.contains("Aisha Rahman") && html.contains("Medicines advisor") && html.contains("Professions on the team: Nurse, Pharmacist."));
+    assert!(
+        html.contains("Aisha Rahman")
+            && html.contains("Medicines advisor")
+            && html.contains("Professions on the team: Nurse, Pharmacist.")
+    );
     Ok(())
 }
 
@@ -152,7 +201,12 @@ async fn editing_is_for_the_team_and_keeps_history() -> anyhow::Result<()> {
         .submit(
             "/initiatives/1/edit",
             "/initiatives/1/edit",
-            &[("title", "Discharge letters at the board round"), ("problem", "p2"), ("proposed_change", "c2"), ("tags", "discharge")],
+            &[
+                ("title", "Discharge letters at the board round"),
+                ("problem", "p2"),
+                ("proposed_change", "c2"),
+                ("tags", "discharge"),
+            ],
         )
         .await?;
     assert_eq!(saved.status(), 303);
@@ -177,7 +231,18 @@ async fn the_account_page_issues_and_revokes_api_tokens() -> anyhow::Result<()> 
     assert_eq!(ok.status(), 200);
     let (_, page) = browser.get_text("/account").await?;
     assert!(!page.contains(&token), "a token is never shown twice");
-    let id = kindling_store::tokens::list(app.db(), kindling_store::users::find_by_email(app.db(), &kindling_domain::people::Email::parse("clinician@demo.kindling.test").unwrap()).await?.unwrap().id).await?[0].id;
+    let id = kindling_store::tokens::list(
+        app.db(),
+        kindling_store::users::find_by_email(
+            app.db(),
+            &kindling_domain::people::Email::parse("clinician@demo.kindling.test").unwrap(),
+        )
+        .await?
+        .unwrap()
+        .id,
+    )
+    .await?[0]
+        .id;
     assert_eq!(browser.submit("/account", &format!("/account/tokens/{id}/revoke"), &[]).await?.status(), 303);
     let revoked = api.get(app.url("/api/v1/initiatives")).bearer_auth(&token).send().await?;
     assert_eq!(revoked.status(), 401);

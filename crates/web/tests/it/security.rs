@@ -58,9 +58,21 @@ async fn forms_without_the_right_csrf_token_or_from_another_site_are_refused() -
     let (_, page) = browser.get_text("/initiatives/new").await?;
     let mut right = vec![("csrf_token", csrf_token(&page).unwrap())];
     right.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let cross = browser.client.post(browser.url("/initiatives/new")).header("sec-fetch-site", "cross-site").form(&right).send().await?;
+    let cross = browser
+        .client
+        .post(browser.url("/initiatives/new"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&right)
+        .send()
+        .await?;
     assert_eq!(cross.status(), 403);
-    let foreign_origin = browser.client.post(browser.url("/initiatives/new")).header("origin", "https://evil.example").form(&right).send().await?;
+    let foreign_origin = browser
+        .client
+        .post(browser.url("/initiatives/new"))
+        .header("origin", "https://evil.example")
+        .form(&right)
+        .send()
+        .await?;
     assert_eq!(foreign_origin.status(), 403);
     // Signing out needs the token too, so another site cannot sign people out.
     assert_eq!(browser.client.post(browser.url("/sign-out")).send().await?.status(), 403);
@@ -100,7 +112,13 @@ async fn another_organisations_initiative_is_not_found_anywhere() -> anyhow::Res
 async fn unknown_and_malformed_ids_are_not_found() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let browser = app.signed_in("clinician@demo.kindling.test").await?;
-    for path in ["/initiatives/999999", "/initiatives/abc", "/initiatives/-1", "/initiatives/99999999999999999999999", "/nowhere"] {
+    for path in [
+        "/initiatives/999999",
+        "/initiatives/abc",
+        "/initiatives/-1",
+        "/initiatives/99999999999999999999999",
+        "/nowhere",
+    ] {
         let (status, html) = browser.get_text(path).await?;
         assert_eq!(status, 404, "{path}");
         assert!(html.contains("Page not found"));
@@ -134,7 +152,10 @@ async fn unknown_emails_and_wrong_passwords_get_the_same_answer() -> anyhow::Res
     let wrong = app.browser().sign_in("clinician@demo.kindling.test", "x").await?;
     assert_eq!(unknown.status(), wrong.status());
     let (a, b) = (unknown.text().await?, wrong.text().await?);
-    assert!(a.contains("Enter a correct email address and password") && b.contains("Enter a correct email address and password"));
+    assert!(
+        a.contains("Enter a correct email address and password")
+            && b.contains("Enter a correct email address and password")
+    );
     Ok(())
 }
 
