@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
 mod postgres;
 mod tidy;
 
@@ -23,7 +24,8 @@ commands:
   tidy      architecture and house-style checks
   e2e       the browser journeys (builds the binary first)
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
-  vendor    refresh the vendored nhsuk-frontend assets from the npm registry";
+  vendor    refresh the vendored nhsuk-frontend assets from the npm registry
+  bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +51,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some("vendor") => vendor(&root),
+        Some("bench-http") => bench::run(&root),
         _ => {
             eprintln!("{USAGE}");
             bail!("unknown or missing command")

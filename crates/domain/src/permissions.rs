@@ -4,7 +4,7 @@
 //! organisation; a person with no membership there has no standing at all, and the web layer answers
 //! 404 (not 403) so that the existence of another organisation's records is not revealed.
 //!
-//! Stage moves have their own, finer rules in [`crate::initiative`].
+//! Stage moves have their own, finer rules in [`crate::initiatives`].
 
 use crate::initiatives::Standing;
 use crate::people::Role;
