@@ -127,6 +127,7 @@ fn ci(root: &Path) -> Result<()> {
             &[("KINDLING_TEST_POSTGRES_URL", &url)],
         )
     })?;
+    step("OpenAPI document is valid", || validate_openapi(root))?;
     step("docs", || {
         run_env("cargo", &["doc", "--locked", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])
     })?;
@@ -136,6 +137,25 @@ fn ci(root: &Path) -> Result<()> {
     })?;
     println!("\nall checks passed in {:.1} minutes", started.elapsed().as_secs_f64() / 60.0);
     Ok(())
+}
+
+/// Checks `kindling openapi` with openapi-spec-validator (PyPI), installed into a virtualenv under target/.
+fn validate_openapi(root: &Path) -> Result<()> {
+    run("cargo", &["build", "--locked", "-p", "kindling"])?;
+    let venv = root.join("target/pyvenv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        run("python3", &["-m", "venv", venv.to_str().unwrap_or_default()])?;
+    }
+    let python = python.to_str().unwrap_or_default().to_owned();
+    run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "openapi-spec-validator==0.9.0"])?;
+    let doc = Command::new(root.join("target/debug/kindling")).arg("openapi").output()?;
+    if !doc.status.success() {
+        bail!("kindling openapi failed");
+    }
+    let file = root.join("target/openapi.json");
+    std::fs::write(&file, &doc.stdout)?;
+    run(&python, &["-m", "openapi_spec_validator", file.to_str().unwrap_or_default()])
 }
 
 fn test_command(packages: &[&str], env: &[(&str, &str)]) -> Result<()> {

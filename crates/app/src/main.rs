@@ -50,6 +50,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Print the OpenAPI 3.1 description of the JSON API.
+    Openapi,
     /// Write a consistent copy of the SQLite database while the server runs (PostgreSQL: use pg_dump).
     Backup {
         #[command(flatten)]
@@ -154,7 +156,7 @@ async fn run(command: Command) -> Result<ExitCode> {
                 bail!("no user with email {email}");
             };
             let issued = tokens::issue(&db, user.id, &label, now_ms()).await?;
-            println!("{}", issued.secret);
+            print_out(&issued.secret);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify { database } } => {
@@ -170,6 +172,10 @@ async fn run(command: Command) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Openapi => {
+            print_out(&kindling_web::api::openapi_json());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { database, to } => {
             let db = database.open().await?;
             kindling_store::backup::backup_to(&db, &to).await?;
@@ -177,6 +183,12 @@ async fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes a line to standard output; a closed pipe (`| head`) ends output quietly instead of panicking.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 fn now_ms() -> i64 {

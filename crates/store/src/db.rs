@@ -28,18 +28,21 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("the database did not answer within {0} seconds")]
+    Timeout(u64),
 }
 
 impl StoreError {
     /// Whether the database could not be reached (as opposed to refusing or failing a query), so the
     /// caller can say "unavailable, try again" rather than "error".
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+        matches!(self, StoreError::Timeout(_))
+            || matches!(
+                self,
+                StoreError::Database(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+                )
             )
-        )
     }
 }
 

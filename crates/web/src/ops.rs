@@ -32,7 +32,9 @@ pub async fn healthz() -> &'static str {
 
 /// The process can do useful work: its database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db().ping().await {
+    // A load balancer wants a quick answer, not the pool's full acquire timeout.
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.db().ping()).await;
+    match ping.unwrap_or_else(|_| Err(kindling_store::StoreError::Timeout(2))) {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

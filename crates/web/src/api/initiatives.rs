@@ -252,7 +252,7 @@ fn rename_fields(errors: FieldErrors) -> FieldErrors {
 
 /// List initiatives of your organisation, most recently updated first.
 #[utoipa::path(get, path = "/api/v1/initiatives", tag = "initiatives", params(ListParams),
-    responses((status = 200, body = InitiativeList), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Success", body = InitiativeList), (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     who: ApiUser,
@@ -283,7 +283,7 @@ pub async fn list(
 
 /// One initiative with its aim, team and stage history.
 #[utoipa::path(get, path = "/api/v1/initiatives/{id}", tag = "initiatives", params(("id" = i64, Path, description = "Initiative id")),
-    responses((status = 200, body = InitiativeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Success", body = InitiativeDto), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
     who: ApiUser,
@@ -295,7 +295,7 @@ pub async fn get(
 
 /// Submit a new idea as the token's owner.
 #[utoipa::path(post, path = "/api/v1/initiatives", tag = "initiatives", request_body = InitiativeInput,
-    responses((status = 201, body = InitiativeDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = InitiativeDto), (status = 422, description = "The request is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     who: ApiUser,
@@ -314,7 +314,7 @@ pub async fn create(
 
 /// Replace the written fields of an initiative.
 #[utoipa::path(put, path = "/api/v1/initiatives/{id}", tag = "initiatives", request_body = InitiativeInput, params(("id" = i64, Path, description = "Initiative id")),
-    responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Success", body = InitiativeDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The request is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<AppState>,
     who: ApiUser,
@@ -340,7 +340,7 @@ pub async fn update(
 
 /// Move an initiative to another stage, with the reason the submitter will see.
 #[utoipa::path(post, path = "/api/v1/initiatives/{id}/transitions", tag = "initiatives", request_body = TransitionInput, params(("id" = i64, Path, description = "Initiative id")),
-    responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Success", body = InitiativeDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The initiative is not at a stage that allows this", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The request is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn transition(
     State(state): State<AppState>,
     who: ApiUser,

@@ -54,6 +54,11 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async { ApiError::not_found() })
 }
 
+/// The OpenAPI document, pretty-printed (for `kindling openapi`).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
 async fn openapi() -> Response {
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(ApiDoc::openapi())).into_response()
 }
