@@ -91,12 +91,13 @@ pub struct RunsAnalysis {
     pub phase: usize,
     /// Points not on the centre line (and not missing).
     pub n_useful: usize,
-    pub longest_run: usize,
+    /// The counts and thresholds below are `None` when there are no useful points.
+    pub longest_run: Option<usize>,
     /// A longest run above this signals: round(log2(n_useful)) + 3.
-    pub longest_run_max: usize,
-    pub crossings: usize,
+    pub longest_run_max: Option<usize>,
+    pub crossings: Option<usize>,
     /// Fewer crossings than this signals: the 5% quantile of Binomial(n_useful − 1, ½).
-    pub crossings_min: usize,
+    pub crossings_min: Option<usize>,
     pub signal: bool,
 }
 
@@ -209,6 +210,18 @@ pub fn analyse(observations: &[Obs], options: &Options) -> Result<Analysis, SpcE
         )));
     }
     validate(observations, options.chart)?;
+    // Run, XmR and MR charts of a numerator with a denominator chart the ratio.
+    let ratios: Vec<Obs>;
+    let observations =
+        if matches!(options.chart, Chart::Run | Chart::Xmr | Chart::Mr) && observations.iter().any(|o| o.n.is_some()) {
+            ratios = observations
+                .iter()
+                .map(|o| Obs { y: o.y.zip(o.n).map(|(y, n)| y / n).or(o.y.filter(|_| o.n.is_none())), n: None })
+                .collect();
+            &ratios[..]
+        } else {
+            observations
+        };
     let phase_of = phases(observations.len(), &options.phase_starts);
     let mut lines = Vec::with_capacity(observations.len());
     for (phase, range) in phase_ranges(&phase_of) {
@@ -260,6 +273,9 @@ fn validate(observations: &[Obs], chart: Chart) -> Result<(), SpcError> {
     for (index, o) in observations.iter().enumerate() {
         if o.y.is_some_and(|y| !y.is_finite()) || o.n.is_some_and(|n| !n.is_finite()) {
             return Err(SpcError::NotFinite { index });
+        }
+        if o.n.is_some_and(|n| n <= 0.0) {
+            return Err(SpcError::ZeroDenominator { index });
         }
         if chart.needs_denominator() && o.y.is_some() {
             match o.n {
@@ -364,11 +380,20 @@ fn finish(values: Vec<Option<f64>>, mut lines: Vec<Lines>, phase_of: Vec<usize>,
             PointAnalysis { value: *value, phase, lines, rules, special_cause, side }
         })
         .collect();
-    let runs = phase_ranges(&phase_of).into_iter().map(|(phase, range)| runs_analysis(phase, &points[range])).collect();
+    // Neighbouring moving ranges share a point, so runs rules do not apply to an MR chart (qicharts2
+    // reports the counts but never signals on them).
+    let runs = phase_ranges(&phase_of)
+        .into_iter()
+        .map(|(phase, range)| {
+            let mut runs = runs_analysis(phase, &points[range]);
+            runs.signal &= options.chart != Chart::Mr;
+            runs
+        })
+        .collect();
     let last = points.iter().rev().find(|p| p.value.is_some());
-    let variation = last
-        .filter(|p| p.lines.upper.is_some() || p.lines.lower.is_some())
-        .map(|p| variation_icon(p, options.improvement));
+    // A control chart always has a variation icon, even when its limits cannot be computed (all moving
+    // ranges zero): no rule can fire, so it is common cause.
+    let variation = if has_limits && !too_few { last.map(|p| variation_icon(p, options.improvement)) } else { None };
     let assurance = last.and_then(|p| assurance_icon(p, options));
     Analysis { chart: options.chart, improvement: options.improvement, points, runs, variation, assurance, warnings }
 }
@@ -571,14 +596,30 @@ fn runs_analysis(phase: usize, points: &[PointAnalysis]) -> RunsAnalysis {
         current += 1;
         longest_run = longest_run.max(current);
     }
-    let (longest_run_max, crossings_min) = if n_useful == 0 {
-        (0, 0)
-    } else {
-        // round() in R rounds half to even, but log2 of an integer is never exactly x.5.
-        ((n_useful as f64).log2().round() as usize + 3, binomial_half_quantile(0.05, (n_useful - 1) as u64) as usize)
-    };
-    let signal = n_useful > 0 && (longest_run > longest_run_max || crossings < crossings_min);
-    RunsAnalysis { phase, n_useful, longest_run, longest_run_max, crossings, crossings_min, signal }
+    if n_useful == 0 {
+        return RunsAnalysis {
+            phase,
+            n_useful,
+            longest_run: None,
+            longest_run_max: None,
+            crossings: None,
+            crossings_min: None,
+            signal: false,
+        };
+    }
+    // round() in R rounds half to even, but log2 of an integer is never exactly x.5.
+    let longest_run_max = (n_useful as f64).log2().round() as usize + 3;
+    let crossings_min = binomial_half_quantile(0.05, (n_useful - 1) as u64) as usize;
+    let signal = longest_run > longest_run_max || crossings < crossings_min;
+    RunsAnalysis {
+        phase,
+        n_useful,
+        longest_run: Some(longest_run),
+        longest_run_max: Some(longest_run_max),
+        crossings: Some(crossings),
+        crossings_min: Some(crossings_min),
+        signal,
+    }
 }
 
 /// The median of a phase's values, for callers that need it outside an analysis.

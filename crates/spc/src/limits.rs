@@ -110,16 +110,17 @@ pub fn phase_lines(obs: &[Obs], base: &[usize], options: &Options) -> Vec<Lines>
             vec![lines; obs.len()]
         }
         Chart::Mr => {
-            let ranges = moving_ranges(&values, base, options.bridge_missing);
-            let (amr, _) = screened_amr(&ranges, options);
-            let lines = match amr {
+            // The moving-range chart shows every range: screening them would hide what it is for.
+            let ranges: Vec<f64> =
+                moving_ranges(&values, base, options.bridge_missing).into_iter().map(|(_, r)| r).collect();
+            let lines = match mean(&ranges) {
+                // D4 = 3.267 for ranges of two; the 2σ line is two thirds of the upper limit (qicharts2).
                 Some(a) => Lines {
                     centre: Some(a),
                     lower: Some(0.0),
                     upper: Some(3.267 * a),
-                    // The MR chart's 2σ line: two thirds of the way from the mean range to the upper limit.
-                    lower_2s: Some((a - 2.0 / 3.0 * (3.267 - 1.0) * a).max(0.0)),
-                    upper_2s: Some(a + 2.0 / 3.0 * (3.267 - 1.0) * a),
+                    lower_2s: Some(0.0),
+                    upper_2s: Some(2.0 / 3.0 * 3.267 * a),
                 },
                 None => Lines::default(),
             };

@@ -2,8 +2,33 @@
 //! Anhøj crossings rule, and the c4/c5 constants of the Xbar and S charts.
 
 /// Arithmetic mean; `None` for no values.
+///
+/// Computed as R does (a sum, then one correcting pass), with a compensated sum, so that a mean that is
+/// exactly representable comes out exact. That matters: a point exactly on the centre line is treated
+/// differently from one a rounding error away (it breaks a shift and is not a useful observation).
 pub fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    if values.is_empty() {
+        return None;
+    }
+    let n = values.len() as f64;
+    let first = compensated_sum(values.iter().copied()) / n;
+    let correction = compensated_sum(values.iter().map(|v| v - first)) / n;
+    Some(first + correction)
+}
+
+/// Neumaier's compensated summation.
+fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut compensation) = (0.0_f64, 0.0_f64);
+    for v in values {
+        let t = sum + v;
+        if sum.abs() >= v.abs() {
+            compensation += (sum - t) + v;
+        } else {
+            compensation += (v - t) + sum;
+        }
+        sum = t;
+    }
+    sum + compensation
 }
 
 /// Median (the average of the two middle values for an even count); `None` for no values.
@@ -14,7 +39,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 0 { (sorted[mid - 1] + sorted[mid]) / 2.0 } else { sorted[mid] })
+    Some(if sorted.len().is_multiple_of(2) { (sorted[mid - 1] + sorted[mid]) / 2.0 } else { sorted[mid] })
 }
 
 /// ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; relative error below 1e-14 in the range used).
@@ -139,6 +164,17 @@ mod tests {
         for (n, expected) in [(2.0, 0.7979), (5.0, 0.9400), (10.0, 0.9727), (25.0, 0.9896)] {
             assert!((c4(n) - expected).abs() < 5e-5, "c4({n}) = {}", c4(n));
         }
+    }
+
+    #[test]
+    fn means_that_are_exact_come_out_exact() {
+        // Sequential summation gives 9.999999999999998 here; R's mean() gives exactly 10.
+        let values = [
+            10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 11.0, 9.0, 10.0, 10.5, 9.5, 10.2, 8.6, 9.1, 9.9, 10.4, 10.8, 11.3, 10.0,
+            9.7,
+        ];
+        assert_ne!(values.iter().sum::<f64>() / 20.0, 10.0);
+        assert_eq!(mean(&values), Some(10.0));
     }
 
     #[test]
