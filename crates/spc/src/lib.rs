@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod input;
 pub mod limits;
 pub mod options;
 mod stats;

@@ -1,0 +1,237 @@
+//! Reading series from CSV text: columns `x` (ISO date or integer), `y` (value or numerator; empty means
+//! missing), optional `n` (denominator) and optional `series` (many series in one file, in any row order).
+//! Rows of a series are put in order of `x`. Errors name the line and column.
+//!
+//! This is parsing, not I/O: the caller reads the file and passes its text.
+
+use std::collections::BTreeMap;
+
+/// An x value: a calendar date or an integer. One series uses one kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum X {
+    Date(String),
+    Int(i64),
+}
+
+impl X {
+    pub fn label(&self) -> String {
+        match self {
+            X::Date(d) => d.clone(),
+            X::Int(i) => i.to_string(),
+        }
+    }
+}
+
+/// One row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub x: X,
+    pub y: Option<f64>,
+    pub n: Option<f64>,
+    /// 1-based line in the text, for error messages.
+    pub line: usize,
+}
+
+/// One series, rows in order of x (stable: rows with equal x keep file order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesInput {
+    pub name: String,
+    pub rows: Vec<Row>,
+}
+
+/// A problem in the text, at a line and (where it is one cell) a column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}{}: {message}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
+pub struct InputError {
+    pub line: usize,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+fn error(line: usize, column: Option<&str>, message: impl Into<String>) -> InputError {
+    InputError { line, column: column.map(str::to_owned), message: message.into() }
+}
+
+/// Splits one CSV record, honouring double quotes (`""` inside quotes is a quote).
+fn split_record(line: &str, number: usize) -> Result<Vec<String>, InputError> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.trim().is_empty() && !was_quoted => {
+                field.clear();
+                quoted = true;
+                was_quoted = true;
+            }
+            (false, ',') => {
+                fields.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err(error(number, None, "a quoted field is not closed"));
+    }
+    fields.push(field);
+    Ok(fields.into_iter().map(|f| f.trim().to_owned()).collect())
+}
+
+fn parse_x(raw: &str, line: usize) -> Result<X, InputError> {
+    if let Ok(i) = raw.parse::<i64>() {
+        return Ok(X::Int(i));
+    }
+    let b = raw.as_bytes();
+    let is_date = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && raw.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if is_date {
+        let (m, d): (u32, u32) = (raw[5..7].parse().unwrap_or(0), raw[8..10].parse().unwrap_or(0));
+        let y: i32 = raw[0..4].parse().unwrap_or(0);
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 0,
+        };
+        if (1..=days).contains(&d) {
+            return Ok(X::Date(raw.to_owned()));
+        }
+        return Err(error(line, Some("x"), format!("{raw:?} is not a real date")));
+    }
+    Err(error(line, Some("x"), format!("{raw:?} is neither an ISO date (YYYY-MM-DD) nor an integer")))
+}
+
+fn parse_number(raw: &str, line: usize, column: &str) -> Result<Option<f64>, InputError> {
+    if raw.is_empty() || raw.eq_ignore_ascii_case("na") {
+        return Ok(None);
+    }
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(error(line, Some(column), format!("{raw:?} is not a number"))),
+    }
+}
+
+/// Parses the whole text. A header row is required; unknown columns are refused so that a typo cannot
+/// silently drop a denominator.
+pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
+    let mut lines =
+        text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty());
+    let Some((header_line, header)) = lines.next() else {
+        return Err(error(1, None, "the file is empty: it needs a header row with x and y"));
+    };
+    let header = split_record(header.trim_start_matches('\u{feff}'), header_line)?;
+    let mut columns: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, name) in header.iter().enumerate() {
+        let known = matches!(name.as_str(), "x" | "y" | "n" | "series");
+        if !known {
+            return Err(error(
+                header_line,
+                Some(name),
+                format!("unknown column {name:?}: the columns are x, y, and optionally n and series"),
+            ));
+        }
+        if columns.insert(name.as_str(), i).is_some() {
+            return Err(error(header_line, Some(name), format!("column {name:?} appears twice")));
+        }
+    }
+    for required in ["x", "y"] {
+        if !columns.contains_key(required) {
+            return Err(error(header_line, None, format!("the header has no {required} column")));
+        }
+    }
+    let mut series: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (number, line) in lines {
+        let fields = split_record(line, number)?;
+        if fields.len() != header.len() {
+            return Err(error(number, None, format!("{} fields where the header has {}", fields.len(), header.len())));
+        }
+        let get = |name: &str| columns.get(name).map(|&i| fields[i].as_str());
+        let x = parse_x(get("x").unwrap_or_default(), number)?;
+        let y = parse_number(get("y").unwrap_or_default(), number, "y")?;
+        let n = match get("n") {
+            Some(raw) => parse_number(raw, number, "n")?,
+            None => None,
+        };
+        let name = get("series").unwrap_or_default().to_owned();
+        if !series.contains_key(&name) {
+            order.push(name.clone());
+        }
+        series.entry(name).or_default().push(Row { x, y, n, line: number });
+    }
+    if series.is_empty() {
+        return Err(error(header_line, None, "the file has a header but no rows"));
+    }
+    order
+        .into_iter()
+        .map(|name| {
+            let mut rows = series.remove(&name).unwrap_or_default();
+            let dates = rows.iter().filter(|r| matches!(r.x, X::Date(_))).count();
+            if dates != 0 && dates != rows.len() {
+                let odd = rows.iter().find(|r| matches!(r.x, X::Int(_))).map_or(0, |r| r.line);
+                return Err(error(odd, Some("x"), "this series mixes dates and integers in x"));
+            }
+            rows.sort_by(|a, b| a.x.cmp(&b.x));
+            Ok(SeriesInput { name, rows })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_quoted_and_unquoted_fields_and_orders_by_x() {
+        let text = "\"x\",\"y\",\"n\"\n\"2021-01-03\",3,10\n2021-01-01,,10\n2021-01-02,\"2.5\",NA\n";
+        let series = parse_csv(text).unwrap();
+        assert_eq!(series.len(), 1);
+        let xs: Vec<String> = series[0].rows.iter().map(|r| r.x.label()).collect();
+        assert_eq!(xs, ["2021-01-01", "2021-01-02", "2021-01-03"]);
+        assert_eq!(series[0].rows[0].y, None);
+        assert_eq!(series[0].rows[1].y, Some(2.5));
+        assert_eq!(series[0].rows[1].n, None);
+        assert_eq!(series[0].rows[0].line, 3);
+    }
+
+    #[test]
+    fn many_series_in_one_file_keep_first_seen_order() {
+        let text = "series,x,y\nb,2,1\na,1,1\nb,1,2\n";
+        let series = parse_csv(text).unwrap();
+        assert_eq!(series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(series[0].rows.iter().map(|r| r.x.clone()).collect::<Vec<_>>(), [X::Int(1), X::Int(2)]);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_column() {
+        let check =
+            |text: &str, expected: &str| assert_eq!(parse_csv(text).unwrap_err().to_string(), expected, "{text:?}");
+        check("", "line 1: the file is empty: it needs a header row with x and y");
+        check(
+            "x,y,m\n1,2,3\n",
+            "line 1, column m: unknown column \"m\": the columns are x, y, and optionally n and series",
+        );
+        check("x\n1\n", "line 1: the header has no y column");
+        check("x,y\n1,2\n2,abc\n", "line 3, column y: \"abc\" is not a number");
+        check("x,y\n2021-02-30,1\n", "line 2, column x: \"2021-02-30\" is not a real date");
+        check("x,y\nmonday,1\n", "line 2, column x: \"monday\" is neither an ISO date (YYYY-MM-DD) nor an integer");
+        check("x,y\n1,2,3\n", "line 2: 3 fields where the header has 2");
+        check("x,y\n1,\"2\n", "line 2: a quoted field is not closed");
+        check("x,y\n1,2\n2021-01-01,3\n", "line 2, column x: this series mixes dates and integers in x");
+        check("x,y,n\n1,2,inf\n", "line 2, column n: \"inf\" is not a number");
+        check("x,y\n", "line 1: the file has a header but no rows");
+    }
+}
