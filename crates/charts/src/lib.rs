@@ -1,6 +1,11 @@
-//! Analysed series to accessible SVG (run and control charts with the Making Data Count look, a `<title>`,
-//! a `<desc>` stating the verdict, and a table alternative): pure functions with no I/O.
+//! Analysed series to accessible SVG: pure functions with no I/O.
 //!
-//! The renderer arrives with the measurement-engine issue; this crate holds its place in the workspace.
+//! [`spc::svg`] draws a run or control chart in the Making Data Count style (grey common-cause points,
+//! orange concern, blue improvement, purple neither, dashed process limits, a target line, phase breaks,
+//! and the variation and assurance icons), with a `<title>` and a `<desc>` that states the verdict in
+//! words. [`spc::table_html`] gives the same data as a table, the alternative for people who cannot see
+//! the chart.
 
 #![forbid(unsafe_code)]
+
+pub mod spc;
