@@ -16,6 +16,8 @@ use kindling_domain::people::Email;
 use kindling_store::audit::Verification;
 use kindling_store::{Db, demo, redact_url, tokens, users};
 
+mod spc_command;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kindling",
@@ -50,6 +52,8 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Run chart or SPC analysis of a CSV file, with the Making Data Count rules and icons.
+    Spc(spc_command::SpcArgs),
     /// Print the OpenAPI 3.1 description of the JSON API.
     Openapi,
     /// Write a consistent copy of the SQLite database while the server runs (PostgreSQL: use pg_dump).
@@ -171,6 +175,12 @@ async fn run(command: Command) -> Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Spc(args) => {
+            let out = spc_command::run(&args)?;
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {
             print_out(&kindling_web::api::openapi_json());

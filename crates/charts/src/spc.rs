@@ -99,14 +99,30 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="Arial, sans-serif" font-size="12">"#
     );
-    let _ = write!(s, r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#, escape(text.title), escape(text.verdict));
+    let _ = write!(
+        s,
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        escape(text.title),
+        escape(text.verdict)
+    );
     let _ = write!(s, r#"<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#);
     // Axes and y ticks.
-    let _ = write!(s, r#"<g stroke="{INK}" stroke-width="1"><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{}"/><line x1="{LEFT}" y1="{0}" x2="{1}" y2="{0}"/></g>"#, TOP + plot_h, LEFT + plot_w);
+    let _ = write!(
+        s,
+        r#"<g stroke="{INK}" stroke-width="1"><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{}"/><line x1="{LEFT}" y1="{0}" x2="{1}" y2="{0}"/></g>"#,
+        TOP + plot_h,
+        LEFT + plot_w
+    );
     for k in 0..=4 {
         let v = lo + (hi - lo) * f64::from(k) / 4.0;
         let y = y_at(v);
-        let _ = write!(s, r#"<text x="{}" y="{:.1}" text-anchor="end" fill="{INK}">{}</text>"#, LEFT - 6.0, y + 4.0, escape(&fmt_number(v)));
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{:.1}" text-anchor="end" fill="{INK}">{}</text>"#,
+            LEFT - 6.0,
+            y + 4.0,
+            escape(&fmt_number(v))
+        );
     }
     // X labels: first, last and each phase start, so the axis stays legible.
     let mut labelled: Vec<usize> = vec![0, n - 1];
@@ -115,13 +131,23 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
     labelled.dedup();
     for i in labelled {
         if let Some(label) = text.x_labels.get(i) {
-            let _ = write!(s, r#"<text x="{:.1}" y="{}" text-anchor="middle" fill="{INK}">{}</text>"#, x_at(i), TOP + plot_h + 18.0, escape(label));
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{}" text-anchor="middle" fill="{INK}">{}</text>"#,
+                x_at(i),
+                TOP + plot_h + 18.0,
+                escape(label)
+            );
         }
     }
     // Phase breaks.
     for i in (1..points.len()).filter(|&i| points[i].phase != points[i - 1].phase) {
         let x = (x_at(i - 1) + x_at(i)) / 2.0;
-        let _ = write!(s, r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{}" stroke="{INK}" stroke-dasharray="2 3"/>"#, TOP + plot_h);
+        let _ = write!(
+            s,
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{}" stroke="{INK}" stroke-dasharray="2 3"/>"#,
+            TOP + plot_h
+        );
     }
     // Centre line and limits, drawn per phase so that they step at each recalculation.
     let mut segment = |pick: &dyn Fn(&kindling_spc::Lines) -> Option<f64>, style: &str| {
@@ -149,7 +175,13 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
     }
     if let Some(t) = text.target {
         let y = y_at(t);
-        let _ = write!(s, r#"<line x1="{LEFT}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="{RED}" stroke-width="1.5" stroke-dasharray="2 2"/><text x="{}" y="{:.1}" fill="{RED}">target</text>"#, LEFT + plot_w, LEFT + plot_w + 4.0, y + 4.0);
+        let _ = write!(
+            s,
+            r#"<line x1="{LEFT}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="{RED}" stroke-width="1.5" stroke-dasharray="2 2"/><text x="{}" y="{:.1}" fill="{RED}">target</text>"#,
+            LEFT + plot_w,
+            LEFT + plot_w + 4.0,
+            y + 4.0
+        );
     }
     // The data line, broken at missing values, then the points coloured by special cause.
     let mut path = String::new();
@@ -166,7 +198,13 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
     let _ = write!(s, r#"<path d="{path}" fill="none" stroke="{GREY}" stroke-width="1"/>"#);
     for (i, p) in points.iter().enumerate() {
         if let Some(v) = p.value {
-            let _ = write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"/>"#, x_at(i), y_at(v), colour(p.special_cause));
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"/>"#,
+                x_at(i),
+                y_at(v),
+                colour(p.special_cause)
+            );
         }
     }
     icons(&mut s, analysis);
@@ -187,7 +225,10 @@ fn icons(s: &mut String, analysis: &Analysis) {
             Variation::NeitherHigh => (PURPLE, "H", "Neither (high)"),
             Variation::NeitherLow => (PURPLE, "L", "Neither (low)"),
         };
-        let _ = write!(s, r#"<g><title>Variation: {caption}</title><circle cx="{x}" cy="50" r="18" fill="{fill}"/><text x="{x}" y="55" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="84" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#);
+        let _ = write!(
+            s,
+            r#"<g><title>Variation: {caption}</title><circle cx="{x}" cy="50" r="18" fill="{fill}"/><text x="{x}" y="55" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="84" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#
+        );
     }
     if let Some(a) = analysis.assurance {
         let (fill, letter, caption) = match a {
@@ -195,7 +236,10 @@ fn icons(s: &mut String, analysis: &Analysis) {
             Assurance::Fail => (ORANGE, "F", "Target missed"),
             Assurance::HitAndMiss => (GREY, "?", "Hit and miss"),
         };
-        let _ = write!(s, r#"<g><title>Assurance: {caption}</title><circle cx="{x}" cy="122" r="18" fill="{fill}"/><text x="{x}" y="127" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="156" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#);
+        let _ = write!(
+            s,
+            r#"<g><title>Assurance: {caption}</title><circle cx="{x}" cy="122" r="18" fill="{fill}"/><text x="{x}" y="127" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="156" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#
+        );
     }
 }
 
@@ -203,7 +247,11 @@ fn icons(s: &mut String, analysis: &Analysis) {
 pub fn table_html(analysis: &Analysis, text: &ChartText<'_>) -> String {
     let cell = |v: Option<f64>| v.map(fmt_number).unwrap_or_else(|| "–".into());
     let mut s = String::new();
-    let _ = write!(s, r#"<table class="nhsuk-table"><caption class="nhsuk-table__caption">Data for {}</caption><thead class="nhsuk-table__head"><tr class="nhsuk-table__row">"#, escape(text.title));
+    let _ = write!(
+        s,
+        r#"<table class="nhsuk-table"><caption class="nhsuk-table__caption">Data for {}</caption><thead class="nhsuk-table__head"><tr class="nhsuk-table__row">"#,
+        escape(text.title)
+    );
     for h in ["Period", "Value", "Centre", "Lower limit", "Upper limit", "Special cause"] {
         let _ = write!(s, r#"<th class="nhsuk-table__header" scope="col">{h}</th>"#);
     }
@@ -253,7 +301,16 @@ mod tests {
         let values: Vec<f64> = (0..20).map(|i| if i % 2 == 0 { 9.0 } else { 11.0 }).collect();
         let a = analysis(&values);
         let x = labels(20);
-        let svg = svg(&a, &ChartText { title: "Falls <per 1,000>", verdict: "Common cause & stable", x_labels: &x, target: Some(12.0), id: "m1" });
+        let svg = svg(
+            &a,
+            &ChartText {
+                title: "Falls <per 1,000>",
+                verdict: "Common cause & stable",
+                x_labels: &x,
+                target: Some(12.0),
+                id: "m1",
+            },
+        );
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
         assert!(svg.contains(r#"role="img" aria-labelledby="m1-title m1-desc""#));
         assert!(svg.contains(r#"<title id="m1-title">Falls &lt;per 1,000&gt;</title>"#));
@@ -267,8 +324,15 @@ mod tests {
     fn special_cause_points_take_the_mdc_colours() {
         let mut values: Vec<f64> = (0..19).map(|i| if i % 2 == 0 { 49.0 } else { 51.0 }).collect();
         values.push(70.0);
-        let svg = svg(&analysis(&values), &ChartText { title: "t", verdict: "v", x_labels: &labels(20), ..ChartText::default() });
-        assert_eq!(svg.matches(&format!(r#"r="3.5" fill="{BLUE}""#)).count(), 1, "the one point above the limit is improvement blue");
+        let svg = svg(
+            &analysis(&values),
+            &ChartText { title: "t", verdict: "v", x_labels: &labels(20), ..ChartText::default() },
+        );
+        assert_eq!(
+            svg.matches(&format!(r#"r="3.5" fill="{BLUE}""#)).count(),
+            1,
+            "the one point above the limit is improvement blue"
+        );
         assert_eq!(svg.matches(&format!(r#"r="3.5" fill="{GREY}""#)).count(), 19);
         assert!(svg.contains("Variation: Improvement (high)"));
     }

@@ -161,13 +161,13 @@ pub struct Analysis {
 /// Why a series cannot be analysed. Indices are positions in the input.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SpcError {
-    #[error("a {chart} chart needs at least {needed} points with values; this series has {got}")]
+    #[error("{} needs at least {needed} points with values; this series has {got}", chart.with_article())]
     TooFewPoints { chart: Chart, needed: usize, got: usize },
-    #[error("point {index} has no denominator, which a {chart} chart needs")]
+    #[error("point {index} has no denominator, which {} needs", chart.with_article())]
     MissingDenominator { index: usize, chart: Chart },
     #[error("point {index} has a denominator of zero or less")]
     ZeroDenominator { index: usize },
-    #[error("point {index} is a negative count, which a {chart} chart cannot have")]
+    #[error("point {index} is a negative count, which {} cannot have", chart.with_article())]
     NegativeCount { index: usize, chart: Chart },
     #[error("point {index} is not a finite number")]
     NotFinite { index: usize },

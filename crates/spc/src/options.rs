@@ -67,6 +67,24 @@ impl Chart {
         }
     }
 
+    /// The chart's name with its article, for sentences: "an XmR chart", "a p′ chart".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Chart::Run => "a run chart",
+            Chart::Xmr => "an XmR chart",
+            Chart::Mr => "an MR chart",
+            Chart::P => "a p chart",
+            Chart::PPrime => "a p′ chart",
+            Chart::U => "a u chart",
+            Chart::UPrime => "a u′ chart",
+            Chart::C => "a c chart",
+            Chart::G => "a g chart",
+            Chart::T => "a t chart",
+            Chart::Xbar => "an Xbar chart",
+            Chart::S => "an S chart",
+        }
+    }
+
     /// Whether each point is a numerator over a denominator.
     pub fn needs_denominator(self) -> bool {
         matches!(self, Chart::P | Chart::PPrime | Chart::U | Chart::UPrime)
