@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use kindling_charts::spc::{ChartText, svg};
 use kindling_spc::input::{SeriesInput, X, parse_csv};
 use kindling_spc::{
-    Analysis, Chart, Improvement, Obs, Options, Preset, SpcError, analyse, analyse_subgroups, verdict::verdict,
+    Analysis, Chart, Obs, Options, Preset, SpcError, analyse, analyse_subgroups, verdict::verdict,
 };
 use serde_json::{Value, json};
 
