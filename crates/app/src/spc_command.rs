@@ -345,8 +345,9 @@ fn table(a: &Analysed, options: &Options) -> String {
     s
 }
 
+#[cfg(test)]
 impl SpcArgs {
-    /// Arguments for tests and benchmarks: this chart, everything else at its default.
+    /// Arguments for tests: this chart, everything else at its default.
     pub fn for_chart(chart: &str, format: &str) -> Self {
         SpcArgs {
             input: PathBuf::from("-"),
