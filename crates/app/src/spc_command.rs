@@ -450,4 +450,16 @@ mod tests {
         assert!(run_text(&text, "xmr", "svg").unwrap().starts_with("<svg "));
         assert!(run_text(&text, "i", "table").unwrap().contains("Common cause variation"));
     }
+
+    proptest::proptest! {
+        /// Whatever the file holds, `kindling spc` answers with output or an error, never a panic.
+        #[test]
+        fn any_input_gives_output_or_an_error(
+            text in "(x,y(,n)?(,series)?\n)?([0-9a-z\"., -]{0,10}(,[0-9a-z\"., -]{0,10}){0,3}\n){0,30}",
+            chart in proptest::sample::select(vec!["run", "xmr", "mr", "p", "pp", "u", "up", "c", "g", "t", "xbar", "s"]),
+            format in proptest::sample::select(vec!["json", "summary", "svg", "table"]),
+        ) {
+            let _ = run_text(&text, chart, format);
+        }
+    }
 }

@@ -2,3 +2,4 @@
 //! (NHSRplotthedots 0.2.2, qicharts2 0.8.1, controlchartspy 0.1.3), compared point by point.
 
 mod corpus;
+mod properties;
