@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_spc;
 mod postgres;
 mod tidy;
 
@@ -25,7 +26,8 @@ commands:
   e2e       the browser journeys (builds the binary first)
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
-  bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)";
+  bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
+  bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +54,7 @@ fn main() -> Result<()> {
         }
         Some("vendor") => vendor(&root),
         Some("bench-http") => bench::run(&root),
+        Some("bench-spc") => bench_spc::run(&root),
         _ => {
             eprintln!("{USAGE}");
             bail!("unknown or missing command")

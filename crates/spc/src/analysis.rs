@@ -398,21 +398,18 @@ fn finish(values: Vec<Option<f64>>, mut lines: Vec<Lines>, phase_of: Vec<usize>,
     Analysis { chart: options.chart, improvement: options.improvement, points, runs, variation, assurance, warnings }
 }
 
-/// Marks every point that is part of each special-cause rule.
+/// Marks every point that is part of each special-cause rule. Allocation-free apart from the result:
+/// this runs for every series of a dashboard.
 fn special_causes(values: &[Option<f64>], lines: &[Lines], phase_of: &[usize], options: &Options) -> Vec<Rules> {
     let n = values.len();
     let mut rules = vec![Rules::default(); n];
-    let relative: Vec<Option<i8>> = values
-        .iter()
-        .zip(lines)
-        .map(|(v, l)| {
-            Some(match (*v)?.partial_cmp(&l.centre?)? {
-                std::cmp::Ordering::Greater => 1,
-                std::cmp::Ordering::Less => -1,
-                std::cmp::Ordering::Equal => 0,
-            })
+    let relative = |i: usize| -> Option<i8> {
+        Some(match values[i]?.partial_cmp(&lines[i].centre?)? {
+            std::cmp::Ordering::Greater => 1,
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
         })
-        .collect();
+    };
     for i in 0..n {
         let (Some(v), l) = (values[i], lines[i]) else { continue };
         if l.upper.is_some_and(|u| v > u) {
@@ -421,46 +418,46 @@ fn special_causes(values: &[Option<f64>], lines: &[Lines], phase_of: &[usize], o
             rules[i].beyond_limits = Some(Side::Low);
         }
     }
-    // Shifts: runs of points on one side of the centre line, within a phase.
+    // Shifts: runs of points on one side of the centre line, within a phase. A point on the line either
+    // breaks the run or is skipped (it is then not part of the run).
     let mut start = 0;
     while start < n {
-        let side = relative[start];
-        let mut end = start + 1;
-        match side {
-            Some(s) if s != 0 => {
-                let mut members = vec![start];
-                while end < n && phase_of[end] == phase_of[start] {
-                    match relative[end] {
-                        Some(r) if r == s => members.push(end),
-                        Some(0) if !options.on_centre_breaks_shift => {}
-                        _ => break,
-                    }
-                    end += 1;
-                }
-                if members.len() >= options.shift {
-                    for &m in &members {
-                        rules[m].shift = Some(if s > 0 { Side::High } else { Side::Low });
-                    }
+        let Some(side) = relative(start).filter(|s| *s != 0) else {
+            start += 1;
+            continue;
+        };
+        let (mut end, mut count) = (start + 1, 1);
+        while end < n && phase_of[end] == phase_of[start] {
+            match relative(end) {
+                Some(r) if r == side => count += 1,
+                Some(0) if !options.on_centre_breaks_shift => {}
+                _ => break,
+            }
+            end += 1;
+        }
+        if count >= options.shift {
+            let flag = if side > 0 { Side::High } else { Side::Low };
+            for i in start..end {
+                if relative(i) == Some(side) {
+                    rules[i].shift = Some(flag);
                 }
             }
-            _ => {}
         }
-        start = end.max(start + 1);
+        start = end;
     }
-    // Trends: points each higher (or lower) than the one before.
+    // Trends: points each higher (or lower) than the one before. A tie breaks the trend or is skipped.
     let same_group = |a: usize, b: usize| options.trend_across_phases || phase_of[a] == phase_of[b];
     let mut i = 0;
     while i < n {
-        if values[i].is_none() {
+        let Some(first) = values[i] else {
             i += 1;
             continue;
-        }
-        let mut members = vec![i];
-        let mut direction = 0_i8;
+        };
+        let (mut last, mut last_value, mut count, mut direction) = (i, first, 1, 0_i8);
         let mut j = i + 1;
         while j < n && same_group(i, j) {
-            let (Some(prev), Some(cur)) = (values[*members.last().unwrap_or(&i)], values[j]) else { break };
-            let step = match cur.partial_cmp(&prev) {
+            let Some(cur) = values[j] else { break };
+            let step = match cur.partial_cmp(&last_value) {
                 Some(std::cmp::Ordering::Greater) => 1,
                 Some(std::cmp::Ordering::Less) => -1,
                 _ => 0,
@@ -472,22 +469,29 @@ fn special_causes(values: &[Option<f64>], lines: &[Lines], phase_of: &[usize], o
                 j += 1;
                 continue;
             }
-            if direction == 0 {
-                direction = step;
-            } else if step != direction {
+            if direction != 0 && step != direction {
                 break;
             }
-            members.push(j);
+            direction = step;
+            (last, last_value, count) = (j, cur, count + 1);
             j += 1;
         }
-        if members.len() >= options.trend {
-            for &m in &members {
-                rules[m].trend = Some(if direction > 0 { Side::High } else { Side::Low });
+        if count >= options.trend {
+            let flag = if direction > 0 { Side::High } else { Side::Low };
+            let mut previous = f64::NAN;
+            for k in i..=last {
+                // Skipped ties are not members of the trend.
+                if let Some(v) = values[k]
+                    && (k == i || v != previous)
+                {
+                    rules[k].trend = Some(flag);
+                    previous = v;
+                }
             }
         }
         // The next trend can start at the last point of this one.
-        i = if members.len() > 1 { *members.last().unwrap_or(&i) } else { i + 1 };
-        if members.len() > 1 && j < n && values[j].is_none() {
+        i = if count > 1 { last } else { i + 1 };
+        if count > 1 && j < n && values[j].is_none() {
             i = j;
         }
     }
@@ -503,11 +507,14 @@ fn special_causes(values: &[Option<f64>], lines: &[Lines], phase_of: &[usize], o
             continue;
         }
         for (high, side, sign) in [(true, Side::High, 1), (false, Side::Low, -1)] {
-            let members: Vec<usize> = (w..w + 3).filter(|&i| close(i, high)).collect();
-            let same_side = (w..w + 3).all(|i| relative[i] == Some(sign));
-            if members.len() >= 2 && (!options.two_of_three_needs_same_side || same_side) {
-                for m in members {
-                    rules[m].two_of_three = Some(side);
+            let members = [w, w + 1, w + 2].map(|i| close(i, high));
+            let count = members.iter().filter(|m| **m).count();
+            let same_side = (w..w + 3).all(|i| relative(i) == Some(sign));
+            if count >= 2 && (!options.two_of_three_needs_same_side || same_side) {
+                for (k, member) in members.iter().enumerate() {
+                    if *member {
+                        rules[w + k].two_of_three = Some(side);
+                    }
                 }
             }
         }
@@ -524,15 +531,16 @@ fn meaning(side: Side, improvement: Improvement) -> SpecialCause {
 }
 
 fn classify(rules: &Rules, improvement: Improvement, conflict: Conflict) -> (SpecialCause, Option<Side>) {
-    let fired: Vec<Side> = rules.in_precedence().iter().filter_map(|(_, s)| *s).collect();
-    let Some(&strongest) = fired.first() else { return (SpecialCause::None, None) };
+    let precedence = rules.in_precedence();
+    let mut fired = precedence.iter().filter_map(|(_, s)| *s);
+    let Some(strongest) = fired.clone().next() else { return (SpecialCause::None, None) };
     let wanted = match conflict {
         Conflict::Precedence => None,
         Conflict::PreferImprovement => Some(SpecialCause::Improvement),
         Conflict::PreferConcern => Some(SpecialCause::Concern),
     };
     if let Some(wanted) = wanted
-        && let Some(side) = fired.iter().copied().find(|s| meaning(*s, improvement) == wanted)
+        && let Some(side) = fired.find(|s| meaning(*s, improvement) == wanted)
     {
         return (wanted, Some(side));
     }
@@ -577,22 +585,19 @@ fn assurance_icon(point: &PointAnalysis, options: &Options) -> Option<Assurance>
 /// Anhøj's rules on one phase: unusually long runs on one side of the centre line, or unusually few
 /// crossings of it. Points on the centre line neither count nor break a run.
 fn runs_analysis(phase: usize, points: &[PointAnalysis]) -> RunsAnalysis {
-    let signs: Vec<bool> = points
-        .iter()
-        .filter_map(|p| {
-            let (v, c) = (p.value?, p.lines.centre?);
-            (v != c).then_some(v > c)
-        })
-        .collect();
-    let n_useful = signs.len();
-    let mut longest_run = 0;
-    let mut crossings = 0;
-    let mut current = 0;
-    for (i, s) in signs.iter().enumerate() {
-        if i > 0 && signs[i - 1] != *s {
+    let signs = points.iter().filter_map(|p| {
+        let (v, c) = (p.value?, p.lines.centre?);
+        (v != c).then_some(v > c)
+    });
+    let (mut n_useful, mut longest_run, mut crossings, mut current) = (0, 0, 0, 0);
+    let mut previous = None;
+    for s in signs {
+        n_useful += 1;
+        if previous.is_some_and(|p| p != s) {
             crossings += 1;
             current = 0;
         }
+        previous = Some(s);
         current += 1;
         longest_run = longest_run.max(current);
     }
