@@ -71,7 +71,17 @@ pub fn run(root: &Path) -> Result<()> {
     for _ in 0..5 {
         let started = Instant::now();
         let out = Command::new(root.join("target/release/kindling"))
-            .args(["spc", "--input", csv.to_str().unwrap_or_default(), "--chart", "xmr", "--target", "50", "--format", "summary"])
+            .args([
+                "spc",
+                "--input",
+                csv.to_str().unwrap_or_default(),
+                "--chart",
+                "xmr",
+                "--target",
+                "50",
+                "--format",
+                "summary",
+            ])
             .output()?;
         if !out.status.success() {
             bail!("kindling spc failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -94,14 +104,23 @@ pub fn run(root: &Path) -> Result<()> {
     super::run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "controlchartspy==0.1.3"])?;
     let script = root.join("xtask/bench/controlchartspy_bench.py");
     let out = Command::new(&python)
-        .args([script.to_str().unwrap_or_default(), csv.to_str().unwrap_or_default(), &REFERENCE_SAMPLE.to_string(), "3"])
+        .args([
+            script.to_str().unwrap_or_default(),
+            csv.to_str().unwrap_or_default(),
+            &REFERENCE_SAMPLE.to_string(),
+            "3",
+        ])
         .output()?;
     if !out.status.success() {
         bail!("controlchartspy failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let reference: Vec<f64> = String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
+    let reference: Vec<f64> =
+        String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
     let reference_per_series = median(reference.clone()) / REFERENCE_SAMPLE as f64;
-    println!("controlchartspy 0.1.3, {REFERENCE_SAMPLE} series per rep: {reference:?} s; {:.2} ms per series", reference_per_series * 1e3);
+    println!(
+        "controlchartspy 0.1.3, {REFERENCE_SAMPLE} series per rep: {reference:?} s; {:.2} ms per series",
+        reference_per_series * 1e3
+    );
     let process_per_series = process_s / SERIES as f64;
     println!(
         "\nwhole process: {:.1} µs per series, {:.0}× controlchartspy's per-series throughput",

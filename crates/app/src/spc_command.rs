@@ -9,9 +9,7 @@ use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
 use kindling_charts::spc::{ChartText, svg};
 use kindling_spc::input::{SeriesInput, X, parse_csv};
-use kindling_spc::{
-    Analysis, Chart, Obs, Options, Preset, SpcError, analyse, analyse_subgroups, verdict::verdict,
-};
+use kindling_spc::{Analysis, Chart, Obs, Options, Preset, SpcError, analyse, analyse_subgroups, verdict::verdict};
 use serde_json::{Value, json};
 
 #[derive(Args, Debug)]
@@ -150,15 +148,25 @@ pub fn render(text: &str, source: &str, args: &SpcArgs) -> Result<String> {
 
 /// Analyses every series, spread over the machine's cores; results keep the input's order, and the
 /// first failing series (in that order) is the error reported.
-fn analyse_all(series: &[SeriesInput], options: &Options, source: &str, phase_starts: &[String]) -> Result<Vec<Analysed>> {
+fn analyse_all(
+    series: &[SeriesInput],
+    options: &Options,
+    source: &str,
+    phase_starts: &[String],
+) -> Result<Vec<Analysed>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(series.len().div_ceil(256)).max(1);
     let chunk = series.len().div_ceil(threads);
     let results: Vec<Vec<Result<Analysed>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = series
             .chunks(chunk.max(1))
-            .map(|part| scope.spawn(move || part.iter().map(|s| analyse_series(s, options, source, phase_starts)).collect()))
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|s| analyse_series(s, options, source, phase_starts)).collect())
+            })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| vec![Err(anyhow!("an analysis thread panicked"))])).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| vec![Err(anyhow!("an analysis thread panicked"))]))
+            .collect()
     });
     results.into_iter().flatten().collect()
 }

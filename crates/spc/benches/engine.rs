@@ -11,8 +11,13 @@ fn main() {
 
 fn series() -> Vec<Vec<Obs>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench/series.csv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}: run `cargo xtask bench-spc`, which writes it", path.display()));
-    parse_csv(&text).expect("valid CSV").into_iter().map(|s| s.rows.iter().map(|r| Obs { y: r.y, n: r.n }).collect()).collect()
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}: run `cargo xtask bench-spc`, which writes it", path.display()));
+    parse_csv(&text)
+        .expect("valid CSV")
+        .into_iter()
+        .map(|s| s.rows.iter().map(|r| Obs { y: r.y, n: r.n }).collect())
+        .collect()
 }
 
 #[divan::bench(sample_count = 20)]
