@@ -104,8 +104,7 @@ struct Analysed {
 pub fn render(text: &str, source: &str, args: &SpcArgs) -> Result<String> {
     let options = options(args)?;
     let series = parse_csv(text).map_err(|e| anyhow!("{source}: {e}"))?;
-    let analysed =
-        series.iter().map(|s| analyse_series(s, &options, source, &args.phase_start)).collect::<Result<Vec<_>>>()?;
+    let analysed = analyse_all(&series, &options, source, &args.phase_start)?;
     let mut out = String::new();
     match args.format {
         Format::Json => {

@@ -437,9 +437,9 @@ fn special_causes(values: &[Option<f64>], lines: &[Lines], phase_of: &[usize], o
         }
         if count >= options.shift {
             let flag = if side > 0 { Side::High } else { Side::Low };
-            for i in start..end {
+            for (i, rule) in rules.iter_mut().enumerate().take(end).skip(start) {
                 if relative(i) == Some(side) {
-                    rules[i].shift = Some(flag);
+                    rule.shift = Some(flag);
                 }
             }
         }
