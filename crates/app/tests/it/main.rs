@@ -152,3 +152,49 @@ async fn backup_copies_a_live_database_consistently() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&copy);
     Ok(())
 }
+
+fn kindling_with_input(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kindling");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn spc_reads_standard_input_and_writes_json_lines() {
+    let mut csv = String::from("series,x,y\n");
+    for s in ["ward a", "ward b"] {
+        for i in 1..=20 {
+            csv.push_str(&format!("{s},2025-01-{i:02},{}\n", 10 + i % 3));
+        }
+    }
+    let out = kindling_with_input(&["spc", "--input", "-", "--chart", "xmr"], &csv);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["series"], "ward b");
+    assert_eq!(lines[0]["points"].as_array().unwrap().len(), 20);
+    assert_eq!(lines[0]["variation"], "common_cause");
+}
+
+#[test]
+fn spc_errors_name_the_file_and_line_and_write_nothing_to_standard_output() {
+    let dir = std::env::temp_dir().join(format!("kindling-spc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.csv");
+    // The first series is fine; the second has a bad number on line 5.
+    std::fs::write(&file, "series,x,y\na,1,3\na,2,4\nb,1,5\nb,2,five\n").unwrap();
+    let out = kindling(&["spc", "--input", file.to_str().unwrap(), "--chart", "xmr"]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing on standard output");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("bad.csv: line 5, column y: \"five\" is not a number"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
