@@ -1,7 +1,21 @@
-//! Optimal, explainable matching (mentors and mentees with capacities and hard constraints) and team
-//! formation: pure optimisation with no I/O.
+//! Optimal, explainable matching (mentees to mentors with capacities): pure optimisation with no I/O.
 //!
-//! The solver arrives with the matching-engine issue; this crate holds its place in the workspace so
-//! that the dependency direction (`matching` ← `domain` ← …) is fixed from the start.
+//! - [`problem`]: the instance (mentees, mentors with capacities, scored eligible pairs), validated.
+//! - [`flow`]: maximum-weight b-matching by successive shortest augmenting paths with exact integer
+//!   arithmetic, returning the assignment and LP dual values.
+//! - [`certificate`]: an independent check that a solution is optimal (LP duality), run on every solve.
+//! - [`solve`]: the objectives `total`, `coverage`, `maxmin` and `stable`.
+//!
+//! Everything is integer: scores are whole numbers, so "optimal" means exactly optimal.
 
 #![forbid(unsafe_code)]
+
+pub mod certificate;
+pub mod flow;
+pub mod problem;
+pub mod solve;
+pub mod stable;
+
+pub use certificate::{CertificateError, verify};
+pub use problem::{Edge, Problem, ProblemError};
+pub use solve::{Objective, Solution, SolveError, solve};
