@@ -11,7 +11,9 @@
 #![forbid(unsafe_code)]
 
 pub mod certificate;
+pub mod explain;
 pub mod flow;
+pub mod input;
 pub mod problem;
 pub mod solve;
 pub mod stable;

@@ -137,6 +137,31 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// "Why not": raising the pair's score by one more than the stated raise makes the best total rise by
+    /// exactly one (the pair is then worth using), and the dual reduced cost never exceeds the raise.
+    #[test]
+    fn why_not_states_the_exact_raise(p in tiny_problem()) {
+        use kindling_matching::explain::{WhyNot, why_not};
+        let s = solve(&p, Objective::Total).unwrap();
+        for (e, edge) in p.edges.iter().enumerate() {
+            match why_not(&p, &s, edge.mentee, edge.mentor).unwrap() {
+                WhyNot::ScoreTooLow { raise, reduced_cost, .. } => {
+                    prop_assert!(reduced_cost <= raise && reduced_cost >= 0);
+                    let mut raised = p.clone();
+                    raised.edges[e].score += raise + 1;
+                    prop_assert_eq!(solve(&raised, Objective::Total).unwrap().total_score, s.total_score + 1);
+                }
+                WhyNot::Matched => prop_assert_eq!(s.assigned_edge[edge.mentee as usize], Some(e)),
+                WhyNot::NoPlaces => prop_assert_eq!(p.capacities[edge.mentor as usize], 0),
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+}
+
 #[test]
 fn invalid_problems_are_refused() {
     let p = |edges: Vec<Edge>| Problem { mentees: 2, capacities: vec![1, 0], edges };
