@@ -41,7 +41,7 @@ fn fields(line: &str, number: usize) -> Result<Vec<String>, InputError> {
 }
 
 /// Rows after a header that must be exactly `expected`; yields (line number, fields).
-fn rows<'a>(text: &'a str, expected: &[&str]) -> Result<Vec<(usize, Vec<String>)>, InputError> {
+fn rows(text: &str, expected: &[&str]) -> Result<Vec<(usize, Vec<String>)>, InputError> {
     let mut lines =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty());
     let Some((n, header)) = lines.next() else {
