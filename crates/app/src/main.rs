@@ -16,6 +16,7 @@ use kindling_domain::people::Email;
 use kindling_store::audit::Verification;
 use kindling_store::{Db, demo, redact_url, tokens, users};
 
+mod match_command;
 mod spc_command;
 
 #[derive(Parser, Debug)]
@@ -54,6 +55,11 @@ enum Command {
     },
     /// Run chart or SPC analysis of a CSV file, with the Making Data Count rules and icons.
     Spc(spc_command::SpcArgs),
+    /// Optimal, certified mentor matching from CSV files.
+    Match {
+        #[command(subcommand)]
+        command: match_command::MatchCommand,
+    },
     /// Print the OpenAPI 3.1 description of the JSON API.
     Openapi,
     /// Write a consistent copy of the SQLite database while the server runs (PostgreSQL: use pg_dump).
@@ -178,6 +184,12 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Spc(args) => {
             let out = spc_command::run(&args)?;
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Match { command } => {
+            let out = match_command::run(&command)?;
             use std::io::Write;
             let _ = std::io::stdout().lock().write_all(out.as_bytes());
             Ok(ExitCode::SUCCESS)
