@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_match;
 mod bench_spc;
 mod postgres;
 mod tidy;
@@ -27,7 +28,8 @@ commands:
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
-  bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy";
+  bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
+  bench-match the matching solver beside SciPy and OR-Tools on the same instances";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,6 +57,7 @@ fn main() -> Result<()> {
         Some("vendor") => vendor(&root),
         Some("bench-http") => bench::run(&root),
         Some("bench-spc") => bench_spc::run(&root),
+        Some("bench-match") => bench_match::run(&root),
         _ => {
             eprintln!("{USAGE}");
             bail!("unknown or missing command")
