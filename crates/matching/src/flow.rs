@@ -41,15 +41,7 @@ pub fn max_weight_with(problem: &Problem, weight: impl Fn(i64) -> i64) -> FlowSo
     let n = problem.mentees;
     let m = problem.mentors();
     // Edges grouped by mentee (CSR).
-    let mut order: Vec<usize> = (0..problem.edges.len()).collect();
-    order.sort_by_key(|&e| (problem.edges[e].mentee, problem.edges[e].mentor));
-    let mut start = vec![0_usize; n + 1];
-    for e in &problem.edges {
-        start[e.mentee as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
+    let (start, order) = problem.by_mentee();
     let w: Vec<i64> = problem.edges.iter().map(|e| weight(e.score)).collect();
 
     // Potentials that make every initial residual arc non-negative: mentors and T at 0, each mentee at

@@ -36,7 +36,6 @@ pub enum ProblemError {
 impl Problem {
     /// Checks every edge refers to a real mentee and mentor, has a valid score, and appears once.
     pub fn validate(&self) -> Result<(), ProblemError> {
-        let mut seen = std::collections::HashMap::with_capacity(self.edges.len());
         for (index, e) in self.edges.iter().enumerate() {
             if e.mentee as usize >= self.mentees {
                 return Err(ProblemError::UnknownMentee { index, mentee: e.mentee });
@@ -47,11 +46,41 @@ impl Problem {
             if !(0..=MAX_SCORE).contains(&e.score) {
                 return Err(ProblemError::BadScore { index, score: e.score });
             }
-            if let Some(first) = seen.insert((e.mentee, e.mentor), index) {
-                return Err(ProblemError::DuplicatePair { index, first, mentee: e.mentee, mentor: e.mentor });
+        }
+        // Duplicates: group by mentee (counting sort, linear), then sort each mentee's few edges.
+        let (start, order) = self.by_mentee();
+        for i in 0..self.mentees {
+            let mut slice: Vec<usize> = order[start[i]..start[i + 1]].to_vec();
+            slice.sort_unstable_by_key(|&e| (self.edges[e].mentor, e));
+            for pair in slice.windows(2) {
+                let (first, index) = (pair[0], pair[1]);
+                if self.edges[first].mentor == self.edges[index].mentor {
+                    let e = self.edges[index];
+                    return Err(ProblemError::DuplicatePair { index, first, mentee: e.mentee, mentor: e.mentor });
+                }
             }
         }
         Ok(())
+    }
+
+    /// Edge indices grouped by mentee (stable within a mentee), with each mentee's start offset:
+    /// mentee `i`'s edges are `order[start[i]..start[i + 1]]`. Linear time.
+    pub fn by_mentee(&self) -> (Vec<usize>, Vec<usize>) {
+        let mut start = vec![0_usize; self.mentees + 1];
+        for e in &self.edges {
+            start[e.mentee as usize + 1] += 1;
+        }
+        for i in 0..self.mentees {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0_usize; self.edges.len()];
+        for (index, e) in self.edges.iter().enumerate() {
+            let slot = &mut next[e.mentee as usize];
+            order[*slot] = index;
+            *slot += 1;
+        }
+        (start, order)
     }
 
     pub fn mentors(&self) -> usize {
