@@ -174,3 +174,49 @@ fn invalid_problems_are_refused() {
     check(p(vec![e(0, 0, -1)]), "edge 0: score -1 is outside 0..=1073741824");
     check(p(vec![e(0, 0, 1), e(1, 1, 2), e(0, 0, 3)]), "edge 2: mentee 0 and mentor 0 are already paired by edge 0");
 }
+
+/// Differential test against an independent implementation: the `pathfinding` crate's Kuhn–Munkres,
+/// with each mentor expanded into one column per place and one zero-worth "unmatched" column per
+/// mentee. Seeded random families: sizes up to 40 × 12, capacities 0–4, densities from sparse to
+/// complete, scores with many ties or few.
+#[test]
+fn total_agrees_with_kuhn_munkres_on_random_families() {
+    use pathfinding::kuhn_munkres::kuhn_munkres;
+    use pathfinding::matrix::Matrix;
+    let mut state = 0x0dd_b1a5_e5_u64;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    for family in 0..200 {
+        let n = 1 + next(40) as usize;
+        let m = 1 + next(12) as usize;
+        let density = 1 + next(100);
+        let max_score = [3, 10, 1000, 1_000_000][family % 4];
+        let capacities: Vec<u32> = (0..m).map(|_| next(5) as u32).collect();
+        let mut edges = Vec::new();
+        for i in 0..n as u32 {
+            for j in 0..m as u32 {
+                if next(100) < density {
+                    edges.push(Edge { mentee: i, mentor: j, score: next(max_score + 1) as i64 });
+                }
+            }
+        }
+        let p = Problem { mentees: n, capacities: capacities.clone(), edges };
+        let ours = solve(&p, Objective::Total).unwrap().total_score;
+        let slots: Vec<usize> = (0..m).flat_map(|j| std::iter::repeat_n(j, capacities[j] as usize)).collect();
+        let columns = slots.len() + n;
+        let mut weights = Matrix::new(n, columns, 0_i64);
+        for e in &p.edges {
+            for (c, &j) in slots.iter().enumerate() {
+                if j == e.mentor as usize {
+                    weights[(e.mentee as usize, c)] = e.score;
+                }
+            }
+        }
+        let (oracle, _) = kuhn_munkres(&weights);
+        assert_eq!(ours, oracle, "family {family}: {n} mentees × {m} mentors, density {density}%");
+    }
+}
