@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand, ValueEnum};
-use kindling_matching::input::{Which, parse};
+use kindling_matching::explain::{WhyNot, WhyUnmatched, why_not, why_unmatched};
+use kindling_matching::input::{Which, parse, parse_profiles};
+use kindling_matching::profiles::{ProfessionRule, Profile, Rules, Weights, build};
 use kindling_matching::{Objective, solve};
 use serde_json::json;
 
@@ -13,6 +15,85 @@ use serde_json::json;
 pub enum MatchCommand {
     /// Solve from scored pairs: EDGES.csv (mentee,mentor,score) and MENTORS.csv (mentor,capacity).
     Solve(SolveArgs),
+    /// Score pairs from participant profiles, solve, and print each pair with its score breakdown.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ProfilesArgs {
+    /// id,profession,grade,site,expertise,learning_style,availability,line_manager,track,capacity
+    #[arg(long)]
+    mentors: PathBuf,
+    /// id,profession,grade,site,goals,learning_style,availability,line_manager,track
+    #[arg(long)]
+    mentees: PathBuf,
+    /// Weights and rules (TOML); the defaults apply to anything it leaves out.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    #[arg(long, default_value = "total")]
+    objective: String,
+    /// Explain one mentee's result: breakdown, why not each other mentor, exclusions, why unmatched.
+    #[arg(long)]
+    explain: Option<String>,
+}
+
+/// The weights file: every key optional.
+#[derive(serde::Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct WeightsFile {
+    shared_goal: Option<i64>,
+    same_learning_style: Option<i64>,
+    same_site: Option<i64>,
+    different_profession: Option<i64>,
+    shared_slot: Option<i64>,
+    ideal_grade_gap: Option<u8>,
+    grade_gap_penalty: Option<i64>,
+    base: Option<i64>,
+    #[serde(default)]
+    rules: RulesFile,
+}
+
+#[derive(serde::Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    profession: Option<String>,
+    #[serde(default)]
+    same_site_only: bool,
+    #[serde(default)]
+    require_shared_availability: bool,
+    #[serde(default)]
+    must_pair: Vec<(String, String)>,
+    #[serde(default)]
+    must_not_pair: Vec<(String, String)>,
+}
+
+fn weights_and_rules(text: &str, file: &str) -> Result<(Weights, Rules)> {
+    let f: WeightsFile = toml::from_str(text).map_err(|e| anyhow!("{file}: {e}"))?;
+    let d = Weights::default();
+    let weights = Weights {
+        shared_goal: f.shared_goal.unwrap_or(d.shared_goal),
+        same_learning_style: f.same_learning_style.unwrap_or(d.same_learning_style),
+        same_site: f.same_site.unwrap_or(d.same_site),
+        different_profession: f.different_profession.unwrap_or(d.different_profession),
+        shared_slot: f.shared_slot.unwrap_or(d.shared_slot),
+        ideal_grade_gap: f.ideal_grade_gap.unwrap_or(d.ideal_grade_gap),
+        grade_gap_penalty: f.grade_gap_penalty.unwrap_or(d.grade_gap_penalty),
+        base: f.base.unwrap_or(d.base),
+    };
+    let profession = match f.rules.profession.as_deref() {
+        None | Some("any") => ProfessionRule::Any,
+        Some("same") => ProfessionRule::Same,
+        Some("different") => ProfessionRule::Different,
+        Some(other) => return Err(anyhow!("{file}: rules.profession {other:?} must be any, same or different")),
+    };
+    let rules = Rules {
+        profession,
+        same_site_only: f.rules.same_site_only,
+        require_shared_availability: f.rules.require_shared_availability,
+        must_pair: f.rules.must_pair,
+        must_not_pair: f.rules.must_not_pair,
+    };
+    Ok((weights, rules))
 }
 
 #[derive(Args, Debug)]
@@ -47,7 +128,122 @@ pub fn run(command: &MatchCommand) -> Result<String> {
                 &args.edges.display().to_string(),
             )
         }
+        MatchCommand::Profiles(args) => {
+            let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| anyhow!("{}: {e}", p.display()));
+            let mentors =
+                parse_profiles(&read(&args.mentors)?, true).map_err(|e| anyhow!("{}: {e}", args.mentors.display()))?;
+            let mentees =
+                parse_profiles(&read(&args.mentees)?, false).map_err(|e| anyhow!("{}: {e}", args.mentees.display()))?;
+            let (weights, rules) = match &args.weights {
+                Some(p) => weights_and_rules(&read(p)?, &p.display().to_string())?,
+                None => (Weights::default(), Rules::default()),
+            };
+            profiles_text(&mentees, &mentors, &weights, &rules, &args.objective, args.explain.as_deref())
+        }
     }
+}
+
+/// Scores, solves and prints pairs with breakdowns (and, with `explain`, one mentee's explanation).
+fn profiles_text(
+    mentees: &[Profile],
+    mentors: &[Profile],
+    weights: &Weights,
+    rules: &Rules,
+    objective: &str,
+    explain: Option<&str>,
+) -> Result<String> {
+    let objective: Objective = objective.parse().map_err(|e: String| anyhow!(e))?;
+    let scored = build(mentees, mentors, weights, rules).map_err(|e| anyhow!("{e}"))?;
+    let solution = solve(&scored.problem, objective).map_err(|e| anyhow!("{e}"))?;
+    let describe = |b: &kindling_matching::profiles::Breakdown| {
+        b.parts.iter().map(|(name, p)| format!("{name} {p:+}")).collect::<Vec<_>>().join(", ")
+    };
+    let mut out = String::from("mentee,mentor,score,breakdown\n");
+    for (i, j, b) in &scored.fixed {
+        let line = format!("{} (must-pair)", describe(b));
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            csv_field(&mentees[*i].id),
+            csv_field(&mentors[*j].id),
+            b.total(),
+            csv_field(&line)
+        ));
+    }
+    for (k, a) in solution.assigned_edge.iter().enumerate() {
+        let i = scored.mentee_of[k];
+        match a {
+            Some(e) => {
+                let j = scored.problem.edges[*e].mentor as usize;
+                let score = scored.problem.edges[*e].score;
+                let line = describe(&scored.breakdowns[*e]);
+                out.push_str(&format!(
+                    "{},{},{score},{}\n",
+                    csv_field(&mentees[i].id),
+                    csv_field(&mentors[j].id),
+                    csv_field(&line)
+                ));
+            }
+            None => out.push_str(&format!("{},,,unmatched\n", csv_field(&mentees[i].id))),
+        }
+    }
+    let Some(who) = explain else { return Ok(out) };
+    let Some(i) = mentees.iter().position(|m| m.id == who) else { return Err(anyhow!("--explain: no mentee {who:?}")) };
+    let mut text = format!("\nExplanation for {who}\n");
+    if let Some((_, j, b)) = scored.fixed.iter().find(|(x, _, _)| *x == i) {
+        text.push_str(&format!(
+            "  fixed by a must-pair with {} (score {}: {})\n",
+            mentors[*j].id,
+            b.total(),
+            describe(b)
+        ));
+        return Ok(out + &text);
+    }
+    let k = scored.mentee_of.iter().position(|&x| x == i).expect("not fixed, so in the problem") as u32;
+    match why_unmatched(&scored.problem, &solution, k) {
+        WhyUnmatched::Matched => {
+            let e = solution.assigned_edge[k as usize].expect("matched");
+            let j = scored.problem.edges[e].mentor as usize;
+            let line = describe(&scored.breakdowns[e]);
+            text.push_str(&format!(
+                "  matched with {} (score {}: {line})\n",
+                mentors[j].id, scored.problem.edges[e].score
+            ));
+        }
+        WhyUnmatched::NoEligibleMentor => {
+            text.push_str("  unmatched: no mentor is eligible (see the exclusions below)\n")
+        }
+        WhyUnmatched::TooFewPlaces { mentees: group, mentors: wanted, places } => {
+            let names: Vec<&str> = wanted.iter().map(|&j| mentors[j as usize].id.as_str()).collect();
+            text.push_str(&format!(
+                "  unmatched: {} mentees compete for {places} places with mentors {}\n",
+                group.len(),
+                names.join(", ")
+            ));
+        }
+        WhyUnmatched::NotWorthIt { best_score } => text.push_str(&format!(
+            "  unmatched: its best pair scores {best_score}, less than the places are worth to others\n"
+        )),
+    }
+    for (e, edge) in scored.problem.edges.iter().enumerate().filter(|(_, x)| x.mentee == k) {
+        let name = &mentors[edge.mentor as usize].id;
+        match why_not(&scored.problem, &solution, k, edge.mentor) {
+            Some(WhyNot::ScoreTooLow { score, raise, mentor_price, .. }) => {
+                let line = describe(&scored.breakdowns[e]);
+                text.push_str(&format!(
+                    "  not {name}: score {score} ({line}) would need to be {raise} higher; {name}'s places are worth {mentor_price}\n"
+                ));
+            }
+            Some(WhyNot::NoPlaces) => text.push_str(&format!("  not {name}: no places this round\n")),
+            Some(WhyNot::WouldLeaveOthersUnmatched { fewer }) => {
+                text.push_str(&format!("  not {name}: {fewer} other mentee(s) would be left unmatched\n"));
+            }
+            _ => {}
+        }
+    }
+    for (_, j, reason) in scored.exclusions.iter().filter(|(x, _, _)| *x == i) {
+        text.push_str(&format!("  not {}: excluded ({})\n", mentors[*j].id, reason.code()));
+    }
+    Ok(out + &text)
 }
 
 fn csv_field(s: &str) -> String {
@@ -127,6 +323,46 @@ mod tests {
         assert_eq!(doc["unmatched"], json!(["cat"]));
         let csv = solve_text(mentors, edges, &args("coverage", Format::Csv), "m.csv", "e.csv").unwrap();
         assert_eq!(csv, "mentee,mentor,score\nann,M2,2\nbob,M1,9\n");
+    }
+
+    #[test]
+    fn profiles_are_scored_solved_and_explained() {
+        let mentors = parse_profiles(
+            "id,profession,grade,site,expertise,learning_style,availability,line_manager,track,capacity\n\
+             drk,doctor,8,A,leadership;qi,visual,mon-am,,standard,1\n\
+             nrs,nurse,7,A,qi,verbal,tue-pm,,standard,1\n",
+            true,
+        )
+        .unwrap();
+        let mentees = parse_profiles(
+            "id,profession,grade,site,goals,learning_style,availability,line_manager,track\n\
+             amy,nurse,5,A,leadership;qi,visual,mon-am,nrs,standard\n\
+             ben,ahp,5,A,qi,verbal,tue-pm,,standard\n",
+            false,
+        )
+        .unwrap();
+        let out =
+            profiles_text(&mentees, &mentors, &Weights::default(), &Rules::default(), "total", Some("amy")).unwrap();
+        assert!(out.starts_with("mentee,mentor,score,breakdown\n"), "{out}");
+        assert!(out.contains("amy,drk,"), "{out}");
+        assert!(out.contains("ben,nrs,"), "{out}");
+        assert!(out.contains("Explanation for amy"), "{out}");
+        // amy's line manager is nrs: the pair is excluded, and the explanation says so.
+        assert!(out.contains("not nrs: excluded (line_manager)"), "{out}");
+    }
+
+    #[test]
+    fn a_weights_file_changes_weights_and_rules_and_refuses_unknown_keys() {
+        let (w, r) = weights_and_rules(
+            "shared_goal = 50\n[rules]\nprofession = \"different\"\nmust_pair = [[\"a\", \"b\"]]\n",
+            "w.toml",
+        )
+        .unwrap();
+        assert_eq!(w.shared_goal, 50);
+        assert_eq!(w.base, Weights::default().base);
+        assert_eq!(r.profession, ProfessionRule::Different);
+        assert_eq!(r.must_pair, [("a".to_owned(), "b".to_owned())]);
+        assert!(weights_and_rules("sharedgoal = 1\n", "w.toml").unwrap_err().to_string().starts_with("w.toml: "));
     }
 
     #[test]

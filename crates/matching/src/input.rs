@@ -41,7 +41,7 @@ fn fields(line: &str, number: usize) -> Result<Vec<String>, InputError> {
 }
 
 /// Rows after a header that must be exactly `expected`; yields (line number, fields).
-fn rows(text: &str, expected: &[&str]) -> Result<Vec<(usize, Vec<String>)>, InputError> {
+fn rows(text: &str, expected: &[&str], ids: usize) -> Result<Vec<(usize, Vec<String>)>, InputError> {
     let mut lines =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty());
     let Some((n, header)) = lines.next() else {
@@ -57,7 +57,7 @@ fn rows(text: &str, expected: &[&str]) -> Result<Vec<(usize, Vec<String>)>, Inpu
             if f.len() != expected.len() {
                 return Err(err(n, format!("{} fields where the header has {}", f.len(), expected.len())));
             }
-            if f.iter().take(expected.len() - 1).any(String::is_empty) {
+            if f.iter().take(ids).any(String::is_empty) {
                 return Err(err(n, "an id is empty"));
             }
             Ok((n, f))
@@ -86,7 +86,7 @@ pub fn parse(mentors_csv: &str, edges_csv: &str) -> Result<NamedProblem, (Which,
     let mut mentor_ids = Vec::new();
     let mut mentor_index: HashMap<String, u32> = HashMap::new();
     let mut capacities = Vec::new();
-    for (n, f) in rows(mentors_csv, &["mentor", "capacity"]).map_err(|e| (Which::Mentors, e))? {
+    for (n, f) in rows(mentors_csv, &["mentor", "capacity"], 1).map_err(|e| (Which::Mentors, e))? {
         let capacity: i64 =
             f[1].parse().map_err(|_| (Which::Mentors, err(n, format!("capacity {:?} is not a whole number", f[1]))))?;
         if !(0..=u32::MAX as i64).contains(&capacity) {
@@ -102,7 +102,7 @@ pub fn parse(mentors_csv: &str, edges_csv: &str) -> Result<NamedProblem, (Which,
     let mut mentee_index: HashMap<String, u32> = HashMap::new();
     let mut edges = Vec::new();
     let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
-    for (n, f) in rows(edges_csv, &["mentee", "mentor", "score"]).map_err(|e| (Which::Edges, e))? {
+    for (n, f) in rows(edges_csv, &["mentee", "mentor", "score"], 2).map_err(|e| (Which::Edges, e))? {
         let Some(&mentor) = mentor_index.get(&f[1]) else {
             return Err((Which::Edges, err(n, format!("mentor {:?} is not in the mentors file", f[1]))));
         };
@@ -168,4 +168,62 @@ mod tests {
             "line 3: mentor \"m1\" is listed twice",
         );
     }
+}
+
+/// Reads participant profiles. Mentors: `id,profession,grade,site,expertise,learning_style,availability,
+/// line_manager,track,capacity`; mentees: the same with `goals` for `expertise` and no `capacity`. Lists
+/// (expertise, goals, availability) are separated by `;`; `track` is `standard` or `reverse`.
+pub fn parse_profiles(text: &str, mentors: bool) -> Result<Vec<crate::profiles::Profile>, InputError> {
+    use crate::profiles::{Profile, Track};
+    let header: &[&str] = if mentors {
+        &[
+            "id",
+            "profession",
+            "grade",
+            "site",
+            "expertise",
+            "learning_style",
+            "availability",
+            "line_manager",
+            "track",
+            "capacity",
+        ]
+    } else {
+        &["id", "profession", "grade", "site", "goals", "learning_style", "availability", "line_manager", "track"]
+    };
+    let list = |s: &str| s.split(';').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.to_lowercase()).collect();
+    let mut seen = std::collections::HashSet::new();
+    rows(text, header, 1)?
+        .into_iter()
+        .map(|(n, f)| {
+            if !seen.insert(f[0].clone()) {
+                return Err(err(n, format!("{:?} is listed twice", f[0])));
+            }
+            let grade: u8 =
+                f[2].parse().map_err(|_| err(n, format!("grade {:?} is not a whole number from 0 to 255", f[2])))?;
+            let track = match f[8].as_str() {
+                "" | "standard" => Track::Standard,
+                "reverse" => Track::Reverse,
+                other => return Err(err(n, format!("track {other:?} must be standard or reverse"))),
+            };
+            let capacity = if mentors {
+                f[9].parse::<u32>()
+                    .map_err(|_| err(n, format!("capacity {:?} must be a whole number, 0 or more", f[9])))?
+            } else {
+                0
+            };
+            Ok(Profile {
+                id: f[0].clone(),
+                profession: f[1].to_lowercase(),
+                grade,
+                site: f[3].clone(),
+                tags: list(&f[4]),
+                learning_style: f[5].to_lowercase(),
+                availability: list(&f[6]),
+                line_manager: Some(f[7].clone()).filter(|s| !s.is_empty()),
+                track,
+                capacity,
+            })
+        })
+        .collect()
 }

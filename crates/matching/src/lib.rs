@@ -15,6 +15,7 @@ pub mod explain;
 pub mod flow;
 pub mod input;
 pub mod problem;
+pub mod profiles;
 pub mod solve;
 pub mod stable;
 

@@ -1,0 +1,360 @@
+//! Scoring from profiles: pure functions that turn mentor and mentee profiles and a weights table into
+//! eligibility (with a reason for every excluded pair) and integer scores with a breakdown, so every
+//! match can be explained criterion by criterion.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::problem::{Edge, Problem};
+
+/// Standard mentoring (a more senior mentor) or reverse mentoring (a junior mentor, often for digital
+/// skills, with a senior mentee).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Track {
+    Standard,
+    Reverse,
+}
+
+/// A participant. For mentors, `tags` are areas of expertise; for mentees, goals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub id: String,
+    pub profession: String,
+    /// Pay band or grade, higher is more senior.
+    pub grade: u8,
+    pub site: String,
+    pub tags: BTreeSet<String>,
+    pub learning_style: String,
+    /// Free slots, such as `mon-am`.
+    pub availability: BTreeSet<String>,
+    pub line_manager: Option<String>,
+    pub track: Track,
+    /// Places offered (mentors only).
+    pub capacity: u32,
+}
+
+/// Points per criterion. Every score is a sum of these, so it can be shown as a breakdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Weights {
+    /// For each of the mentee's goals that the mentor has as expertise.
+    pub shared_goal: i64,
+    pub same_learning_style: i64,
+    pub same_site: i64,
+    /// Cross-functional pairs (different professions) spread practice between professions.
+    pub different_profession: i64,
+    /// For each availability slot the two share.
+    pub shared_slot: i64,
+    /// The grade gap that suits the track best; each band away from it loses `grade_gap_penalty`.
+    pub ideal_grade_gap: u8,
+    pub grade_gap_penalty: i64,
+    /// Points every eligible pair starts with, so that a penalty never makes a score negative.
+    pub base: i64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            shared_goal: 10,
+            same_learning_style: 5,
+            same_site: 3,
+            different_profession: 4,
+            shared_slot: 2,
+            ideal_grade_gap: 2,
+            grade_gap_penalty: 2,
+            base: 20,
+        }
+    }
+}
+
+/// Hard rules: pairs that break them are not eligible, whatever their score.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    pub profession: ProfessionRule,
+    pub same_site_only: bool,
+    pub require_shared_availability: bool,
+    pub must_pair: Vec<(String, String)>,
+    pub must_not_pair: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProfessionRule {
+    #[default]
+    Any,
+    Same,
+    Different,
+}
+
+/// Why a pair is not eligible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Exclusion {
+    LineManager,
+    MustNotPair,
+    ProfessionRule,
+    NoSharedAvailability,
+    SiteRule,
+    /// Standard mentoring needs a mentor at least as senior; reverse mentoring a more junior one.
+    TrackRule,
+}
+
+impl Exclusion {
+    pub fn code(self) -> &'static str {
+        match self {
+            Exclusion::LineManager => "line_manager",
+            Exclusion::MustNotPair => "must_not_pair",
+            Exclusion::ProfessionRule => "profession_rule",
+            Exclusion::NoSharedAvailability => "no_shared_availability",
+            Exclusion::SiteRule => "site_rule",
+            Exclusion::TrackRule => "track_rule",
+        }
+    }
+}
+
+/// A pair's score, criterion by criterion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breakdown {
+    pub parts: Vec<(&'static str, i64)>,
+}
+
+impl Breakdown {
+    pub fn total(&self) -> i64 {
+        self.parts.iter().map(|(_, p)| p).sum::<i64>().max(0)
+    }
+}
+
+fn pair_in(list: &[(String, String)], mentee: &str, mentor: &str) -> bool {
+    list.iter().any(|(a, b)| a == mentee && b == mentor)
+}
+
+/// Scores one pair, or says which hard rule excludes it (the first that applies, in a fixed order).
+pub fn score_pair(
+    mentee: &Profile,
+    mentor: &Profile,
+    weights: &Weights,
+    rules: &Rules,
+) -> Result<Breakdown, Exclusion> {
+    if mentee.line_manager.as_deref() == Some(mentor.id.as_str())
+        || mentor.line_manager.as_deref() == Some(mentee.id.as_str())
+    {
+        return Err(Exclusion::LineManager);
+    }
+    if pair_in(&rules.must_not_pair, &mentee.id, &mentor.id) {
+        return Err(Exclusion::MustNotPair);
+    }
+    let same_profession = mentee.profession == mentor.profession;
+    match rules.profession {
+        ProfessionRule::Same if !same_profession => return Err(Exclusion::ProfessionRule),
+        ProfessionRule::Different if same_profession => return Err(Exclusion::ProfessionRule),
+        _ => {}
+    }
+    let shared_slots = mentee.availability.intersection(&mentor.availability).count() as i64;
+    if rules.require_shared_availability && shared_slots == 0 {
+        return Err(Exclusion::NoSharedAvailability);
+    }
+    if rules.same_site_only && mentee.site != mentor.site {
+        return Err(Exclusion::SiteRule);
+    }
+    let gap = match mentee.track {
+        Track::Standard => i64::from(mentor.grade) - i64::from(mentee.grade),
+        Track::Reverse => i64::from(mentee.grade) - i64::from(mentor.grade),
+    };
+    let track_ok = match mentee.track {
+        Track::Standard => gap >= 0,
+        Track::Reverse => gap > 0,
+    };
+    if !track_ok || mentor.track != mentee.track {
+        return Err(Exclusion::TrackRule);
+    }
+    let shared_goals = mentee.tags.intersection(&mentor.tags).count() as i64;
+    let mut parts = vec![("base", weights.base), ("shared goals", shared_goals * weights.shared_goal)];
+    if !mentee.learning_style.is_empty() && mentee.learning_style == mentor.learning_style {
+        parts.push(("learning style", weights.same_learning_style));
+    }
+    if mentee.site == mentor.site {
+        parts.push(("same site", weights.same_site));
+    }
+    if !same_profession {
+        parts.push(("different profession", weights.different_profession));
+    }
+    parts.push(("shared availability", shared_slots * weights.shared_slot));
+    let off = (gap - i64::from(weights.ideal_grade_gap)).abs();
+    parts.push(("grade gap", -off * weights.grade_gap_penalty));
+    parts.retain(|(name, p)| *p != 0 || *name == "base");
+    Ok(Breakdown { parts })
+}
+
+/// The scored instance built from profiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scored {
+    /// Mentees in the problem are those not fixed by a must-pair; mentors keep their ids' order.
+    pub problem: Problem,
+    /// For each problem mentee, its index in the input.
+    pub mentee_of: Vec<usize>,
+    pub breakdowns: Vec<Breakdown>,
+    pub exclusions: Vec<(usize, usize, Exclusion)>,
+    /// Must-pairs honoured: (mentee input index, mentor index, breakdown).
+    pub fixed: Vec<(usize, usize, Breakdown)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("must-pair {0}–{1}: no such mentee or mentor")]
+    UnknownMustPair(String, String),
+    #[error("must-pair {mentee}–{mentor} breaks a hard rule ({reason})")]
+    MustPairBreaksRule { mentee: String, mentor: String, reason: &'static str },
+    #[error("mentor {0} has more must-pairs than places")]
+    MustPairsOverCapacity(String),
+    #[error("mentee {0} has more than one must-pair")]
+    MenteeMustPairedTwice(String),
+}
+
+/// Scores every pair (a full scan: profiles are small) and applies must-pairs.
+pub fn build(
+    mentees: &[Profile],
+    mentors: &[Profile],
+    weights: &Weights,
+    rules: &Rules,
+) -> Result<Scored, ProfileError> {
+    let mentee_index: HashMap<&str, usize> = mentees.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    let mentor_index: HashMap<&str, usize> = mentors.iter().enumerate().map(|(j, p)| (p.id.as_str(), j)).collect();
+    let mut capacities: Vec<u32> = mentors.iter().map(|m| m.capacity).collect();
+    let mut fixed = Vec::new();
+    let mut fixed_mentee = vec![false; mentees.len()];
+    for (a, b) in &rules.must_pair {
+        let (Some(&i), Some(&j)) = (mentee_index.get(a.as_str()), mentor_index.get(b.as_str())) else {
+            return Err(ProfileError::UnknownMustPair(a.clone(), b.clone()));
+        };
+        // A must-pair overrides the score and must-not-pair for this pair, never the other hard rules.
+        let mut relaxed = rules.clone();
+        relaxed.must_not_pair.retain(|(x, y)| !(x == a && y == b));
+        let breakdown = score_pair(&mentees[i], &mentors[j], weights, &relaxed)
+            .map_err(|e| ProfileError::MustPairBreaksRule { mentee: a.clone(), mentor: b.clone(), reason: e.code() })?;
+        if fixed_mentee[i] {
+            return Err(ProfileError::MenteeMustPairedTwice(a.clone()));
+        }
+        if capacities[j] == 0 {
+            return Err(ProfileError::MustPairsOverCapacity(b.clone()));
+        }
+        capacities[j] -= 1;
+        fixed_mentee[i] = true;
+        fixed.push((i, j, breakdown));
+    }
+    let mentee_of: Vec<usize> = (0..mentees.len()).filter(|&i| !fixed_mentee[i]).collect();
+    let mut edges = Vec::new();
+    let mut breakdowns = Vec::new();
+    let mut exclusions = Vec::new();
+    for (k, &i) in mentee_of.iter().enumerate() {
+        for (j, mentor) in mentors.iter().enumerate() {
+            match score_pair(&mentees[i], mentor, weights, rules) {
+                Ok(b) => {
+                    edges.push(Edge { mentee: k as u32, mentor: j as u32, score: b.total() });
+                    breakdowns.push(b);
+                }
+                Err(reason) => exclusions.push((i, j, reason)),
+            }
+        }
+    }
+    Ok(Scored {
+        problem: Problem { mentees: mentee_of.len(), capacities, edges },
+        mentee_of,
+        breakdowns,
+        exclusions,
+        fixed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: &str, profession: &str, grade: u8, tags: &[&str]) -> Profile {
+        Profile {
+            id: id.into(),
+            profession: profession.into(),
+            grade,
+            site: "A".into(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            learning_style: "visual".into(),
+            availability: ["mon-am".to_owned()].into(),
+            line_manager: None,
+            track: Track::Standard,
+            capacity: 1,
+        }
+    }
+
+    #[test]
+    fn every_exclusion_has_its_reason() {
+        let w = Weights::default();
+        let mentee = person("e", "nurse", 5, &["leadership"]);
+        let mentor = person("m", "doctor", 7, &["leadership"]);
+        let check = |mentee: &Profile, mentor: &Profile, rules: &Rules, expected: Exclusion| {
+            assert_eq!(score_pair(mentee, mentor, &w, rules), Err(expected));
+        };
+        let mut managed = mentee.clone();
+        managed.line_manager = Some("m".into());
+        check(&managed, &mentor, &Rules::default(), Exclusion::LineManager);
+        check(
+            &mentee,
+            &mentor,
+            &Rules { must_not_pair: vec![("e".into(), "m".into())], ..Rules::default() },
+            Exclusion::MustNotPair,
+        );
+        check(
+            &mentee,
+            &mentor,
+            &Rules { profession: ProfessionRule::Same, ..Rules::default() },
+            Exclusion::ProfessionRule,
+        );
+        let mut busy = mentor.clone();
+        busy.availability = ["fri-pm".to_owned()].into();
+        check(
+            &mentee,
+            &busy,
+            &Rules { require_shared_availability: true, ..Rules::default() },
+            Exclusion::NoSharedAvailability,
+        );
+        let mut elsewhere = mentor.clone();
+        elsewhere.site = "B".into();
+        check(&mentee, &elsewhere, &Rules { same_site_only: true, ..Rules::default() }, Exclusion::SiteRule);
+        let junior = person("j", "doctor", 3, &[]);
+        check(&mentee, &junior, &Rules::default(), Exclusion::TrackRule);
+    }
+
+    #[test]
+    fn scores_add_up_criterion_by_criterion() {
+        let w = Weights::default();
+        let mentee = person("e", "nurse", 5, &["leadership", "qi"]);
+        let mentor = person("m", "doctor", 7, &["leadership", "qi", "research"]);
+        let b = score_pair(&mentee, &mentor, &w, &Rules::default()).unwrap();
+        // base 20 + 2 goals × 10 + style 5 + site 3 + different profession 4 + 1 slot × 2; gap 2 = ideal.
+        assert_eq!(b.total(), 20 + 20 + 5 + 3 + 4 + 2);
+        assert!(b.parts.contains(&("shared goals", 20)));
+    }
+
+    #[test]
+    fn reverse_mentoring_pairs_a_junior_mentor_with_a_senior_mentee() {
+        let w = Weights::default();
+        let mut senior = person("exec", "manager", 9, &["digital"]);
+        senior.track = Track::Reverse;
+        let mut junior = person("dev", "digital", 4, &["digital"]);
+        junior.track = Track::Reverse;
+        assert!(score_pair(&senior, &junior, &w, &Rules::default()).is_ok());
+        assert_eq!(score_pair(&junior, &senior, &w, &Rules::default()), Err(Exclusion::TrackRule));
+    }
+
+    #[test]
+    fn must_pairs_are_honoured_or_refused_with_the_rule_they_break() {
+        let w = Weights::default();
+        let mentees = vec![person("e1", "nurse", 5, &[]), person("e2", "nurse", 5, &[])];
+        let mentors = vec![person("m1", "doctor", 7, &[]), person("m2", "doctor", 7, &[])];
+        let rules = Rules { must_pair: vec![("e2".into(), "m1".into())], ..Rules::default() };
+        let scored = build(&mentees, &mentors, &w, &rules).unwrap();
+        assert_eq!(scored.fixed.len(), 1);
+        assert_eq!(scored.problem.mentees, 1);
+        assert_eq!(scored.problem.capacities, [0, 1]);
+        let mut managed = mentees.clone();
+        managed[1].line_manager = Some("m1".into());
+        assert_eq!(
+            build(&managed, &mentors, &w, &rules).unwrap_err().to_string(),
+            "must-pair e2–m1 breaks a hard rule (line_manager)"
+        );
+    }
+}
