@@ -124,52 +124,6 @@ pub fn parse(mentors_csv: &str, edges_csv: &str) -> Result<NamedProblem, (Which,
     Ok(NamedProblem { problem: Problem { mentees: mentee_ids.len(), capacities, edges }, mentee_ids, mentor_ids })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_ids_and_refuses_bad_rows_by_line() {
-        let named = parse("mentor,capacity\nm1,2\nm2,0\n", "mentee,mentor,score\na,m1,5\nb,m2,3\na,m2,1\n").unwrap();
-        assert_eq!(named.mentee_ids, ["a", "b"]);
-        assert_eq!(named.problem.capacities, [2, 0]);
-        assert_eq!(named.problem.edges.len(), 3);
-        let check = |mentors: &str, edges: &str, which: Which, expected: &str| {
-            let (w, e) = parse(mentors, edges).unwrap_err();
-            assert_eq!((w, e.to_string().as_str()), (which, expected));
-        };
-        let m = "mentor,capacity\nm1,1\n";
-        check(m, "mentee,mentor,score\na,zz,1\n", Which::Edges, "line 2: mentor \"zz\" is not in the mentors file");
-        check(
-            "mentor,capacity\nm1,-1\n",
-            "mentee,mentor,score\n",
-            Which::Mentors,
-            "line 2: capacity -1 must be 0 or more",
-        );
-        check(m, "mentee,mentor,score\na,m1,-5\n", Which::Edges, "line 2: score -5 must be between 0 and 1073741824");
-        check(
-            m,
-            "mentee,mentor,score\na,m1,1\na,m1,2\n",
-            Which::Edges,
-            "line 3: the pair a–m1 already appears on line 2",
-        );
-        check(
-            m,
-            "mentee,mentor\na,m1\n",
-            Which::Edges,
-            "line 1: the header must be mentee,mentor,score (found mentee,mentor)",
-        );
-        check(m, "mentee,mentor,score\na,m1\n", Which::Edges, "line 2: 2 fields where the header has 3");
-        check(m, "mentee,mentor,score\na,m1,x\n", Which::Edges, "line 2: score \"x\" is not a whole number");
-        check(
-            "mentor,capacity\nm1,1\nm1,2\n",
-            "mentee,mentor,score\n",
-            Which::Mentors,
-            "line 3: mentor \"m1\" is listed twice",
-        );
-    }
-}
-
 /// Reads participant profiles. Mentors: `id,profession,grade,site,expertise,learning_style,availability,
 /// line_manager,track,capacity`; mentees: the same with `goals` for `expertise` and no `capacity`. Lists
 /// (expertise, goals, availability) are separated by `;`; `track` is `standard` or `reverse`.
@@ -226,4 +180,50 @@ pub fn parse_profiles(text: &str, mentors: bool) -> Result<Vec<crate::profiles::
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ids_and_refuses_bad_rows_by_line() {
+        let named = parse("mentor,capacity\nm1,2\nm2,0\n", "mentee,mentor,score\na,m1,5\nb,m2,3\na,m2,1\n").unwrap();
+        assert_eq!(named.mentee_ids, ["a", "b"]);
+        assert_eq!(named.problem.capacities, [2, 0]);
+        assert_eq!(named.problem.edges.len(), 3);
+        let check = |mentors: &str, edges: &str, which: Which, expected: &str| {
+            let (w, e) = parse(mentors, edges).unwrap_err();
+            assert_eq!((w, e.to_string().as_str()), (which, expected));
+        };
+        let m = "mentor,capacity\nm1,1\n";
+        check(m, "mentee,mentor,score\na,zz,1\n", Which::Edges, "line 2: mentor \"zz\" is not in the mentors file");
+        check(
+            "mentor,capacity\nm1,-1\n",
+            "mentee,mentor,score\n",
+            Which::Mentors,
+            "line 2: capacity -1 must be 0 or more",
+        );
+        check(m, "mentee,mentor,score\na,m1,-5\n", Which::Edges, "line 2: score -5 must be between 0 and 1073741824");
+        check(
+            m,
+            "mentee,mentor,score\na,m1,1\na,m1,2\n",
+            Which::Edges,
+            "line 3: the pair a–m1 already appears on line 2",
+        );
+        check(
+            m,
+            "mentee,mentor\na,m1\n",
+            Which::Edges,
+            "line 1: the header must be mentee,mentor,score (found mentee,mentor)",
+        );
+        check(m, "mentee,mentor,score\na,m1\n", Which::Edges, "line 2: 2 fields where the header has 3");
+        check(m, "mentee,mentor,score\na,m1,x\n", Which::Edges, "line 2: score \"x\" is not a whole number");
+        check(
+            "mentor,capacity\nm1,1\nm1,2\n",
+            "mentee,mentor,score\n",
+            Which::Mentors,
+            "line 3: mentor \"m1\" is listed twice",
+        );
+    }
 }
