@@ -17,6 +17,82 @@ pub enum MatchCommand {
     Solve(SolveArgs),
     /// Score pairs from participant profiles, solve, and print each pair with its score breakdown.
     Profiles(ProfilesArgs),
+    /// Split people (PEOPLE.csv: id,profession) into mixed teams of at most K, keeping apart the pairs
+    /// in PAIRS.csv (a,b) who already work together.
+    Teams(TeamsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TeamsArgs {
+    #[arg(long)]
+    people: PathBuf,
+    #[arg(long)]
+    size: usize,
+    #[arg(long)]
+    history: Option<PathBuf>,
+    /// Time budget for the local search.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+}
+
+fn simple_rows(text: &str, header: &[&str], file: &str) -> Result<Vec<Vec<String>>> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, first)) = lines.next() else { return Err(anyhow!("{file}: line 1: the file is empty")) };
+    let found: Vec<&str> = first.trim_start_matches('\u{feff}').split(',').map(str::trim).collect();
+    if found != header {
+        return Err(anyhow!("{file}: line 1: the header must be {}", header.join(",")));
+    }
+    lines
+        .map(|(n, l)| {
+            let f: Vec<String> = l.split(',').map(|x| x.trim().to_owned()).collect();
+            if f.len() != header.len() || f.iter().any(String::is_empty) {
+                return Err(anyhow!("{file}: line {}: expected {} non-empty fields", n + 1, header.len()));
+            }
+            Ok(f)
+        })
+        .collect()
+}
+
+fn teams_text(people: &str, history: Option<&str>, size: usize, seconds: f64, files: (&str, &str)) -> Result<String> {
+    let rows = simple_rows(people, &["id", "profession"], files.0)?;
+    let mut index = std::collections::HashMap::new();
+    let mut professions_named: Vec<String> = Vec::new();
+    let mut professions = Vec::new();
+    for (k, r) in rows.iter().enumerate() {
+        if index.insert(r[0].clone(), k).is_some() {
+            return Err(anyhow!("{}: {:?} is listed twice", files.0, r[0]));
+        }
+        let p = professions_named.iter().position(|x| *x == r[1]).unwrap_or_else(|| {
+            professions_named.push(r[1].clone());
+            professions_named.len() - 1
+        });
+        professions.push(p as u32);
+    }
+    let mut pairs = Vec::new();
+    if let Some(text) = history {
+        for r in simple_rows(text, &["a", "b"], files.1)? {
+            let (Some(&a), Some(&b)) = (index.get(&r[0]), index.get(&r[1])) else {
+                return Err(anyhow!("{}: {}–{} names someone not in {}", files.1, r[0], r[1], files.0));
+            };
+            pairs.push((a, b));
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds.max(0.0));
+    let teams =
+        kindling_matching::teams::form_teams(&professions, &pairs, size, || std::time::Instant::now() < deadline)
+            .map_err(|e| anyhow!("{e}"))?;
+    let doc = json!({
+        "objective": teams.objective,
+        "upper_bound": teams.upper_bound,
+        "prior_pairs_together": teams.prior_pairs_together,
+        "teams": teams.teams.iter().map(|t| {
+            let mut mix: Vec<&str> = t.iter().map(|&i| rows[i][1].as_str()).collect();
+            mix.sort_unstable();
+            mix.dedup();
+            json!({"members": t.iter().map(|&i| json!({"id": rows[i][0], "profession": rows[i][1]})).collect::<Vec<_>>(), "professions": mix})
+        }).collect::<Vec<_>>(),
+    });
+    Ok(format!("{}\n", serde_json::to_string(&doc)?))
 }
 
 #[derive(Args, Debug)]
@@ -139,6 +215,19 @@ pub fn run(command: &MatchCommand) -> Result<String> {
                 None => (Weights::default(), Rules::default()),
             };
             profiles_text(&mentees, &mentors, &weights, &rules, &args.objective, args.explain.as_deref())
+        }
+        MatchCommand::Teams(args) => {
+            let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| anyhow!("{}: {e}", p.display()));
+            let people = read(&args.people)?;
+            let history = args.history.as_ref().map(read).transpose()?;
+            let history_name = args.history.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            teams_text(
+                &people,
+                history.as_deref(),
+                args.size,
+                args.seconds,
+                (&args.people.display().to_string(), &history_name),
+            )
         }
     }
 }
@@ -363,6 +452,26 @@ mod tests {
         assert_eq!(r.profession, ProfessionRule::Different);
         assert_eq!(r.must_pair, [("a".to_owned(), "b".to_owned())]);
         assert!(weights_and_rules("sharedgoal = 1\n", "w.toml").unwrap_err().to_string().starts_with("w.toml: "));
+    }
+
+    #[test]
+    fn teams_are_mixed_and_keep_colleagues_apart() {
+        let people = "id,profession\na,nurse\nb,nurse\nc,doctor\nd,doctor\n";
+        let out = teams_text(people, Some("a,b\na,c\n"), 2, 1.0, ("p.csv", "h.csv")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc["objective"], 4);
+        assert_eq!(doc["upper_bound"], 4);
+        assert_eq!(doc["prior_pairs_together"], 0);
+        assert!(
+            teams_text(people, Some("a,b\nzz,a\n"), 2, 1.0, ("p.csv", "h.csv"))
+                .unwrap_err()
+                .to_string()
+                .starts_with("h.csv: ")
+        );
+        assert_eq!(
+            teams_text(people, None, 0, 1.0, ("p.csv", "h.csv")).unwrap_err().to_string(),
+            "team size must be at least 1"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod profiles;
 pub mod solve;
 pub mod stable;
+pub mod teams;
 
 pub use certificate::{CertificateError, verify};
 pub use problem::{Edge, Problem, ProblemError};
