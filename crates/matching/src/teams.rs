@@ -103,7 +103,7 @@ pub fn form_teams(
     for (k, &i) in order.iter().enumerate() {
         let round = k / team_count;
         let slot = k % team_count;
-        let t = if round % 2 == 0 { slot } else { team_count - 1 - slot };
+        let t = if round.is_multiple_of(2) { slot } else { team_count - 1 - slot };
         members[t].push(i);
     }
     let mut state =
