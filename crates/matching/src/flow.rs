@@ -40,9 +40,12 @@ pub fn max_weight(problem: &Problem) -> FlowSolution {
 pub fn max_weight_with(problem: &Problem, weight: impl Fn(i64) -> i64) -> FlowSolution {
     let n = problem.mentees;
     let m = problem.mentors();
-    // Edges grouped by mentee (CSR).
+    // Edges grouped by mentee (CSR), with each arc's mentor and weight stored contiguously: the search
+    // spends most of its time walking these, so they must not be reached through an index.
     let (start, order) = problem.by_mentee();
     let w: Vec<i64> = problem.edges.iter().map(|e| weight(e.score)).collect();
+    let arc_mentor: Vec<u32> = order.iter().map(|&e| problem.edges[e].mentor).collect();
+    let arc_weight: Vec<i64> = order.iter().map(|&e| w[e]).collect();
 
     // Potentials that make every initial residual arc non-negative: mentors and T at 0, each mentee at
     // its best weight (so −w + π_i − π_j ≥ 0 on every pair, and π_i − π_T ≥ 0 on the unmatched arc).
@@ -92,15 +95,18 @@ pub fn max_weight_with(problem: &Problem, weight: impl Fn(i64) -> i64) -> FlowSo
                         best_sink = to_sink;
                         reached_sink = Some((to_sink, Node::Mentee(k as u32)));
                     }
-                    for &e in &order[start[k]..start[k + 1]] {
-                        if assigned_edge[k] == Some(e) {
-                            continue;
-                        }
-                        let j = problem.edges[e].mentor as usize;
+                    let base = d + pi_mentee[k];
+                    let current = assigned_edge[k];
+                    for a in start[k]..start[k + 1] {
+                        let j = arc_mentor[a] as usize;
                         if done_mentor[j] {
                             continue;
                         }
-                        let nd = d + pi_mentee[k] - pi_mentor[j] - w[e];
+                        let e = order[a];
+                        if current == Some(e) {
+                            continue;
+                        }
+                        let nd = base - pi_mentor[j] - arc_weight[a];
                         if nd < dist_mentor[j] {
                             if dist_mentor[j] == i64::MAX {
                                 touched_mentors.push(j as u32);
