@@ -153,5 +153,8 @@ async fn the_openapi_document_is_openapi_3_1_and_covers_the_api() -> anyhow::Res
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    // The whole document is the API's contract with integrations: any change to it must be seen and
+    // accepted in review (the snapshot was read and checked with openapi-spec-validator when made).
+    insta::assert_json_snapshot!("openapi", doc);
     Ok(())
 }
