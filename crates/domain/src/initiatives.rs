@@ -382,32 +382,14 @@ pub struct CivilDate {
     pub day: u8,
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 impl CivilDate {
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        ((1..=days_in_month).contains(&day) && (1..=9999).contains(&year)).then_some(Self { year, month, day })
+        let days_in_month = kindling_spc::calendar::days_in_month(year, u32::from(month))?;
+        ((1..=days_in_month).contains(&u32::from(day)) && (1..=9999).contains(&year)).then_some(Self {
+            year,
+            month,
+            day,
+        })
     }
 
     /// Parses the three boxes of an NHS date input. All empty is `None`; anything else must be a real date.
@@ -451,7 +433,7 @@ impl CivilDate {
 
     /// "3 March 2025", as the NHS style guide writes dates.
     pub fn long(self) -> String {
-        format!("{} {} {}", self.day, MONTHS[usize::from(self.month - 1)], self.year)
+        format!("{} {} {}", self.day, kindling_spc::calendar::MONTHS[usize::from(self.month - 1)], self.year)
     }
 }
 

@@ -102,14 +102,7 @@ fn parse_x(raw: &str, line: usize) -> Result<X, InputError> {
     if is_date {
         let (m, d): (u32, u32) = (raw[5..7].parse().unwrap_or(0), raw[8..10].parse().unwrap_or(0));
         let y: i32 = raw[0..4].parse().unwrap_or(0);
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let days = match m {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
+        let days = crate::calendar::days_in_month(y, m).unwrap_or(0);
         if (1..=days).contains(&d) {
             return Ok(X::Date(raw.to_owned()));
         }

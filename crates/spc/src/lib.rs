@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod calendar;
 pub mod input;
 pub mod limits;
 pub mod options;

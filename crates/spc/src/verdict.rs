@@ -2,22 +2,8 @@
 //! evidence of change, which way, since when, and on what evidence.
 
 use crate::analysis::{Analysis, Assurance, PointAnalysis, Side, SpecialCause};
+use crate::calendar::MONTHS;
 use crate::options::Chart;
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// "2025-03-03" becomes "3 March 2025"; anything else (an integer period) becomes "point 12".
 fn when(label: &str) -> String {
