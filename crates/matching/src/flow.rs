@@ -52,7 +52,8 @@ pub fn max_weight_with(problem: &Problem, weight: impl Fn(i64) -> i64) -> FlowSo
     let mut pi_mentee: Vec<i64> =
         (0..n).map(|i| order[start[i]..start[i + 1]].iter().map(|&e| w[e]).max().unwrap_or(0).max(0)).collect();
     let mut pi_mentor = vec![0_i64; m];
-    let mut pi_sink = 0_i64;
+    // The sink's potential stays 0: every update below shifts the other potentials relative to it.
+    let pi_sink = 0_i64;
 
     let mut assigned_edge: Vec<Option<usize>> = vec![None; n];
     let mut load = vec![0_u32; m];
@@ -151,8 +152,8 @@ pub fn max_weight_with(problem: &Problem, weight: impl Fn(i64) -> i64) -> FlowSo
         let (total, last) = reached_sink.expect("the root's unmatched arc always reaches the sink");
 
         // Potentials: π(v) += min(d(v), D) keeps every residual reduced cost non-negative and makes the
-        // path tight. Untouched nodes are at distance ≥ D; adding D to them is the same as subtracting
-        // D from the touched ones and leaving the rest, which is what we do (potentials are relative).
+        // path tight. Untouched nodes and T are at distance ≥ D; adding D to them is the same as
+        // subtracting D from the touched ones and leaving the rest (potentials are relative).
         for &k in &touched_mentees {
             let k = k as usize;
             let d = dist_mentee[k].min(total);
@@ -163,9 +164,6 @@ pub fn max_weight_with(problem: &Problem, weight: impl Fn(i64) -> i64) -> FlowSo
             let d = dist_mentor[j].min(total);
             pi_mentor[j] += d - total;
         }
-        // T is at distance D: unchanged under the shift.
-        let _ = &mut pi_sink;
-
         // Augment along the path root → j1 → k1 → j2 → … . It ends either at a mentor with a free place
         // (which gains a mentee) or at a mentee who gives up their mentor to become unmatched. Walking
         // back, each mentor's new mentee is the one that reached it, who leaves the mentor it was

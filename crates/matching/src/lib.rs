@@ -4,7 +4,7 @@
 //! - [`flow`]: maximum-weight b-matching by successive shortest augmenting paths with exact integer
 //!   arithmetic, returning the assignment and LP dual values.
 //! - [`certificate`]: an independent check that a solution is optimal (LP duality), run on every solve.
-//! - [`solve`]: the objectives `total`, `coverage`, `maxmin` and `stable`.
+//! - [`mod@solve`]: the objectives `total`, `coverage`, `maxmin` and `stable`.
 //!
 //! Everything is integer: scores are whole numbers, so "optimal" means exactly optimal.
 
