@@ -14,6 +14,7 @@ pub mod certificate;
 pub mod explain;
 pub mod flow;
 pub mod input;
+pub mod pricing;
 pub mod problem;
 pub mod profiles;
 pub mod solve;
