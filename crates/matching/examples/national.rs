@@ -1,8 +1,7 @@
 //! A national programme: 50,000 mentees × 10,000 mentors (capacity 5) from synthetic profiles, scored
 //! on the fly (500 million pairs), solved by candidate lists plus pricing until no pair can improve the
-//! answer: a proof of optimality over every pair. Run with
-//! `cargo run --release -p kindling-matching --example national [MENTEES MENTORS]`; `cargo xtask
-//! bench-national` runs it under `/usr/bin/time` to record peak memory.
+//! answer: a proof of optimality over every pair. Run with `/usr/bin/time cargo run --release -p
+//! kindling-matching --example national [MENTEES MENTORS CANDIDATES ADDED_PER_ROUND]`.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -44,6 +43,8 @@ fn people(rng: &mut Rng, count: usize, prefix: &str, mentor: bool) -> Vec<Profil
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let (n, m) = (args.first().copied().unwrap_or(50_000), args.get(1).copied().unwrap_or(10_000));
+    // Candidates per mentee at the start, and violated pairs added per mentee per round.
+    let (per_mentee, add_per_round) = (args.get(2).copied().unwrap_or(20), args.get(3).copied().unwrap_or(10));
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     let mentees = people(&mut rng, n, "e", false);
     let mentors = people(&mut rng, m, "m", true);
@@ -51,9 +52,9 @@ fn main() {
     let started = Instant::now();
     let compiled = Compiled::new(&mentees, &mentors, &Weights::default(), &Rules::default()).expect("packable");
     let score = |i: u32, j: u32| compiled.score(i, j);
-    let candidates = top_candidates(n, m, &score, 20, 2);
+    let candidates = top_candidates(n, m, &score, per_mentee, 2);
     let after_candidates = started.elapsed().as_secs_f64();
-    let (_, solution, report) = solve_priced(n, &capacities, &score, candidates, 10, 2).expect("certified");
+    let (_, solution, report) = solve_priced(n, &capacities, &score, candidates, add_per_round, 2).expect("certified");
     let total = started.elapsed().as_secs_f64();
     println!(
         "{n} × {m}: total score {}, matched {}, rounds {}, candidate pairs {}, pairs priced {}; candidates {after_candidates:.1} s, total {total:.1} s",
