@@ -11,6 +11,8 @@ use kindling_matching::profiles::{ProfessionRule, Profile, Rules, Weights, build
 use kindling_matching::{Objective, solve};
 use serde_json::json;
 
+use crate::csv_field;
+
 #[derive(Subcommand, Debug)]
 pub enum MatchCommand {
     /// Solve from scored pairs: EDGES.csv (mentee,mentor,score) and MENTORS.csv (mentor,capacity).
@@ -333,10 +335,6 @@ fn profiles_text(
         text.push_str(&format!("  not {}: excluded ({})\n", mentors[*j].id, reason.code()));
     }
     Ok(out + &text)
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
 fn solve_text(mentors: &str, edges: &str, args: &SolveArgs, mentors_name: &str, edges_name: &str) -> Result<String> {

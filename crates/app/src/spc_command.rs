@@ -12,6 +12,8 @@ use kindling_spc::input::{SeriesInput, X, parse_csv};
 use kindling_spc::{Analysis, Chart, Obs, Options, Preset, SpcError, analyse, analyse_subgroups, verdict::verdict};
 use serde_json::{Value, json};
 
+use crate::csv_field;
+
 #[derive(Args, Debug)]
 pub struct SpcArgs {
     /// CSV with columns x, y and optionally n and series; `-` reads standard input.
@@ -304,10 +306,6 @@ fn to_json(a: &Analysed, options: &Options) -> Value {
         "warnings": a.analysis.warnings,
         "verdict": verdict(&a.analysis, &a.labels, options.target),
     })
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
 fn num(v: Option<f64>) -> String {
