@@ -3,7 +3,7 @@
 
 use crate::limits::{Lines, Obs, Subgroup, phase_lines, subgroup_lines};
 use crate::options::{Chart, Conflict, Improvement, Options, TargetOnLimit};
-use crate::stats::{binomial_half_quantile, median};
+use crate::stats::binomial_half_quantile;
 
 /// Above or below the centre line (or rising or falling, for a trend).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,10 +43,6 @@ impl Rules {
         .into_iter()
         .filter_map(|(name, side)| side.map(|_| name))
         .collect()
-    }
-
-    pub fn any(&self) -> bool {
-        self.in_precedence().iter().any(|(_, s)| s.is_some())
     }
 }
 
@@ -393,7 +389,7 @@ fn finish(values: Vec<Option<f64>>, mut lines: Vec<Lines>, phase_of: Vec<usize>,
     let last = points.iter().rev().find(|p| p.value.is_some());
     // A control chart always has a variation icon, even when its limits cannot be computed (all moving
     // ranges zero): no rule can fire, so it is common cause.
-    let variation = if has_limits && !too_few { last.map(|p| variation_icon(p, options.improvement)) } else { None };
+    let variation = if has_limits && !too_few { last.map(variation_icon) } else { None };
     let assurance = last.and_then(|p| assurance_icon(p, options));
     Analysis { chart: options.chart, improvement: options.improvement, points, runs, variation, assurance, warnings }
 }
@@ -547,7 +543,7 @@ fn classify(rules: &Rules, improvement: Improvement, conflict: Conflict) -> (Spe
     (meaning(strongest, improvement), Some(strongest))
 }
 
-fn variation_icon(point: &PointAnalysis, improvement: Improvement) -> Variation {
+fn variation_icon(point: &PointAnalysis) -> Variation {
     match (point.special_cause, point.side) {
         (SpecialCause::Improvement, Some(Side::High)) => Variation::ImprovementHigh,
         (SpecialCause::Improvement, Some(Side::Low)) => Variation::ImprovementLow,
@@ -555,10 +551,7 @@ fn variation_icon(point: &PointAnalysis, improvement: Improvement) -> Variation 
         (SpecialCause::Concern, Some(Side::Low)) => Variation::ConcernLow,
         (SpecialCause::Neutral, Some(Side::High)) => Variation::NeitherHigh,
         (SpecialCause::Neutral, Some(Side::Low)) => Variation::NeitherLow,
-        _ => {
-            let _ = improvement;
-            Variation::CommonCause
-        }
+        _ => Variation::CommonCause,
     }
 }
 
@@ -625,9 +618,4 @@ fn runs_analysis(phase: usize, points: &[PointAnalysis]) -> RunsAnalysis {
         crossings_min: Some(crossings_min),
         signal,
     }
-}
-
-/// The median of a phase's values, for callers that need it outside an analysis.
-pub fn centre_median(values: &[f64]) -> Option<f64> {
-    median(values)
 }

@@ -285,31 +285,27 @@ impl Options {
             short_phase_warning: 12,
             bridge_missing: false,
         };
+        // NHSRplotthedots departs from MDC's SQL in the ways its deviations vignette lists; qicharts2
+        // shares those and differs further in its sigma, its g-chart centre and its lack of warnings.
+        let nhsrplotthedots = Options {
+            screen_mr: true,
+            screen_keeps_equal: false,
+            screen_recomputes_mean: false,
+            trend_across_phases: false,
+            conflict: Conflict::Precedence,
+            target_on_limit: TargetOnLimit::HitAndMiss,
+            minimum_points: 0,
+            short_phase_warning: 13,
+            ..mdc.clone()
+        };
         match preset {
             Preset::Mdc => mdc,
-            Preset::NhsrPlotTheDots => Options {
-                screen_mr: true,
-                screen_keeps_equal: false,
-                screen_recomputes_mean: false,
-                trend_across_phases: false,
-                conflict: Conflict::Precedence,
-                target_on_limit: TargetOnLimit::HitAndMiss,
-                minimum_points: 0,
-                short_phase_warning: 13,
-                ..mdc
-            },
+            Preset::NhsrPlotTheDots => nhsrplotthedots,
             Preset::Qicharts2 => Options {
                 multiplier: SIGMA3_MULTIPLIER,
-                screen_mr: true,
-                screen_keeps_equal: false,
-                screen_recomputes_mean: false,
-                trend_across_phases: false,
-                conflict: Conflict::Precedence,
-                target_on_limit: TargetOnLimit::HitAndMiss,
                 g_centre: GCentre::Median,
-                minimum_points: 0,
                 short_phase_warning: 0,
-                ..mdc
+                ..nhsrplotthedots
             },
         }
     }

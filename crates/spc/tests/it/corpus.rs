@@ -79,6 +79,15 @@ impl Case {
         groups
     }
 
+    /// The preset's options, configured with this case's direction, phases and baseline.
+    fn options(&self, preset: Preset, chart: Chart) -> Options {
+        let mut options = Options::preset(preset, chart);
+        options.improvement = self.improvement();
+        options.phase_starts = self.phase_starts();
+        options.baseline = self.meta["freeze"].as_u64().map(|f| f as usize);
+        options
+    }
+
     fn run(&self, options: &Options) -> Analysis {
         let result = if options.chart.uses_subgroups() {
             analyse_subgroups(&self.groups(), options)
@@ -169,12 +178,9 @@ fn nhsrplotthedots_every_expectation_matches() {
         let expected = read_json(corpus_dir().join(format!("expected/{}/nhsrplotthedots.json", case.id)));
         for (variant, result) in expected["results"].as_object().unwrap() {
             let opts = variant_options(variant);
-            let mut options = Options::preset(Preset::NhsrPlotTheDots, Chart::Xmr);
-            options.improvement = case.improvement();
+            let mut options = case.options(Preset::NhsrPlotTheDots, Chart::Xmr);
             options.screen_mr = opts.get("screen_outliers").map(String::as_str) == Some("TRUE");
             options.target = opts.get("target").map(|t| t.parse().unwrap());
-            options.phase_starts = case.phase_starts();
-            options.baseline = case.meta["freeze"].as_u64().map(|f| f as usize);
             let here = format!("{} [{variant}]", case.id);
             if let Some(error) = result.get("error") {
                 report.check(false, || format!("{here}: the tool failed ({error}); decide what the engine should do"));
@@ -255,11 +261,8 @@ fn qicharts2_every_expectation_matches() {
                 continue;
             };
             let opts = variant_options(variant);
-            let mut options = Options::preset(Preset::Qicharts2, chart);
-            options.improvement = case.improvement();
+            let mut options = case.options(Preset::Qicharts2, chart);
             options.screen_mr = opts.get("qic.screenedmr").is_none_or(|v| v == "TRUE");
-            options.phase_starts = case.phase_starts();
-            options.baseline = case.meta["freeze"].as_u64().map(|f| f as usize);
             let here = format!("{} [{variant}]", case.id);
             if let Some(error) = result.get("error") {
                 report.check(false, || format!("{here}: the tool failed ({error})"));
@@ -347,12 +350,9 @@ fn controlchartspy_matches_except_its_listed_departures() {
         for (variant, result) in expected["results"].as_object().unwrap() {
             let chart: Chart = variant.split(['@', ';']).next().unwrap().parse().unwrap();
             let opts = variant_options(variant);
-            let mut options = Options::preset(Preset::Qicharts2, chart);
-            options.improvement = case.improvement();
+            let mut options = case.options(Preset::Qicharts2, chart);
             options.screen_mr = opts.get("outliers_in_limits").is_none_or(|v| v == "False");
             options.target = opts.get("target").map(|t| t.parse().unwrap());
-            options.phase_starts = case.phase_starts();
-            options.baseline = case.meta["freeze"].as_u64().map(|f| f as usize);
             options.bridge_missing = true;
             // The tool draws proportions as percentages but compares the target as given, so the corpus's
             // 0.95 meant 0.95% to it; configure the engine the same way.
@@ -510,9 +510,7 @@ fn the_mdc_preset_reproduces_mdcs_own_annotations() {
     let mut report = Report::default();
     for case in cases() {
         let Some(notes) = case.meta["notes"]["mdc_annotations"].as_object() else { continue };
-        let mut options = Options::preset(Preset::Mdc, Chart::Xmr);
-        options.improvement = case.improvement();
-        let analysis = case.run(&options);
+        let analysis = case.run(&case.options(Preset::Mdc, Chart::Xmr));
         let xs = case.xs();
         for (x, note) in notes {
             let i = xs.iter().position(|c| c == x).unwrap();
