@@ -1,11 +1,12 @@
 //! Server-side sessions. The cookie carries a random token; the table holds its hash, the user, the
 //! session's CSRF token and its expiry, so a session can be ended from the server and works on every node.
 
-use kindling_domain::ids::UserId;
+use kindling_domain::audit::AuditEvent;
+use kindling_domain::ids::{OrganisationId, UserId};
 use sqlx::Row;
 
 use crate::secrets::{random_token, token_hash};
-use crate::{Db, StoreError};
+use crate::{Db, StoreError, audit};
 
 /// A session as found from its cookie.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,9 +19,27 @@ pub struct Session {
 /// How long a session lasts without signing in again.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 
+/// The audit entry for signing in or out, written in the same transaction as the session change.
+fn event(user: UserId, organisation: Option<OrganisationId>, now_ms: i64, action: &str, summary: &str) -> AuditEvent {
+    AuditEvent {
+        at_ms: now_ms,
+        actor: Some(user),
+        organisation,
+        action: action.into(),
+        subject: format!("user:{user}"),
+        summary: summary.into(),
+    }
+}
+
 /// Starts a session and returns the token for the cookie (which is not stored anywhere).
-pub async fn start(db: &Db, user: UserId, now_ms: i64) -> Result<String, StoreError> {
+pub async fn start(
+    db: &Db,
+    user: UserId,
+    organisation: Option<OrganisationId>,
+    now_ms: i64,
+) -> Result<String, StoreError> {
     let token = random_token();
+    let mut tx = db.write().await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -29,8 +48,10 @@ pub async fn start(db: &Db, user: UserId, now_ms: i64) -> Result<String, StoreEr
     .bind(random_token())
     .bind(now_ms)
     .bind(now_ms + SESSION_MS)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    audit::append(&mut tx, db.dialect(), &event(user, organisation, now_ms, "session.signed_in", "Signed in")).await?;
+    tx.commit().await?;
     Ok(token)
 }
 
@@ -45,9 +66,19 @@ pub async fn find(db: &Db, token: &str, now_ms: i64) -> Result<Option<Session>, 
         .transpose()
 }
 
-/// Ends one session (sign-out).
-pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(db.pool()).await?;
+/// Ends one session of `user` (sign-out).
+pub async fn end(
+    db: &Db,
+    token: &str,
+    user: UserId,
+    organisation: Option<OrganisationId>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&mut *tx).await?;
+    audit::append(&mut tx, db.dialect(), &event(user, organisation, now_ms, "session.signed_out", "Signed out"))
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -1,11 +1,12 @@
 //! Personal API tokens. The bearer token is shown once when issued; only its hash is stored, and a
 //! token can be revoked at any time.
 
-use kindling_domain::ids::{TokenId, UserId};
+use kindling_domain::audit::AuditEvent;
+use kindling_domain::ids::{OrganisationId, TokenId, UserId};
 use sqlx::Row;
 
 use crate::secrets::{random_token, token_hash};
-use crate::{Db, StoreError};
+use crate::{Db, StoreError, audit};
 
 /// Prefix that makes a leaked token recognisable to secret scanners and to people.
 pub const PREFIX: &str = "kdl_";
@@ -17,18 +18,49 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
-pub async fn issue(db: &Db, user: UserId, label: &str, now_ms: i64) -> Result<IssuedToken, StoreError> {
+/// Who caused a token change, for its audit entry: a person (from the web) or nobody (the command line,
+/// run by whoever operates the server).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Audited {
+    pub actor: Option<UserId>,
+    pub organisation: Option<OrganisationId>,
+    pub now_ms: i64,
+}
+
+impl Audited {
+    fn event(self, action: &str, id: i64, summary: String) -> AuditEvent {
+        AuditEvent {
+            at_ms: self.now_ms,
+            actor: self.actor,
+            organisation: self.organisation,
+            action: action.into(),
+            subject: format!("token:{id}"),
+            summary,
+        }
+    }
+}
+
+/// Issues a token for `user`, audited in the same transaction.
+pub async fn issue(db: &Db, user: UserId, label: &str, by: Audited) -> Result<IssuedToken, StoreError> {
     let secret = format!("{PREFIX}{}", random_token());
+    let mut tx = db.write().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(user.get())
     .bind(token_hash(&secret))
     .bind(label)
-    .bind(now_ms)
-    .fetch_one(db.pool())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
+    audit::append(
+        &mut tx,
+        db.dialect(),
+        &by.event("token.issued", id, format!("API token \"{label}\" issued for user {user}")),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(IssuedToken { id: TokenId::new(id), secret })
 }
 
@@ -42,15 +74,21 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<UserId>, Store
 }
 
 /// Revokes a token of `user`; false if there was no such live token.
-pub async fn revoke(db: &Db, user: UserId, id: TokenId, now_ms: i64) -> Result<bool, StoreError> {
+pub async fn revoke(db: &Db, user: UserId, id: TokenId, by: Audited) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
     let done =
         sqlx::query("UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_ms IS NULL")
-            .bind(now_ms)
+            .bind(by.now_ms)
             .bind(id.get())
             .bind(user.get())
-            .execute(db.pool())
+            .execute(&mut *tx)
             .await?;
-    Ok(done.rows_affected() == 1)
+    let revoked = done.rows_affected() == 1;
+    if revoked {
+        audit::append(&mut tx, db.dialect(), &by.event("token.revoked", id.get(), "API token revoked".into())).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 /// A token as listed to its owner (never the secret).

@@ -149,7 +149,9 @@ impl TestApp {
     pub async fn token_for(&self, email: &str) -> Result<String> {
         let email = kindling_domain::people::Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
         let user = kindling_store::users::find_by_email(self.db(), &email).await?.context("no such user")?;
-        Ok(kindling_store::tokens::issue(self.db(), user.id, "test", now_ms()).await?.secret)
+        let by =
+            kindling_store::tokens::Audited { actor: None, organisation: user.home_organisation(), now_ms: now_ms() };
+        Ok(kindling_store::tokens::issue(self.db(), user.id, "test", by).await?.secret)
     }
 }
 

@@ -3,10 +3,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::TokenId;
 use kindling_domain::validation::{FieldErrors, required_text};
-use kindling_store::{audit, tokens};
+use kindling_store::tokens;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
@@ -41,25 +40,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     render(&state, &viewer, &TokenForm::default(), &FieldErrors::new(), None).await
 }
 
-async fn record(
-    state: &AppState,
-    viewer: &Viewer,
-    action: &str,
-    subject: String,
-    summary: String,
-) -> Result<(), AppError> {
-    let mut tx = state.db().write().await?;
-    let event = AuditEvent {
-        at_ms: now_ms(),
-        actor: Some(viewer.user.id),
-        organisation: Some(viewer.organisation),
-        action: action.into(),
-        subject,
-        summary,
-    };
-    audit::append(&mut tx, state.db().dialect(), &event).await?;
-    tx.commit().await.map_err(kindling_store::StoreError::from)?;
-    Ok(())
+/// Token changes made on this page are made by the viewer, in their organisation.
+fn audited(viewer: &Viewer) -> tokens::Audited {
+    tokens::Audited { actor: Some(viewer.user.id), organisation: Some(viewer.organisation), now_ms: now_ms() }
 }
 
 pub async fn create_token(
@@ -72,9 +55,7 @@ pub async fn create_token(
     if !errors.is_empty() {
         return render(&state, &viewer, &form, &errors, None).await;
     }
-    let issued = tokens::issue(state.db(), viewer.user.id, &label, now_ms()).await?;
-    record(&state, &viewer, "token.issued", format!("token:{}", issued.id), format!("API token \"{label}\" issued"))
-        .await?;
+    let issued = tokens::issue(state.db(), viewer.user.id, &label, audited(&viewer)).await?;
     // Shown once, in this response only; reloading the page will not show it again.
     render(&state, &viewer, &TokenForm::default(), &FieldErrors::new(), Some(&issued.secret)).await
 }
@@ -85,9 +66,8 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = id.parse::<i64>().map(TokenId::new).map_err(|_| AppError::NotFound)?;
-    if !tokens::revoke(state.db(), viewer.user.id, id, now_ms()).await? {
+    if !tokens::revoke(state.db(), viewer.user.id, id, audited(&viewer)).await? {
         return Err(AppError::NotFound);
     }
-    record(&state, &viewer, "token.revoked", format!("token:{id}"), "API token revoked".into()).await?;
     Ok(Redirect::to("/account").into_response())
 }

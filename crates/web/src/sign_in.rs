@@ -4,11 +4,10 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::people::Email;
 use kindling_domain::validation::FieldErrors;
 use kindling_store::secrets::{dummy_password_hash, random_token, verify_password};
-use kindling_store::{audit, sessions, throttle, users};
+use kindling_store::{sessions, throttle, users};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{ClientAddr, Viewer, anonymous_csrf, cookie, csrf_cookie_name, session_cookie_name};
@@ -108,8 +107,8 @@ pub async fn submit(
         errors.add("email", "Enter a correct email address and password");
         return Ok(render(&state, &headers, &form, &errors, axum::http::StatusCode::UNPROCESSABLE_ENTITY));
     };
-    let token = sessions::start(state.db(), user, now).await?;
-    record(&state, user, "session.signed_in", "Signed in").await?;
+    let organisation = users::get(state.db(), user).await?.and_then(|u| u.home_organisation());
+    let token = sessions::start(state.db(), user, organisation, now).await?;
     tracing::info!(user.id = %user, "signed in");
     let secure = state.config().secure_cookies;
     let mut response = Redirect::to(safe_next(&form.next)).into_response();
@@ -118,34 +117,8 @@ pub async fn submit(
     Ok(response)
 }
 
-async fn record(
-    state: &AppState,
-    user: kindling_domain::ids::UserId,
-    action: &str,
-    summary: &str,
-) -> Result<(), AppError> {
-    let organisation = users::get(state.db(), user).await?.and_then(|u| u.home_organisation());
-    let mut tx = state.db().write().await?;
-    audit::append(
-        &mut tx,
-        state.db().dialect(),
-        &AuditEvent {
-            at_ms: now_ms(),
-            actor: Some(user),
-            organisation,
-            action: action.into(),
-            subject: format!("user:{user}"),
-            summary: summary.into(),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(kindling_store::StoreError::from)?;
-    Ok(())
-}
-
 pub async fn sign_out(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    sessions::end(state.db(), &viewer.session_token).await?;
-    record(&state, viewer.user.id, "session.signed_out", "Signed out").await?;
+    sessions::end(state.db(), &viewer.session_token, viewer.user.id, Some(viewer.organisation), now_ms()).await?;
     let secure = state.config().secure_cookies;
     let mut response = Redirect::to("/sign-in").into_response();
     let clear = cookie(session_cookie_name(secure), "", 0, secure);

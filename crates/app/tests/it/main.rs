@@ -20,6 +20,10 @@ async fn admin_token_then_the_api_returns_the_demo_initiatives() -> anyhow::Resu
     assert!(token.starts_with("kdl_") && token.len() == 68, "{token}");
     let user = kindling_store::tokens::authenticate(&test_db.db, &token).await?;
     assert!(user.is_some());
+    // Issued from the command line, so audited with no acting user.
+    let entries = kindling_store::audit::for_subject(&test_db.db, "token:1").await?;
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].event.action.as_str(), entries[0].event.actor), ("token.issued", None));
     let unknown = kindling(&["admin", "token", "--email", "nobody@demo.kindling.test", "--database-url", &test_db.url]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user with email nobody@demo.kindling.test"));

@@ -246,6 +246,11 @@ async fn the_account_page_issues_and_revokes_api_tokens() -> anyhow::Result<()> 
     assert_eq!(browser.submit("/account", &format!("/account/tokens/{id}/revoke"), &[]).await?.status(), 303);
     let revoked = api.get(app.url("/api/v1/initiatives")).bearer_auth(&token).send().await?;
     assert_eq!(revoked.status(), 401);
+    // Both changes are in the audit log, by the person who made them.
+    let entries = kindling_store::audit::for_subject(app.db(), &format!("token:{id}")).await?;
+    let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(actions, ["token.issued", "token.revoked"]);
+    assert!(entries.iter().all(|e| e.event.actor.is_some()));
     Ok(())
 }
 

@@ -167,5 +167,14 @@ async fn signing_out_ends_the_session_on_the_server() -> anyhow::Result<()> {
     assert_eq!(cookie_before, 200);
     assert_eq!(browser.submit("/", "/sign-out", &[]).await?.status(), 303);
     assert_eq!(browser.get("/").await?.status(), 303);
+    let clinician = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("clinician@demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    let entries = kindling_store::audit::for_subject(app.db(), &format!("user:{}", clinician.id)).await?;
+    let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(actions, ["session.signed_in", "session.signed_out"]);
     Ok(())
 }
