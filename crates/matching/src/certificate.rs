@@ -4,7 +4,7 @@
 //! values prove the primal optimal. The constraint matrix is totally unimodular, so the integral
 //! optimum is also the LP optimum.
 
-use crate::problem::Problem;
+use crate::problem::{Edge, Problem};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
@@ -27,22 +27,21 @@ pub enum CertificateError {
 }
 
 /// Checks that `assigned_edge` (per mentee) is feasible and that `(u, v)` proves it optimal for the
-/// weights `w` (one per edge). Returns the objective value.
+/// weights `weight(score)`. Returns the objective value.
 pub fn verify(
     problem: &Problem,
-    w: &[i64],
+    weight: impl Fn(i64) -> i64,
     assigned_edge: &[Option<usize>],
     u: &[i64],
     v: &[i64],
 ) -> Result<i64, CertificateError> {
+    // Each mentee names at most one edge, and that edge must be its own, so no edge is used twice.
     let mut load = vec![0_u32; problem.mentors()];
-    let mut used = vec![false; problem.edges.len()];
     for (i, a) in assigned_edge.iter().enumerate() {
         if let Some(e) = *a {
-            if used[e] || problem.edges[e].mentee as usize != i {
+            if problem.edges.get(e).is_none_or(|edge| edge.mentee as usize != i) {
                 return Err(CertificateError::MenteeTwice(i));
             }
-            used[e] = true;
             load[problem.edges[e].mentor as usize] += 1;
         }
     }
@@ -54,12 +53,16 @@ pub fn verify(
     if let Some(x) = u.iter().chain(v).find(|x| **x < 0) {
         return Err(CertificateError::NegativeDual(x.to_string()));
     }
-    for (e, edge) in problem.edges.iter().enumerate() {
-        let reduced = u[edge.mentee as usize] + v[edge.mentor as usize] - w[e];
+    let reduced = |edge: &Edge| u[edge.mentee as usize] + v[edge.mentor as usize] - weight(edge.score);
+    for edge in &problem.edges {
+        let reduced = reduced(edge);
         if reduced < 0 {
             return Err(CertificateError::NegativeReducedCost { mentee: edge.mentee, mentor: edge.mentor, reduced });
         }
-        if used[e] && reduced != 0 {
+    }
+    for edge in assigned_edge.iter().flatten().map(|&e| &problem.edges[e]) {
+        let reduced = reduced(edge);
+        if reduced != 0 {
             return Err(CertificateError::UsedNotTight { mentee: edge.mentee, mentor: edge.mentor, reduced });
         }
     }
@@ -73,7 +76,7 @@ pub fn verify(
             return Err(CertificateError::FreePlacesWithPrice(j));
         }
     }
-    let primal: i64 = assigned_edge.iter().flatten().map(|&e| w[e]).sum();
+    let primal: i64 = assigned_edge.iter().flatten().map(|&e| weight(problem.edges[e].score)).sum();
     let dual: i64 =
         u.iter().sum::<i64>() + v.iter().zip(&problem.capacities).map(|(v, &c)| v * i64::from(c)).sum::<i64>();
     if primal != dual {

@@ -47,18 +47,27 @@ impl Problem {
                 return Err(ProblemError::BadScore { index, score: e.score });
             }
         }
-        // Duplicates: group by mentee (counting sort, linear), then sort each mentee's few edges.
-        let (start, order) = self.by_mentee();
-        for i in 0..self.mentees {
-            let mut slice: Vec<usize> = order[start[i]..start[i + 1]].to_vec();
-            slice.sort_unstable_by_key(|&e| (self.edges[e].mentor, e));
-            for pair in slice.windows(2) {
-                let (first, index) = (pair[0], pair[1]);
-                if self.edges[first].mentor == self.edges[index].mentor {
-                    let e = self.edges[index];
-                    return Err(ProblemError::DuplicatePair { index, first, mentee: e.mentee, mentor: e.mentor });
-                }
+        // Duplicates: remember, per mentor, the last mentee seen and through which edge. Walking the
+        // edges mentee by mentee (as given when they are already grouped, else after a linear counting
+        // sort that keeps their order), a repeat of that mentee is a duplicate and `first` is the
+        // earlier edge.
+        let mut last_mentee = vec![u32::MAX; self.mentors()];
+        let mut last_edge = vec![0_usize; self.mentors()];
+        let check = |index: usize| {
+            let e = self.edges[index];
+            let j = e.mentor as usize;
+            if last_mentee[j] == e.mentee {
+                let first = last_edge[j];
+                return Err(ProblemError::DuplicatePair { index, first, mentee: e.mentee, mentor: e.mentor });
             }
+            last_mentee[j] = e.mentee;
+            last_edge[j] = index;
+            Ok(())
+        };
+        if self.grouped_by_mentee() {
+            (0..self.edges.len()).try_for_each(check)?;
+        } else {
+            self.by_mentee().1.into_iter().try_for_each(check)?;
         }
         Ok(())
     }
@@ -66,13 +75,7 @@ impl Problem {
     /// Edge indices grouped by mentee (stable within a mentee), with each mentee's start offset:
     /// mentee `i`'s edges are `order[start[i]..start[i + 1]]`. Linear time.
     pub fn by_mentee(&self) -> (Vec<usize>, Vec<usize>) {
-        let mut start = vec![0_usize; self.mentees + 1];
-        for e in &self.edges {
-            start[e.mentee as usize + 1] += 1;
-        }
-        for i in 0..self.mentees {
-            start[i + 1] += start[i];
-        }
+        let start = self.offsets();
         let mut next = start.clone();
         let mut order = vec![0_usize; self.edges.len()];
         for (index, e) in self.edges.iter().enumerate() {
@@ -81,6 +84,35 @@ impl Problem {
             *slot += 1;
         }
         (start, order)
+    }
+
+    /// Whether each mentee's edges are already together, in increasing mentee order (as files and the
+    /// profile scorer write them); then `by_mentee`'s order is the identity.
+    pub fn grouped_by_mentee(&self) -> bool {
+        self.edges.windows(2).all(|pair| pair[0].mentee <= pair[1].mentee)
+    }
+
+    /// Each mentee's start offset when the edges are grouped by mentee: mentee `i`'s edges are
+    /// `start[i]..start[i + 1]` (of `by_mentee`'s order).
+    fn offsets(&self) -> Vec<usize> {
+        let mut start = vec![0_usize; self.mentees + 1];
+        for e in &self.edges {
+            start[e.mentee as usize + 1] += 1;
+        }
+        for i in 0..self.mentees {
+            start[i + 1] += start[i];
+        }
+        start
+    }
+
+    /// Like `by_mentee`, without the order when it would be the identity.
+    pub fn mentee_offsets(&self) -> (Vec<usize>, Option<Vec<usize>>) {
+        if self.grouped_by_mentee() {
+            (self.offsets(), None)
+        } else {
+            let (start, order) = self.by_mentee();
+            (start, Some(order))
+        }
     }
 
     pub fn mentors(&self) -> usize {
