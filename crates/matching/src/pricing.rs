@@ -26,44 +26,65 @@ pub struct PricingReport {
 pub fn top_candidates(
     mentees: usize,
     mentors: usize,
-    score: &(dyn Fn(u32, u32) -> Option<i64> + Sync),
+    score: &(impl Fn(u32, u32) -> Option<i64> + Sync),
     per_mentee: usize,
     threads: usize,
 ) -> Vec<Edge> {
-    scan(mentees, threads, |i| {
-        let mut best: Vec<Edge> = Vec::with_capacity(per_mentee + 1);
-        for j in 0..mentors as u32 {
-            if let Some(w) = score(i, j) {
-                keep_best(&mut best, Edge { mentee: i, mentor: j, score: w }, per_mentee, |e| e.score);
-            }
+    scan(mentees, mentors, threads, |best, i, j| {
+        if let Some(w) = score(i, j) {
+            keep_best(best, Edge { mentee: i, mentor: j, score: w }, per_mentee, |e| e.score);
         }
-        best
     })
 }
 
-/// Keeps the `limit` items with the highest `key` in a small unsorted vector.
+/// Keeps the `limit` items with the highest `key`, sorted from highest to lowest, so a pair that does
+/// not make the list (nearly every pair, once it is full) costs one comparison with the last.
 fn keep_best(best: &mut Vec<Edge>, item: Edge, limit: usize, key: impl Fn(&Edge) -> i64) {
-    if best.len() < limit {
-        best.push(item);
-    } else if let Some((worst, _)) = best.iter().enumerate().min_by_key(|(_, e)| key(e))
-        && key(&item) > key(&best[worst])
-    {
-        best[worst] = item;
+    if limit == 0 {
+        return;
     }
+    let k = key(&item);
+    if best.len() == limit {
+        if best.last().is_some_and(|last| k <= key(last)) {
+            return;
+        }
+        best.pop();
+    }
+    let at = best.partition_point(|e| key(e) >= k);
+    best.insert(at, item);
 }
 
-/// Runs `per_mentee` for every mentee, split over `threads`, and concatenates the results in order.
-fn scan(mentees: usize, threads: usize, per_mentee: impl Fn(u32) -> Vec<Edge> + Sync) -> Vec<Edge> {
+/// Mentees and mentors per tile of the scan: a tile's mentor data stays in the core's cache while
+/// each of the tile's mentees is paired with it, instead of every mentee streaming all mentors.
+const MENTEE_TILE: usize = 64;
+const MENTOR_TILE: usize = 512;
+
+/// Calls `visit(found, i, j)` for every pair, with `found` the list being gathered for mentee `i`,
+/// split over `threads` by mentee and tiled for the cache; returns the lists concatenated by mentee.
+fn scan(mentees: usize, mentors: usize, threads: usize, visit: impl Fn(&mut Vec<Edge>, u32, u32) + Sync) -> Vec<Edge> {
     let threads = threads.clamp(1, mentees.max(1));
     let chunk = mentees.div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let per_mentee = &per_mentee;
+                let visit = &visit;
                 scope.spawn(move || {
-                    let lo = (t * chunk).min(mentees);
-                    let hi = ((t + 1) * chunk).min(mentees);
-                    (lo..hi).flat_map(|i| per_mentee(i as u32)).collect::<Vec<_>>()
+                    let (lo, hi) = ((t * chunk).min(mentees), ((t + 1) * chunk).min(mentees));
+                    let mut out = Vec::new();
+                    for tile in (lo..hi).step_by(MENTEE_TILE) {
+                        let tile_end = (tile + MENTEE_TILE).min(hi);
+                        let mut found: Vec<Vec<Edge>> = vec![Vec::new(); tile_end - tile];
+                        for first in (0..mentors).step_by(MENTOR_TILE) {
+                            let last = (first + MENTOR_TILE).min(mentors);
+                            for (i, list) in (tile..tile_end).zip(&mut found) {
+                                for j in first..last {
+                                    visit(list, i as u32, j as u32);
+                                }
+                            }
+                        }
+                        out.extend(found.into_iter().flatten());
+                    }
+                    out
                 })
             })
             .collect();
@@ -76,7 +97,7 @@ fn scan(mentees: usize, threads: usize, per_mentee: impl Fn(u32) -> Vec<Edge> + 
 pub fn solve_priced(
     mentees: usize,
     capacities: &[u32],
-    score: &(dyn Fn(u32, u32) -> Option<i64> + Sync),
+    score: &(impl Fn(u32, u32) -> Option<i64> + Sync),
     candidates: Vec<Edge>,
     add_per_mentee: usize,
     threads: usize,
@@ -88,20 +109,16 @@ pub fn solve_priced(
         let solution = solve(&problem, Objective::Total)?;
         report.rounds += 1;
         let (u, v) = (&solution.u, &solution.v);
-        let violated = scan(mentees, threads, |i| {
-            let mut worst: Vec<Edge> = Vec::new();
-            for j in 0..mentors as u32 {
-                if let Some(w) = score(i, j) {
-                    let reduced = u[i as usize] + v[j as usize] - w;
-                    if reduced < 0 {
-                        // Keep the most violated (most negative reduced cost) pairs.
-                        keep_best(&mut worst, Edge { mentee: i, mentor: j, score: w }, add_per_mentee, |e| {
-                            e.score - v[e.mentor as usize]
-                        });
-                    }
+        let violated = scan(mentees, mentors, threads, |worst, i, j| {
+            if let Some(w) = score(i, j) {
+                let reduced = u[i as usize] + v[j as usize] - w;
+                if reduced < 0 {
+                    // Keep the most violated (most negative reduced cost) pairs.
+                    keep_best(worst, Edge { mentee: i, mentor: j, score: w }, add_per_mentee, |e| {
+                        e.score - v[e.mentor as usize]
+                    });
                 }
             }
-            worst
         });
         report.pairs_priced += (mentees as u64) * (mentors as u64);
         if violated.is_empty() {

@@ -345,21 +345,11 @@ impl Compiled {
     }
 
     /// The score of mentee `i` with mentor `j`, or `None` if a hard rule excludes the pair.
+    #[inline]
     pub fn score(&self, i: u32, j: u32) -> Option<i64> {
         let (a, b, w) = (&self.mentees[i as usize], &self.mentors[j as usize], &self.weights);
-        if a.manager == Some(j) || b.manager == Some(i) {
-            return None;
-        }
-        let same_profession = a.profession == b.profession;
-        match self.rules.profession {
-            ProfessionRule::Same if !same_profession => return None,
-            ProfessionRule::Different if same_profession => return None,
-            _ => {}
-        }
-        let shared_slots = i64::from((a.slots & b.slots).count_ones());
-        if (self.rules.require_shared_availability && shared_slots == 0)
-            || (self.rules.same_site_only && a.site != b.site)
-        {
+        // The cheapest exclusions first: at national scale this runs 500 million times per scan.
+        if a.track != b.track || a.manager == Some(j) || b.manager == Some(i) {
             return None;
         }
         let gap = match a.track {
@@ -367,14 +357,25 @@ impl Compiled {
             Track::Reverse => i64::from(a.grade) - i64::from(b.grade),
         };
         let track_ok = if a.track == Track::Standard { gap >= 0 } else { gap > 0 };
-        if !track_ok || a.track != b.track {
+        let same_profession = a.profession == b.profession;
+        let profession_ok = match self.rules.profession {
+            ProfessionRule::Same => same_profession,
+            ProfessionRule::Different => !same_profession,
+            ProfessionRule::Any => true,
+        };
+        let same_site = a.site == b.site;
+        if !track_ok || !profession_ok || (self.rules.same_site_only && !same_site) {
+            return None;
+        }
+        let shared_slots = i64::from((a.slots & b.slots).count_ones());
+        if self.rules.require_shared_availability && shared_slots == 0 {
             return None;
         }
         let mut total = w.base + i64::from((a.tags & b.tags).count_ones()) * w.shared_goal;
         if a.style.is_some() && a.style == b.style {
             total += w.same_learning_style;
         }
-        if a.site == b.site {
+        if same_site {
             total += w.same_site;
         }
         if !same_profession {
