@@ -46,4 +46,10 @@ id_type!(
     CommentId,
     /// A personal API token.
     TokenId,
+    /// A measure of an initiative.
+    MeasureId,
+    /// A plan-do-study-act cycle.
+    PdsaCycleId,
+    /// A phase break on a measure's chart (limits recalculated from there).
+    PhaseId,
 );

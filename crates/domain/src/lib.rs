@@ -10,7 +10,9 @@
 pub mod audit;
 pub mod ids;
 pub mod initiatives;
+pub mod measures;
 pub mod paging;
+pub mod pdsa;
 pub mod people;
 pub mod permissions;
 pub mod validation;

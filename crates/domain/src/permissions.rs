@@ -24,6 +24,8 @@ pub enum Action {
     ManageOrganisation,
     /// Read the audit log.
     ViewAuditLog,
+    /// Move or remove a phase break on a measure's chart (the analyst's correction, with a reason).
+    AdjustPhase,
 }
 
 impl Action {
@@ -34,6 +36,7 @@ impl Action {
         Action::Comment,
         Action::ManageOrganisation,
         Action::ViewAuditLog,
+        Action::AdjustPhase,
     ];
 }
 
@@ -50,6 +53,7 @@ pub fn allows(standing: &Standing, action: Action) -> bool {
         }
         Action::ManageOrganisation => has(&[Admin]),
         Action::ViewAuditLog => has(&[Admin, Executive]),
+        Action::AdjustPhase => has(&[ImprovementLead, Admin]),
     }
 }
 
@@ -63,17 +67,17 @@ mod tests {
     /// in the order of `Action::ALL`.
     #[test]
     fn matrix_for_role_holders() {
-        let table: &[(Option<Role>, [bool; 6])] = &[
-            //                   view   submit edit   comment manage audit
-            (None, [false, false, false, false, false, false]),
-            (Some(Admin), [true, true, true, true, true, true]),
-            (Some(Clinician), [true, true, false, true, false, false]),
-            (Some(ImprovementLead), [true, true, true, true, false, false]),
-            (Some(Approver), [true, true, false, true, false, false]),
-            (Some(Executive), [true, true, false, true, false, true]),
-            (Some(ProgrammeLead), [true, true, false, true, false, false]),
-            (Some(Mentor), [true, true, false, true, false, false]),
-            (Some(Mentee), [true, true, false, true, false, false]),
+        let table: &[(Option<Role>, [bool; 7])] = &[
+            //                   view   submit edit   comment manage audit  phase
+            (None, [false, false, false, false, false, false, false]),
+            (Some(Admin), [true, true, true, true, true, true, true]),
+            (Some(Clinician), [true, true, false, true, false, false, false]),
+            (Some(ImprovementLead), [true, true, true, true, false, false, true]),
+            (Some(Approver), [true, true, false, true, false, false, false]),
+            (Some(Executive), [true, true, false, true, false, true, false]),
+            (Some(ProgrammeLead), [true, true, false, true, false, false, false]),
+            (Some(Mentor), [true, true, false, true, false, false, false]),
+            (Some(Mentee), [true, true, false, true, false, false, false]),
         ];
         assert_eq!(table.len(), Role::ALL.len() + 1, "every role has a row");
         for (role, expected) in table {

@@ -6,9 +6,11 @@ use kindling_domain::ids::{OrganisationId, SiteId, UserId};
 use kindling_domain::initiatives::{Aim, CivilDate, InitiativeDraft, Stage, Standing, Tag};
 use kindling_domain::people::{Email, Profession, Role};
 
+mod evidence;
+
 use crate::secrets::hash_password;
 use crate::users::NewUser;
-use crate::{Db, StoreError, initiatives, orgs, users};
+use crate::{Actor, Db, StoreError, initiatives, orgs, users};
 
 /// The password of every demo account unless `KINDLING_DEMO_PASSWORD` says otherwise.
 pub const DEFAULT_PASSWORD: &str = "kindling-demo";
@@ -342,6 +344,7 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
 
     let approver = role_email(Role::Approver);
     let riverside_admin = format!("admin@riverside.{EMAIL_DOMAIN}");
+    let mut created = Vec::new();
     for (n, story) in stories.iter().enumerate() {
         let (submitter, submitter_roles) = user(story.submitter)?;
         let n = i64::try_from(n).unwrap_or(0);
@@ -365,7 +368,25 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
             initiatives::change_stage_in(&mut tx, db, story.organisation, id, actor, &result.0, at.min(now_ms)).await?;
             stage = to;
         }
+        created.push((story.draft.title.as_str(), id));
     }
+    let pilot = |prefix: &str| {
+        created
+            .iter()
+            .find(|(title, _)| title.starts_with(prefix))
+            .map(|(_, id)| *id)
+            .ok_or_else(|| StoreError::Corrupt(format!("demo initiative {prefix:?} missing")))
+    };
+    let pilots = evidence::Pilots {
+        falls: pilot("Falls prevention")?,
+        huddles: pilot("Well-being huddles")?,
+        discharge: pilot("Discharge letters")?,
+        hydration: pilot("Hydration rounds")?,
+    };
+    let today = CivilDate::from_unix_ms(now_ms).ok_or_else(|| StoreError::Corrupt("clock out of range".into()))?;
+    let northfield_lead = Actor { organisation: northfield, user: user(&lead)?.0, now_ms };
+    let riverside_carer = Actor { organisation: riverside, user: user(&carer)?.0, now_ms };
+    evidence::seed(&mut tx, db, northfield_lead, riverside_carer, &pilots, today).await?;
     tx.commit().await?;
     Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
 }

@@ -15,7 +15,9 @@ pub mod backup;
 mod db;
 pub mod demo;
 pub mod initiatives;
+pub mod measures;
 pub mod orgs;
+pub mod pdsa;
 pub mod secrets;
 pub mod sessions;
 pub mod throttle;
@@ -23,6 +25,15 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{Db, Dialect, StoreError, WriteTx, migration_names, redact_url};
+
+/// Who makes a change, in which organisation, and when: everything a write needs to scope itself to
+/// the organisation and to write its audit entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub organisation: kindling_domain::ids::OrganisationId,
+    pub user: kindling_domain::ids::UserId,
+    pub now_ms: i64,
+}
 
 /// Runs one administrative statement that cannot take parameters (`CREATE DATABASE`). Only for
 /// statements built from trusted text: tests and the command line, never from a request.

@@ -10,6 +10,8 @@ use kindling_store::initiatives::{self, Filter};
 use kindling_store::{StoreError, raw_execute, users};
 use kindling_testkit::{demo_db, now_ms};
 
+mod evidence;
+
 fn draft(title: &str) -> InitiativeDraft {
     InitiativeDraft {
         title: title.into(),
