@@ -212,35 +212,59 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
     s
 }
 
+fn variation_style(v: Variation) -> (&'static str, &'static str, &'static str) {
+    match v {
+        Variation::CommonCause => (GREY, "", "Common cause"),
+        Variation::ImprovementHigh => (BLUE, "H", "Improvement (high)"),
+        Variation::ImprovementLow => (BLUE, "L", "Improvement (low)"),
+        Variation::ConcernHigh => (ORANGE, "H", "Concern (high)"),
+        Variation::ConcernLow => (ORANGE, "L", "Concern (low)"),
+        Variation::NeitherHigh => (PURPLE, "H", "Neither (high)"),
+        Variation::NeitherLow => (PURPLE, "L", "Neither (low)"),
+    }
+}
+
+fn assurance_style(a: Assurance) -> (&'static str, &'static str, &'static str) {
+    match a {
+        Assurance::Pass => (BLUE, "P", "Target met"),
+        Assurance::Fail => (ORANGE, "F", "Target missed"),
+        Assurance::HitAndMiss => (GREY, "?", "Hit and miss"),
+    }
+}
+
 /// The variation and assurance icons in the right margin, each a circle with a letter and a caption.
 fn icons(s: &mut String, analysis: &Analysis) {
     let x = WIDTH - RIGHT / 2.0;
-    if let Some(v) = analysis.variation {
-        let (fill, letter, caption) = match v {
-            Variation::CommonCause => (GREY, "", "Common cause"),
-            Variation::ImprovementHigh => (BLUE, "H", "Improvement (high)"),
-            Variation::ImprovementLow => (BLUE, "L", "Improvement (low)"),
-            Variation::ConcernHigh => (ORANGE, "H", "Concern (high)"),
-            Variation::ConcernLow => (ORANGE, "L", "Concern (low)"),
-            Variation::NeitherHigh => (PURPLE, "H", "Neither (high)"),
-            Variation::NeitherLow => (PURPLE, "L", "Neither (low)"),
-        };
+    let mut y = 50;
+    for (what, (fill, letter, caption)) in
+        [("Variation", analysis.variation.map(variation_style)), ("Assurance", analysis.assurance.map(assurance_style))]
+            .into_iter()
+            .filter_map(|(what, style)| Some((what, style?)))
+    {
         let _ = write!(
             s,
-            r#"<g><title>Variation: {caption}</title><circle cx="{x}" cy="50" r="18" fill="{fill}"/><text x="{x}" y="55" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="84" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#
+            r#"<g><title>{what}: {caption}</title><circle cx="{x}" cy="{y}" r="18" fill="{fill}"/><text x="{x}" y="{}" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="{}" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#,
+            y + 5,
+            y + 34
         );
+        y += 72;
     }
-    if let Some(a) = analysis.assurance {
-        let (fill, letter, caption) = match a {
-            Assurance::Pass => (BLUE, "P", "Target met"),
-            Assurance::Fail => (ORANGE, "F", "Target missed"),
-            Assurance::HitAndMiss => (GREY, "?", "Hit and miss"),
-        };
-        let _ = write!(
-            s,
-            r#"<g><title>Assurance: {caption}</title><circle cx="{x}" cy="122" r="18" fill="{fill}"/><text x="{x}" y="127" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="156" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#
-        );
-    }
+}
+
+fn small_icon(what: &str, (fill, letter, caption): (&str, &str, &str)) -> String {
+    format!(
+        r#"<svg class="kindling-icon" width="28" height="28" viewBox="0 0 36 36" role="img" aria-label="{what}: {caption}"><title>{what}: {caption}</title><circle cx="18" cy="18" r="17" fill="{fill}"/><text x="18" y="23" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text></svg>"#
+    )
+}
+
+/// A small labelled variation icon for tables (the MDC colours and letters).
+pub fn variation_icon(v: Variation) -> String {
+    small_icon("Variation", variation_style(v))
+}
+
+/// A small labelled assurance icon for tables.
+pub fn assurance_icon(a: Assurance) -> String {
+    small_icon("Assurance", assurance_style(a))
 }
 
 /// The chart's data as an HTML table (NHS.UK table classes), the text alternative to the SVG.

@@ -670,6 +670,20 @@ impl Signal {
         }
     }
 
+    /// The machine name used in URLs and the API.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Signal::Improvement => "improvement",
+            Signal::Concern => "concern",
+            Signal::Change => "change",
+            Signal::NoChange => "no-change",
+            Signal::TooFewPoints => "too-few-points",
+        }
+    }
+
+    pub const ALL: [Signal; 5] =
+        [Signal::Improvement, Signal::Concern, Signal::Change, Signal::NoChange, Signal::TooFewPoints];
+
     pub fn label(self) -> &'static str {
         match self {
             Signal::Improvement => "Improvement",

@@ -528,3 +528,12 @@ pub async fn remove_phase(db: &Db, by: Actor, phase: PhaseId, reason: &str) -> R
     tx.commit().await?;
     Ok(true)
 }
+
+/// Records, on the initiative's audit trail, the evidence shown to whoever made a decision (the
+/// evaluating → adopted move): one line per measure with its signal.
+pub async fn record_evidence(db: &Db, by: Actor, initiative: InitiativeId, summary: String) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    log(&mut tx, db, event(by, "initiative.evidence_recorded", format!("initiative:{initiative}"), summary)).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -204,6 +204,39 @@ impl Browser {
         Ok(self.client.post(self.url(action)).header("sec-fetch-site", "same-origin").form(&form).send().await?)
     }
 
+    /// Posts a file upload (`multipart/form-data`) as a browser would from the page `from`, with the
+    /// CSRF token as one of the fields.
+    pub async fn upload(
+        &self,
+        from: &str,
+        action: &str,
+        field: &str,
+        filename: &str,
+        content: &[u8],
+    ) -> Result<reqwest::Response> {
+        let (_, page) = self.get_text(from).await?;
+        let token = csrf_token(&page).context("the page has no CSRF token")?;
+        let boundary = "----kindlingTestBoundary7MA4YWxk";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Ok(self
+            .client
+            .post(self.url(action))
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await?)
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<reqwest::Response> {
         self.submit("/sign-in", "/sign-in", &[("email", email), ("password", password), ("next", "/")]).await
     }

@@ -153,9 +153,15 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
         return AppError::BadRequest("The form was too large to send.".into()).into_response();
     };
-    let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let submitted = match crate::multipart::boundary(content_type) {
+        // A file upload carries the token as one of its fields.
+        Some(boundary) => crate::multipart::parse(&bytes, boundary)
+            .and_then(|fields| crate::multipart::text(&fields, "csrf_token").map(str::to_owned)),
+        None => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v)),
+    };
     let found = match session_for(&state, &parts.headers).await {
         Ok(found) => found,
         Err(e) => return e.into_response(),

@@ -12,7 +12,9 @@ use kindling_domain::paging::Page;
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::validation::{FieldErrors, required_text};
 use kindling_store::initiatives::{self, Filter, Initiative};
-use kindling_store::{orgs, users};
+use kindling_store::{measures, orgs, users};
+
+use crate::evidence::MeasureView;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
@@ -151,7 +153,7 @@ pub async fn create(
     }
 }
 
-fn may_edit(viewer: &Viewer, item: &Initiative) -> bool {
+pub fn may_edit(viewer: &Viewer, item: &Initiative) -> bool {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
     allows(&standing, Action::EditInitiative) && !item.stage.is_terminal()
 }
@@ -255,12 +257,29 @@ async fn render_show(
     let mut professions: Vec<&str> = item.team.iter().map(|m| m.person.profession.label()).collect();
     professions.sort_unstable();
     professions.dedup();
+    let evidence = evidence_for(state, viewer, item).await?;
+    let balancing_concerns: Vec<&str> =
+        evidence.iter().filter(|m| m.balancing_concern).map(|m| m.name.as_str()).collect();
+    let cycles = kindling_store::pdsa::for_initiative(state.db(), viewer.organisation, item.id).await?;
+    let cycles: Vec<(i64, usize, String, &str, String)> =
+        cycles.into_iter().map(|c| (c.id.get(), c.number, c.change, c.stage.label(), c.starts_on.long())).collect();
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "initiatives/show.html",
-        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
+        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
     )?;
     Ok((status, html).into_response())
+}
+
+/// The initiative's measures, each with its verdict, for the evidence panel.
+async fn evidence_for(state: &AppState, viewer: &Viewer, item: &Initiative) -> Result<Vec<MeasureView>, AppError> {
+    let mut views = Vec::new();
+    for m in measures::for_initiative(state.db(), viewer.organisation, item.id).await? {
+        let points = measures::points(state.db(), m.id).await?;
+        let phases = measures::phases(state.db(), m.id).await?;
+        views.push(crate::evidence::evaluate(&m, &points, &phases).view);
+    }
+    Ok(views)
 }
 
 pub async fn show(
@@ -316,6 +335,22 @@ pub async fn change_stage(
     match initiatives::change_stage(state.db(), viewer.organisation, item.id, viewer.user.id, &change, now_ms()).await {
         Ok(()) => {
             tracing::info!(initiative.id = %item.id, stage.from = change.from.slug(), stage.to = change.to.slug(), events = ?events, "stage changed");
+            if change.to == Stage::Adopted {
+                // The approver saw the evidence panel beside this decision: keep what it said.
+                let lines: Vec<String> = evidence_for(&state, &viewer, &item)
+                    .await?
+                    .iter()
+                    .map(|m| format!("{} measure {:?}: {}", m.kind_label, m.name, m.signal_label))
+                    .collect();
+                let summary = if lines.is_empty() {
+                    "No measures at the decision".to_owned()
+                } else {
+                    format!("Evidence at the decision: {}", lines.join("; "))
+                };
+                let by =
+                    kindling_store::Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+                measures::record_evidence(state.db(), by, item.id, summary).await?;
+            }
             Ok(Redirect::to(&format!("/initiatives/{}?notice=moved", item.id)).into_response())
         }
         Err(kindling_store::StoreError::Conflict(message)) => {

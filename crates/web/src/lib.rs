@@ -23,10 +23,15 @@ mod account;
 pub mod api;
 mod assets;
 pub mod auth;
+mod dashboard;
 mod error;
+mod evidence;
 mod home;
 mod initiatives;
+mod measures;
+mod multipart;
 mod ops;
+mod pdsa;
 mod security;
 mod sign_in;
 mod templates;
@@ -101,6 +106,20 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/stage", post(initiatives::change_stage))
         .route("/initiatives/{id}/comments", post(initiatives::comment))
         .route("/initiatives/{id}/team", post(initiatives::add_team_member))
+        .route("/initiatives/{id}/measures/new", get(measures::new_form).post(measures::create))
+        .route("/initiatives/{id}/measures/{measure}", get(measures::show))
+        .route("/initiatives/{id}/measures/{measure}/edit", get(measures::edit_form).post(measures::update))
+        .route("/initiatives/{id}/measures/{measure}/points", post(measures::add_point))
+        .route("/initiatives/{id}/measures/{measure}/paste", post(measures::paste))
+        .route("/initiatives/{id}/measures/{measure}/import", post(measures::import))
+        .route("/initiatives/{id}/measures/{measure}/import/confirm", post(measures::confirm_import))
+        .route("/initiatives/{id}/measures/{measure}/phases", post(measures::adjust_phase))
+        .route("/initiatives/{id}/measures/{measure}/chart.svg", get(measures::chart_svg))
+        .route("/initiatives/{id}/measures/{measure}/data.csv", get(measures::data_csv))
+        .route("/initiatives/{id}/pdsa/new", get(pdsa::plan_form).post(pdsa::start))
+        .route("/initiatives/{id}/pdsa/{cycle}", get(pdsa::show))
+        .route("/initiatives/{id}/pdsa/{cycle}/progress", post(pdsa::progress))
+        .route("/dashboard", get(dashboard::show))
         .route("/account", get(account::show))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))

@@ -26,6 +26,12 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "initiatives/list.html",
     "initiatives/form.html",
     "initiatives/show.html",
+    "measures/form.html",
+    "measures/show.html",
+    "measures/import.html",
+    "pdsa/plan.html",
+    "pdsa/show.html",
+    "dashboard.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -2,5 +2,6 @@
 //! against SQLite (always) or PostgreSQL (when `KINDLING_TEST_POSTGRES_URL` is set).
 
 mod api;
+mod evidence;
 mod pages;
 mod security;

@@ -1,0 +1,151 @@
+//! What a measure's data say, ready for a page: the analysis, the verdict, the icons, the last value.
+//! Shared by the measure page, the initiative's evidence panel, the dashboard and the API.
+
+use kindling_charts::spc::{ChartText, assurance_icon, svg, table_html, variation_icon};
+use kindling_domain::initiatives::CivilDate;
+use kindling_domain::measures::{DataType, MeasureKind, Point, Signal, analyse_measure, chart_label};
+use kindling_spc::Analysis;
+use kindling_spc::verdict::verdict;
+use kindling_store::measures::{Measure, Phase};
+use serde::Serialize;
+
+/// One measure as the pages show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeasureView {
+    pub id: i64,
+    pub initiative: i64,
+    pub name: String,
+    pub kind: MeasureKind,
+    pub kind_label: &'static str,
+    pub category_label: &'static str,
+    pub unit: Option<String>,
+    pub direction_label: &'static str,
+    pub target: Option<String>,
+    pub chart_label: &'static str,
+    /// Why the chart differs from the recommended one, if it does.
+    pub chart_reason: Option<String>,
+    pub recommended_chart_label: &'static str,
+    pub signal: Signal,
+    pub signal_label: &'static str,
+    /// NHS.UK tag colour for the signal.
+    pub signal_colour: &'static str,
+    pub verdict: String,
+    pub variation: Option<&'static str>,
+    pub assurance: Option<&'static str>,
+    /// Small labelled SVG icons (already escaped markup).
+    pub variation_icon: Option<String>,
+    pub assurance_icon: Option<String>,
+    pub last_value: Option<String>,
+    pub last_period: Option<String>,
+    pub points: usize,
+    /// A balancing measure showing special cause concern: the change may be causing harm elsewhere.
+    pub balancing_concern: bool,
+}
+
+/// A measure with its chart, for its own page and exports.
+pub struct Evaluated {
+    pub view: MeasureView,
+    pub analysis: Option<Analysis>,
+    pub labels: Vec<String>,
+    target: Option<f64>,
+}
+
+impl Evaluated {
+    pub fn svg(&self) -> Option<String> {
+        let analysis = self.analysis.as_ref()?;
+        Some(svg(analysis, &self.text()))
+    }
+
+    pub fn table(&self) -> Option<String> {
+        let analysis = self.analysis.as_ref()?;
+        Some(table_html(analysis, &self.text()))
+    }
+
+    fn text(&self) -> ChartText<'_> {
+        ChartText {
+            title: &self.view.name,
+            verdict: &self.view.verdict,
+            x_labels: &self.labels,
+            target: self.target,
+            id: "measure",
+        }
+    }
+}
+
+/// Numbers as people read them: up to three significant decimals, no trailing zeros.
+pub fn number(v: f64) -> String {
+    let text = if v.abs() >= 100.0 { format!("{v:.1}") } else { format!("{v:.3}") };
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text };
+    if text == "-0" { "0".into() } else { text }
+}
+
+/// A value in the measure's own terms: proportions as percentages.
+fn shown(data_type: DataType, v: f64) -> String {
+    if data_type == DataType::Proportion { format!("{}%", number(v * 100.0)) } else { number(v) }
+}
+
+pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evaluated {
+    let d = &measure.draft;
+    let starts: Vec<CivilDate> = phases.iter().map(|p| p.starts_on).collect();
+    let labels: Vec<String> = points.iter().map(|p| p.period.iso()).collect();
+    let analysis = if points.is_empty() { None } else { analyse_measure(d, points, &starts).ok() };
+    let (signal, verdict_text) = match &analysis {
+        Some(a) => (Signal::of(a), verdict(a, &labels, d.target)),
+        None if points.is_empty() => (Signal::TooFewPoints, "No data yet.".to_owned()),
+        None => match analyse_measure(d, points, &starts) {
+            Err(e) => (Signal::TooFewPoints, format!("These data cannot be charted yet: {e}.")),
+            Ok(_) => (Signal::TooFewPoints, String::new()),
+        },
+    };
+    let last = analysis.as_ref().and_then(|a| {
+        let i = a.points.iter().rposition(|p| p.value.is_some())?;
+        Some((a.points[i].value?, labels[i].clone()))
+    });
+    let view = MeasureView {
+        id: measure.id.get(),
+        initiative: measure.initiative.get(),
+        name: d.name.clone(),
+        kind: d.kind,
+        kind_label: d.kind.label(),
+        category_label: d.category.label(),
+        unit: d.unit.clone(),
+        direction_label: d.direction.label(),
+        target: d.target.map(|t| shown(d.data_type, t)),
+        chart_label: chart_label(d.chart()),
+        chart_reason: d.chart_override.as_ref().map(|o| o.reason.clone()),
+        recommended_chart_label: chart_label(d.data_type.recommended_chart()),
+        signal,
+        signal_label: signal.label(),
+        signal_colour: match signal {
+            Signal::Improvement => "blue",
+            Signal::Concern => "orange",
+            Signal::Change => "purple",
+            Signal::NoChange => "grey",
+            Signal::TooFewPoints => "white",
+        },
+        verdict: verdict_text,
+        variation: analysis.as_ref().and_then(|a| a.variation).map(|v| v.name()),
+        assurance: analysis.as_ref().and_then(|a| a.assurance).map(|a| a.name()),
+        variation_icon: analysis.as_ref().and_then(|a| a.variation).map(variation_icon),
+        assurance_icon: analysis.as_ref().and_then(|a| a.assurance).map(assurance_icon),
+        last_value: last.as_ref().map(|(v, _)| shown(d.data_type, *v)),
+        last_period: last.map(|(_, p)| CivilDate::parse_iso(&p).map_or(p, CivilDate::long)),
+        points: points.len(),
+        balancing_concern: d.kind == MeasureKind::Balancing && signal == Signal::Concern,
+    };
+    Evaluated { view, analysis, labels, target: d.target }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(number(4.0), "4");
+        assert_eq!(number(0.36), "0.36");
+        assert_eq!(number(2.123456), "2.123");
+        assert_eq!(number(1234.56), "1234.6");
+        assert_eq!(shown(DataType::Proportion, 0.365), "36.5%");
+    }
+}

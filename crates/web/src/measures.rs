@@ -1,0 +1,551 @@
+//! Measure pages: define a measure, enter its data (one period, a pasted column, or a CSV file with a
+//! preview), see its chart and verdict, adjust phase breaks, and export the chart and data.
+//!
+//! Bad input loses nothing: every refused form comes back with what was typed, and an import with
+//! any bad row stores nothing and names every bad row.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::ids::{MeasureId, PhaseId};
+use kindling_domain::initiatives::CivilDate;
+use kindling_domain::measures::{
+    CHART_CHOICES, DataType, Direction, Frequency, MeasureCategory, MeasureForm, MeasureKind, Point, PointForm,
+    RowError, chart_label, parse_pasted_column, parse_points_csv,
+};
+use kindling_domain::permissions::{Action, allows};
+use kindling_domain::validation::{FieldErrors, required_text};
+use kindling_store::Actor;
+use kindling_store::initiatives::Initiative;
+use kindling_store::measures::{self, Measure};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Viewer;
+use crate::evidence::{self, Evaluated};
+use crate::initiatives::{load, may_edit, parse_id};
+use crate::{AppError, AppState, multipart, now_ms, templates};
+
+fn actor(viewer: &Viewer) -> Actor {
+    Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() }
+}
+
+fn field_errors(errors: &FieldErrors) -> std::collections::BTreeMap<&'static str, &str> {
+    errors.iter().map(|e| (e.field, e.message.as_str())).collect()
+}
+
+fn slug_options<T: Copy>(
+    all: &[T],
+    slug: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter().map(|v| (slug(*v).to_owned(), label(*v).to_owned())).collect()
+}
+
+/// The measure's initiative and the measure, both in the viewer's organisation, or "not found".
+async fn load_measure(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    measure: &str,
+) -> Result<(Initiative, Measure), AppError> {
+    let item = load(state, viewer, parse_id(id)?).await?;
+    let measure_id = measure.parse::<i64>().ok().filter(|v| *v > 0).map(MeasureId::new).ok_or(AppError::NotFound)?;
+    let measure = measures::get(state.db(), viewer.organisation, measure_id)
+        .await?
+        .filter(|m| m.initiative == item.id)
+        .ok_or(AppError::NotFound)?;
+    Ok((item, measure))
+}
+
+fn require_edit(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
+    if may_edit(viewer, item) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Only the initiative's team, improvement leads and administrators can change its measures.".into(),
+        ))
+    }
+}
+
+async fn render_form(
+    viewer: &Viewer,
+    item: &Initiative,
+    editing: Option<&Measure>,
+    form: &MeasureForm,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let (title, action) = match editing {
+        Some(m) => (format!("Edit {}", m.draft.name), format!("/initiatives/{}/measures/{}/edit", item.id, m.id)),
+        None => ("Add a measure".to_owned(), format!("/initiatives/{}/measures/new", item.id)),
+    };
+    let mut charts = vec![(String::new(), "The recommended chart for the data type".to_owned())];
+    charts.extend(CHART_CHOICES.iter().map(|c| (c.name().to_owned(), chart_label(*c).to_owned())));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "measures/form.html",
+        page! { title => title, section => "initiatives", viewer => viewer.view(), item => item, action => action, form => form, errors => errors, field_errors => field_errors(errors), kinds => slug_options(MeasureKind::ALL, MeasureKind::slug, MeasureKind::label), categories => slug_options(MeasureCategory::ALL, MeasureCategory::slug, MeasureCategory::label), data_types => slug_options(DataType::ALL, DataType::slug, DataType::label), frequencies => slug_options(Frequency::ALL, Frequency::slug, Frequency::label), directions => slug_options(Direction::ALL, Direction::slug, Direction::label), charts => charts },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_edit(&viewer, &item)?;
+    let form = MeasureForm { frequency: "monthly".into(), ..MeasureForm::default() };
+    render_form(&viewer, &item, None, &form, &FieldErrors::new()).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<MeasureForm>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_edit(&viewer, &item)?;
+    match form.parse() {
+        Err(errors) => render_form(&viewer, &item, None, &form, &errors).await,
+        Ok(draft) => {
+            let measure =
+                measures::create(state.db(), actor(&viewer), item.id, &draft).await?.ok_or(AppError::NotFound)?;
+            Ok(Redirect::to(&format!("/initiatives/{}/measures/{measure}?notice=created", item.id)).into_response())
+        }
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    render_form(&viewer, &item, Some(&measure), &MeasureForm::from_draft(&measure.draft), &FieldErrors::new()).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    axum::Form(form): axum::Form<MeasureForm>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    match form.parse() {
+        Err(errors) => render_form(&viewer, &item, Some(&measure), &form, &errors).await,
+        Ok(draft) => {
+            measures::update(state.db(), actor(&viewer), measure.id, &draft).await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=saved", item.id, measure.id)).into_response())
+        }
+    }
+}
+
+/// The measure page's forms, as typed, with any errors from the last attempt.
+#[derive(Default)]
+struct PageForms {
+    point: PointForm,
+    paste: PasteForm,
+    phase: PhaseForm,
+    errors: FieldErrors,
+    /// Row-level problems from a pasted column or an imported file.
+    row_errors: Vec<RowError>,
+    /// Which form the row errors belong to ("paste" or "import").
+    row_errors_for: &'static str,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PasteForm {
+    start_day: String,
+    start_month: String,
+    start_year: String,
+    values: String,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PhaseForm {
+    phase: String,
+    starts_day: String,
+    starts_month: String,
+    starts_year: String,
+    reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PageQuery {
+    notice: String,
+}
+
+async fn evaluate(
+    state: &AppState,
+    measure: &Measure,
+) -> Result<(Evaluated, Vec<measures::Phase>, Vec<Point>), AppError> {
+    let points = measures::points(state.db(), measure.id).await?;
+    let phases = measures::phases(state.db(), measure.id).await?;
+    Ok((evidence::evaluate(measure, &points, &phases), phases, points))
+}
+
+async fn render_page(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    measure: &Measure,
+    forms: PageForms,
+) -> Result<Response, AppError> {
+    let (evaluated, phases, points) = evaluate(state, measure).await?;
+    let can_edit = may_edit(viewer, item);
+    let can_adjust = allows(&viewer.standing(false, false), Action::AdjustPhase);
+    let status = if forms.errors.is_empty() && forms.row_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let phase_rows: Vec<(i64, String, String)> =
+        phases.iter().map(|p| (p.id.get(), p.starts_on.long(), p.reason.clone())).collect();
+    let next_period = points
+        .last()
+        .and_then(|p| measure.draft.definition.frequency.step(p.period, 1))
+        .map(|d| (d.day.to_string(), d.month.to_string(), d.year.to_string()));
+    let html = templates::render(
+        "measures/show.html",
+        page! { title => &measure.draft.name, section => "initiatives", viewer => viewer.view(), item => item, m => &evaluated.view, d => &measure.draft, svg => evaluated.svg(), table => evaluated.table(), phases => &phase_rows, phases_options => phase_rows.iter().map(|(id, from, _)| (id.to_string(), format!("From {from}"))).collect::<Vec<_>>(), can_edit => can_edit, can_adjust => can_adjust, point_form => &forms.point, paste_form => &forms.paste, phase_form => &forms.phase, errors => &forms.errors, field_errors => field_errors(&forms.errors), row_errors => &forms.row_errors, row_errors_for => forms.row_errors_for, notice => forms.notice, needs_denominator => measure.draft.data_type.needs_denominator(), frequency_label => measure.draft.definition.frequency.label(), next_period => next_period },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    let notice = match query.notice.as_str() {
+        "created" => Some("The measure has been added. Add its data below."),
+        "saved" => Some("Your changes have been saved."),
+        "added" => Some("The data have been added and the chart recalculated."),
+        "imported" => Some("The file has been imported and the chart recalculated."),
+        "phase" => Some("The phase has been changed and the limits recalculated."),
+        _ => None,
+    };
+    render_page(&state, &viewer, &item, &measure, PageForms { notice, ..PageForms::default() }).await
+}
+
+pub async fn add_point(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    axum::Form(form): axum::Form<PointForm>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    match form.parse(measure.draft.data_type) {
+        Err(errors) => {
+            render_page(&state, &viewer, &item, &measure, PageForms { point: form, errors, ..PageForms::default() })
+                .await
+        }
+        Ok(point) => {
+            measures::add_points(state.db(), actor(&viewer), measure.id, &[point], "the data entry form").await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=added", item.id, measure.id)).into_response())
+        }
+    }
+}
+
+pub async fn paste(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    axum::Form(form): axum::Form<PasteForm>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    let mut errors = FieldErrors::new();
+    let start = match CivilDate::from_parts(&form.start_day, &form.start_month, &form.start_year) {
+        Ok(Some(date)) => Some(date),
+        Ok(None) => {
+            errors.add("start_day", "Enter the first day of the first period");
+            None
+        }
+        Err(message) => {
+            errors.add("start_day", message);
+            None
+        }
+    };
+    let parsed = start
+        .map(|s| parse_pasted_column(&form.values, s, measure.draft.definition.frequency, measure.draft.data_type));
+    match parsed {
+        Some(Ok(points)) if errors.is_empty() => {
+            measures::add_points(state.db(), actor(&viewer), measure.id, &points, "a pasted column").await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=added", item.id, measure.id)).into_response())
+        }
+        other => {
+            let row_errors = match other {
+                Some(Err(rows)) => {
+                    errors.add(
+                        "values",
+                        format!(
+                            "{} of the pasted lines {} not valid: nothing was added",
+                            rows.len(),
+                            if rows.len() == 1 { "is" } else { "are" }
+                        ),
+                    );
+                    rows
+                }
+                _ => Vec::new(),
+            };
+            let forms = PageForms { paste: form, errors, row_errors, row_errors_for: "paste", ..PageForms::default() };
+            render_page(&state, &viewer, &item, &measure, forms).await
+        }
+    }
+}
+
+/// The largest import accepted, in rows: years of daily data.
+const MAX_IMPORT_ROWS: usize = 20_000;
+
+fn parse_upload(text: &str, data_type: DataType) -> Result<Vec<Point>, Vec<RowError>> {
+    if text.lines().count() > MAX_IMPORT_ROWS + 1 {
+        return Err(vec![RowError {
+            line: MAX_IMPORT_ROWS + 2,
+            message: format!("The file has more than {MAX_IMPORT_ROWS} rows; split it into smaller files"),
+        }]);
+    }
+    parse_points_csv(text, data_type)
+}
+
+/// Upload step: a CSV file is checked in full. Any bad row: every problem is listed and nothing is
+/// stored. All good: a preview, with the file's text carried to the confirm step.
+pub async fn import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let parts = multipart::boundary(content_type)
+        .and_then(|b| multipart::parse(&body, b))
+        .ok_or_else(|| AppError::BadRequest("The upload could not be read; choose the file again.".into()))?;
+    let file = parts.iter().find(|p| p.name == "file" && p.filename.as_deref().is_some_and(|f| !f.is_empty()));
+    let mut errors = FieldErrors::new();
+    let outcome = match file {
+        None => {
+            errors.add("file", "Select a CSV file");
+            None
+        }
+        Some(file) if file.filename.as_deref().is_some_and(|f| f.to_ascii_lowercase().ends_with(".xlsx")) => {
+            errors.add("file", "Save the spreadsheet as CSV (comma separated values) and choose that file");
+            None
+        }
+        Some(file) => match String::from_utf8(file.data.clone()) {
+            Err(_) => {
+                errors.add("file", "The file must be a CSV file saved as text (UTF-8)");
+                None
+            }
+            Ok(text) => Some((file.filename.clone().unwrap_or_default(), text)),
+        },
+    };
+    let Some((filename, text)) = outcome else {
+        return render_page(
+            &state,
+            &viewer,
+            &item,
+            &measure,
+            PageForms { errors, row_errors_for: "import", ..PageForms::default() },
+        )
+        .await;
+    };
+    match parse_upload(&text, measure.draft.data_type) {
+        Err(rows) => {
+            errors.add("file", format!("{} has {} row{} that cannot be imported: nothing was imported. Correct the file and choose it again.", filename, rows.len(), if rows.len() == 1 { "" } else { "s" }));
+            render_page(
+                &state,
+                &viewer,
+                &item,
+                &measure,
+                PageForms { errors, row_errors: rows, row_errors_for: "import", ..PageForms::default() },
+            )
+            .await
+        }
+        Ok(points) => {
+            let existing = measures::points(state.db(), measure.id).await?;
+            let replaced = points.iter().filter(|p| existing.iter().any(|e| e.period == p.period)).count();
+            let rows: Vec<(String, String, String)> = points
+                .iter()
+                .map(|p| {
+                    (
+                        p.period.long(),
+                        evidence::number(p.value),
+                        p.denominator.map(evidence::number).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let html = templates::render(
+                "measures/import.html",
+                page! { title => "Check the data before importing", section => "initiatives", viewer => viewer.view(), item => &item, d => &measure.draft, measure_id => measure.id.get(), filename => filename, rows => rows, replaced => replaced, csv => text, needs_denominator => measure.draft.data_type.needs_denominator() },
+            )?;
+            Ok(html.into_response())
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    csv: String,
+}
+
+/// Confirm step: the previewed text is parsed again (nothing from the browser is trusted) and stored
+/// in one transaction.
+pub async fn confirm_import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    axum::Form(form): axum::Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    match parse_upload(&form.csv, measure.draft.data_type) {
+        Ok(points) => {
+            measures::add_points(state.db(), actor(&viewer), measure.id, &points, "an imported CSV file").await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=imported", item.id, measure.id))
+                .into_response())
+        }
+        Err(rows) => {
+            let mut errors = FieldErrors::new();
+            errors.add("file", "The data changed since the preview: nothing was imported. Choose the file again.");
+            render_page(
+                &state,
+                &viewer,
+                &item,
+                &measure,
+                PageForms { errors, row_errors: rows, row_errors_for: "import", ..PageForms::default() },
+            )
+            .await
+        }
+    }
+}
+
+/// Moves or removes a phase break (improvement leads and administrators), with a reason.
+pub async fn adjust_phase(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    axum::Form(form): axum::Form<PhaseForm>,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    if !allows(&viewer.standing(false, false), Action::AdjustPhase) {
+        return Err(AppError::Forbidden(
+            "Only improvement leads and administrators can move or remove a phase.".into(),
+        ));
+    }
+    let mut errors = FieldErrors::new();
+    let phase = form.phase.parse::<i64>().ok().map(PhaseId::new);
+    if phase.is_none() {
+        errors.add("phase", "Select the phase to change");
+    }
+    let reason = required_text(&mut errors, "reason", &form.reason, "the reason for the change", 500);
+    let date = match CivilDate::from_parts(&form.starts_day, &form.starts_month, &form.starts_year) {
+        Ok(date) => date,
+        Err(message) => {
+            errors.add("starts_day", message);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return render_page(
+            &state,
+            &viewer,
+            &item,
+            &measure,
+            PageForms { phase: form, errors, ..PageForms::default() },
+        )
+        .await;
+    }
+    let (by, phase) = (actor(&viewer), phase.expect("checked"));
+    let done = match date {
+        // A new date moves the phase; no date removes it.
+        Some(date) => measures::move_phase(state.db(), by, phase, date, &reason).await?,
+        None => measures::remove_phase(state.db(), by, phase, &reason).await?,
+    };
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=phase", item.id, measure.id)).into_response())
+}
+
+/// The chart as an SVG file.
+pub async fn chart_svg(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (_, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    let (evaluated, _, _) = evaluate(&state, &measure).await?;
+    let svg = evaluated.svg().ok_or(AppError::NotFound)?;
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
+        svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CONTENT_DISPOSITION, &format!("attachment; filename=\"measure-{}.svg\"", measure.id)),
+        ],
+        document,
+    )
+        .into_response())
+}
+
+/// Escapes a CSV field, and defuses text a spreadsheet would run as a formula.
+fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+/// The data with the chart's lines, as CSV.
+pub async fn data_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (_, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    let (evaluated, _, points) = evaluate(&state, &measure).await?;
+    let mut out = String::from("period,value,denominator,plotted,centre,lower_limit,upper_limit,special_cause\n");
+    for (i, p) in points.iter().enumerate() {
+        let a = evaluated.analysis.as_ref().and_then(|a| a.points.get(i));
+        let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            p.period.iso(),
+            p.value,
+            cell(p.denominator),
+            cell(a.and_then(|a| a.value)),
+            cell(a.and_then(|a| a.lines.centre)),
+            cell(a.and_then(|a| a.lines.lower)),
+            cell(a.and_then(|a| a.lines.upper)),
+            csv_cell(a.map(|a| a.special_cause.name()).unwrap_or(""))
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, &format!("attachment; filename=\"measure-{}.csv\"", measure.id)),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -1,0 +1,182 @@
+//! Measures, data entry and import, PDSA cycles, the evidence panel and the dashboard, over HTTP.
+
+use kindling_domain::ids::OrganisationId;
+use kindling_store::measures;
+use kindling_testkit::TestApp;
+
+const NORTHFIELD: OrganisationId = OrganisationId::new(1);
+
+/// (initiative, measure) ids of the demo measure whose name starts with `prefix`.
+async fn demo_measure(app: &TestApp, prefix: &str) -> (i64, i64) {
+    let all = measures::for_organisation(app.db(), NORTHFIELD).await.unwrap();
+    let m = &all.iter().find(|m| m.measure.draft.name.starts_with(prefix)).unwrap().measure;
+    (m.initiative.get(), m.id.get())
+}
+
+#[tokio::test]
+async fn the_evidence_panel_calls_out_a_balancing_measure_of_concern() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("approver@demo.kindling.test").await?;
+    let (initiative, _) = demo_measure(&app, "Inpatient falls").await;
+    let (status, html) = browser.get_text(&format!("/initiatives/{initiative}")).await?;
+    assert_eq!(status, 200);
+    assert!(html.contains("Balancing measure of concern"), "{html}");
+    assert!(html.contains("Staff overtime hours on Ward 7 shows special cause variation in the worse direction"));
+    assert_eq!(html.matches(">Improvement</strong>").count(), 2, "outcome and process improved");
+    assert!(html.contains("Cycle 1: Tag one member of staff"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_measure_page_shows_its_chart_verdict_and_exports() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("clinician@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Staff who feel supported").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    let (status, html) = browser.get_text(&base).await?;
+    assert_eq!(status, 200);
+    assert!(html.contains("<svg"), "the chart is inline");
+    assert!(html.contains("No significant change"));
+    assert!(html.contains("Assurance: Target missed"), "the 60% target is out of reach");
+    let svg = browser.get(&format!("{base}/chart.svg")).await?;
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await?.starts_with("<?xml"));
+    let (_, csv) = browser.get_text(&format!("{base}/data.csv")).await?;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "period,value,denominator,plotted,centre,lower_limit,upper_limit,special_cause");
+    assert_eq!(lines.len(), 19, "a header and 18 months");
+    // The first month: 18 of 50 supported, plotted as the proportion 0.36.
+    assert!(lines[1].contains(",18,50,0.36,"), "{}", lines[1]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn another_organisations_measure_is_not_found() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("admin@riverside.demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Inpatient falls").await;
+    for path in ["", "/chart.svg", "/data.csv", "/edit"] {
+        let (status, _) = browser.get_text(&format!("/initiatives/{initiative}/measures/{measure}{path}")).await?;
+        assert_eq!(status, 404, "{path}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_file_with_a_bad_row_imports_nothing_and_the_fixed_file_imports_after_a_preview() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Staff overtime").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    let before = measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?.len();
+    let bad = b"period,value\n2030-01-01,41\n2030-02-01,forty\n2030-03-01,39\n";
+    let response = browser.upload(&base, &format!("{base}/import"), "file", "overtime.csv", bad).await?;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await?;
+    assert!(html.contains("overtime.csv has 1 row that cannot be imported: nothing was imported"), "{html}");
+    assert!(html.contains("Row 3: The value &quot;forty&quot; is not a number"));
+    assert_eq!(measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?.len(), before);
+
+    let good = b"period,value\n2030-01-01,41\n2030-02-01,40\n2030-03-01,39\n";
+    let preview = browser.upload(&base, &format!("{base}/import"), "file", "overtime.csv", good).await?;
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await?;
+    assert!(html.contains("overtime.csv has 3 rows, all valid"), "{html}");
+    assert_eq!(
+        measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?.len(),
+        before,
+        "nothing stored before confirming"
+    );
+    let csv = std::str::from_utf8(good)?;
+    let done = browser.submit(&base, &format!("{base}/import/confirm"), &[("csv", csv)]).await?;
+    assert_eq!(done.status(), 303);
+    assert_eq!(measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?.len(), before + 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn refused_data_forms_keep_what_was_typed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Bays with a tagged").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    let response = browser
+        .submit(
+            &base,
+            &format!("{base}/points"),
+            &[
+                ("period_day", "1"),
+                ("period_month", "1"),
+                ("period_year", "2031"),
+                ("value", "45"),
+                ("denominator", "40"),
+            ],
+        )
+        .await?;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await?;
+    assert!(html.contains("The count 45 is more than its total 40"));
+    assert!(html.contains("value=\"45\"") && html.contains("value=\"2031\""));
+    let pasted = "30\t40\nthirty\t40";
+    let response = browser
+        .submit(
+            &base,
+            &format!("{base}/paste"),
+            &[("start_day", "1"), ("start_month", "1"), ("start_year", "2031"), ("values", pasted)],
+        )
+        .await?;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await?;
+    assert!(html.contains("Line 2: &quot;thirty&quot; is not a number"), "{html}");
+    assert!(html.contains("30\t40\nthirty\t40"), "the pasted text comes back");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pdsa_cycle_that_changes_the_process_recalculates_the_limits() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Bays with a tagged").await;
+    let points = measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?;
+    let start = points[14].period;
+    let (day, month, year) = (start.day.to_string(), start.month.to_string(), start.year.to_string());
+    let measure_id = measure.to_string();
+    let response = browser
+        .submit(
+            &format!("/initiatives/{initiative}/pdsa/new"),
+            &format!("/initiatives/{initiative}/pdsa/new"),
+            &[
+                ("change", "Tagging in every bay"),
+                ("prediction", "Over 90% tagged"),
+                ("starts_day", &day),
+                ("starts_month", &month),
+                ("starts_year", &year),
+                ("phase_measure", &measure_id),
+            ],
+        )
+        .await?;
+    assert_eq!(response.status(), 303, "{}", response.text().await?);
+    let (_, csv) = browser.get_text(&format!("/initiatives/{initiative}/measures/{measure}/data.csv")).await?;
+    let centre = |line: &str| line.split(',').nth(4).unwrap().parse::<f64>().unwrap();
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    // Before the break: the mean of the first 14 months (334 of 560 audits); after: the last 10 (363 of 400).
+    assert!((centre(lines[0]) - 334.0 / 560.0).abs() < 1e-9, "{}", lines[0]);
+    assert!((centre(lines[23]) - 363.0 / 400.0).abs() < 1e-9, "{}", lines[23]);
+    let (_, page) = browser.get_text(&format!("/initiatives/{initiative}/measures/{measure}")).await?;
+    assert!(page.contains("PDSA cycle: Tagging in every bay"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_dashboard_lists_every_measure_and_filters_by_signal() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("executive@demo.kindling.test").await?;
+    let (status, html) = browser.get_text("/dashboard").await?;
+    assert_eq!(status, 200);
+    assert!(html.contains("5 measures: statistical process control summary"), "{html}");
+    let (_, concern) = browser.get_text("/dashboard?signal=concern").await?;
+    assert!(concern.contains("1 measure: statistical process control summary"));
+    assert!(concern.contains("Staff overtime hours on Ward 7"));
+    assert!(!concern.contains("Urinary tract infections"), "Riverside's measures stay Riverside's");
+    Ok(())
+}
