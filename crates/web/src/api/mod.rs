@@ -3,6 +3,7 @@
 //! handlers and types themselves (`/api/openapi.json`).
 
 pub mod initiatives;
+pub mod measures;
 
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -23,12 +24,12 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kindling API", description = "Initiatives and their stages, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition),
+    info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"))
 )]
 pub struct ApiDoc;
 
@@ -51,6 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/initiatives", get(initiatives::list).post(initiatives::create))
         .route("/v1/initiatives/{id}", get(initiatives::get).put(initiatives::update))
         .route("/v1/initiatives/{id}/transitions", axum::routing::post(initiatives::transition))
+        .route("/v1/initiatives/{id}/measures", get(measures::list).post(measures::create))
+        .route("/v1/measures/{id}", get(measures::get))
+        .route("/v1/measures/{id}/data", axum::routing::post(measures::add_data))
         .fallback(|| async { ApiError::not_found() })
 }
 
@@ -126,6 +130,18 @@ impl ApiError {
 
     pub fn conflict(detail: String) -> Self {
         Self::new(StatusCode::CONFLICT, "about:blank", "Conflict", Some(detail))
+    }
+
+    /// A validation problem whose field names are built at run time (`data[3].period`).
+    pub fn invalid(problems: Vec<(String, String)>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/problems/validation",
+            "The request is not valid",
+            Some("Nothing was stored. See `errors` for each problem.".into()),
+        );
+        e.1.errors = problems.into_iter().map(|(field, message)| FieldProblem { field, message }).collect();
+        e
     }
 
     pub fn validation(errors: &FieldErrors) -> Self {

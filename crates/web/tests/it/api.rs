@@ -148,7 +148,14 @@ async fn the_openapi_document_is_openapi_3_1_and_covers_the_api() -> anyhow::Res
     assert_eq!((status, content_type.as_str()), (200, "application/json"));
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/api/v1/initiatives", "/api/v1/initiatives/{id}", "/api/v1/initiatives/{id}/transitions"] {
+    for path in [
+        "/api/v1/initiatives",
+        "/api/v1/initiatives/{id}",
+        "/api/v1/initiatives/{id}/transitions",
+        "/api/v1/initiatives/{id}/measures",
+        "/api/v1/measures/{id}",
+        "/api/v1/measures/{id}/data",
+    ] {
         assert!(paths.contains_key(path), "{path}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
@@ -156,5 +163,54 @@ async fn the_openapi_document_is_openapi_3_1_and_covers_the_api() -> anyhow::Res
     // The whole document is the API's contract with integrations: any change to it must be seen and
     // accepted in review (the snapshot was read and checked with openapi-spec-validator when made).
     insta::assert_json_snapshot!("openapi", doc);
+    Ok(())
+}
+
+#[tokio::test]
+async fn measures_are_created_read_and_fed_all_or_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let t = Some(token.as_str());
+    let input = json!({
+        "name": "Minutes to first antibiotic", "kind": "process", "category": "clinical-outcome",
+        "numerator": "Minutes from triage to the first dose", "source": "ED system", "frequency": "weekly",
+        "direction": "decrease", "data_type": "value", "target": 60.0
+    });
+    let (status, _, created) = call(&app, reqwest::Method::POST, "/api/v1/initiatives/3/measures", t, Some(input)).await?;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["chart"], "xmr");
+    assert_eq!(created["signal"], "too-few-points");
+    let id = created["id"].as_i64().unwrap();
+
+    // One bad point among good ones: nothing is stored, and each problem is named by position.
+    let bad = json!({"data": [
+        {"period": "2025-01-06", "value": 70.0},
+        {"period": "2025-13-01", "value": 65.0},
+        {"period": "2025-01-06", "value": 64.0}
+    ]});
+    let (status, content_type, problem) = call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), t, Some(bad)).await?;
+    assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["data[1].period", "data[2].period"]);
+    let (_, _, detail) = call(&app, reqwest::Method::GET, &format!("/api/v1/measures/{id}"), t, None).await?;
+    assert_eq!(detail["data"].as_array().unwrap().len(), 0);
+
+    // Twenty good weeks at about 70 minutes: limits appear, and the 60-minute target is out of reach.
+    let data: Vec<Value> = (0..20)
+        .map(|k| json!({"period": format!("2025-{:02}-{:02}", 1 + (k * 7) / 28, 1 + (k * 7) % 28), "value": 70.0 + f64::from(k % 3)}))
+        .collect();
+    let (status, _, after) = call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), t, Some(json!({"data": data}))).await?;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["points"], 20);
+    assert_eq!(after["assurance"], "fail");
+    let (_, _, list) = call(&app, reqwest::Method::GET, "/api/v1/initiatives/3/measures", t, None).await?;
+    assert!(list["items"].as_array().unwrap().iter().any(|m| m["id"] == id));
+
+    // Another organisation sees none of it.
+    let other = app.token_for("admin@riverside.demo.kindling.test").await?;
+    let (status, _, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/measures/{id}"), Some(&other), None).await?;
+    assert_eq!(status, 404);
+    let (status, _, _) = call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), Some(&other), Some(json!({"data": []}))).await?;
+    assert_eq!(status, 404);
     Ok(())
 }
