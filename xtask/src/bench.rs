@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 const ROUNDS: usize = 3;
 const SECONDS: u32 = 10;
 
-struct Guard(Child);
+pub(crate) struct Guard(pub(crate) Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -23,7 +23,7 @@ impl Drop for Guard {
     }
 }
 
-fn wait_ready(url: &str) -> Result<()> {
+pub(crate) fn wait_ready(url: &str) -> Result<()> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         if Command::new("curl").args(["-fsS", "-o", "/dev/null", url]).status().is_ok_and(|s| s.success()) {
@@ -35,7 +35,7 @@ fn wait_ready(url: &str) -> Result<()> {
 }
 
 /// One wrk run: (requests per second, p50 ms, p99 ms).
-fn wrk(url: &str, cookie: Option<&str>) -> Result<(f64, f64, f64)> {
+pub(crate) fn wrk(url: &str, cookie: Option<&str>) -> Result<(f64, f64, f64)> {
     let mut args = vec!["-t2".to_owned(), "-c32".to_owned(), format!("-d{SECONDS}s"), "--latency".to_owned()];
     if let Some(cookie) = cookie {
         args.push("-H".into());
@@ -68,12 +68,12 @@ fn parse_ms(raw: &str) -> Result<f64> {
     Ok(number.parse::<f64>()? * factor)
 }
 
-fn median(mut runs: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
+pub(crate) fn median(mut runs: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     runs[runs.len() / 2]
 }
 
-fn sign_in(base: &str) -> Result<String> {
+pub(crate) fn sign_in(base: &str) -> Result<String> {
     let jar = std::env::temp_dir().join(format!("kindling-bench-{}.jar", std::process::id()));
     let jar = jar.to_str().unwrap_or_default().to_owned();
     let page = Command::new("curl").args(["-fsS", "-c", &jar, "-b", &jar, &format!("{base}/sign-in")]).output()?;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_dashboard;
 mod bench_match;
 mod bench_spc;
 mod postgres;
@@ -28,6 +29,7 @@ commands:
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
+  bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
   bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
   bench-match the matching solver beside SciPy and OR-Tools on the same instances";
 
@@ -56,6 +58,7 @@ fn main() -> Result<()> {
         }
         Some("vendor") => vendor(&root),
         Some("bench-http") => bench::run(&root),
+        Some("bench-dashboard") => bench_dashboard::run(&root),
         Some("bench-spc") => bench_spc::run(&root),
         Some("bench-match") => bench_match::run(&root),
         _ => {

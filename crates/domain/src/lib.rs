@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod feedback;
 pub mod ids;
 pub mod initiatives;
 pub mod measures;
@@ -15,4 +16,5 @@ pub mod paging;
 pub mod pdsa;
 pub mod people;
 pub mod permissions;
+pub mod privacy;
 pub mod validation;

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod backup;
 mod db;
 pub mod demo;
+pub mod feedback;
 pub mod initiatives;
 pub mod measures;
 pub mod orgs;

@@ -24,6 +24,8 @@ pub struct Measure {
     pub draft: MeasureDraft,
     pub created_ms: i64,
     pub updated_ms: i64,
+    /// Changes whenever the definition, data or phases change.
+    pub version: i64,
 }
 
 /// A phase break: limits are recalculated from `starts_on`.
@@ -89,7 +91,14 @@ fn measure_from(row: &AnyRow) -> Result<Measure, StoreError> {
         },
         created_ms: row.try_get("created_ms")?,
         updated_ms: row.try_get("updated_ms")?,
+        version: row.try_get("version")?,
     })
+}
+
+/// Marks a measure changed (its data or phases), inside the caller's transaction.
+pub(crate) async fn bump(tx: &mut WriteTx, id: MeasureId) -> Result<(), StoreError> {
+    sqlx::query("UPDATE measures SET version = version + 1 WHERE id = $1").bind(id.get()).execute(&mut **tx).await?;
+    Ok(())
 }
 
 fn subject(id: MeasureId) -> String {
@@ -195,7 +204,8 @@ pub async fn update(db: &Db, by: Actor, id: MeasureId, draft: &MeasureDraft) -> 
     let done = sqlx::query(
         "UPDATE measures SET name = $3, kind = $4, category = $5, numerator = $6, denominator = $7,
              inclusions = $8, exclusions = $9, source = $10, frequency = $11, unit = $12, direction = $13,
-             target = $14, data_type = $15, chart_override = $16, chart_reason = $17, updated_ms = $18
+             target = $14, data_type = $15, chart_override = $16, chart_reason = $17, updated_ms = $18,
+             version = version + 1
          WHERE id = $1 AND organisation_id = $2",
     )
     .bind(id.get())
@@ -341,13 +351,15 @@ pub(crate) async fn add_points_in(
     how: &str,
 ) -> Result<bool, StoreError> {
     let (organisation, now_ms) = (by.organisation, by.now_ms);
-    let found = sqlx::query("UPDATE measures SET updated_ms = $3 WHERE id = $1 AND organisation_id = $2")
-        .bind(id.get())
-        .bind(organisation.get())
-        .bind(now_ms)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
+    let found = sqlx::query(
+        "UPDATE measures SET updated_ms = $3, version = version + 1 WHERE id = $1 AND organisation_id = $2",
+    )
+    .bind(id.get())
+    .bind(organisation.get())
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
         == 1;
     if !found {
         return Ok(false);
@@ -393,6 +405,7 @@ pub async fn delete_point(db: &Db, by: Actor, id: MeasureId, period: CivilDate) 
     .rows_affected()
         == 1;
     if done {
+        bump(&mut tx, id).await?;
         log(&mut tx, db, event(by, "measure.data_removed", subject(id), format!("Point for {} removed", period.iso())))
             .await?;
         tx.commit().await?;
@@ -464,6 +477,7 @@ pub(crate) async fn insert_phase(
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?;
+    bump(tx, id).await?;
     Ok(PhaseId::new(row.try_get("id")?))
 }
 
@@ -495,6 +509,7 @@ pub async fn move_phase(
         .execute(&mut *tx)
         .await?;
     let summary = format!("Phase {phase} moved from {before} to {}: {reason}", starts_on.iso());
+    bump(&mut tx, MeasureId::new(measure)).await?;
     log(&mut tx, db, event(by, "measure.phase_moved", subject(MeasureId::new(measure)), summary)).await?;
     tx.commit().await?;
     Ok(true)
@@ -524,6 +539,7 @@ pub async fn remove_phase(db: &Db, by: Actor, phase: PhaseId, reason: &str) -> R
         .execute(&mut *tx)
         .await?;
     let summary = format!("Phase {phase} from {starts} removed: {reason}");
+    bump(&mut tx, MeasureId::new(measure)).await?;
     log(&mut tx, db, event(by, "measure.phase_removed", subject(MeasureId::new(measure)), summary)).await?;
     tx.commit().await?;
     Ok(true)

@@ -1,7 +1,11 @@
 //! What a measure's data say, ready for a page: the analysis, the verdict, the icons, the last value.
 //! Shared by the measure page, the initiative's evidence panel, the dashboard and the API.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use kindling_charts::spc::{ChartText, assurance_icon, svg, table_html, variation_icon};
+use kindling_domain::ids::MeasureId;
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::measures::{DataType, MeasureKind, Point, Signal, analyse_measure, chart_label};
 use kindling_spc::Analysis;
@@ -134,6 +138,23 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
         balancing_concern: d.kind == MeasureKind::Balancing && signal == Signal::Concern,
     };
     Evaluated { view, analysis, labels, target: d.target }
+}
+
+/// Each measure's view, kept until the measure's version changes (any change to its definition, data
+/// or phases bumps it), so the dashboard analyses only what changed since it was last shown.
+#[derive(Debug, Default)]
+pub struct EvidenceCache(Mutex<HashMap<MeasureId, (i64, MeasureView)>>);
+
+impl EvidenceCache {
+    pub fn get(&self, id: MeasureId, version: i64) -> Option<MeasureView> {
+        let map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&id).filter(|(v, _)| *v == version).map(|(_, view)| view.clone())
+    }
+
+    pub fn put(&self, id: MeasureId, version: i64, view: MeasureView) {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.insert(id, (version, view));
+    }
 }
 
 #[cfg(test)]

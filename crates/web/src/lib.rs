@@ -26,6 +26,7 @@ pub mod auth;
 mod dashboard;
 mod error;
 mod evidence;
+mod feedback;
 mod home;
 mod initiatives;
 mod measures;
@@ -68,12 +69,13 @@ pub struct AppState {
 struct Inner {
     db: Db,
     config: Config,
+    evidence: evidence::EvidenceCache,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         ops::install_metrics();
-        Self { inner: Arc::new(Inner { db, config }) }
+        Self { inner: Arc::new(Inner { db, config, evidence: evidence::EvidenceCache::default() }) }
     }
 
     pub fn db(&self) -> &Db {
@@ -82,6 +84,11 @@ impl AppState {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Analyses of measures, kept until they change.
+    pub(crate) fn evidence(&self) -> &evidence::EvidenceCache {
+        &self.inner.evidence
     }
 }
 
@@ -120,6 +127,11 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/pdsa/{cycle}", get(pdsa::show))
         .route("/initiatives/{id}/pdsa/{cycle}/progress", post(pdsa::progress))
         .route("/dashboard", get(dashboard::show))
+        .route("/initiatives/{id}/feedback", get(feedback::team))
+        .route("/initiatives/{id}/feedback/reply", post(feedback::reply))
+        .route("/initiatives/{id}/feedback/poster", get(feedback::poster))
+        .route("/feedback/{token}", get(feedback::public_form).post(feedback::public_submit))
+        .route("/feedback/{token}/thanks", get(feedback::public_thanks))
         .route("/account", get(account::show))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))

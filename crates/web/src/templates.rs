@@ -32,6 +32,9 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "pdsa/plan.html",
     "pdsa/show.html",
     "dashboard.html",
+    "feedback/public.html",
+    "feedback/team.html",
+    "feedback/poster.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -176,7 +176,8 @@ async fn measures_are_created_read_and_fed_all_or_nothing() -> anyhow::Result<()
         "numerator": "Minutes from triage to the first dose", "source": "ED system", "frequency": "weekly",
         "direction": "decrease", "data_type": "value", "target": 60.0
     });
-    let (status, _, created) = call(&app, reqwest::Method::POST, "/api/v1/initiatives/3/measures", t, Some(input)).await?;
+    let (status, _, created) =
+        call(&app, reqwest::Method::POST, "/api/v1/initiatives/3/measures", t, Some(input)).await?;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["chart"], "xmr");
     assert_eq!(created["signal"], "too-few-points");
@@ -188,9 +189,11 @@ async fn measures_are_created_read_and_fed_all_or_nothing() -> anyhow::Result<()
         {"period": "2025-13-01", "value": 65.0},
         {"period": "2025-01-06", "value": 64.0}
     ]});
-    let (status, content_type, problem) = call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), t, Some(bad)).await?;
+    let (status, content_type, problem) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), t, Some(bad)).await?;
     assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["data[1].period", "data[2].period"]);
     let (_, _, detail) = call(&app, reqwest::Method::GET, &format!("/api/v1/measures/{id}"), t, None).await?;
     assert_eq!(detail["data"].as_array().unwrap().len(), 0);
@@ -199,7 +202,9 @@ async fn measures_are_created_read_and_fed_all_or_nothing() -> anyhow::Result<()
     let data: Vec<Value> = (0..20)
         .map(|k| json!({"period": format!("2025-{:02}-{:02}", 1 + (k * 7) / 28, 1 + (k * 7) % 28), "value": 70.0 + f64::from(k % 3)}))
         .collect();
-    let (status, _, after) = call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), t, Some(json!({"data": data}))).await?;
+    let (status, _, after) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), t, Some(json!({"data": data})))
+            .await?;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["points"], 20);
     assert_eq!(after["assurance"], "fail");
@@ -208,9 +213,17 @@ async fn measures_are_created_read_and_fed_all_or_nothing() -> anyhow::Result<()
 
     // Another organisation sees none of it.
     let other = app.token_for("admin@riverside.demo.kindling.test").await?;
-    let (status, _, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/measures/{id}"), Some(&other), None).await?;
+    let (status, _, _) =
+        call(&app, reqwest::Method::GET, &format!("/api/v1/measures/{id}"), Some(&other), None).await?;
     assert_eq!(status, 404);
-    let (status, _, _) = call(&app, reqwest::Method::POST, &format!("/api/v1/measures/{id}/data"), Some(&other), Some(json!({"data": []}))).await?;
+    let (status, _, _) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/measures/{id}/data"),
+        Some(&other),
+        Some(json!({"data": []})),
+    )
+    .await?;
     assert_eq!(status, 404);
     Ok(())
 }

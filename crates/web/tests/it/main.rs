@@ -3,5 +3,6 @@
 
 mod api;
 mod evidence;
+mod feedback;
 mod pages;
 mod security;
