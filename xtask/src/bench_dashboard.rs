@@ -1,5 +1,5 @@
 //! `cargo xtask bench-dashboard`: the organisation dashboard with 500 measures of 100 points each, on
-//! SQLite, loaded by wrk beside an axum hello-world in the same run.
+//! SQLite, loaded by wrk (2 threads, 4 connections) beside an axum hello-world in the same run.
 //!
 //! The data go in through the JSON API (500 measures on the demo trust's open initiatives, 100 monthly
 //! points each: 50,000 points), so the page measured is exactly what a trust of that size would see.
@@ -11,12 +11,15 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::{Guard, median, sign_in, wait_ready, wrk};
+use crate::bench::{Guard, median, sign_in, wait_ready, wrk_with};
 
 const BASE: &str = "http://127.0.0.1:18183";
 const MEASURES: usize = 500;
 const POINTS: usize = 100;
 const ROUNDS: usize = 3;
+/// Concurrent connections: a handful of people opening the dashboard at once (a board meeting), not
+/// a flood; each response is about 600 kB.
+const CONNECTIONS: u32 = 4;
 
 fn api(token: &str, path: &str, body: &str) -> Result<String> {
     let out = Command::new("curl")
@@ -127,7 +130,7 @@ pub fn run(root: &Path) -> Result<()> {
     ];
     let mut results = Vec::new();
     for (name, url, cookie) in &targets {
-        let runs = (0..ROUNDS).map(|_| wrk(url, *cookie)).collect::<Result<Vec<_>>>()?;
+        let runs = (0..ROUNDS).map(|_| wrk_with(url, *cookie, CONNECTIONS)).collect::<Result<Vec<_>>>()?;
         println!("{name}: {runs:?}");
         results.push((name, median(runs)));
     }

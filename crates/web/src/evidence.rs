@@ -101,10 +101,22 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
             Ok(_) => (Signal::TooFewPoints, String::new()),
         },
     };
-    let last = analysis.as_ref().and_then(|a| {
-        let i = a.points.iter().rposition(|p| p.value.is_some())?;
-        Some((a.points[i].value?, labels[i].clone()))
-    });
+    // The latest plotted value; without a chart yet, the latest value as entered (a proportion as
+    // its count over its total).
+    let last = analysis
+        .as_ref()
+        .and_then(|a| {
+            let i = a.points.iter().rposition(|p| p.value.is_some())?;
+            Some((a.points[i].value?, labels[i].clone()))
+        })
+        .or_else(|| {
+            let p = points.last()?;
+            let value = match p.denominator {
+                Some(n) if d.data_type.needs_denominator() && n > 0.0 => p.value / n,
+                _ => p.value,
+            };
+            Some((value, p.period.iso()))
+        });
     let view = MeasureView {
         id: measure.id.get(),
         initiative: measure.initiative.get(),
