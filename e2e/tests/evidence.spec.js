@@ -25,6 +25,10 @@ test('an improvement lead reads the evidence, imports a spreadsheet and runs a P
   await expect(page.getByText('1 measure: statistical process control summary')).toBeVisible();
   await expect(page.getByRole('link', { name: OVERTIME })).toBeVisible();
   await expectAccessible(page);
+  await page.getByRole('link', { name: /^Board report/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Board report: evidence of improvement' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 3, name: new RegExp(OVERTIME) })).toBeVisible();
+  await expectAccessible(page);
 
   await openInitiative(page, FALLS);
   await expect(page.getByText('Balancing measure of concern')).toBeVisible();

@@ -19,7 +19,7 @@ pub struct Filters {
     signal: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct Row {
     initiative_id: i64,
     initiative_title: String,
@@ -109,6 +109,44 @@ pub async fn show(
     Ok(templates::render(
         "dashboard.html",
         page! { title => "Dashboard", section => "dashboard", viewer => viewer.view(), rows => rows, funnel => funnel, filters => &filters, kinds => kinds, categories => categories, signals => signals },
+    )?
+    .into_response())
+}
+
+/// One chart of the board report.
+#[derive(Serialize)]
+struct ReportChart {
+    row: Row,
+    svg: String,
+}
+
+/// The printable board report: the summary of every measure, then the chart of each measure whose
+/// latest point shows special cause, so the board reads first what changed. Print it, or save it as
+/// PDF from the browser's print dialogue; the print stylesheet drops the navigation.
+pub async fn board_report(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let rows = rows(&state, &viewer, &Filters::default()).await?;
+    let count = |signal: Signal| rows.iter().filter(|r| r.m.signal == signal).count();
+    let counts = (count(Signal::Improvement), count(Signal::Concern), count(Signal::Change), count(Signal::NoChange));
+    let mut charts = Vec::new();
+    for row in rows.iter().filter(|r| matches!(r.m.signal, Signal::Improvement | Signal::Concern | Signal::Change)) {
+        let id = kindling_domain::ids::MeasureId::new(row.m.id);
+        let Some(measure) = measures::get(state.db(), viewer.organisation, id).await? else { continue };
+        let (points, phases) = (measures::points(state.db(), id).await?, measures::phases(state.db(), id).await?);
+        if let Some(svg) = evidence::evaluate(&measure, &points, &phases).svg() {
+            charts.push(ReportChart { row: row.clone(), svg });
+        }
+    }
+    // Concerns first: they are what a board must act on.
+    charts.sort_by_key(|c| match c.row.m.signal {
+        Signal::Concern => 0,
+        Signal::Change => 1,
+        _ => 2,
+    });
+    let today =
+        kindling_domain::initiatives::CivilDate::from_unix_ms(crate::now_ms()).map(|d| d.long()).unwrap_or_default();
+    Ok(templates::render(
+        "board_report.html",
+        page! { title => format!("Board report: {}", viewer.organisation_name), section => "dashboard", viewer => viewer.view(), rows => rows, charts => charts, today => today, improvements => counts.0, concerns => counts.1, changes => counts.2, no_change => counts.3 },
     )?
     .into_response())
 }

@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/pdsa/{cycle}", get(pdsa::show))
         .route("/initiatives/{id}/pdsa/{cycle}/progress", post(pdsa::progress))
         .route("/dashboard", get(dashboard::show))
+        .route("/dashboard/board-report", get(dashboard::board_report))
         .route("/initiatives/{id}/feedback", get(feedback::team))
         .route("/initiatives/{id}/feedback/reply", post(feedback::reply))
         .route("/initiatives/{id}/feedback/poster", get(feedback::poster))

@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "pdsa/plan.html",
     "pdsa/show.html",
     "dashboard.html",
+    "board_report.html",
     "feedback/public.html",
     "feedback/team.html",
     "feedback/poster.html",

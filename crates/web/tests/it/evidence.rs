@@ -180,3 +180,20 @@ async fn the_dashboard_lists_every_measure_and_filters_by_signal() -> anyhow::Re
     assert!(!concern.contains("Urinary tract infections"), "Riverside's measures stay Riverside's");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_board_report_puts_concerns_first_and_charts_only_special_cause() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("executive@demo.kindling.test").await?;
+    let (status, html) = browser.get_text("/dashboard/board-report").await?;
+    assert_eq!(status, 200);
+    assert!(html.contains("1 measure of concern"));
+    assert!(html.contains("2 measures showing improvement"));
+    // Three charts (overtime, falls, bays tagged), the concern first; the unchanged measures are
+    // in the table only.
+    assert_eq!(html.matches("<figure class=\"kindling-chart\">").count(), 3);
+    let concern = html.find("<h3 id=\"chart-").map(|i| &html[i..i + 200]).unwrap();
+    assert!(concern.contains("Staff overtime hours on Ward 7"), "{concern}");
+    assert!(html.contains("Staff who feel supported after a difficult shift"));
+    Ok(())
+}
