@@ -197,7 +197,7 @@ pub async fn receive(
 /// Recomputes the month's mean rating on the feedback measure.
 async fn update_rating_point(tx: &mut WriteTx, target: &PublicInitiative, period: &str) -> Result<(), StoreError> {
     let row: AnyRow = sqlx::query(
-        "SELECT SUM(rating) AS total, COUNT(*) AS n FROM feedback WHERE initiative_id = $1 AND period = $2",
+        "SELECT CAST(SUM(rating) AS BIGINT) AS total, COUNT(*) AS n FROM feedback WHERE initiative_id = $1 AND period = $2",
     )
     .bind(target.initiative.get())
     .bind(period)
