@@ -621,3 +621,21 @@ pub async fn tags_in_use(db: &Db, organisation: OrganisationId) -> Result<Vec<St
     .map(|r| Ok(r.try_get("tag")?))
     .collect()
 }
+
+/// When each of the organisation's initiatives entered its current stage (its last stage change, or
+/// its submission), for time-in-stage figures.
+pub async fn stage_entries(db: &Db, organisation: OrganisationId) -> Result<Vec<(Stage, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT i.stage, i.created_ms, (SELECT MAX(c.at_ms) FROM stage_changes c WHERE c.initiative_id = i.id) AS entered_ms
+         FROM initiatives i WHERE i.organisation_id = $1",
+    )
+    .bind(organisation.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let entered: Option<i64> = row.try_get("entered_ms")?;
+            Ok((parse_stage(row)?, entered.unwrap_or(row.try_get("created_ms")?)))
+        })
+        .collect()
+}

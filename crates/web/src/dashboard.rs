@@ -11,6 +11,15 @@ use crate::auth::Viewer;
 use crate::evidence::{self, MeasureView};
 use crate::{AppError, AppState, templates};
 
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The median of whole days (the lower middle value for an even count, so it is always a real
+/// initiative's figure); `None` for no initiatives.
+fn median_days(mut days: Vec<i64>) -> Option<i64> {
+    days.sort_unstable();
+    (!days.is_empty()).then(|| days[(days.len() - 1) / 2])
+}
+
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Filters {
@@ -94,8 +103,17 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let rows = rows(&state, &viewer, &filters).await?;
     let funnel = initiatives::count_by_stage(state.db(), viewer.organisation).await?;
+    let entries = initiatives::stage_entries(state.db(), viewer.organisation).await?;
+    let now = crate::now_ms();
     let largest = funnel.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let funnel: Vec<(&str, i64, i64)> = funnel.iter().map(|(s, n)| (s.label(), *n, n * 100 / largest)).collect();
+    let funnel: Vec<(&str, i64, i64, Option<i64>)> = funnel
+        .iter()
+        .map(|(stage, n)| {
+            let days: Vec<i64> =
+                entries.iter().filter(|(s, _)| s == stage).map(|(_, at)| (now - at) / DAY_MS).collect();
+            (stage.label(), *n, n * 100 / largest, median_days(days))
+        })
+        .collect();
     let any = |label: &str| (String::new(), label.to_owned());
     let kinds: Vec<(String, String)> = std::iter::once(any("Any type"))
         .chain(MeasureKind::ALL.iter().map(|k| (k.slug().to_owned(), k.label().to_owned())))
@@ -149,4 +167,17 @@ pub async fn board_report(State(state): State<AppState>, viewer: Viewer) -> Resu
         page! { title => format!("Board report: {}", viewer.organisation_name), section => "dashboard", viewer => viewer.view(), rows => rows, charts => charts, today => today, improvements => counts.0, concerns => counts.1, changes => counts.2, no_change => counts.3 },
     )?
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_is_a_real_initiatives_figure() {
+        assert_eq!(median_days(vec![]), None);
+        assert_eq!(median_days(vec![9]), Some(9));
+        assert_eq!(median_days(vec![30, 2, 11]), Some(11));
+        assert_eq!(median_days(vec![40, 2, 11, 5]), Some(5));
+    }
 }

@@ -175,7 +175,7 @@ fn actor(who: &ApiUser) -> Actor {
 }
 
 /// An initiative's measures, each with its signal and verdict.
-#[utoipa::path(get, path = "/api/v1/initiatives/{id}/measures", tag = "measures", params(("id" = i64, Path, description = "Initiative id")),
+#[utoipa::path(get, path = "/api/v1/initiatives/{id}/measures", operation_id = "list_measures", tag = "measures", params(("id" = i64, Path, description = "Initiative id")),
     responses((status = 200, description = "Success", body = MeasureList), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
@@ -191,7 +191,7 @@ pub async fn list(
 }
 
 /// Add a measure to an initiative.
-#[utoipa::path(post, path = "/api/v1/initiatives/{id}/measures", tag = "measures", request_body = MeasureInput, params(("id" = i64, Path, description = "Initiative id")),
+#[utoipa::path(post, path = "/api/v1/initiatives/{id}/measures", operation_id = "create_measure", tag = "measures", request_body = MeasureInput, params(("id" = i64, Path, description = "Initiative id")),
     responses((status = 201, description = "Created", body = MeasureDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The request is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -226,7 +226,7 @@ pub async fn create(
 }
 
 /// A measure with its data and phases.
-#[utoipa::path(get, path = "/api/v1/measures/{id}", tag = "measures", params(("id" = i64, Path, description = "Measure id")),
+#[utoipa::path(get, path = "/api/v1/measures/{id}", operation_id = "get_measure", tag = "measures", params(("id" = i64, Path, description = "Measure id")),
     responses((status = 200, description = "Success", body = MeasureDetail), (status = 404, description = "No such measure in your organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
@@ -247,7 +247,7 @@ pub async fn get(
 
 /// Add data to a measure: every point is checked first, and if any is invalid nothing is stored and
 /// each problem is named (`data[3].value`, …).
-#[utoipa::path(post, path = "/api/v1/measures/{id}/data", tag = "measures", request_body = PointsInput, params(("id" = i64, Path, description = "Measure id")),
+#[utoipa::path(post, path = "/api/v1/measures/{id}/data", operation_id = "add_measure_data", tag = "measures", request_body = PointsInput, params(("id" = i64, Path, description = "Measure id")),
     responses((status = 200, description = "Stored; the measure as it now stands", body = MeasureDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Nothing was stored; see `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn add_data(
     State(state): State<AppState>,

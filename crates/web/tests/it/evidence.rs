@@ -174,6 +174,7 @@ async fn the_dashboard_lists_every_measure_and_filters_by_signal() -> anyhow::Re
     let (status, html) = browser.get_text("/dashboard").await?;
     assert_eq!(status, 200);
     assert!(html.contains("5 measures: statistical process control summary"), "{html}");
+    assert!(html.contains("Median days in stage"));
     let (_, concern) = browser.get_text("/dashboard?signal=concern").await?;
     assert!(concern.contains("1 measure: statistical process control summary"));
     assert!(concern.contains("Staff overtime hours on Ward 7"));
