@@ -1,6 +1,7 @@
 // Evidence of improvement: the dashboard, an initiative's evidence panel, importing a spreadsheet
 // (first with a bad row, which imports nothing), defining a measure, and a PDSA cycle whose phase
 // recalculates the limits. Every page visited is scanned with axe.
+const path = require('node:path');
 const { test, expect } = require('@playwright/test');
 const { expectAccessible, signIn } = require('./helpers');
 
@@ -38,21 +39,21 @@ test('an improvement lead reads the evidence, imports a spreadsheet and runs a P
   await expect(page.locator('figure svg')).toBeVisible();
   await expectAccessible(page);
 
-  // A file with one bad row: every problem named, nothing imported.
-  const bad = 'period,value\n2030-01-01,41\n2030-02-01,forty\n2030-03-01,39\n';
-  await page.getByLabel('CSV file').setInputFiles({ name: 'overtime.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  // A spreadsheet with one bad row: every problem named, nothing imported.
+  const fixtures = path.join(__dirname, '..', '..', 'crates', 'web', 'tests', 'fixtures');
+  await page.getByLabel('Spreadsheet (CSV or Excel)').setInputFiles(path.join(fixtures, 'overtime-bad.xlsx'));
   await page.getByRole('button', { name: 'Check the file' }).click();
-  await expect(page.getByRole('alert')).toContainText('overtime.csv has 1 row that cannot be imported: nothing was imported');
+  await expect(page.getByRole('alert')).toContainText('overtime-bad.xlsx has 1 row that cannot be imported: nothing was imported');
   await expect(page.getByText('Row 3: The value "forty" is not a number')).toBeVisible();
   await expect(page).toHaveTitle(/^Error: /);
   await expectAccessible(page);
 
-  // The fixed file: a preview first, then the import.
-  const good = 'period,value\n2030-01-01,41\n2030-02-01,40\n2030-03-01,39\n';
-  await page.getByLabel('CSV file').setInputFiles({ name: 'overtime.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+  // The fixed spreadsheet: a preview first, then the import.
+  await page.getByLabel('Spreadsheet (CSV or Excel)').setInputFiles(path.join(fixtures, 'overtime-good.xlsx'));
   await page.getByRole('button', { name: 'Check the file' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Check the data before importing' })).toBeVisible();
-  await expect(page.getByText('overtime.csv has 3 rows, all valid.')).toBeVisible();
+  await expect(page.getByText('overtime-good.xlsx has 3 rows, all valid.')).toBeVisible();
+  await expect(page.getByRole('cell', { name: '1 January 2030' })).toBeVisible();
   await expectAccessible(page);
   await page.getByRole('button', { name: 'Import 3 rows' }).click();
   await expect(page.getByText('The file has been imported and the chart recalculated.')).toBeVisible();

@@ -35,6 +35,7 @@ mod ops;
 mod pdsa;
 mod security;
 mod sign_in;
+mod spreadsheet;
 mod templates;
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Measure pages: define a measure, enter its data (one period, a pasted column, or a CSV file with a
+//! Measure pages: define a measure, enter its data (one period, a pasted column, or a CSV file or Excel workbook with a
 //! preview), see its chart and verdict, adjust phase breaks, and export the chart and data.
 //!
 //! Bad input loses nothing: every refused form comes back with what was typed, and an import with
@@ -320,7 +320,7 @@ fn parse_upload(text: &str, data_type: DataType) -> Result<Vec<Point>, Vec<RowEr
     parse_points_csv(text, data_type)
 }
 
-/// Upload step: a CSV file is checked in full. Any bad row: every problem is listed and nothing is
+/// Upload step: a CSV file or an Excel workbook (its first sheet) is checked in full. Any bad row: every problem is listed and nothing is
 /// stored. All good: a preview, with the file's text carried to the confirm step.
 pub async fn import(
     State(state): State<AppState>,
@@ -339,16 +339,21 @@ pub async fn import(
     let mut errors = FieldErrors::new();
     let outcome = match file {
         None => {
-            errors.add("file", "Select a CSV file");
+            errors.add("file", "Select a CSV file or an Excel workbook");
             None
         }
         Some(file) if file.filename.as_deref().is_some_and(|f| f.to_ascii_lowercase().ends_with(".xlsx")) => {
-            errors.add("file", "Save the spreadsheet as CSV (comma separated values) and choose that file");
-            None
+            match crate::spreadsheet::xlsx_to_csv(&file.data) {
+                Ok(text) => Some((file.filename.clone().unwrap_or_default(), text)),
+                Err(message) => {
+                    errors.add("file", message);
+                    None
+                }
+            }
         }
         Some(file) => match String::from_utf8(file.data.clone()) {
             Err(_) => {
-                errors.add("file", "The file must be a CSV file saved as text (UTF-8)");
+                errors.add("file", "The file must be a CSV file saved as text (UTF-8), or an Excel workbook (.xlsx)");
                 None
             }
             Ok(text) => Some((file.filename.clone().unwrap_or_default(), text)),
@@ -416,7 +421,7 @@ pub async fn confirm_import(
     require_edit(&viewer, &item)?;
     match parse_upload(&form.csv, measure.draft.data_type) {
         Ok(points) => {
-            measures::add_points(state.db(), actor(&viewer), measure.id, &points, "an imported CSV file").await?;
+            measures::add_points(state.db(), actor(&viewer), measure.id, &points, "an imported file").await?;
             Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=imported", item.id, measure.id))
                 .into_response())
         }

@@ -198,3 +198,25 @@ async fn the_board_report_puts_concerns_first_and_charts_only_special_cause() ->
     assert!(html.contains("Staff who feel supported after a difficult shift"));
     Ok(())
 }
+
+#[tokio::test]
+async fn an_excel_workbook_with_a_bad_row_imports_nothing_and_the_fixed_one_previews() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Staff overtime").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    let bad = include_bytes!("../fixtures/overtime-bad.xlsx");
+    let response = browser.upload(&base, &format!("{base}/import"), "file", "overtime-bad.xlsx", bad).await?;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await?;
+    assert!(html.contains("overtime-bad.xlsx has 1 row that cannot be imported: nothing was imported"), "{html}");
+    assert!(html.contains("Row 3: The value &quot;forty&quot; is not a number"));
+    let good = include_bytes!("../fixtures/overtime-good.xlsx");
+    let preview = browser.upload(&base, &format!("{base}/import"), "file", "overtime-good.xlsx", good).await?;
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await?;
+    assert!(html.contains("overtime-good.xlsx has 3 rows, all valid"));
+    // Excel's dates arrive as dates.
+    assert!(html.contains("1 January 2030") && html.contains("1 March 2030"));
+    Ok(())
+}
