@@ -41,7 +41,7 @@ test('an improvement lead reads the evidence, imports a spreadsheet and runs a P
 
   // A spreadsheet with one bad row: every problem named, nothing imported.
   const fixtures = path.join(__dirname, '..', '..', 'crates', 'web', 'tests', 'fixtures');
-  await page.getByLabel('Spreadsheet (CSV or Excel)').setInputFiles(path.join(fixtures, 'overtime-bad.xlsx'));
+  await page.getByLabel('Spreadsheet (CSV or Excel)', { exact: true }).setInputFiles(path.join(fixtures, 'overtime-bad.xlsx'));
   await page.getByRole('button', { name: 'Check the file' }).click();
   await expect(page.getByRole('alert')).toContainText('overtime-bad.xlsx has 1 row that cannot be imported: nothing was imported');
   await expect(page.getByText('Row 3: The value "forty" is not a number')).toBeVisible();
@@ -49,7 +49,7 @@ test('an improvement lead reads the evidence, imports a spreadsheet and runs a P
   await expectAccessible(page);
 
   // The fixed spreadsheet: a preview first, then the import.
-  await page.getByLabel('Spreadsheet (CSV or Excel)').setInputFiles(path.join(fixtures, 'overtime-good.xlsx'));
+  await page.getByLabel('Spreadsheet (CSV or Excel)', { exact: true }).setInputFiles(path.join(fixtures, 'overtime-good.xlsx'));
   await page.getByRole('button', { name: 'Check the file' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Check the data before importing' })).toBeVisible();
   await expect(page.getByText('overtime-good.xlsx has 3 rows, all valid.')).toBeVisible();
@@ -94,6 +94,23 @@ test('an improvement lead reads the evidence, imports a spreadsheet and runs a P
   await page.getByText("The chart's data as a table").click();
   const lastRow = page.getByRole('table', { name: `Data for ${OVERTIME}` }).getByRole('row').last();
   await expect(lastRow.getByRole('cell').nth(1)).toHaveText('39.5');
+  await expectAccessible(page);
+
+  // Equity: overtime by shift. Since the cycle's phase the whole measure shows no change, so days
+  // (flat) agree with it, and nights (rising, further from days) are the one group flagged.
+  const days = [42, 44, 41, 43, 42, 44, 41, 43, 42, 44, 41, 43, 42, 44, 41, 43, 42, 44, 41, 43];
+  const nights = [43, 41, 44, 42, 43, 41, 44, 42, 43, 41, 44, 42, 52, 55, 54, 56, 55, 57, 56, 58];
+  const rows = ['subgroup,period,value'];
+  for (const [name, values] of [['Days', days], ['Nights', nights]]) {
+    values.forEach((v, k) => rows.push(`${name},${2024 + Math.floor(k / 12)}-${String(1 + (k % 12)).padStart(2, '0')}-01,${v}`));
+  }
+  await page.getByLabel('Broken down by').selectOption('other');
+  await page.getByLabel('Subgroup spreadsheet (CSV or Excel)').setInputFiles({ name: 'shifts.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+  await page.getByRole('button', { name: 'Import subgroup data' }).click();
+  await expect(page.getByText('The subgroup data have been imported.')).toBeVisible();
+  await expect(page.getByText('1 group flagged')).toBeVisible();
+  await expect(page.getByText('Concern for this group, no significant change for the whole measure')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 4, name: 'Nights' })).toBeVisible();
   await expectAccessible(page);
 });
 

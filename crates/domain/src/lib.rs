@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod equity;
 pub mod feedback;
 pub mod ids;
 pub mod initiatives;

@@ -380,6 +380,17 @@ fn csv_fields(line: &str) -> Vec<String> {
 /// 01/03/2025). Either every row is good and all points come back in period order, or every problem
 /// comes back by line and nothing should be stored.
 pub fn parse_points_csv(text: &str, data_type: DataType) -> Result<Vec<Point>, Vec<RowError>> {
+    Ok(parse_rows(text, data_type, false)?.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Parses a CSV file of `subgroup,period,value[,denominator]`: the same data for each subgroup (an age
+/// band, a site, a deprivation quintile). All-or-nothing, as for whole-measure files; the rows come
+/// back ordered by subgroup, then period.
+pub fn parse_subgroup_csv(text: &str, data_type: DataType) -> Result<Vec<(String, Point)>, Vec<RowError>> {
+    Ok(parse_rows(text, data_type, true)?.into_iter().map(|(g, p)| (g.unwrap_or_default(), p)).collect())
+}
+
+fn parse_rows(text: &str, data_type: DataType, subgroups: bool) -> Result<Vec<(Option<String>, Point)>, Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
@@ -387,25 +398,26 @@ pub fn parse_points_csv(text: &str, data_type: DataType) -> Result<Vec<Point>, V
     };
     let columns: Vec<String> = csv_fields(header).iter().map(|h| h.trim().to_lowercase()).collect();
     let find = |name: &str| columns.iter().position(|c| c == name);
+    let subgroup_at = find("subgroup");
     let (Some(period_at), Some(value_at)) = (find("period"), find("value")) else {
-        return Err(vec![RowError {
-            line: 1,
-            message: format!(
-                "The first row must name the columns period and value{}; it has {}",
-                if data_type.needs_denominator() { " and denominator" } else { "" },
-                columns.join(", ")
-            ),
-        }]);
+        return Err(vec![missing_columns(data_type, subgroups, &columns)]);
     };
+    if subgroups && subgroup_at.is_none() {
+        return Err(vec![missing_columns(data_type, subgroups, &columns)]);
+    }
     let denominator_at = find("denominator");
-    let mut points = Vec::new();
+    let mut rows = Vec::new();
     let mut errors = Vec::new();
-    let mut seen: BTreeMap<CivilDate, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<(String, CivilDate), usize> = BTreeMap::new();
     for (index, line) in lines {
         let number = index + 1;
         let fields = csv_fields(line);
         let get = |at: usize| fields.get(at).map(|f| f.trim()).unwrap_or("");
         let mut problems = Vec::new();
+        let subgroup = subgroup_at.filter(|_| subgroups).map(|at| get(at).to_owned());
+        if subgroup.as_deref().is_some_and(|g| g.is_empty() || g.chars().count() > 60) {
+            problems.push("the subgroup must be named, in 60 characters or fewer".to_owned());
+        }
         let period = parse_period(get(period_at));
         if period.is_none() {
             problems.push(format!("the period {:?} is not a date like 2025-03-01 or 01/03/2025", get(period_at)));
@@ -428,11 +440,13 @@ pub fn parse_points_csv(text: &str, data_type: DataType) -> Result<Vec<Point>, V
             if let Err(message) = check_values(data_type, value, denominator) {
                 problems.push(message);
             }
-            if let Some(first) = seen.insert(period, number) {
-                problems.push(format!("the period {} is already on line {first}", period.iso()));
+            let key = (subgroup.clone().unwrap_or_default(), period);
+            if let Some(first) = seen.insert(key, number) {
+                let whose = subgroup.as_deref().map(|g| format!(" for {g}")).unwrap_or_default();
+                problems.push(format!("the period {}{whose} is already on line {first}", period.iso()));
             }
             if problems.is_empty() {
-                points.push(Point { period, value, denominator });
+                rows.push((subgroup, Point { period, value, denominator }));
             }
         }
         if !problems.is_empty() {
@@ -442,11 +456,23 @@ pub fn parse_points_csv(text: &str, data_type: DataType) -> Result<Vec<Point>, V
     if !errors.is_empty() {
         return Err(errors);
     }
-    if points.is_empty() {
+    if rows.is_empty() {
         return Err(vec![RowError { line: 2, message: "The file has a header row but no data".into() }]);
     }
-    points.sort_by_key(|p| p.period);
-    Ok(points)
+    rows.sort_by(|a, b| (&a.0, a.1.period).cmp(&(&b.0, b.1.period)));
+    Ok(rows)
+}
+
+fn missing_columns(data_type: DataType, subgroups: bool, columns: &[String]) -> RowError {
+    RowError {
+        line: 1,
+        message: format!(
+            "The first row must name the columns {}period and value{}; it has {}",
+            if subgroups { "subgroup, " } else { "" },
+            if data_type.needs_denominator() { " and denominator" } else { "" },
+            columns.join(", ")
+        ),
+    }
 }
 
 fn capitalise_first(s: &str) -> String {
@@ -795,6 +821,31 @@ mod tests {
         assert_eq!(
             parse_points_csv("period,value,denominator\n2025-01-01,3,10\n", DataType::Count).unwrap_err()[0].message,
             "This measure has no denominator; leave that column empty"
+        );
+    }
+
+    #[test]
+    fn subgroup_files_need_the_subgroup_column_and_name_duplicates_by_group() {
+        let text = "subgroup,period,value\n80+,2025-01-01,8\n65-79,2025-01-01,7\n80+,2025-01-01,9\n,2025-02-01,3\n";
+        let errors = parse_subgroup_csv(text, DataType::Value).unwrap_err();
+        let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (4, "The period 2025-01-01 for 80+ is already on line 2"),
+                (5, "The subgroup must be named, in 60 characters or fewer")
+            ]
+        );
+        let rows = parse_subgroup_csv(
+            "subgroup,period,value\nB,2025-02-01,2\nA,2025-01-01,1\nB,2025-01-01,3\n",
+            DataType::Value,
+        )
+        .unwrap();
+        let order: Vec<(&str, String)> = rows.iter().map(|(g, p)| (g.as_str(), p.period.iso())).collect();
+        assert_eq!(order, [("A", "2025-01-01".into()), ("B", "2025-01-01".into()), ("B", "2025-02-01".into())]);
+        assert_eq!(
+            parse_subgroup_csv("period,value\n2025-01-01,1\n", DataType::Value).unwrap_err()[0].message,
+            "The first row must name the columns subgroup, period and value; it has period, value"
         );
     }
 

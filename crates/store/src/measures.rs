@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use kindling_domain::audit::AuditEvent;
+use kindling_domain::equity::Dimension;
 use kindling_domain::ids::{InitiativeId, MeasureId, OrganisationId, PdsaCycleId, PhaseId};
 use kindling_domain::initiatives::{CivilDate, Stage};
 use kindling_domain::measures::{ChartOverride, MeasureDraft, OperationalDefinition, Point};
@@ -552,4 +553,84 @@ pub async fn record_evidence(db: &Db, by: Actor, initiative: InitiativeId, summa
     log(&mut tx, db, event(by, "initiative.evidence_recorded", format!("initiative:{initiative}"), summary)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Replaces a measure's data for one breakdown (all of its subgroups) in one transaction: a new file
+/// for "age band" is the whole age-band picture. `false` (nothing stored) if the measure is not in
+/// the actor's organisation.
+pub async fn replace_subgroup_points(
+    db: &Db,
+    by: Actor,
+    id: MeasureId,
+    dimension: Dimension,
+    rows: &[(String, Point)],
+) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let found = sqlx::query(
+        "UPDATE measures SET updated_ms = $3, version = version + 1 WHERE id = $1 AND organisation_id = $2",
+    )
+    .bind(id.get())
+    .bind(by.organisation.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !found {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM measure_subgroup_points WHERE measure_id = $1 AND dimension = $2")
+        .bind(id.get())
+        .bind(dimension.slug())
+        .execute(&mut *tx)
+        .await?;
+    for chunk in rows.chunks(150) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| format!("($1, $2, ${}, ${}, ${}, ${})", 3 + 4 * k, 4 + 4 * k, 5 + 4 * k, 6 + 4 * k))
+            .collect();
+        let sql = format!(
+            "INSERT INTO measure_subgroup_points (measure_id, dimension, subgroup, period, value, denominator) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id.get()).bind(dimension.slug());
+        for (group, p) in chunk {
+            query = query.bind(group.clone()).bind(p.period.iso()).bind(p.value).bind(p.denominator);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let groups: std::collections::BTreeSet<&str> = rows.iter().map(|(g, _)| g.as_str()).collect();
+    let summary =
+        format!("{} points for {} {} subgroup(s) replaced", rows.len(), groups.len(), dimension.label().to_lowercase());
+    log(&mut tx, db, event(by, "measure.subgroups_replaced", subject(id), summary)).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// One breakdown of a measure's data: each subgroup's name and points, in period order.
+pub type Breakdown = (Dimension, Vec<(String, Vec<Point>)>);
+
+/// A measure's subgroup data, by breakdown.
+pub async fn subgroup_points(db: &Db, id: MeasureId) -> Result<Vec<Breakdown>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT dimension, subgroup, period, value, denominator FROM measure_subgroup_points
+         WHERE measure_id = $1 ORDER BY dimension, subgroup, period",
+    )
+    .bind(id.get())
+    .fetch_all(db.pool())
+    .await?;
+    let mut out: Vec<Breakdown> = Vec::new();
+    for row in &rows {
+        let dimension: Dimension = parse(row, "dimension")?;
+        let group: String = row.try_get("subgroup")?;
+        let point = point_from(row)?;
+        if out.last().is_none_or(|(d, _)| *d != dimension) {
+            out.push((dimension, Vec::new()));
+        }
+        let groups = &mut out.last_mut().expect("pushed").1;
+        if groups.last().is_none_or(|(g, _)| *g != group) {
+            groups.push((group, Vec::new()));
+        }
+        groups.last_mut().expect("pushed").1.push(point);
+    }
+    Ok(out)
 }

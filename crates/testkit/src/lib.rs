@@ -214,6 +214,19 @@ impl Browser {
         filename: &str,
         content: &[u8],
     ) -> Result<reqwest::Response> {
+        self.upload_with(from, action, &[], field, filename, content).await
+    }
+
+    /// [`Browser::upload`] with other text fields beside the file.
+    pub async fn upload_with(
+        &self,
+        from: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        filename: &str,
+        content: &[u8],
+    ) -> Result<reqwest::Response> {
         let (_, page) = self.get_text(from).await?;
         let token = csrf_token(&page).context("the page has no CSRF token")?;
         let boundary = "----kindlingTestBoundary7MA4YWxk";
@@ -222,6 +235,12 @@ impl Browser {
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n")
                 .as_bytes(),
         );
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
         );

@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/measures/{measure}/import", post(measures::import))
         .route("/initiatives/{id}/measures/{measure}/import/confirm", post(measures::confirm_import))
         .route("/initiatives/{id}/measures/{measure}/phases", post(measures::adjust_phase))
+        .route("/initiatives/{id}/measures/{measure}/subgroups", post(measures::subgroups))
         .route("/initiatives/{id}/measures/{measure}/chart.svg", get(measures::chart_svg))
         .route("/initiatives/{id}/measures/{measure}/data.csv", get(measures::data_csv))
         .route("/initiatives/{id}/pdsa/new", get(pdsa::plan_form).post(pdsa::start))

@@ -8,11 +8,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::equity::{self, Dimension};
 use kindling_domain::ids::{MeasureId, PhaseId};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::measures::{
     CHART_CHOICES, DataType, Direction, Frequency, MeasureCategory, MeasureForm, MeasureKind, Point, PointForm,
-    RowError, chart_label, parse_pasted_column, parse_points_csv,
+    RowError, chart_label, parse_pasted_column, parse_points_csv, parse_subgroup_csv,
 };
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::validation::{FieldErrors, required_text};
@@ -154,8 +155,10 @@ struct PageForms {
     errors: FieldErrors,
     /// Row-level problems from a pasted column or an imported file.
     row_errors: Vec<RowError>,
-    /// Which form the row errors belong to ("paste" or "import").
+    /// Which form the row errors belong to ("paste", "import" or "subgroups").
     row_errors_for: &'static str,
+    /// The breakdown chosen on the subgroup upload form.
+    dimension: String,
     notice: Option<&'static str>,
 }
 
@@ -193,6 +196,99 @@ async fn evaluate(
     Ok((evidence::evaluate(measure, &points, &phases), phases, points))
 }
 
+/// One subgroup's small chart and what the equity check says about it.
+#[derive(Serialize)]
+struct SubgroupView {
+    name: String,
+    svg: Option<String>,
+    signal_label: &'static str,
+    signal_colour: &'static str,
+    verdict: String,
+    flags: Vec<String>,
+}
+
+/// The equity view of one breakdown: a small chart per subgroup, flags first.
+#[derive(Serialize)]
+struct BreakdownView {
+    label: &'static str,
+    groups: Vec<SubgroupView>,
+    flagged: usize,
+}
+
+fn breakdowns(
+    measure: &Measure,
+    whole: kindling_domain::measures::Signal,
+    data: Vec<measures::Breakdown>,
+    phases: &[measures::Phase],
+) -> Vec<BreakdownView> {
+    let starts: Vec<CivilDate> = phases.iter().map(|p| p.starts_on).collect();
+    data.into_iter()
+        .enumerate()
+        .map(|(d, (dimension, groups))| {
+            let (analyses, findings) = equity::assess(&measure.draft, whole, &groups, &starts);
+            let views: Vec<SubgroupView> = analyses
+                .iter()
+                .zip(&findings)
+                .enumerate()
+                .map(|(g, (a, f))| {
+                    let labels: Vec<String> = groups[g].1.iter().map(|p| p.period.iso()).collect();
+                    let verdict = a.analysis.as_ref().map_or_else(
+                        |e| format!("These data cannot be charted: {e}."),
+                        |an| kindling_spc::verdict::verdict(an, &labels, measure.draft.target),
+                    );
+                    let id = format!("d{d}g{g}");
+                    let svg = a.analysis.as_ref().ok().map(|an| {
+                        kindling_charts::spc::svg(
+                            an,
+                            &kindling_charts::spc::ChartText {
+                                title: &f.subgroup,
+                                verdict: &verdict,
+                                x_labels: &labels,
+                                target: measure.draft.target,
+                                id: &id,
+                            },
+                        )
+                    });
+                    let mut flags = Vec::new();
+                    if f.differs {
+                        flags.push(format!(
+                            "{} for this group, {} for the whole measure",
+                            f.signal.label(),
+                            whole.label().to_lowercase()
+                        ));
+                    }
+                    if f.gap_widened {
+                        flags.push(format!(
+                            "The gap to the best group widened from {} to {}",
+                            evidence::number(f.gap_start.unwrap_or_default()),
+                            evidence::number(f.gap_end.unwrap_or_default())
+                        ));
+                    }
+                    if f.best {
+                        flags.push("The best group now (the reference for gaps)".to_owned());
+                    }
+                    let colour = match f.signal {
+                        kindling_domain::measures::Signal::Improvement => "blue",
+                        kindling_domain::measures::Signal::Concern => "orange",
+                        kindling_domain::measures::Signal::Change => "purple",
+                        _ => "grey",
+                    };
+                    SubgroupView {
+                        name: f.subgroup.clone(),
+                        svg,
+                        signal_label: f.signal.label(),
+                        signal_colour: colour,
+                        verdict,
+                        flags,
+                    }
+                })
+                .collect();
+            let flagged = findings.iter().filter(|f| f.differs || f.gap_widened).count();
+            BreakdownView { label: dimension.label(), groups: views, flagged }
+        })
+        .collect()
+}
+
 async fn render_page(
     state: &AppState,
     viewer: &Viewer,
@@ -201,6 +297,10 @@ async fn render_page(
     forms: PageForms,
 ) -> Result<Response, AppError> {
     let (evaluated, phases, points) = evaluate(state, measure).await?;
+    let subgroups = measures::subgroup_points(state.db(), measure.id).await?;
+    let breakdown_views = breakdowns(measure, evaluated.view.signal, subgroups, &phases);
+    let dimensions: Vec<(String, String)> =
+        Dimension::ALL.iter().map(|d| (d.slug().to_owned(), d.label().to_owned())).collect();
     let can_edit = may_edit(viewer, item);
     let can_adjust = allows(&viewer.standing(false, false), Action::AdjustPhase);
     let status = if forms.errors.is_empty() && forms.row_errors.is_empty() {
@@ -216,7 +316,7 @@ async fn render_page(
         .map(|d| (d.day.to_string(), d.month.to_string(), d.year.to_string()));
     let html = templates::render(
         "measures/show.html",
-        page! { title => &measure.draft.name, section => "initiatives", viewer => viewer.view(), item => item, m => &evaluated.view, d => &measure.draft, svg => evaluated.svg(), table => evaluated.table(), phases => &phase_rows, phases_options => phase_rows.iter().map(|(id, from, _)| (id.to_string(), format!("From {from}"))).collect::<Vec<_>>(), can_edit => can_edit, can_adjust => can_adjust, point_form => &forms.point, paste_form => &forms.paste, phase_form => &forms.phase, errors => &forms.errors, field_errors => field_errors(&forms.errors), row_errors => &forms.row_errors, row_errors_for => forms.row_errors_for, notice => forms.notice, needs_denominator => measure.draft.data_type.needs_denominator(), frequency_label => measure.draft.definition.frequency.label(), next_period => next_period },
+        page! { title => &measure.draft.name, section => "initiatives", viewer => viewer.view(), item => item, m => &evaluated.view, d => &measure.draft, svg => evaluated.svg(), table => evaluated.table(), phases => &phase_rows, phases_options => phase_rows.iter().map(|(id, from, _)| (id.to_string(), format!("From {from}"))).collect::<Vec<_>>(), can_edit => can_edit, can_adjust => can_adjust, point_form => &forms.point, paste_form => &forms.paste, phase_form => &forms.phase, errors => &forms.errors, field_errors => field_errors(&forms.errors), row_errors => &forms.row_errors, row_errors_for => forms.row_errors_for, notice => forms.notice, needs_denominator => measure.draft.data_type.needs_denominator(), frequency_label => measure.draft.definition.frequency.label(), next_period => next_period, breakdowns => breakdown_views, dimensions => dimensions, dimension => forms.dimension },
     )?;
     Ok((status, html).into_response())
 }
@@ -234,6 +334,7 @@ pub async fn show(
         "added" => Some("The data have been added and the chart recalculated."),
         "imported" => Some("The file has been imported and the chart recalculated."),
         "phase" => Some("The phase has been changed and the limits recalculated."),
+        "subgroups" => Some("The subgroup data have been imported."),
         _ => None,
     };
     render_page(&state, &viewer, &item, &measure, PageForms { notice, ..PageForms::default() }).await
@@ -305,6 +406,82 @@ pub async fn paste(
             render_page(&state, &viewer, &item, &measure, forms).await
         }
     }
+}
+
+/// A multipart form's fields, and its file as (name, CSV text) or the problem with it.
+type Upload = (Vec<multipart::Part>, Result<(String, String), String>);
+
+/// The uploaded file's text (an Excel workbook converted to CSV), its name, and the other fields;
+/// or the problem to show on the file field.
+fn uploaded_file(headers: &HeaderMap, body: &[u8]) -> Result<Upload, AppError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let parts = multipart::boundary(content_type)
+        .and_then(|b| multipart::parse(body, b))
+        .ok_or_else(|| AppError::BadRequest("The upload could not be read; choose the file again.".into()))?;
+    let file = parts.iter().find(|p| p.name == "file" && p.filename.as_deref().is_some_and(|f| !f.is_empty()));
+    let outcome = match file {
+        None => Err("Select a CSV file or an Excel workbook".to_owned()),
+        Some(file) => {
+            let name = file.filename.clone().unwrap_or_default();
+            if name.to_ascii_lowercase().ends_with(".xlsx") {
+                crate::spreadsheet::xlsx_to_csv(&file.data).map(|text| (name, text))
+            } else {
+                String::from_utf8(file.data.clone()).map(|text| (name, text)).map_err(|_| {
+                    "The file must be a CSV file saved as text (UTF-8), or an Excel workbook (.xlsx)".to_owned()
+                })
+            }
+        }
+    };
+    Ok((parts, outcome))
+}
+
+/// Upload of subgroup data for one breakdown: all-or-nothing, replacing that breakdown's data.
+pub async fn subgroups(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    require_edit(&viewer, &item)?;
+    let (parts, file) = uploaded_file(&headers, &body)?;
+    let chosen = multipart::text(&parts, "dimension").unwrap_or("").to_owned();
+    let mut errors = FieldErrors::new();
+    let dimension = chosen.parse::<Dimension>().ok();
+    if dimension.is_none() {
+        errors.add("dimension", "Select what the data are broken down by");
+    }
+    let mut row_errors = Vec::new();
+    let rows = match file {
+        Err(message) => {
+            errors.add("subgroup_file", message);
+            None
+        }
+        Ok((name, text)) => match parse_subgroup_csv(&text, measure.draft.data_type) {
+            Ok(rows) => Some(rows),
+            Err(rows) => {
+                errors.add(
+                    "subgroup_file",
+                    format!(
+                        "{name} has {} row{} that cannot be imported: nothing was imported",
+                        rows.len(),
+                        if rows.len() == 1 { "" } else { "s" }
+                    ),
+                );
+                row_errors = rows;
+                None
+            }
+        },
+    };
+    let (Some(dimension), Some(rows)) = (dimension, rows) else {
+        let forms =
+            PageForms { errors, row_errors, row_errors_for: "subgroups", dimension: chosen, ..PageForms::default() };
+        return render_page(&state, &viewer, &item, &measure, forms).await;
+    };
+    measures::replace_subgroup_points(state.db(), actor(&viewer), measure.id, dimension, &rows).await?;
+    Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=subgroups#equity", item.id, measure.id))
+        .into_response())
 }
 
 /// The largest import accepted, in rows: years of daily data.

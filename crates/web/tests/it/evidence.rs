@@ -220,3 +220,53 @@ async fn an_excel_workbook_with_a_bad_row_imports_nothing_and_the_fixed_one_prev
     assert!(html.contains("1 January 2030") && html.contains("1 March 2030"));
     Ok(())
 }
+
+#[tokio::test]
+async fn subgroups_are_charted_and_a_group_left_behind_is_flagged() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Staff overtime").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    // Overtime (lower is better) rises for the whole ward; by shift, nights rise, days stay flat:
+    // days differ from the whole (no change against a concern), and the gap between them grows.
+    let days = [42., 44., 41., 43., 42., 44., 41., 43., 42., 44., 41., 43., 42., 44., 41., 43., 42., 44., 41., 43.];
+    let nights = [43., 41., 44., 42., 43., 41., 44., 42., 43., 41., 44., 42., 52., 55., 54., 56., 55., 57., 56., 58.];
+    let mut csv = String::from("subgroup,period,value\n");
+    for (name, values) in [("Days", &days), ("Nights", &nights)] {
+        for (k, v) in values.iter().enumerate() {
+            csv.push_str(&format!("{name},{}-{:02}-01,{v}\n", 2024 + k / 12, 1 + k % 12));
+        }
+    }
+    let bad = format!("{csv}Nights,2024-01-01,40\n");
+    let refused = browser
+        .upload_with(
+            &base,
+            &format!("{base}/subgroups"),
+            &[("dimension", "other")],
+            "file",
+            "shifts.csv",
+            bad.as_bytes(),
+        )
+        .await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("Row 42: The period 2024-01-01 for Nights is already on line 22"), "{html}");
+    let stored = browser
+        .upload_with(
+            &base,
+            &format!("{base}/subgroups"),
+            &[("dimension", "other")],
+            "file",
+            "shifts.csv",
+            csv.as_bytes(),
+        )
+        .await?;
+    assert_eq!(stored.status(), 303);
+    let (_, page) = browser.get_text(&base).await?;
+    // Days: no change against the whole measure's concern; nights: the gap to days widened.
+    assert!(page.contains("2 groups flagged"), "{page}");
+    assert!(page.contains("The gap to the best group widened from"));
+    assert!(page.contains("No significant change for this group, concern for the whole measure"));
+    assert!(page.contains("The best group now"));
+    Ok(())
+}
