@@ -14,7 +14,7 @@ use kindling_store::secrets::random_token;
 use serde::Deserialize;
 
 use crate::auth::{ClientAddr, Viewer, anonymous_csrf, cookie, csrf_cookie_name};
-use crate::initiatives::{load, may_edit, parse_id};
+use crate::initiatives::{load, parse_id};
 use crate::{AppError, AppState, now_ms, templates};
 
 fn field_errors(errors: &FieldErrors) -> std::collections::BTreeMap<&'static str, &str> {
@@ -166,13 +166,7 @@ fn qr_svg(url: &str, size: u32) -> Option<String> {
 }
 
 fn require_team(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
-    if may_edit(viewer, item) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only the initiative's team, improvement leads and administrators can manage its feedback.".into(),
-        ))
-    }
+    crate::initiatives::require_edit(viewer, item, "manage its feedback")
 }
 
 /// One answer on the team's page.

@@ -153,6 +153,17 @@ pub async fn create(
     }
 }
 
+/// Refuses, saying who may, unless the viewer may change this open initiative's `what`.
+pub fn require_edit(viewer: &Viewer, item: &Initiative, what: &str) -> Result<(), AppError> {
+    if may_edit(viewer, item) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Only the initiative's team, improvement leads and administrators can {what}."
+        )))
+    }
+}
+
 pub fn may_edit(viewer: &Viewer, item: &Initiative) -> bool {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
     allows(&standing, Action::EditInitiative) && !item.stage.is_terminal()

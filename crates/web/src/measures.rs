@@ -60,13 +60,7 @@ async fn load_measure(
 }
 
 fn require_edit(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
-    if may_edit(viewer, item) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only the initiative's team, improvement leads and administrators can change its measures.".into(),
-        ))
-    }
+    crate::initiatives::require_edit(viewer, item, "change its measures")
 }
 
 async fn render_form(
@@ -508,33 +502,13 @@ pub async fn import(
 ) -> Result<Response, AppError> {
     let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
     require_edit(&viewer, &item)?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let parts = multipart::boundary(content_type)
-        .and_then(|b| multipart::parse(&body, b))
-        .ok_or_else(|| AppError::BadRequest("The upload could not be read; choose the file again.".into()))?;
-    let file = parts.iter().find(|p| p.name == "file" && p.filename.as_deref().is_some_and(|f| !f.is_empty()));
     let mut errors = FieldErrors::new();
-    let outcome = match file {
-        None => {
-            errors.add("file", "Select a CSV file or an Excel workbook");
+    let outcome = match uploaded_file(&headers, &body)?.1 {
+        Ok(file) => Some(file),
+        Err(message) => {
+            errors.add("file", message);
             None
         }
-        Some(file) if file.filename.as_deref().is_some_and(|f| f.to_ascii_lowercase().ends_with(".xlsx")) => {
-            match crate::spreadsheet::xlsx_to_csv(&file.data) {
-                Ok(text) => Some((file.filename.clone().unwrap_or_default(), text)),
-                Err(message) => {
-                    errors.add("file", message);
-                    None
-                }
-            }
-        }
-        Some(file) => match String::from_utf8(file.data.clone()) {
-            Err(_) => {
-                errors.add("file", "The file must be a CSV file saved as text (UTF-8), or an Excel workbook (.xlsx)");
-                None
-            }
-            Ok(text) => Some((file.filename.clone().unwrap_or_default(), text)),
-        },
     };
     let Some((filename, text)) = outcome else {
         return render_page(

@@ -20,13 +20,7 @@ fn field_errors(errors: &FieldErrors) -> std::collections::BTreeMap<&'static str
 }
 
 fn require_edit(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
-    if may_edit(viewer, item) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only the initiative's team, improvement leads and administrators can run its PDSA cycles.".into(),
-        ))
-    }
+    crate::initiatives::require_edit(viewer, item, "run its PDSA cycles")
 }
 
 async fn render_plan(

@@ -270,3 +270,37 @@ async fn subgroups_are_charted_and_a_group_left_behind_is_flagged() -> anyhow::R
     assert!(page.contains("The best group now"));
     Ok(())
 }
+
+#[tokio::test]
+async fn people_outside_the_team_can_read_the_evidence_but_not_change_it() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("mentor@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Inpatient falls").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    assert_eq!(browser.get_text(&base).await?.0, 200);
+    for path in [
+        format!("/initiatives/{initiative}/measures/new"),
+        format!("/initiatives/{initiative}/pdsa/new"),
+        format!("/initiatives/{initiative}/feedback"),
+    ] {
+        let (status, html) = browser.get_text(&path).await?;
+        assert_eq!(status, 403, "{path}");
+        assert!(html.contains("Only the initiative&#39;s team, improvement leads and administrators can"), "{html}");
+    }
+    let refused = browser
+        .submit(
+            &base,
+            &format!("{base}/points"),
+            &[
+                ("period_day", "1"),
+                ("period_month", "1"),
+                ("period_year", "2031"),
+                ("value", "5"),
+                ("denominator", "1"),
+            ],
+        )
+        .await?;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?.len(), 24);
+    Ok(())
+}
