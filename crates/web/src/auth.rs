@@ -80,6 +80,11 @@ impl Viewer {
         }
     }
 
+    /// The viewer acting in their organisation at `now_ms`, as the store's writes take it.
+    pub fn actor(&self, now_ms: i64) -> kindling_store::Actor {
+        kindling_store::Actor { organisation: self.organisation, user: self.user.id, now_ms }
+    }
+
     /// The viewer's standing towards an initiative of their organisation.
     pub fn standing(&self, is_submitter: bool, is_team_member: bool) -> Standing {
         Standing { roles: self.roles.clone(), is_submitter, is_team_member }

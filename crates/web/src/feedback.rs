@@ -7,19 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::feedback::{AgeBand, Audience, FeedbackForm, RATINGS};
 use kindling_domain::privacy::{describe, screen};
 use kindling_domain::validation::{FieldErrors, required_text};
-use kindling_store::Actor;
 use kindling_store::feedback::{self, PublicInitiative, Received};
 use kindling_store::initiatives::Initiative;
 use kindling_store::secrets::random_token;
 use serde::Deserialize;
 
 use crate::auth::{ClientAddr, Viewer, anonymous_csrf, cookie, csrf_cookie_name};
-use crate::initiatives::{load, parse_id};
+use crate::initiatives::{field_errors, load, parse_id};
 use crate::{AppError, AppState, now_ms, templates};
-
-fn field_errors(errors: &FieldErrors) -> std::collections::BTreeMap<&'static str, &str> {
-    errors.iter().map(|e| (e.field, e.message.as_str())).collect()
-}
 
 /// A link token has this shape; anything else is simply not found, without a database query.
 fn valid_token(token: &str) -> bool {
@@ -195,7 +190,7 @@ async fn render_team(
     form: &ReplyForm,
     errors: &FieldErrors,
 ) -> Result<Response, AppError> {
-    let by = Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+    let by = viewer.actor(now_ms());
     let token = feedback::link_for(state.db(), by, item.id).await?.ok_or(AppError::NotFound)?;
     let url = public_url(state, headers, &token);
     let items = feedback::for_initiative(state.db(), viewer.organisation, item.id).await?;
@@ -257,7 +252,7 @@ pub async fn reply(
     if !errors.is_empty() {
         return render_team(&state, &viewer, &headers, &item, &form, &errors).await;
     }
-    let by = Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+    let by = viewer.actor(now_ms());
     if !feedback::reply(state.db(), by, feedback_id, &text).await? {
         return Err(AppError::NotFound);
     }
@@ -273,7 +268,7 @@ pub async fn poster(
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     require_team(&viewer, &item)?;
-    let by = Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+    let by = viewer.actor(now_ms());
     let token = feedback::link_for(state.db(), by, item.id).await?.ok_or(AppError::NotFound)?;
     let url = public_url(&state, &headers, &token);
     let qr = qr_svg(&url, 320).ok_or_else(|| AppError::BadRequest("The link is too long for a QR code.".into()))?;

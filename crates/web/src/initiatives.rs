@@ -94,7 +94,8 @@ pub async fn list(
     .into_response())
 }
 
-fn field_errors(errors: &FieldErrors) -> BTreeMap<&'static str, &str> {
+/// Each field's message, for templates to show beside the field.
+pub(crate) fn field_errors(errors: &FieldErrors) -> BTreeMap<&'static str, &str> {
     errors.iter().map(|e| (e.field, e.message.as_str())).collect()
 }
 
@@ -358,8 +359,7 @@ pub async fn change_stage(
                 } else {
                     format!("Evidence at the decision: {}", lines.join("; "))
                 };
-                let by =
-                    kindling_store::Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+                let by = viewer.actor(now_ms());
                 measures::record_evidence(state.db(), by, item.id, summary).await?;
             }
             Ok(Redirect::to(&format!("/initiatives/{}?notice=moved", item.id)).into_response())

@@ -17,23 +17,14 @@ use kindling_domain::measures::{
 };
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::validation::{FieldErrors, required_text};
-use kindling_store::Actor;
 use kindling_store::initiatives::Initiative;
 use kindling_store::measures::{self, Measure};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
 use crate::evidence::{self, Evaluated};
-use crate::initiatives::{load, may_edit, parse_id};
+use crate::initiatives::{field_errors, load, may_edit, parse_id};
 use crate::{AppError, AppState, multipart, now_ms, templates};
-
-fn actor(viewer: &Viewer) -> Actor {
-    Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() }
-}
-
-fn field_errors(errors: &FieldErrors) -> std::collections::BTreeMap<&'static str, &str> {
-    errors.iter().map(|e| (e.field, e.message.as_str())).collect()
-}
 
 fn slug_options<T: Copy>(
     all: &[T],
@@ -106,8 +97,9 @@ pub async fn create(
     match form.parse() {
         Err(errors) => render_form(&viewer, &item, None, &form, &errors).await,
         Ok(draft) => {
-            let measure =
-                measures::create(state.db(), actor(&viewer), item.id, &draft).await?.ok_or(AppError::NotFound)?;
+            let measure = measures::create(state.db(), viewer.actor(now_ms()), item.id, &draft)
+                .await?
+                .ok_or(AppError::NotFound)?;
             Ok(Redirect::to(&format!("/initiatives/{}/measures/{measure}?notice=created", item.id)).into_response())
         }
     }
@@ -134,7 +126,7 @@ pub async fn update(
     match form.parse() {
         Err(errors) => render_form(&viewer, &item, Some(&measure), &form, &errors).await,
         Ok(draft) => {
-            measures::update(state.db(), actor(&viewer), measure.id, &draft).await?;
+            measures::update(state.db(), viewer.actor(now_ms()), measure.id, &draft).await?;
             Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=saved", item.id, measure.id)).into_response())
         }
     }
@@ -348,7 +340,8 @@ pub async fn add_point(
                 .await
         }
         Ok(point) => {
-            measures::add_points(state.db(), actor(&viewer), measure.id, &[point], "the data entry form").await?;
+            measures::add_points(state.db(), viewer.actor(now_ms()), measure.id, &[point], "the data entry form")
+                .await?;
             Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=added", item.id, measure.id)).into_response())
         }
     }
@@ -378,7 +371,7 @@ pub async fn paste(
         .map(|s| parse_pasted_column(&form.values, s, measure.draft.definition.frequency, measure.draft.data_type));
     match parsed {
         Some(Ok(points)) if errors.is_empty() => {
-            measures::add_points(state.db(), actor(&viewer), measure.id, &points, "a pasted column").await?;
+            measures::add_points(state.db(), viewer.actor(now_ms()), measure.id, &points, "a pasted column").await?;
             Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=added", item.id, measure.id)).into_response())
         }
         other => {
@@ -473,7 +466,7 @@ pub async fn subgroups(
             PageForms { errors, row_errors, row_errors_for: "subgroups", dimension: chosen, ..PageForms::default() };
         return render_page(&state, &viewer, &item, &measure, forms).await;
     };
-    measures::replace_subgroup_points(state.db(), actor(&viewer), measure.id, dimension, &rows).await?;
+    measures::replace_subgroup_points(state.db(), viewer.actor(now_ms()), measure.id, dimension, &rows).await?;
     Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=subgroups#equity", item.id, measure.id))
         .into_response())
 }
@@ -572,7 +565,7 @@ pub async fn confirm_import(
     require_edit(&viewer, &item)?;
     match parse_upload(&form.csv, measure.draft.data_type) {
         Ok(points) => {
-            measures::add_points(state.db(), actor(&viewer), measure.id, &points, "an imported file").await?;
+            measures::add_points(state.db(), viewer.actor(now_ms()), measure.id, &points, "an imported file").await?;
             Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=imported", item.id, measure.id))
                 .into_response())
         }
@@ -627,7 +620,7 @@ pub async fn adjust_phase(
         )
         .await;
     }
-    let (by, phase) = (actor(&viewer), phase.expect("checked"));
+    let (by, phase) = (viewer.actor(now_ms()), phase.expect("checked"));
     let done = match date {
         // A new date moves the phase; no date removes it.
         Some(date) => measures::move_phase(state.db(), by, phase, date, &reason).await?,

@@ -8,16 +8,12 @@ use kindling_domain::ids::PdsaCycleId;
 use kindling_domain::pdsa::{ActDecision, PdsaPlanForm, PdsaProgressForm};
 use kindling_domain::validation::FieldErrors;
 use kindling_store::initiatives::Initiative;
+use kindling_store::measures;
 use kindling_store::pdsa::{self, PdsaCycle};
-use kindling_store::{Actor, measures};
 
 use crate::auth::Viewer;
-use crate::initiatives::{load, may_edit, parse_id};
+use crate::initiatives::{field_errors, load, may_edit, parse_id};
 use crate::{AppError, AppState, now_ms, templates};
-
-fn field_errors(errors: &FieldErrors) -> std::collections::BTreeMap<&'static str, &str> {
-    errors.iter().map(|e| (e.field, e.message.as_str())).collect()
-}
 
 fn require_edit(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
     crate::initiatives::require_edit(viewer, item, "run its PDSA cycles")
@@ -89,7 +85,7 @@ pub async fn start(
     match form.parse(|m| own.contains(&m)) {
         Err(errors) => render_plan(&state, &viewer, &item, &form, &errors).await,
         Ok(plan) => {
-            let by = Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+            let by = viewer.actor(now_ms());
             let cycle = pdsa::start(state.db(), by, item.id, &plan).await?.ok_or(AppError::NotFound)?;
             Ok(Redirect::to(&format!("/initiatives/{}/pdsa/{cycle}?notice=planned", item.id)).into_response())
         }
@@ -172,7 +168,7 @@ pub async fn progress(
     match form.parse(cycle.stage) {
         Err(errors) => render_cycle(&state, &viewer, &item, &cycle, &form, &errors, None).await,
         Ok((to, step)) => {
-            let by = Actor { organisation: viewer.organisation, user: viewer.user.id, now_ms: now_ms() };
+            let by = viewer.actor(now_ms());
             if !pdsa::progress(state.db(), by, cycle.id, (cycle.stage, to), &step).await? {
                 return Err(AppError::Conflict(
                     "Someone else moved this cycle on first. Reload the page to see where it is.".into(),
