@@ -187,14 +187,23 @@ fn test_command(packages: &[&str], env: &[(&str, &str)]) -> Result<()> {
     }
 }
 
-/// Debian's Chromium and fonts for the browser tests. Nothing else is needed beyond the machine image.
+/// Debian packages the checks need, each with a file that shows it is installed: Chromium for the
+/// browser tests, a font for charts and PDFs, and `pdftotext` to read the PDFs back in tests.
+const SYSTEM_PACKAGES: [(&str, &str); 3] = [
+    ("chromium", "/usr/bin/chromium"),
+    ("fonts-liberation", "/usr/share/fonts/truetype/liberation"),
+    ("poppler-utils", "/usr/bin/pdftotext"),
+];
+
 fn install_system_packages() -> Result<()> {
-    if Path::new("/usr/bin/chromium").exists() {
-        println!("chromium is installed");
+    let missing: Vec<&str> =
+        SYSTEM_PACKAGES.iter().filter(|(_, marker)| !Path::new(marker).exists()).map(|(package, _)| *package).collect();
+    if missing.is_empty() {
+        println!("system packages are installed");
         return Ok(());
     }
     if !have("apt-get") {
-        bail!("Chromium is missing and apt-get is not available: install Debian's chromium package");
+        bail!("missing Debian packages and no apt-get to install them: {}", missing.join(" "));
     }
     let sudo = if is_root() { vec![] } else { vec!["sudo"] };
     let apt = |args: &[&str]| -> Result<()> {
@@ -205,7 +214,9 @@ fn install_system_packages() -> Result<()> {
         run_env(program, rest, &[("DEBIAN_FRONTEND", "noninteractive")])
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-liberation"])
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(missing);
+    apt(&install)
 }
 
 fn is_root() -> bool {

@@ -257,6 +257,16 @@ fn small_icon(what: &str, (fill, letter, caption): (&str, &str, &str)) -> String
     )
 }
 
+/// The words under a variation icon ("Improvement (high)", "Common cause"), for text-only forms.
+pub fn variation_caption(v: Variation) -> &'static str {
+    variation_style(v).2
+}
+
+/// The words under an assurance icon ("Target met", "Hit and miss").
+pub fn assurance_caption(a: Assurance) -> &'static str {
+    assurance_style(a).2
+}
+
 /// A small labelled variation icon for tables (the MDC colours and letters).
 pub fn variation_icon(v: Variation) -> String {
     small_icon("Variation", variation_style(v))

@@ -3,13 +3,14 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use kindling_documents::{Block, Column, Document};
 use kindling_domain::measures::{MeasureCategory, MeasureKind, Signal};
 use kindling_store::{initiatives, measures};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
 use crate::evidence::{self, MeasureView};
-use crate::{AppError, AppState, templates};
+use crate::{AppError, AppState, exports, templates};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -138,13 +139,41 @@ struct ReportChart {
     svg: String,
 }
 
-/// The printable board report: the summary of every measure, then the chart of each measure whose
-/// latest point shows special cause, so the board reads first what changed. Print it, or save it as
-/// PDF from the browser's print dialogue; the print stylesheet drops the navigation.
-pub async fn board_report(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    let rows = rows(&state, &viewer, &Filters::default()).await?;
+/// What the board report says, for its HTML and PDF forms alike.
+struct BoardReport {
+    rows: Vec<Row>,
+    /// The charts of measures whose latest point shows special cause, concerns first.
+    charts: Vec<ReportChart>,
+    improvements: usize,
+    concerns: usize,
+    changes: usize,
+    no_change: usize,
+    today: String,
+}
+
+impl BoardReport {
+    fn title() -> &'static str {
+        "Board report: evidence of improvement"
+    }
+
+    fn counts(&self) -> [String; 4] {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        [
+            format!(
+                "{} measure{} of concern (special cause in the worse direction)",
+                self.concerns,
+                plural(self.concerns)
+            ),
+            format!("{} measure{} showing improvement", self.improvements, plural(self.improvements)),
+            format!("{} measure{} changing with no better direction", self.changes, plural(self.changes)),
+            format!("{} measure{} with no significant change", self.no_change, plural(self.no_change)),
+        ]
+    }
+}
+
+async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardReport, AppError> {
+    let rows = rows(state, viewer, &Filters::default()).await?;
     let count = |signal: Signal| rows.iter().filter(|r| r.m.signal == signal).count();
-    let counts = (count(Signal::Improvement), count(Signal::Concern), count(Signal::Change), count(Signal::NoChange));
     let mut charts = Vec::new();
     for row in rows.iter().filter(|r| matches!(r.m.signal, Signal::Improvement | Signal::Concern | Signal::Change)) {
         let id = kindling_domain::ids::MeasureId::new(row.m.id);
@@ -162,11 +191,95 @@ pub async fn board_report(State(state): State<AppState>, viewer: Viewer) -> Resu
     });
     let today =
         kindling_domain::initiatives::CivilDate::from_unix_ms(crate::now_ms()).map(|d| d.long()).unwrap_or_default();
+    Ok(BoardReport {
+        improvements: count(Signal::Improvement),
+        concerns: count(Signal::Concern),
+        changes: count(Signal::Change),
+        no_change: count(Signal::NoChange),
+        rows,
+        charts,
+        today,
+    })
+}
+
+/// The printable board report: the summary of every measure, then the chart of each measure whose
+/// latest point shows special cause, so the board reads first what changed. The print stylesheet
+/// drops the navigation; [`board_report_pdf`] gives the same report as a PDF.
+pub async fn board_report(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let report = board_report_data(&state, &viewer).await?;
     Ok(templates::render(
         "board_report.html",
-        page! { title => format!("Board report: {}", viewer.organisation_name), section => "dashboard", viewer => viewer.view(), rows => rows, charts => charts, today => today, improvements => counts.0, concerns => counts.1, changes => counts.2, no_change => counts.3 },
+        page! { title => format!("Board report: {}", viewer.organisation_name), section => "dashboard", viewer => viewer.view(), rows => report.rows, charts => report.charts, today => report.today, counts => report.counts() },
     )?
     .into_response())
+}
+
+/// The board report as an A4 PDF, laid out and written on the server so every copy looks the same.
+pub async fn board_report_pdf(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let report = board_report_data(&state, &viewer).await?;
+    let document = board_report_document(&report, &viewer.organisation_name);
+    let pdf = exports::render(&state, move |fonts| {
+        let pages = kindling_documents::layout::pages(&document, fonts);
+        kindling_documents::pdf::write(&pages, &document.title, fonts)
+    })
+    .await?;
+    Ok(exports::download(pdf, "application/pdf", "board-report.pdf"))
+}
+
+fn board_report_document(report: &BoardReport, organisation: &str) -> Document {
+    let mut blocks = vec![
+        Block::Paragraph(format!(
+            "Prepared on {} from every measure of every initiative. Charts follow NHS England's Making Data Count rules.",
+            report.today
+        )),
+        Block::Bullets(report.counts().to_vec()),
+        Block::Heading("Charts showing special cause".into()),
+    ];
+    if report.charts.is_empty() {
+        blocks.push(Block::Paragraph("No measure shows special cause at its latest point.".into()));
+    }
+    for chart in &report.charts {
+        let m = &chart.row.m;
+        let harm = if m.balancing_concern { ". Check for harm: a balancing measure shows concern." } else { "" };
+        // A chart never parts from its heading.
+        blocks.push(Block::Together(vec![
+            Block::Subheading(format!(
+                "{} ({} measure, {})",
+                m.name,
+                m.kind_label.to_lowercase(),
+                chart.row.initiative_title
+            )),
+            Block::Paragraph(format!("{}{harm}", m.signal_label)),
+            Block::Figure { svg: chart.svg.clone(), width: 600.0, height: 320.0, caption: m.verdict.clone() },
+        ]));
+    }
+    blocks.push(Block::Heading("Every measure".into()));
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+    blocks.push(Block::Table {
+        columns: vec![
+            Column::text("Measure", 3.0),
+            Column::text("Initiative", 2.4),
+            Column::text("Variation", 1.8),
+            Column::text("Assurance", 1.6),
+            Column::numeric("Latest", 1.0),
+            Column::numeric("Target", 1.0),
+        ],
+        rows: report
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("{} ({})", r.m.name, r.m.kind_label.to_lowercase()),
+                    r.initiative_title.clone(),
+                    r.m.variation_label.unwrap_or("–").to_owned(),
+                    r.m.assurance_label.unwrap_or("–").to_owned(),
+                    dash(&r.m.last_value),
+                    dash(&r.m.target),
+                ]
+            })
+            .collect(),
+    });
+    Document { title: BoardReport::title().to_owned(), subtitle: organisation.to_owned(), blocks }
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("template error: {0}")]
     Template(#[from] minijinja::Error),
+    /// A PDF or PNG could not be produced.
+    #[error("export failed: {0}")]
+    Export(kindling_documents::Error),
 }
 
 impl From<FormRejection> for AppError {
@@ -54,7 +57,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            AppError::Store(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Export(kindling_documents::Error::NoFont) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Store(_) | AppError::Template(_) | AppError::Export(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -76,6 +80,9 @@ impl IntoResponse for AppError {
                 "Your form could not be sent".to_owned(),
                 "For your security, forms expire when you sign out or after a long time. Go back, reload the page and try again. If it keeps happening, check that your browser allows cookies for this site.".to_owned(),
             ),
+            AppError::Export(e @ kindling_documents::Error::NoFont) => {
+                ("Sorry, downloads are unavailable".to_owned(), e.to_string())
+            }
             _ if status == StatusCode::SERVICE_UNAVAILABLE => (
                 "Sorry, the service is unavailable".to_owned(),
                 "Kindling cannot reach its database at the moment.".to_owned(),

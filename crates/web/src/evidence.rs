@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use kindling_charts::spc::{ChartText, assurance_icon, svg, table_html, variation_icon};
+use kindling_charts::spc::{
+    ChartText, assurance_caption, assurance_icon, svg, table_html, variation_caption, variation_icon,
+};
 use kindling_domain::ids::MeasureId;
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::measures::{DataType, MeasureKind, Point, Signal, analyse_measure, chart_label};
@@ -36,6 +38,9 @@ pub struct MeasureView {
     pub verdict: String,
     pub variation: Option<&'static str>,
     pub assurance: Option<&'static str>,
+    /// What the icons say, in words.
+    pub variation_label: Option<&'static str>,
+    pub assurance_label: Option<&'static str>,
     /// Small labelled SVG icons (already escaped markup).
     pub variation_icon: Option<String>,
     pub assurance_icon: Option<String>,
@@ -142,6 +147,8 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
         verdict: verdict_text,
         variation: analysis.as_ref().and_then(|a| a.variation).map(|v| v.name()),
         assurance: analysis.as_ref().and_then(|a| a.assurance).map(|a| a.name()),
+        variation_label: analysis.as_ref().and_then(|a| a.variation).map(variation_caption),
+        assurance_label: analysis.as_ref().and_then(|a| a.assurance).map(assurance_caption),
         variation_icon: analysis.as_ref().and_then(|a| a.variation).map(variation_icon),
         assurance_icon: analysis.as_ref().and_then(|a| a.assurance).map(assurance_icon),
         last_value: last.as_ref().map(|(v, _)| shown(d.data_type, *v)),

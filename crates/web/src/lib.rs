@@ -26,6 +26,7 @@ pub mod auth;
 mod dashboard;
 mod error;
 mod evidence;
+mod exports;
 mod feedback;
 mod home;
 mod initiatives;
@@ -71,12 +72,20 @@ struct Inner {
     db: Db,
     config: Config,
     evidence: evidence::EvidenceCache,
+    fonts: exports::FontCache,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         ops::install_metrics();
-        Self { inner: Arc::new(Inner { db, config, evidence: evidence::EvidenceCache::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                evidence: evidence::EvidenceCache::default(),
+                fonts: exports::FontCache::default(),
+            }),
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -90,6 +99,11 @@ impl AppState {
     /// Analyses of measures, kept until they change.
     pub(crate) fn evidence(&self) -> &evidence::EvidenceCache {
         &self.inner.evidence
+    }
+
+    /// The fonts PDF and PNG exports draw with, found on first use.
+    pub(crate) fn fonts(&self) -> &exports::FontCache {
+        &self.inner.fonts
     }
 }
 
@@ -124,12 +138,14 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/measures/{measure}/phases", post(measures::adjust_phase))
         .route("/initiatives/{id}/measures/{measure}/subgroups", post(measures::subgroups))
         .route("/initiatives/{id}/measures/{measure}/chart.svg", get(measures::chart_svg))
+        .route("/initiatives/{id}/measures/{measure}/chart.png", get(measures::chart_png))
         .route("/initiatives/{id}/measures/{measure}/data.csv", get(measures::data_csv))
         .route("/initiatives/{id}/pdsa/new", get(pdsa::plan_form).post(pdsa::start))
         .route("/initiatives/{id}/pdsa/{cycle}", get(pdsa::show))
         .route("/initiatives/{id}/pdsa/{cycle}/progress", post(pdsa::progress))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/board-report", get(dashboard::board_report))
+        .route("/dashboard/board-report.pdf", get(dashboard::board_report_pdf))
         .route("/initiatives/{id}/feedback", get(feedback::team))
         .route("/initiatives/{id}/feedback/reply", post(feedback::reply))
         .route("/initiatives/{id}/feedback/poster", get(feedback::poster))

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Viewer;
 use crate::evidence::{self, Evaluated};
 use crate::initiatives::{field_errors, load, may_edit, parse_id};
-use crate::{AppError, AppState, multipart, now_ms, templates};
+use crate::{AppError, AppState, exports, multipart, now_ms, templates};
 
 fn slug_options<T: Copy>(
     all: &[T],
@@ -641,18 +641,29 @@ pub async fn chart_svg(
     let (_, measure) = load_measure(&state, &viewer, &id, &measure).await?;
     let (evaluated, _, _) = evaluate(&state, &measure).await?;
     let svg = evaluated.svg().ok_or(AppError::NotFound)?;
-    let document = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
-        svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CONTENT_DISPOSITION, &format!("attachment; filename=\"measure-{}.svg\"", measure.id)),
-        ],
-        document,
-    )
-        .into_response())
+    let document = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}");
+    Ok(exports::download(document.into_bytes(), "image/svg+xml", &format!("measure-{}.svg", measure.id)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PngQuery {
+    /// Pixels per SVG unit: 2 by default, sharp on slides and high-density screens.
+    scale: Option<f32>,
+}
+
+/// The chart as a PNG image, for slides and documents that do not take SVG.
+pub async fn chart_png(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, measure)): Path<(String, String)>,
+    Query(query): Query<PngQuery>,
+) -> Result<Response, AppError> {
+    let (_, measure) = load_measure(&state, &viewer, &id, &measure).await?;
+    let (evaluated, _, _) = evaluate(&state, &measure).await?;
+    let svg = evaluated.svg().ok_or(AppError::NotFound)?;
+    let scale = query.scale.unwrap_or(2.0);
+    let png = exports::render(&state, move |fonts| kindling_documents::png::render(&svg, scale, fonts)).await?;
+    Ok(exports::download(png, "image/png", &format!("measure-{}.png", measure.id)))
 }
 
 /// Escapes a CSV field, and defuses text a spreadsheet would run as a formula.
@@ -689,12 +700,5 @@ pub async fn data_csv(
             csv_cell(a.map(|a| a.special_cause.name()).unwrap_or(""))
         ));
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, &format!("attachment; filename=\"measure-{}.csv\"", measure.id)),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(exports::download(out.into_bytes(), "text/csv; charset=utf-8", &format!("measure-{}.csv", measure.id)))
 }

@@ -40,7 +40,18 @@ async fn a_measure_page_shows_its_chart_verdict_and_exports() -> anyhow::Result<
     assert!(html.contains("Assurance: Target missed"), "the 60% target is out of reach");
     let svg = browser.get(&format!("{base}/chart.svg")).await?;
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
-    assert!(svg.text().await?.starts_with("<?xml"));
+    let svg = svg.text().await?;
+    assert!(svg.starts_with("<?xml"));
+    // A standalone file must be well-formed XML (usvg's parser refuses, say, a repeated attribute).
+    resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default())?;
+    let png = browser.get(&format!("{base}/chart.png")).await?;
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let image = resvg::tiny_skia::Pixmap::decode_png(&png.bytes().await?)?;
+    assert_eq!((image.width(), image.height()), (1200, 640), "the 600 × 320 chart at the default scale of 2");
+    let small = browser.get(&format!("{base}/chart.png?scale=1")).await?;
+    assert_eq!(resvg::tiny_skia::Pixmap::decode_png(&small.bytes().await?)?.width(), 600);
+    let (status, _) = browser.get_text(&format!("{base}/chart.png?scale=big")).await?;
+    assert_eq!(status, 400, "a scale that is not a number is a bad request");
     let (_, csv) = browser.get_text(&format!("{base}/data.csv")).await?;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "period,value,denominator,plotted,centre,lower_limit,upper_limit,special_cause");
@@ -55,7 +66,7 @@ async fn another_organisations_measure_is_not_found() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let browser = app.signed_in("admin@riverside.demo.kindling.test").await?;
     let (initiative, measure) = demo_measure(&app, "Inpatient falls").await;
-    for path in ["", "/chart.svg", "/data.csv", "/edit"] {
+    for path in ["", "/chart.svg", "/chart.png", "/data.csv", "/edit"] {
         let (status, _) = browser.get_text(&format!("/initiatives/{initiative}/measures/{measure}{path}")).await?;
         assert_eq!(status, 404, "{path}");
     }
@@ -196,6 +207,45 @@ async fn the_board_report_puts_concerns_first_and_charts_only_special_cause() ->
     let concern = html.find("<h3 id=\"chart-").map(|i| &html[i..i + 200]).unwrap();
     assert!(concern.contains("Staff overtime hours on Ward 7"), "{concern}");
     assert!(html.contains("Staff who feel supported after a difficult shift"));
+    assert!(html.contains("href=\"/dashboard/board-report.pdf\""));
+    Ok(())
+}
+
+/// The PDF's text, read by poppler's `pdftotext` (installed by `cargo xtask ci`).
+fn pdf_text(bytes: &[u8]) -> anyhow::Result<String> {
+    let path = std::env::temp_dir().join(format!("kindling-board-{}-{:x}.pdf", std::process::id(), bytes.len()));
+    std::fs::write(&path, bytes)?;
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output()?;
+    anyhow::ensure!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+#[tokio::test]
+async fn the_board_report_downloads_as_a_pdf_with_the_same_content() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("executive@demo.kindling.test").await?;
+    let response = browser.get("/dashboard/board-report.pdf").await?;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(response.headers()["content-disposition"].to_str()?.contains("board-report.pdf"));
+    let text = pdf_text(&response.bytes().await?)?;
+    // pdftotext lays text out as it sits on the page; compare with runs of spaces collapsed.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "Board report: evidence of improvement",
+        "Northfield",
+        "1 measure of concern",
+        "2 measures showing improvement",
+        "Staff overtime hours on Ward 7",
+        "Check for harm",
+        "Staff who feel supported after a difficult shift",
+        "Page 1 of",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from the PDF:\n{text}");
+    }
+    // The concern comes before the improvements, as in the HTML.
+    assert!(text.find("Staff overtime hours on Ward 7") < text.find("Inpatient falls"));
+    assert!(!text.contains("Urinary tract infections"), "Riverside's measures stay Riverside's");
     Ok(())
 }
 
