@@ -41,7 +41,13 @@ pub(crate) fn wrk(url: &str, cookie: Option<&str>) -> Result<(f64, f64, f64)> {
 
 /// One wrk run with 2 threads and `connections` connections.
 pub(crate) fn wrk_with(url: &str, cookie: Option<&str>, connections: u32) -> Result<(f64, f64, f64)> {
-    let mut args = vec!["-t2".to_owned(), format!("-c{connections}"), format!("-d{SECONDS}s"), "--latency".to_owned()];
+    wrk_threads(url, cookie, 2, connections)
+}
+
+/// One wrk run with `threads` threads and `connections` connections.
+pub(crate) fn wrk_threads(url: &str, cookie: Option<&str>, threads: u32, connections: u32) -> Result<(f64, f64, f64)> {
+    let mut args =
+        vec![format!("-t{threads}"), format!("-c{connections}"), format!("-d{SECONDS}s"), "--latency".to_owned()];
     if let Some(cookie) = cookie {
         args.push("-H".into());
         args.push(format!("Cookie: {cookie}"));

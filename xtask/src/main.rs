@@ -9,6 +9,7 @@
 
 mod bench;
 mod bench_dashboard;
+mod bench_exports;
 mod bench_match;
 mod bench_spc;
 mod postgres;
@@ -30,6 +31,7 @@ commands:
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
+  bench-exports  the board report as PDF and a chart as PNG, beside their HTML and SVG forms (needs wrk)
   bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
   bench-match the matching solver beside SciPy and OR-Tools on the same instances";
 
@@ -59,6 +61,7 @@ fn main() -> Result<()> {
         Some("vendor") => vendor(&root),
         Some("bench-http") => bench::run(&root),
         Some("bench-dashboard") => bench_dashboard::run(&root),
+        Some("bench-exports") => bench_exports::run(&root),
         Some("bench-spc") => bench_spc::run(&root),
         Some("bench-match") => bench_match::run(&root),
         _ => {

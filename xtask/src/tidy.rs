@@ -24,6 +24,7 @@ const PURE_ALLOWED: &[&str] = &[
     "sha2",
     "proptest",
     "serde_json",
+    "toml",
 ];
 
 /// Text that means a pure crate is doing I/O or reading the clock or randomness.

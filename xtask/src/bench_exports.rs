@@ -1,0 +1,62 @@
+//! `cargo xtask bench-exports`: how long the server takes to draw the demo trust's board report as a
+//! PDF and a chart as a PNG, each beside the form it is drawn from (the HTML report, the SVG chart)
+//! measured in the same run. One connection at a time: these are downloads someone waits for, so the
+//! latency of one request is what matters.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+
+use crate::bench::{Guard, median, sign_in, wait_ready, wrk_threads};
+
+const BASE: &str = "http://127.0.0.1:18185";
+const ROUNDS: usize = 3;
+
+pub fn run(root: &Path) -> Result<()> {
+    super::run("cargo", &["build", "--locked", "--release", "-p", "kindling", "--bin", "kindling"])?;
+    let data = std::env::temp_dir().join(format!("kindling-bench-exports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let server = Guard(
+        Command::new(root.join("target/release/kindling"))
+            .args(["serve", "--demo", "--bind", "127.0.0.1:18185", "--data-dir"])
+            .arg(&data)
+            .env("KINDLING_DEMO_PASSWORD", "bench-password")
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    wait_ready(&format!("{BASE}/readyz"))?;
+    let cookie = sign_in(BASE)?;
+    // The first measure on the dashboard whose chart shows special cause.
+    let dashboard =
+        Command::new("curl").args(["-fsS", "-H", &format!("Cookie: {cookie}"), &format!("{BASE}/dashboard")]).output()?;
+    let html = String::from_utf8_lossy(&dashboard.stdout);
+    let measure = html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with("/initiatives/") && href.contains("/measures/"))
+        .context("no measure link on the dashboard")?
+        .to_owned();
+    let targets = [
+        ("board report, HTML (reference)", format!("{BASE}/dashboard/board-report")),
+        ("board report, PDF", format!("{BASE}/dashboard/board-report.pdf")),
+        ("chart, SVG (reference)", format!("{BASE}{measure}/chart.svg")),
+        ("chart, PNG at 2×", format!("{BASE}{measure}/chart.png")),
+    ];
+    let mut results = Vec::new();
+    for (name, url) in &targets {
+        let runs = (0..ROUNDS).map(|_| wrk_threads(url, Some(&cookie), 1, 1)).collect::<Result<Vec<_>>>()?;
+        println!("{name}: {runs:?}");
+        results.push((name, median(runs)));
+    }
+    println!("\n| target | requests/s (median of {ROUNDS}) | p50 ms | p99 ms |");
+    println!("| --- | --- | --- | --- |");
+    for (name, (rps, p50, p99)) in &results {
+        println!("| {name} | {rps:.1} | {p50:.1} | {p99:.1} |");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}
