@@ -17,5 +17,6 @@ pub mod paging;
 pub mod pdsa;
 pub mod people;
 pub mod permissions;
+pub mod policy;
 pub mod privacy;
 pub mod validation;

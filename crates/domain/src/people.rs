@@ -96,6 +96,12 @@ slug_enum!(
         Mentor = ("mentor", "Mentor"),
         /// Is mentored.
         Mentee = ("mentee", "Mentee"),
+        /// Signs off clinical safety (DCB0160) hazard logs and AI fairness reports.
+        ClinicalSafetyOfficer = ("clinical-safety-officer", "Clinical safety officer"),
+        /// Signs off data protection impact assessment screenings.
+        DataProtectionOfficer = ("data-protection-officer", "Data protection officer"),
+        /// Research and development office: tracks research through its external approvals.
+        ResearchOffice = ("research-office", "Research and development office"),
     }
 );
 
