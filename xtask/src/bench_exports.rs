@@ -29,8 +29,9 @@ pub fn run(root: &Path) -> Result<()> {
     wait_ready(&format!("{BASE}/readyz"))?;
     let cookie = sign_in(BASE)?;
     // The first measure on the dashboard whose chart shows special cause.
-    let dashboard =
-        Command::new("curl").args(["-fsS", "-H", &format!("Cookie: {cookie}"), &format!("{BASE}/dashboard")]).output()?;
+    let dashboard = Command::new("curl")
+        .args(["-fsS", "-H", &format!("Cookie: {cookie}"), &format!("{BASE}/dashboard")])
+        .output()?;
     let html = String::from_utf8_lossy(&dashboard.stdout);
     let measure = html
         .split("href=\"")

@@ -7,9 +7,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod approvals;
 pub mod audit;
 pub mod equity;
 pub mod feedback;
+pub mod gates;
 pub mod ids;
 pub mod initiatives;
 pub mod measures;
@@ -19,4 +21,5 @@ pub mod people;
 pub mod permissions;
 pub mod policy;
 pub mod privacy;
+pub mod risk;
 pub mod validation;

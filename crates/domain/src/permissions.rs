@@ -78,6 +78,9 @@ mod tests {
             (Some(ProgrammeLead), [true, true, false, true, false, false, false]),
             (Some(Mentor), [true, true, false, true, false, false, false]),
             (Some(Mentee), [true, true, false, true, false, false, false]),
+            (Some(ClinicalSafetyOfficer), [true, true, false, true, false, false, false]),
+            (Some(DataProtectionOfficer), [true, true, false, true, false, false, false]),
+            (Some(ResearchOffice), [true, true, false, true, false, false, false]),
         ];
         assert_eq!(table.len(), Role::ALL.len() + 1, "every role has a row");
         for (role, expected) in table {

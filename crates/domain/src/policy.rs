@@ -307,7 +307,9 @@ impl PolicyPack {
         };
         check(is_slug(&self.pack.id), "pack.id".into(), "must be lower-case letters, digits and hyphens");
         check(!self.pack.version.trim().is_empty(), "pack.version".into(), "must not be empty");
-        for (name, scale) in [("risk.consequences", &self.risk.consequences), ("risk.likelihoods", &self.risk.likelihoods)] {
+        for (name, scale) in
+            [("risk.consequences", &self.risk.consequences), ("risk.likelihoods", &self.risk.likelihoods)]
+        {
             check(scale.len() == 5, name.into(), "must have exactly 5 levels, scored 1 to 5");
             for (i, level) in scale.iter().enumerate() {
                 check(usize::from(level.score) == i + 1, format!("{name}[{i}].score"), &format!("must be {}", i + 1));
@@ -317,7 +319,11 @@ impl PolicyPack {
         // Bands: each possible product 1..=25 must fall in exactly one band.
         check(!self.risk.bands.is_empty(), "risk.bands".into(), "must list at least one band");
         for (i, band) in self.risk.bands.iter().enumerate() {
-            check(band.min >= 1 && band.min <= band.max && band.max <= 25, format!("risk.bands[{i}]"), "needs 1 ≤ min ≤ max ≤ 25");
+            check(
+                band.min >= 1 && band.min <= band.max && band.max <= 25,
+                format!("risk.bands[{i}]"),
+                "needs 1 ≤ min ≤ max ≤ 25",
+            );
             check(is_slug(&band.id), format!("risk.bands[{i}].id"), "must be lower-case letters, digits and hyphens");
         }
         for score in possible_scores() {
@@ -342,7 +348,11 @@ impl PolicyPack {
         }
         check(!self.risk.domains.is_empty(), "risk.domains".into(), "must list at least one domain");
         for (i, domain) in self.risk.domains.iter().enumerate() {
-            check(is_slug(&domain.id), format!("risk.domains[{i}].id"), "must be lower-case letters, digits and hyphens");
+            check(
+                is_slug(&domain.id),
+                format!("risk.domains[{i}].id"),
+                "must be lower-case letters, digits and hyphens",
+            );
             check(domain.descriptors.len() == 5, format!("risk.domains[{i}].descriptors"), "must have 5 descriptors");
             if self.risk.domains[..i].iter().any(|d| d.id == domain.id) {
                 check(false, format!("risk.domains[{i}].id"), "repeats an earlier domain's id");
@@ -356,14 +366,26 @@ impl PolicyPack {
         for (r, row) in cs.matrix.iter().enumerate() {
             check(row.len() == 5, format!("clinical_safety.matrix[{r}]"), "must have 5 levels, one per severity");
             for (c, level) in row.iter().enumerate() {
-                check((1..=5).contains(level), format!("clinical_safety.matrix[{r}][{c}]"), "must be a level from 1 to 5");
+                check(
+                    (1..=5).contains(level),
+                    format!("clinical_safety.matrix[{r}][{c}]"),
+                    "must be a level from 1 to 5",
+                );
             }
         }
-        check((1..=5).contains(&cs.blocking_level), "clinical_safety.blocking_level".into(), "must be a level from 1 to 5");
+        check(
+            (1..=5).contains(&cs.blocking_level),
+            "clinical_safety.blocking_level".into(),
+            "must be a level from 1 to 5",
+        );
         check(self.research.questions.len() == 3, "research.questions".into(), "must hold the 3 questions");
         check(self.dpia.wp248_threshold >= 1, "dpia.wp248_threshold".into(), "must be at least 1");
         for (i, criterion) in self.dpia.criteria.iter().enumerate() {
-            check(is_slug(&criterion.id), format!("dpia.criteria[{i}].id"), "must be lower-case letters, digits and hyphens");
+            check(
+                is_slug(&criterion.id),
+                format!("dpia.criteria[{i}].id"),
+                "must be lower-case letters, digits and hyphens",
+            );
             if self.dpia.criteria[..i].iter().any(|c| c.id == criterion.id) {
                 check(false, format!("dpia.criteria[{i}].id"), "repeats an earlier criterion's id");
             }
@@ -406,7 +428,11 @@ impl PolicyPack {
                 }
             }
             if let Some(gate) = rule.gate {
-                check(self.gate(gate).is_some(), key("gate"), &format!("names the gate {gate:?}, which this pack does not use"));
+                check(
+                    self.gate(gate).is_some(),
+                    key("gate"),
+                    &format!("names the gate {gate:?}, which this pack does not use"),
+                );
             }
             let conditions = [
                 rule.min_band.is_some(),
@@ -416,7 +442,11 @@ impl PolicyPack {
                 rule.gate.is_some(),
                 rule.research == Some(true),
             ];
-            check(conditions.iter().any(|c| *c), format!("routing[{i}]"), "has no condition, so it would match everything");
+            check(
+                conditions.iter().any(|c| *c),
+                format!("routing[{i}]"),
+                "has no condition, so it would match everything",
+            );
         }
         problems
     }
@@ -449,7 +479,10 @@ impl PolicyPack {
 
     /// The gates an initiative with these facts must pass, in the pack's order.
     pub fn gates_for(&self, facts: &BTreeSet<Fact>) -> Vec<&GateRule> {
-        self.gates.iter().filter(|g| g.triggered_by.is_empty() || g.triggered_by.iter().any(|f| facts.contains(f))).collect()
+        self.gates
+            .iter()
+            .filter(|g| g.triggered_by.is_empty() || g.triggered_by.iter().any(|f| facts.contains(f)))
+            .collect()
     }
 
     /// The clinical safety level for a severity and likelihood (each 1–5).
@@ -543,7 +576,16 @@ mod tests {
     fn npsa_bands_cover_each_possible_score() {
         let pack = PolicyPack::uk_default();
         // NPSA 2008: 1–3 low, 4–6 moderate, 8–12 high, 15–25 extreme.
-        for (score, band) in [(1, "low"), (3, "low"), (4, "moderate"), (6, "moderate"), (8, "high"), (12, "high"), (15, "extreme"), (25, "extreme")] {
+        for (score, band) in [
+            (1, "low"),
+            (3, "low"),
+            (4, "moderate"),
+            (6, "moderate"),
+            (8, "high"),
+            (12, "high"),
+            (15, "extreme"),
+            (25, "extreme"),
+        ] {
             assert_eq!(pack.band(score).map(|b| b.id.as_str()), Some(band), "score {score}");
         }
         assert_eq!(possible_scores().len(), 14, "1–25 less the 11 products that cannot occur");
@@ -583,7 +625,8 @@ mod tests {
     fn overlapping_bands_and_bad_references_name_their_keys() {
         let overlapping = UK_DEFAULT.replacen("min = 4\nmax = 6", "min = 3\nmax = 6", 1);
         assert_eq!(refused(&overlapping)[0], error("risk.bands[1]", "overlaps risk.bands[0] at the score 3"));
-        let bad_route = UK_DEFAULT.replacen("route = \"service-manager\"\nmin_band", "route = \"ward-sister\"\nmin_band", 1);
+        let bad_route =
+            UK_DEFAULT.replacen("route = \"service-manager\"\nmin_band", "route = \"ward-sister\"\nmin_band", 1);
         assert_eq!(refused(&bad_route)[0], error("routing[0].route", "names no route \"ward-sister\""));
         let bad_matrix = UK_DEFAULT.replacen("[3, 4, 4, 5, 5]", "[3, 4, 4, 5, 6]", 1);
         assert_eq!(refused(&bad_matrix)[0], error("clinical_safety.matrix[4][4]", "must be a level from 1 to 5"));
