@@ -160,6 +160,111 @@ pub fn fairness_results(pack: &PolicyPack, counts: &[SubgroupCount]) -> (Option<
     (overall, results)
 }
 
+/// What the team records for the fairness gate. Subgroups are named and locked before any result
+/// is entered (STANDING Together 2.2a), so nobody can choose the groups after seeing the results.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FairnessRecord {
+    /// What is measured in each subgroup ("sensitivity: urgent cases flagged as urgent").
+    pub metric: String,
+    pub subgroups: Vec<String>,
+    pub locked_ms: Option<i64>,
+    pub counts: Vec<SubgroupCount>,
+}
+
+/// Why a fairness change was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FairnessError {
+    #[error("The subgroups are locked: they cannot change once results may be entered")]
+    Locked,
+    #[error("Lock the subgroups before entering any result")]
+    NotLocked,
+    #[error("Name at least two subgroups, one per line, and what is measured")]
+    TooFew,
+    #[error("{0} is not one of the locked subgroups")]
+    UnknownSubgroup(String),
+    #[error("For {0}, enter the number of cases and how many were right, no more than the cases")]
+    BadCount(String),
+}
+
+impl FairnessRecord {
+    /// Names the subgroups (one per line) and the metric.
+    ///
+    /// # Errors
+    /// [`FairnessError::Locked`] once locked; [`FairnessError::TooFew`] for fewer than two.
+    pub fn name(&mut self, metric: &str, subgroups: &str) -> Result<(), FairnessError> {
+        if self.locked_ms.is_some() {
+            return Err(FairnessError::Locked);
+        }
+        let mut names: Vec<String> = Vec::new();
+        for line in subgroups.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let line: String = line.chars().take(100).collect();
+            if !names.contains(&line) {
+                names.push(line);
+            }
+        }
+        if names.len() < 2 || metric.trim().is_empty() {
+            return Err(FairnessError::TooFew);
+        }
+        self.metric = metric.trim().chars().take(300).collect();
+        self.subgroups = names;
+        Ok(())
+    }
+
+    /// Locks the subgroups at `now_ms`.
+    ///
+    /// # Errors
+    /// [`FairnessError::TooFew`] when none are named; [`FairnessError::Locked`] when already locked.
+    pub fn lock(&mut self, now_ms: i64) -> Result<(), FairnessError> {
+        if self.locked_ms.is_some() {
+            return Err(FairnessError::Locked);
+        }
+        if self.subgroups.len() < 2 {
+            return Err(FairnessError::TooFew);
+        }
+        self.locked_ms = Some(now_ms);
+        Ok(())
+    }
+
+    /// Records one subgroup's result, replacing any earlier one.
+    ///
+    /// # Errors
+    /// Before locking, for an unnamed subgroup, or for a count that is not a proportion.
+    pub fn enter(&mut self, subgroup: &str, n: &str, successes: &str) -> Result<(), FairnessError> {
+        if self.locked_ms.is_none() {
+            return Err(FairnessError::NotLocked);
+        }
+        let subgroup = subgroup.trim();
+        if !self.subgroups.iter().any(|s| s == subgroup) {
+            return Err(FairnessError::UnknownSubgroup(subgroup.to_owned()));
+        }
+        let (n, k) = match (n.trim().parse::<u32>(), successes.trim().parse::<u32>()) {
+            (Ok(n), Ok(k)) if n > 0 && k <= n => (n, k),
+            _ => return Err(FairnessError::BadCount(subgroup.to_owned())),
+        };
+        self.counts.retain(|c| c.subgroup != subgroup);
+        self.counts.push(SubgroupCount { subgroup: subgroup.to_owned(), n, successes: k });
+        Ok(())
+    }
+}
+
+/// What the team records for the DPIA screening.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DpiaRecord {
+    pub criteria: Vec<String>,
+    pub rationale: String,
+}
+
+/// The consent or information approach, and the DTAC result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TextRecord {
+    pub text: String,
+    /// For DTAC: whether sections C1 to C4 all passed.
+    pub passed: Option<bool>,
+}
+
 /// Everything recorded about an initiative's gates, as evaluation needs it.
 #[derive(Clone, Debug, Default)]
 pub struct GateRecords {
@@ -628,6 +733,22 @@ mod tests {
         r.hazards[0].residual = (5, 1);
         let gate = evaluate(&pack, &r).into_iter().find(|g| g.kind == GateKind::ClinicalSafety).unwrap();
         assert_eq!(gate.status, GateStatus::Passed, "level 3 once signed off");
+    }
+
+    #[test]
+    fn subgroups_are_locked_before_results_and_cannot_change_after() {
+        let mut record = FairnessRecord::default();
+        assert_eq!(record.enter("Women", "10", "8"), Err(FairnessError::NotLocked));
+        assert_eq!(record.name("sensitivity", "Women"), Err(FairnessError::TooFew));
+        record.name("sensitivity", "Women\nMen\n\nWomen\n").unwrap();
+        assert_eq!(record.subgroups, ["Women", "Men"]);
+        record.lock(1_000).unwrap();
+        assert_eq!(record.name("sensitivity", "Over 80\nUnder 80"), Err(FairnessError::Locked));
+        assert_eq!(record.enter("Over 80", "10", "8"), Err(FairnessError::UnknownSubgroup("Over 80".into())));
+        assert_eq!(record.enter("Men", "10", "11"), Err(FairnessError::BadCount("Men".into())));
+        record.enter("Men", "10", "8").unwrap();
+        record.enter("Men", "20", "15").unwrap();
+        assert_eq!(record.counts, [SubgroupCount { subgroup: "Men".into(), n: 20, successes: 15 }]);
     }
 
     #[test]

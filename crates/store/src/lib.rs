@@ -10,15 +10,19 @@
 
 #![forbid(unsafe_code)]
 
+pub mod approvals;
 pub mod audit;
 pub mod backup;
 mod db;
 pub mod demo;
 pub mod feedback;
+pub mod gates;
 pub mod initiatives;
 pub mod measures;
 pub mod orgs;
 pub mod pdsa;
+pub mod policy;
+pub mod risk;
 pub mod secrets;
 pub mod sessions;
 pub mod throttle;

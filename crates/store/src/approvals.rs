@@ -1,0 +1,308 @@
+//! Approval requests: an initiative submitted for assessment is routed by the pack, queued for the
+//! route's approvers, and decided once. The stage change, the request and the decision's conditions
+//! are written in one transaction each, so the queue and the initiative's stage always agree.
+
+use kindling_domain::approvals::{Decision, Outcome, RouteChoice};
+use kindling_domain::audit::AuditEvent;
+use kindling_domain::ids::{InitiativeId, OrganisationId};
+use kindling_domain::initiatives::StageChange;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Actor, Db, StoreError, audit, initiatives};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovalRequest {
+    pub id: i64,
+    pub initiative: InitiativeId,
+    pub initiative_title: String,
+    pub route: String,
+    pub route_label: String,
+    pub route_rank: i64,
+    pub reason: String,
+    pub pack_id: String,
+    pub pack_version: String,
+    pub submitted_by: String,
+    pub submitted_ms: i64,
+    pub due_ms: i64,
+    pub outcome: Option<Outcome>,
+    pub decided_by: Option<String>,
+    pub decided_ms: Option<i64>,
+    pub decision_reason: Option<String>,
+    pub conditions: Vec<Condition>,
+}
+
+impl ApprovalRequest {
+    /// Open and past its target time.
+    pub fn overdue(&self, now_ms: i64) -> bool {
+        self.outcome.is_none() && now_ms > self.due_ms
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    pub id: i64,
+    pub text: String,
+    pub met_by: Option<String>,
+    pub met_ms: Option<i64>,
+    pub met_note: Option<String>,
+}
+
+fn request_from(row: &AnyRow) -> Result<ApprovalRequest, StoreError> {
+    let outcome: Option<String> = row.try_get("outcome")?;
+    Ok(ApprovalRequest {
+        id: row.try_get("id")?,
+        initiative: InitiativeId::new(row.try_get("initiative_id")?),
+        initiative_title: row.try_get("initiative_title")?,
+        route: row.try_get("route")?,
+        route_label: row.try_get("route_label")?,
+        route_rank: row.try_get("route_rank")?,
+        reason: row.try_get("reason")?,
+        pack_id: row.try_get("pack_id")?,
+        pack_version: row.try_get("pack_version")?,
+        submitted_by: row.try_get("submitter")?,
+        submitted_ms: row.try_get("submitted_ms")?,
+        due_ms: row.try_get("due_ms")?,
+        outcome: match outcome {
+            None => None,
+            Some(o) => Some(o.parse().map_err(|_| StoreError::Corrupt(format!("unknown outcome {o:?}")))?),
+        },
+        decided_by: row.try_get("decider")?,
+        decided_ms: row.try_get("decided_ms")?,
+        decision_reason: row.try_get("decision_reason")?,
+        conditions: Vec::new(),
+    })
+}
+
+const SELECT: &str = "SELECT r.*, i.title AS initiative_title, s.name AS submitter, d.name AS decider
+    FROM approval_requests r JOIN initiatives i ON i.id = r.initiative_id
+    JOIN users s ON s.id = r.submitted_by LEFT JOIN users d ON d.id = r.decided_by";
+
+async fn with_conditions(db: &Db, mut requests: Vec<ApprovalRequest>) -> Result<Vec<ApprovalRequest>, StoreError> {
+    if requests.is_empty() {
+        return Ok(requests);
+    }
+    let ids: Vec<String> = requests.iter().map(|r| r.id.to_string()).collect();
+    let sql = format!(
+        "SELECT c.*, u.name AS met_name FROM approval_conditions c LEFT JOIN users u ON u.id = c.met_by
+         WHERE c.request_id IN ({}) ORDER BY c.id",
+        ids.join(",")
+    );
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+        let request: i64 = row.try_get("request_id")?;
+        let condition = Condition {
+            id: row.try_get("id")?,
+            text: row.try_get("condition_text")?,
+            met_by: row.try_get("met_name")?,
+            met_ms: row.try_get("met_ms")?,
+            met_note: row.try_get("met_note")?,
+        };
+        if let Some(r) = requests.iter_mut().find(|r| r.id == request) {
+            r.conditions.push(condition);
+        }
+    }
+    Ok(requests)
+}
+
+/// Every request of an initiative, newest first.
+pub async fn for_initiative(
+    db: &Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Vec<ApprovalRequest>, StoreError> {
+    let sql = format!("{SELECT} WHERE r.initiative_id = $1 AND r.organisation_id = $2 ORDER BY r.id DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(initiative.get())
+        .bind(organisation.get())
+        .fetch_all(db.pool())
+        .await?;
+    with_conditions(db, rows.iter().map(request_from).collect::<Result<_, _>>()?).await
+}
+
+/// One request in `organisation`.
+pub async fn get(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<ApprovalRequest>, StoreError> {
+    let sql = format!("{SELECT} WHERE r.id = $1 AND r.organisation_id = $2");
+    let Some(row) =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(organisation.get()).fetch_optional(db.pool()).await?
+    else {
+        return Ok(None);
+    };
+    Ok(with_conditions(db, vec![request_from(&row)?]).await?.pop())
+}
+
+/// The organisation's open requests, oldest due first: the approvers' queue.
+pub async fn queue(db: &Db, organisation: OrganisationId) -> Result<Vec<ApprovalRequest>, StoreError> {
+    let sql = format!("{SELECT} WHERE r.organisation_id = $1 AND r.outcome IS NULL ORDER BY r.due_ms, r.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?;
+    with_conditions(db, rows.iter().map(request_from).collect::<Result<_, _>>()?).await
+}
+
+/// Decided requests, oldest decision first: for the time-to-decision chart.
+pub async fn decided(db: &Db, organisation: OrganisationId) -> Result<Vec<ApprovalRequest>, StoreError> {
+    let sql = format!("{SELECT} WHERE r.organisation_id = $1 AND r.outcome IS NOT NULL ORDER BY r.decided_ms, r.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?;
+    rows.iter().map(request_from).collect()
+}
+
+/// Conditions of an initiative's approvals not yet met.
+pub async fn open_conditions(
+    db: &Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Vec<Condition>, StoreError> {
+    Ok(for_initiative(db, organisation, initiative)
+        .await?
+        .into_iter()
+        .flat_map(|r| r.conditions)
+        .filter(|c| c.met_ms.is_none())
+        .collect())
+}
+
+/// Submits an initiative for assessment: moves its stage and opens a request on `route`, in one
+/// transaction.
+pub async fn submit(
+    db: &Db,
+    by: Actor,
+    initiative: InitiativeId,
+    change: &StageChange,
+    route: &RouteChoice,
+) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    initiatives::change_stage_in(&mut tx, db, by.organisation, initiative, by.user, change, by.now_ms).await?;
+    let row = sqlx::query(
+        "INSERT INTO approval_requests (initiative_id, organisation_id, route, route_label, route_rank, reason, pack_id,
+            pack_version, submitted_by, submitted_ms, due_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(initiative.get())
+    .bind(by.organisation.get())
+    .bind(route.route.clone())
+    .bind(route.label.clone())
+    .bind(i64::from(route.rank))
+    .bind(route.reason.clone())
+    .bind(route.pack_id.clone())
+    .bind(route.pack_version.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .bind(by.now_ms + i64::from(route.target_days) * DAY_MS)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    audit::append(
+        &mut tx,
+        db.dialect(),
+        &AuditEvent {
+            at_ms: by.now_ms,
+            actor: Some(by.user),
+            organisation: Some(by.organisation),
+            action: "approval.routed".into(),
+            subject: format!("initiative:{initiative}"),
+            summary: format!("Request {id} routed under {} {}. {}", route.pack_id, route.pack_version, route.reason),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Decides an open request: records the decision, moves the initiative's stage and adds the
+/// conditions, in one transaction. A request already decided is a conflict and changes nothing.
+pub async fn decide(
+    db: &Db,
+    by: Actor,
+    request: &ApprovalRequest,
+    decision: &Decision,
+    change: &StageChange,
+) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let closed = sqlx::query(
+        "UPDATE approval_requests SET outcome = $3, decided_by = $4, decided_ms = $5, decision_reason = $6
+         WHERE id = $1 AND organisation_id = $2 AND outcome IS NULL",
+    )
+    .bind(request.id)
+    .bind(by.organisation.get())
+    .bind(decision.outcome.slug())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .bind(decision.reason.clone())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if closed != 1 {
+        return Err(StoreError::Conflict(
+            "This request was already decided: a closed request cannot be decided again.".into(),
+        ));
+    }
+    initiatives::change_stage_in(&mut tx, db, by.organisation, request.initiative, by.user, change, by.now_ms).await?;
+    for text in &decision.conditions {
+        sqlx::query("INSERT INTO approval_conditions (request_id, initiative_id, condition_text) VALUES ($1, $2, $3)")
+            .bind(request.id)
+            .bind(request.initiative.get())
+            .bind(text.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::append(
+        &mut tx,
+        db.dialect(),
+        &AuditEvent {
+            at_ms: by.now_ms,
+            actor: Some(by.user),
+            organisation: Some(by.organisation),
+            action: "approval.decided".into(),
+            subject: format!("initiative:{}", request.initiative),
+            summary: format!(
+                "Request {} on the {} route: {} ({} condition(s)). {}",
+                request.id,
+                request.route_label,
+                decision.outcome.label(),
+                decision.conditions.len(),
+                decision.reason
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Marks a condition met, with a note of how; `false` if it is not an open condition in the organisation.
+pub async fn meet_condition(db: &Db, by: Actor, condition: i64, note: &str) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let row = sqlx::query(
+        "SELECT c.initiative_id, c.condition_text FROM approval_conditions c JOIN approval_requests r ON r.id = c.request_id
+         WHERE c.id = $1 AND r.organisation_id = $2 AND c.met_ms IS NULL",
+    )
+    .bind(condition)
+    .bind(by.organisation.get())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else { return Ok(false) };
+    let initiative: i64 = row.try_get("initiative_id")?;
+    let text: String = row.try_get("condition_text")?;
+    sqlx::query("UPDATE approval_conditions SET met_by = $2, met_ms = $3, met_note = $4 WHERE id = $1")
+        .bind(condition)
+        .bind(by.user.get())
+        .bind(by.now_ms)
+        .bind(note.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        db.dialect(),
+        &AuditEvent {
+            at_ms: by.now_ms,
+            actor: Some(by.user),
+            organisation: Some(by.organisation),
+            action: "approval.condition_met".into(),
+            subject: format!("initiative:{initiative}"),
+            summary: format!("Condition met: {text:?}. {note}"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
