@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
 use crate::error::percent_encode;
+use crate::governance::MovePlan;
 use crate::{AppError, AppState, now_ms, templates};
 
 pub const PER_PAGE: u32 = 20;
@@ -344,7 +345,27 @@ pub async fn change_stage(
     let Some((change, events)) = outcome else {
         return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() }).await;
     };
-    match initiatives::change_stage(state.db(), viewer.organisation, item.id, viewer.user.id, &change, now_ms()).await {
+    let result = match crate::governance::plan_move(&state, viewer.organisation, &item, change.to).await? {
+        MovePlan::Blocked(missing) => {
+            for need in missing {
+                errors.add("to", format!("Not yet: {need}"));
+            }
+            return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() })
+                .await;
+        }
+        MovePlan::DecideOnRequest(request) => {
+            return Ok(Redirect::to(&format!("/approvals/{request}")).into_response());
+        }
+        MovePlan::Submit(route) => {
+            kindling_store::approvals::submit(state.db(), viewer.actor(now_ms()), item.id, &change, &route)
+                .await
+                .map(|_| ())
+        }
+        MovePlan::Plain => {
+            initiatives::change_stage(state.db(), viewer.organisation, item.id, viewer.user.id, &change, now_ms()).await
+        }
+    };
+    match result {
         Ok(()) => {
             tracing::info!(initiative.id = %item.id, stage.from = change.from.slug(), stage.to = change.to.slug(), events = ?events, "stage changed");
             if change.to == Stage::Adopted {

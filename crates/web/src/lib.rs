@@ -21,6 +21,7 @@ macro_rules! page {
 
 mod account;
 pub mod api;
+mod approvals;
 mod assets;
 pub mod auth;
 mod dashboard;
@@ -28,12 +29,14 @@ mod error;
 mod evidence;
 mod exports;
 mod feedback;
+mod governance;
 mod home;
 mod initiatives;
 mod measures;
 mod multipart;
 mod ops;
 mod pdsa;
+mod policy;
 mod security;
 mod sign_in;
 mod spreadsheet;
@@ -143,6 +146,21 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/pdsa/new", get(pdsa::plan_form).post(pdsa::start))
         .route("/initiatives/{id}/pdsa/{cycle}", get(pdsa::show))
         .route("/initiatives/{id}/pdsa/{cycle}/progress", post(pdsa::progress))
+        .route("/initiatives/{id}/governance", get(governance::show))
+        .route("/initiatives/{id}/governance/facts", post(governance::save_facts))
+        .route("/initiatives/{id}/risks/new", get(governance::new_risk).post(governance::create_risk))
+        .route("/initiatives/{id}/risks/{risk}", get(governance::edit_risk).post(governance::update_risk))
+        .route("/initiatives/{id}/risks/{risk}/actions", post(governance::add_action))
+        .route("/initiatives/{id}/gates/{gate}", get(governance::gate_page))
+        .route("/initiatives/{id}/gates/{gate}/sign-off", post(governance::sign_off))
+        .route("/initiatives/{id}/gates/{gate}/{what}", post(governance::save_gate))
+        .route("/risks", get(governance::register))
+        .route("/approvals", get(approvals::queue))
+        .route("/approvals/performance", get(approvals::performance))
+        .route("/approvals/{id}", get(approvals::show).post(approvals::decide))
+        .route("/approvals/{id}/conditions/{condition}", post(approvals::meet_condition))
+        .route("/admin/policy", get(policy::show).post(policy::load_pack))
+        .route("/admin/policy/pack.toml", get(policy::download))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/board-report", get(dashboard::board_report))
         .route("/dashboard/board-report.pdf", get(dashboard::board_report_pdf))

@@ -36,6 +36,14 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "feedback/public.html",
     "feedback/team.html",
     "feedback/poster.html",
+    "governance/show.html",
+    "governance/risk_form.html",
+    "governance/gate.html",
+    "governance/register.html",
+    "approvals/queue.html",
+    "approvals/show.html",
+    "approvals/performance.html",
+    "admin/policy.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

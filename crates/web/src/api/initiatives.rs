@@ -212,7 +212,7 @@ fn as_form(input: &InitiativeInput) -> Result<InitiativeForm, FieldErrors> {
     })
 }
 
-async fn load(state: &AppState, who: &ApiUser, raw: &str) -> Result<Initiative, ApiError> {
+pub(crate) async fn load(state: &AppState, who: &ApiUser, raw: &str) -> Result<Initiative, ApiError> {
     let id = raw.parse::<i64>().ok().filter(|i| *i > 0).map(InitiativeId::new).ok_or_else(ApiError::not_found)?;
     match initiatives::get(state.db(), who.organisation, id).await? {
         Some(item) => Ok(item),
@@ -367,7 +367,23 @@ pub async fn transition(
             return Err(ApiError::validation(&errors));
         }
     };
-    initiatives::change_stage(state.db(), who.organisation, item.id, who.user.id, &change, now_ms()).await?;
+    match crate::governance::plan_move(&state, who.organisation, &item, to).await? {
+        crate::governance::MovePlan::Blocked(missing) => {
+            return Err(ApiError::conflict(format!("Not yet. {}", missing.join("; "))));
+        }
+        crate::governance::MovePlan::DecideOnRequest(request) => {
+            return Err(ApiError::conflict(format!(
+                "This initiative awaits a decision on approval request {request}: POST /api/v1/approvals/{request}/decision"
+            )));
+        }
+        crate::governance::MovePlan::Submit(route) => {
+            let by = kindling_store::Actor { organisation: who.organisation, user: who.user.id, now_ms: now_ms() };
+            kindling_store::approvals::submit(state.db(), by, item.id, &change, &route).await?;
+        }
+        crate::governance::MovePlan::Plain => {
+            initiatives::change_stage(state.db(), who.organisation, item.id, who.user.id, &change, now_ms()).await?;
+        }
+    }
     let item = initiatives::get(state.db(), who.organisation, item.id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json((&item).into()))
 }

@@ -2,6 +2,7 @@
 //! `application/problem+json` (RFC 9457), and described by an OpenAPI 3.1 document generated from the
 //! handlers and types themselves (`/api/openapi.json`).
 
+pub mod governance;
 pub mod initiatives;
 pub mod measures;
 
@@ -25,11 +26,11 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"))
 )]
 pub struct ApiDoc;
 
@@ -55,6 +56,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/initiatives/{id}/measures", get(measures::list).post(measures::create))
         .route("/v1/measures/{id}", get(measures::get))
         .route("/v1/measures/{id}/data", axum::routing::post(measures::add_data))
+        .route("/v1/initiatives/{id}/facts", axum::routing::put(governance::put_facts))
+        .route("/v1/initiatives/{id}/risks", get(governance::list_risks).post(governance::create_risk))
+        .route("/v1/initiatives/{id}/governance", get(governance::governance))
+        .route("/v1/approvals", get(governance::list_approvals))
+        .route("/v1/approvals/{id}/decision", axum::routing::post(governance::decide))
         .fallback(|| async { ApiError::not_found() })
 }
 

@@ -76,15 +76,27 @@ async fn lists_reads_creates_and_moves_initiatives() -> anyhow::Result<()> {
     assert_eq!(moved["stage"], "shaping");
     assert_eq!(moved["history"][0]["reason"], "Agreed with the ward manager");
 
-    let (status, _, forbidden) = call(
+    let submit = json!({"to": "assessment", "reason": "r"});
+    let path = format!("/api/v1/initiatives/{id}/transitions");
+    let (status, _, early) = call(&app, reqwest::Method::POST, &path, Some(&token), Some(submit.clone())).await?;
+    assert_eq!(status, 409, "facts and a risk come first");
+    assert!(early["detail"].as_str().unwrap().contains("Record at least one risk"), "{early}");
+    let risk = json!({"domain": "finance", "cause": "c", "event": "e", "consequence": "q",
+        "now": {"consequence": 1, "likelihood": 2}, "owner": "Ward manager", "review": "2027-06-01"});
+    let (status, _, _) = call(
         &app,
-        reqwest::Method::POST,
-        &format!("/api/v1/initiatives/{id}/transitions"),
+        reqwest::Method::PUT,
+        &format!("/api/v1/initiatives/{id}/facts"),
         Some(&token),
-        Some(json!({"to": "assessment", "reason": "r"})),
+        Some(json!({"facts": []})),
     )
     .await?;
-    assert_eq!(status, 200, "{forbidden}");
+    assert_eq!(status, 200);
+    let (status, _, _) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/initiatives/{id}/risks"), Some(&token), Some(risk)).await?;
+    assert_eq!(status, 201);
+    let (status, _, submitted) = call(&app, reqwest::Method::POST, &path, Some(&token), Some(submit)).await?;
+    assert_eq!(status, 200, "{submitted}");
     let (status, content_type, refused) = call(
         &app,
         reqwest::Method::POST,
@@ -155,6 +167,11 @@ async fn the_openapi_document_is_openapi_3_1_and_covers_the_api() -> anyhow::Res
         "/api/v1/initiatives/{id}/measures",
         "/api/v1/measures/{id}",
         "/api/v1/measures/{id}/data",
+        "/api/v1/initiatives/{id}/facts",
+        "/api/v1/initiatives/{id}/risks",
+        "/api/v1/initiatives/{id}/governance",
+        "/api/v1/approvals",
+        "/api/v1/approvals/{id}/decision",
     ] {
         assert!(paths.contains_key(path), "{path}");
     }

@@ -120,19 +120,50 @@ async fn a_stage_move_needs_a_reason_and_the_submitter_sees_it() -> anyhow::Resu
     assert!(html.contains("Idea to Shaping</strong>"));
     assert!(html.contains("Reason: Ward manager agrees"));
 
-    // A clinician cannot approve; an approver can, and the submitter sees the approver's reason.
+    // Submitting needs the facts and a risk first, and says so.
+    let early = clinician.submit(&page, &action, &[("to", "assessment"), ("reason", "Ready")]).await?;
+    assert_eq!(early.status(), 422);
+    let html = early.text().await?;
+    assert!(html.contains("Not yet: Record the facts about what the initiative involves"), "{html}");
+    assert!(html.contains("Not yet: Record at least one risk"));
+    let governance = format!("{page}/governance");
+    assert_eq!(clinician.submit(&governance, &format!("{governance}/facts"), &[]).await?.status(), 303);
+    let risk = [
+        ("domain", "finance"),
+        ("cause", "Buying call-bell badges"),
+        ("event", "The badges cost more than planned"),
+        ("consequence", "A small overspend"),
+        ("now_consequence", "1"),
+        ("now_likelihood", "2"),
+        ("owner", "Ward manager"),
+        ("review_day", "1"),
+        ("review_month", "6"),
+        ("review_year", "2027"),
+    ];
+    assert_eq!(
+        clinician.submit(&format!("{page}/risks/new"), &format!("{page}/risks/new"), &risk).await?.status(),
+        303
+    );
+
+    // A clinician cannot approve; the approver decides on the request, and the submitter sees the reason.
     let submit = clinician.submit(&page, &action, &[("to", "assessment"), ("reason", "Ready")]).await?;
     assert_eq!(submit.status(), 303);
     let self_approve = clinician.submit(&page, &action, &[("to", "approved"), ("reason", "I approve")]).await?;
     assert_eq!(self_approve.status(), 422);
     assert!(self_approve.text().await?.contains("only approver or executive may"));
     let approver = app.signed_in("approver@demo.kindling.test").await?;
-    assert_eq!(
-        approver.submit(&page, &action, &[("to", "approved"), ("reason", "Low risk: go ahead")]).await?.status(),
-        303
-    );
+    let redirected = approver.submit(&page, &action, &[("to", "approved"), ("reason", "Low risk: go ahead")]).await?;
+    assert_eq!(redirected.status(), 303, "the decision is taken on the request");
+    let request = redirected.headers()["location"].to_str()?.to_owned();
+    assert!(request.starts_with("/approvals/"), "{request}");
+    let (_, html) = approver.get_text(&request).await?;
+    assert!(html.contains("Team lead: no rule asks for more: the highest risk scores 2, Low"), "{html}");
+    let decided =
+        approver.submit(&request, &request, &[("outcome", "approve"), ("reason", "Low risk: go ahead")]).await?;
+    assert_eq!(decided.status(), 303);
     let (_, html) = clinician.get_text(&page).await?;
     assert!(html.contains("Reason: Low risk: go ahead"));
+    assert!(html.contains("Assessment to Approved"));
     Ok(())
 }
 

@@ -1,0 +1,419 @@
+//! `/api/v1/…`: an initiative's facts, risk items, gates and approval route, and the approvals queue
+//! with its decisions. The same rules as the pages: the pack in force validates and routes, a
+//! decision needs the route's role, and a closed request cannot be decided again.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kindling_domain::approvals::{DecisionError, DecisionForm, RouteChoice, may_decide};
+use kindling_domain::gates::{FactsForm, GateView};
+use kindling_domain::initiatives::{Stage, StageChange};
+use kindling_domain::risk::{RiskForm, Score};
+use kindling_store::approvals::{self, ApprovalRequest};
+use kindling_store::initiatives::Initiative;
+use kindling_store::risk::{self as risk_store, RiskItem};
+use kindling_store::{Actor, gates as gate_store, policy};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiJson, ApiUser, Problem};
+use crate::governance::Context;
+use crate::{AppState, now_ms};
+
+fn actor(who: &ApiUser) -> Actor {
+    Actor { organisation: who.organisation, user: who.user.id, now_ms: now_ms() }
+}
+
+fn may_edit(who: &ApiUser, item: &Initiative) -> bool {
+    let standing = kindling_domain::initiatives::Standing {
+        roles: who.roles.clone(),
+        is_submitter: item.submitter.id == who.user.id,
+        is_team_member: item.is_team_member(who.user.id),
+    };
+    kindling_domain::permissions::allows(&standing, kindling_domain::permissions::Action::EditInitiative)
+        && !item.stage.is_terminal()
+}
+
+fn require_edit(who: &ApiUser, item: &Initiative) -> Result<(), ApiError> {
+    if may_edit(who, item) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "Only the initiative's team, improvement leads and administrators can change its risks and checks.".into(),
+        ))
+    }
+}
+
+/// The facts about an initiative that decide which gates it needs.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct FactsDto {
+    /// Any of touches-patients, changes-standard-care, randomises, generalisable, uses-personal-data,
+    /// health-it, ai-ml, medical-device, digital-procurement. An empty list records that none applies.
+    pub facts: Vec<String>,
+}
+
+/// Record the facts about an initiative.
+#[utoipa::path(put, path = "/api/v1/initiatives/{id}/facts", tag = "governance", request_body = FactsDto, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Saved", body = FactsDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "An unknown fact", body = Problem, content_type = "application/problem+json")))]
+pub async fn put_facts(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<FactsDto>,
+) -> Result<Json<FactsDto>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    require_edit(&who, &item)?;
+    let facts = FactsForm { facts: input.facts }.parse().map_err(|e| ApiError::validation(&e))?;
+    gate_store::record_facts(state.db(), actor(&who), item.id, &facts).await?;
+    Ok(Json(FactsDto { facts: facts.iter().map(|f| f.slug().to_owned()).collect() }))
+}
+
+/// A consequence and a likelihood, each 1 to 5.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
+pub struct ScoreDto {
+    pub consequence: u8,
+    pub likelihood: u8,
+}
+
+impl From<Score> for ScoreDto {
+    fn from(s: Score) -> Self {
+        Self { consequence: s.consequence, likelihood: s.likelihood }
+    }
+}
+
+/// A new or changed risk item.
+#[derive(Deserialize, ToSchema)]
+pub struct RiskInput {
+    /// A domain id of the pack in force (patient-safety, quality-experience, workforce, finance,
+    /// operations, reputation, statutory-duty, data-privacy, equity in the UK pack).
+    pub domain: String,
+    pub cause: String,
+    pub event: String,
+    pub consequence: String,
+    pub now: ScoreDto,
+    #[serde(default)]
+    pub before: Option<ScoreDto>,
+    #[serde(default)]
+    pub target: Option<ScoreDto>,
+    #[serde(default)]
+    pub controls: Option<String>,
+    pub owner: String,
+    /// The next review, `YYYY-MM-DD`.
+    pub review: String,
+}
+
+impl RiskInput {
+    fn form(&self) -> RiskForm {
+        let pair =
+            |s: Option<ScoreDto>| s.map(|s| (s.consequence.to_string(), s.likelihood.to_string())).unwrap_or_default();
+        let (before_consequence, before_likelihood) = pair(self.before);
+        let (target_consequence, target_likelihood) = pair(self.target);
+        let mut date = self.review.splitn(3, '-').map(str::to_owned);
+        let (review_year, review_month, review_day) =
+            (date.next().unwrap_or_default(), date.next().unwrap_or_default(), date.next().unwrap_or_default());
+        RiskForm {
+            domain: self.domain.clone(),
+            cause: self.cause.clone(),
+            event: self.event.clone(),
+            consequence: self.consequence.clone(),
+            before_consequence,
+            before_likelihood,
+            now_consequence: self.now.consequence.to_string(),
+            now_likelihood: self.now.likelihood.to_string(),
+            target_consequence,
+            target_likelihood,
+            controls: self.controls.clone().unwrap_or_default(),
+            owner: self.owner.clone(),
+            review_day,
+            review_month,
+            review_year,
+        }
+    }
+}
+
+/// A risk item with its score and band.
+#[derive(Serialize, ToSchema)]
+pub struct RiskDto {
+    pub id: i64,
+    pub initiative_id: i64,
+    pub domain: String,
+    pub cause: String,
+    pub event: String,
+    pub consequence: String,
+    pub now: ScoreDto,
+    /// Consequence × likelihood now.
+    pub score: u8,
+    /// The band's id in the pack (low, moderate, high, extreme in the UK pack).
+    pub band: String,
+    pub before: Option<ScoreDto>,
+    pub target: Option<ScoreDto>,
+    pub controls: String,
+    pub owner: String,
+    pub review: String,
+    /// The pack the item was scored under.
+    pub pack_id: String,
+    pub pack_version: String,
+}
+
+fn risk_dto(pack: &kindling_domain::policy::PolicyPack, r: &RiskItem) -> RiskDto {
+    RiskDto {
+        id: r.id,
+        initiative_id: r.initiative.get(),
+        domain: r.draft.domain.clone(),
+        cause: r.draft.cause.clone(),
+        event: r.draft.event.clone(),
+        consequence: r.draft.consequence.clone(),
+        now: r.draft.now.into(),
+        score: r.draft.now.value(),
+        band: pack.band(r.draft.now.value()).map(|b| b.id.clone()).unwrap_or_default(),
+        before: r.draft.before.map(Into::into),
+        target: r.draft.target.map(Into::into),
+        controls: r.draft.controls.clone(),
+        owner: r.draft.owner.clone(),
+        review: r.draft.review.iso(),
+        pack_id: r.pack_id.clone(),
+        pack_version: r.pack_version.clone(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RiskList {
+    pub items: Vec<RiskDto>,
+}
+
+/// An initiative's risk items, worst first.
+#[utoipa::path(get, path = "/api/v1/initiatives/{id}/risks", tag = "governance", params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Success", body = RiskList), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_risks(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<RiskList>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    let pack = policy::active(state.db(), who.organisation).await?.pack;
+    let items = risk_store::for_initiative(state.db(), who.organisation, item.id).await?;
+    Ok(Json(RiskList { items: items.iter().map(|r| risk_dto(&pack, r)).collect() }))
+}
+
+/// Add a risk item. Impossible scores and unknown domains are refused with a message per field.
+#[utoipa::path(post, path = "/api/v1/initiatives/{id}/risks", tag = "governance", request_body = RiskInput, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 201, description = "Created", body = RiskDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The risk is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_risk(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RiskInput>,
+) -> Result<Response, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    require_edit(&who, &item)?;
+    let pack = policy::active(state.db(), who.organisation).await?.pack;
+    let draft = input.form().parse(&pack).map_err(|e| ApiError::validation(&e))?;
+    let risk = risk_store::create(state.db(), actor(&who), item.id, &draft, &pack.pack)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let stored = risk_store::for_initiative(state.db(), who.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == risk)
+        .ok_or_else(ApiError::not_found)?;
+    Ok((StatusCode::CREATED, Json(risk_dto(&pack, &stored))).into_response())
+}
+
+/// One gate, evaluated.
+#[derive(Serialize, ToSchema)]
+pub struct GateDto {
+    /// research, dpia, clinical-safety, fairness, consent, measurement or digital-assurance.
+    pub gate: String,
+    pub label: String,
+    /// not-started, in-progress, awaiting-sign-off, external, blocked or passed.
+    pub status: String,
+    pub summary: String,
+    pub missing: Vec<String>,
+    /// The stage the gate must pass before.
+    pub before: String,
+    /// The role that signs it off.
+    pub signed_off_by: String,
+}
+
+impl From<&GateView> for GateDto {
+    fn from(g: &GateView) -> Self {
+        Self {
+            gate: g.kind.slug().into(),
+            label: g.label.clone(),
+            status: g.status.slug().into(),
+            summary: g.summary.clone(),
+            missing: g.missing.clone(),
+            before: g.before.slug().into(),
+            signed_off_by: g.signed_off_by.slug().into(),
+        }
+    }
+}
+
+/// The approval route the initiative's risks and gates call for, and why.
+#[derive(Serialize, ToSchema)]
+pub struct RouteDto {
+    pub route: String,
+    pub label: String,
+    pub rank: u8,
+    /// One sentence: "Divisional governance: a patient safety risk scores 12, High".
+    pub reason: String,
+    pub target_days: u16,
+    pub pack_id: String,
+    pub pack_version: String,
+}
+
+impl From<RouteChoice> for RouteDto {
+    fn from(r: RouteChoice) -> Self {
+        Self {
+            route: r.route,
+            label: r.label,
+            rank: r.rank,
+            reason: r.reason,
+            target_days: r.target_days,
+            pack_id: r.pack_id,
+            pack_version: r.pack_version,
+        }
+    }
+}
+
+/// Gates, route and what blocks each next move.
+#[derive(Serialize, ToSchema)]
+pub struct GovernanceDto {
+    pub facts: Option<Vec<String>>,
+    pub gates: Vec<GateDto>,
+    /// The route a submission now would take.
+    pub route: RouteDto,
+    /// What is still needed before submitting for assessment.
+    pub before_assessment: Vec<String>,
+    /// What is still needed before the pilot starts.
+    pub before_piloting: Vec<String>,
+}
+
+/// An initiative's gates, the route it would take, and what blocks its next moves.
+#[utoipa::path(get, path = "/api/v1/initiatives/{id}/governance", tag = "governance", params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Success", body = GovernanceDto), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn governance(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<GovernanceDto>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    let context = Context::load(&state, who.organisation, &item).await?;
+    Ok(Json(GovernanceDto {
+        facts: context.facts.as_ref().map(|f| f.iter().map(|f| f.slug().to_owned()).collect()),
+        gates: context.gates.iter().map(Into::into).collect(),
+        route: context.route().into(),
+        before_assessment: context.blockers(Stage::Assessment),
+        before_piloting: context.blockers(Stage::Piloting),
+    }))
+}
+
+/// An approval request and its decision.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalDto {
+    pub id: i64,
+    pub initiative_id: i64,
+    pub initiative_title: String,
+    pub route: String,
+    pub route_label: String,
+    pub reason: String,
+    pub pack_id: String,
+    pub pack_version: String,
+    pub submitted_ms: i64,
+    pub due_ms: i64,
+    pub overdue: bool,
+    /// approve, approve-with-conditions, request-changes or decline; absent while open.
+    pub outcome: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_ms: Option<i64>,
+    pub conditions: Vec<ConditionDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConditionDto {
+    pub id: i64,
+    pub text: String,
+    pub met: bool,
+}
+
+fn approval_dto(r: &ApprovalRequest) -> ApprovalDto {
+    ApprovalDto {
+        id: r.id,
+        initiative_id: r.initiative.get(),
+        initiative_title: r.initiative_title.clone(),
+        route: r.route.clone(),
+        route_label: r.route_label.clone(),
+        reason: r.reason.clone(),
+        pack_id: r.pack_id.clone(),
+        pack_version: r.pack_version.clone(),
+        submitted_ms: r.submitted_ms,
+        due_ms: r.due_ms,
+        overdue: r.overdue(now_ms()),
+        outcome: r.outcome.map(|o| o.slug().to_owned()),
+        decision_reason: r.decision_reason.clone(),
+        decided_ms: r.decided_ms,
+        conditions: r
+            .conditions
+            .iter()
+            .map(|c| ConditionDto { id: c.id, text: c.text.clone(), met: c.met_ms.is_some() })
+            .collect(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalList {
+    pub items: Vec<ApprovalDto>,
+}
+
+/// Open approval requests in your organisation, soonest due first.
+#[utoipa::path(get, path = "/api/v1/approvals", tag = "governance",
+    responses((status = 200, description = "Success", body = ApprovalList)))]
+pub async fn list_approvals(State(state): State<AppState>, who: ApiUser) -> Result<Json<ApprovalList>, ApiError> {
+    let open = approvals::queue(state.db(), who.organisation).await?;
+    Ok(Json(ApprovalList { items: open.iter().map(approval_dto).collect() }))
+}
+
+/// A decision on an open request.
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionInput {
+    /// approve, approve-with-conditions, request-changes or decline.
+    pub outcome: String,
+    /// Shown to the submitter.
+    pub reason: String,
+    /// Only with approve-with-conditions; each must be met before the pilot starts.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+}
+
+/// Decide on a request. Only the route's roles may; a closed request cannot be decided again.
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "governance", request_body = DecisionInput, params(("id" = i64, Path, description = "Request id")),
+    responses((status = 200, description = "Decided", body = ApprovalDto), (status = 403, description = "Not an approver for this route", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The decision is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn decide(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> Result<Json<ApprovalDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let request = approvals::get(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
+    if let Some(outcome) = request.outcome {
+        return Err(ApiError::conflict(DecisionError::AlreadyDecided { outcome }.to_string()));
+    }
+    let pack = policy::active(state.db(), who.organisation).await?.pack;
+    let route = pack.route(&request.route).ok_or_else(|| {
+        ApiError::conflict(format!("The {} route is not in the policy pack now in force.", request.route_label))
+    })?;
+    may_decide(route, &who.roles).map_err(|e| ApiError::forbidden(e.to_string()))?;
+    let form = DecisionForm { outcome: input.outcome, reason: input.reason, conditions: input.conditions.join("\n") };
+    let decision = form.parse().map_err(|e| ApiError::validation(&e))?;
+    let change = StageChange {
+        from: Stage::Assessment,
+        to: decision.outcome.stage(),
+        reason: decision.reason.clone(),
+        verb: decision.outcome.label(),
+    };
+    approvals::decide(state.db(), actor(&who), &request, &decision, &change).await?;
+    let decided = approvals::get(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(approval_dto(&decided)))
+}

@@ -1,0 +1,279 @@
+//! Approvers' pages: the queue (what waits for me, what was escalated to me, everything open), a
+//! request with everything the decision needs, the decision itself, conditions met, and how long
+//! decisions take as an SPC chart, so leaders can see whether governance is getting faster.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_charts::spc::{ChartText, svg as spc_svg, table_html};
+use kindling_domain::approvals::{DecisionError, DecisionForm, Outcome, may_decide};
+use kindling_domain::initiatives::{CivilDate, Stage, StageChange};
+use kindling_domain::policy::{PolicyPack, Route};
+use kindling_domain::risk::{self, Scored};
+use kindling_domain::validation::FieldErrors;
+use kindling_spc::{Chart, Improvement, Obs, Options, Preset, analyse};
+use kindling_store::approvals::{self, ApprovalRequest};
+use kindling_store::policy;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Viewer;
+use crate::governance::Context;
+use crate::initiatives::{field_errors, load};
+use crate::{AppError, AppState, now_ms, templates};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The route one rank more senior (not an external one): where an overdue decision escalates.
+fn escalation<'a>(pack: &'a PolicyPack, route: &str) -> Option<&'a Route> {
+    let current = pack.route(route)?;
+    pack.routes.iter().filter(|r| !r.external && r.rank > current.rank).min_by_key(|r| r.rank)
+}
+
+#[derive(Serialize)]
+struct QueueRow<'a> {
+    request: &'a ApprovalRequest,
+    due: String,
+    overdue_days: Option<i64>,
+    escalated_to: Option<String>,
+}
+
+pub async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    let open = approvals::queue(state.db(), viewer.organisation).await?;
+    let now = now_ms();
+    let mine = |route: &str| pack.route(route).is_some_and(|r| may_decide(r, &viewer.roles).is_ok());
+    let rows: Vec<QueueRow<'_>> = open
+        .iter()
+        .map(|request| {
+            let overdue = request.overdue(now);
+            QueueRow {
+                request,
+                due: CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(),
+                overdue_days: overdue.then(|| (now - request.due_ms) / DAY_MS + 1),
+                escalated_to: (overdue && pack.escalation.escalate_after_target)
+                    .then(|| escalation(&pack, &request.route).map(|r| r.label.clone()))
+                    .flatten(),
+            }
+        })
+        .collect();
+    let escalated_to_me = |row: &QueueRow<'_>| {
+        row.overdue_days.is_some()
+            && pack.escalation.escalate_after_target
+            && escalation(&pack, &row.request.route).is_some_and(|r| may_decide(r, &viewer.roles).is_ok())
+    };
+    let (waiting, escalated): (Vec<&QueueRow<'_>>, Vec<&QueueRow<'_>>) = (
+        rows.iter().filter(|r| mine(&r.request.route)).collect(),
+        rows.iter().filter(|r| escalated_to_me(r) && !mine(&r.request.route)).collect(),
+    );
+    let html = templates::render(
+        "approvals/queue.html",
+        page! { title => "Approvals", section => "approvals", viewer => viewer.view(), waiting => waiting, escalated => escalated, all => &rows },
+    )?;
+    Ok(html.into_response())
+}
+
+async fn load_request(state: &AppState, viewer: &Viewer, id: &str) -> Result<ApprovalRequest, AppError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    approvals::get(state.db(), viewer.organisation, id).await?.ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestQuery {
+    notice: String,
+}
+
+async fn render_request(
+    state: &AppState,
+    viewer: &Viewer,
+    request: &ApprovalRequest,
+    form: &DecisionForm,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> Result<Response, AppError> {
+    let item = load(state, viewer, request.initiative).await?;
+    let context = Context::load(state, viewer.organisation, &item).await?;
+    let scored: Vec<Scored<'_>> =
+        context.risks.iter().map(|r| Scored { domain: &r.draft.domain, now: r.draft.now }).collect();
+    let profile = risk::profile(&scored, &context.pack);
+    let route = context.pack.route(&request.route);
+    let refusal = match route {
+        Some(route) => may_decide(route, &viewer.roles).err().map(|e| e.to_string()),
+        None => Some(format!("The {} route is not in the policy pack now in force.", request.route_label)),
+    };
+    let outcomes: Vec<(&str, &str, Option<String>)> = Outcome::ALL
+        .iter()
+        .map(|o| {
+            let hint = match o {
+                Outcome::Approve => "The team may start the pilot once the gates due before it pass",
+                Outcome::ApproveWithConditions => {
+                    "Each condition becomes an action the team must complete before the pilot starts"
+                }
+                Outcome::RequestChanges => "Returns it to shaping with your reason",
+                Outcome::Decline => "Stops it; the team writes a learning review",
+            };
+            (o.slug(), o.label(), Some(hint.to_owned()))
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "approvals/show.html",
+        page! { title => format!("Decision: {}", item.draft.title), section => "approvals", viewer => viewer.view(), request => request, item => &item, due => CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(), overdue => request.overdue(now_ms()), profile => profile, gates => &context.gates, risks_count => context.risks.len(), refusal => refusal, outcome_label => request.outcome.map(Outcome::label), outcomes => outcomes, form => form, errors => errors, field_errors => field_errors(errors), notice => notice },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<RequestQuery>,
+) -> Result<Response, AppError> {
+    let request = load_request(&state, &viewer, &id).await?;
+    let notice = match query.notice.as_str() {
+        "decided" => Some("Your decision has been recorded. The submitter can see it with your reason."),
+        "condition" => Some("The condition is marked as met."),
+        _ => None,
+    };
+    render_request(&state, &viewer, &request, &DecisionForm::default(), &FieldErrors::new(), notice).await
+}
+
+/// Records a decision. Someone without the route's role, or a second decision on a closed request,
+/// gets a clear refusal and nothing changes.
+pub async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let request = load_request(&state, &viewer, &id).await?;
+    if let Some(outcome) = request.outcome {
+        return Err(AppError::Conflict(DecisionError::AlreadyDecided { outcome }.to_string()));
+    }
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    let route = pack.route(&request.route).ok_or_else(|| {
+        AppError::Conflict(format!("The {} route is not in the policy pack now in force.", request.route_label))
+    })?;
+    may_decide(route, &viewer.roles).map_err(|e| AppError::Forbidden(e.to_string()))?;
+    let decision = match form.parse() {
+        Ok(decision) => decision,
+        Err(errors) => return render_request(&state, &viewer, &request, &form, &errors, None).await,
+    };
+    // The stage change carries the decision's reason into the initiative's history.
+    let change = StageChange {
+        from: Stage::Assessment,
+        to: decision.outcome.stage(),
+        reason: decision.reason.clone(),
+        verb: decision.outcome.label(),
+    };
+    match approvals::decide(state.db(), viewer.actor(now_ms()), &request, &decision, &change).await {
+        Ok(()) => Ok(Redirect::to(&format!("/approvals/{}?notice=decided", request.id)).into_response()),
+        Err(kindling_store::StoreError::Conflict(message)) => Err(AppError::Conflict(message)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConditionForm {
+    note: String,
+    /// Where to go back to: the request or the initiative's governance page.
+    back: String,
+}
+
+/// The team (or the approver) marks a condition met, saying how.
+pub async fn meet_condition(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, condition)): Path<(String, String)>,
+    axum::Form(form): axum::Form<ConditionForm>,
+) -> Result<Response, AppError> {
+    let request = load_request(&state, &viewer, &id).await?;
+    let item = load(&state, &viewer, request.initiative).await?;
+    let approver = state_may_decide(&state, &viewer, &request).await?;
+    if !crate::initiatives::may_edit(&viewer, &item) && !approver {
+        return Err(AppError::Forbidden(
+            "Only the initiative's team and its approvers can mark a condition met.".into(),
+        ));
+    }
+    let condition = condition.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    if !request.conditions.iter().any(|c| c.id == condition) {
+        return Err(AppError::NotFound);
+    }
+    let note = form.note.trim();
+    if note.is_empty() {
+        return Err(AppError::BadRequest("Say how the condition was met.".into()));
+    }
+    if !approvals::meet_condition(state.db(), viewer.actor(now_ms()), condition, note).await? {
+        return Err(AppError::Conflict("This condition was already marked as met.".into()));
+    }
+    let to = if form.back == "governance" {
+        format!("/initiatives/{}/governance?notice=condition#approval", item.id)
+    } else {
+        format!("/approvals/{}?notice=condition", request.id)
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+async fn state_may_decide(state: &AppState, viewer: &Viewer, request: &ApprovalRequest) -> Result<bool, AppError> {
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    Ok(pack.route(&request.route).is_some_and(|r| may_decide(r, &viewer.roles).is_ok()))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PerformanceQuery {
+    route: String,
+}
+
+/// Days from submission to decision, one point per decision in the order decided, as an XmR chart
+/// (lower is better), per route or for all routes.
+pub async fn performance(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<PerformanceQuery>,
+) -> Result<Response, AppError> {
+    let decided = approvals::decided(state.db(), viewer.organisation).await?;
+    let mut routes: Vec<(String, String)> = vec![(String::new(), "Every route".into())];
+    for r in &decided {
+        if !routes.iter().any(|(id, _)| *id == r.route) {
+            routes.push((r.route.clone(), r.route_label.clone()));
+        }
+    }
+    let chosen: Vec<&ApprovalRequest> =
+        decided.iter().filter(|r| query.route.is_empty() || r.route == query.route).collect();
+    let days: Vec<f64> = chosen
+        .iter()
+        .filter_map(|r| r.decided_ms.map(|d| (d - r.submitted_ms) as f64 / DAY_MS as f64))
+        .map(|d| (d * 10.0).round() / 10.0)
+        .collect();
+    let labels: Vec<String> =
+        chosen.iter().filter_map(|r| r.decided_ms.and_then(CivilDate::from_unix_ms)).map(|d| d.iso()).collect();
+    let mut options = Options::preset(Preset::Mdc, Chart::Xmr);
+    options.improvement = Improvement::Decrease;
+    let observations: Vec<Obs> = days.iter().map(|d| Obs { y: Some(*d), n: None }).collect();
+    let (chart, table, verdict) = match analyse(&observations, &options) {
+        Ok(analysis) => {
+            let verdict = kindling_spc::verdict::verdict(&analysis, &labels, None);
+            let text = ChartText {
+                title: "Days from submission to decision",
+                verdict: &verdict,
+                x_labels: &labels,
+                target: None,
+                id: "decisions",
+            };
+            (Some(spc_svg(&analysis, &text)), Some(table_html(&analysis, &text)), Some(verdict))
+        }
+        Err(_) => (None, None, None),
+    };
+    let median = {
+        let mut sorted = days.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted.get(sorted.len().saturating_sub(1) / 2).copied()
+    };
+    let html = templates::render(
+        "approvals/performance.html",
+        page! { title => "Time to decision", section => "approvals", viewer => viewer.view(), routes => routes, query => &query, count => days.len(), median => median, chart => chart, table => table, verdict => verdict },
+    )?;
+    Ok(html.into_response())
+}

@@ -1,0 +1,748 @@
+//! Responsible risk-taking: the facts that trigger gates, risk items and the heat map, each gate's
+//! page and sign-off, and the move rules that every stage change (page or API) goes through.
+//!
+//! [`plan_move`] is the one place that decides what a stage move needs: submitting for assessment
+//! computes the approval route; a move that a gate or an unmet condition forbids is refused with the
+//! list of what is missing; a move out of assessment while a request is open must be decided on the
+//! request, by someone the route allows.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_charts::risk::{HeatMapText, heat_map};
+use kindling_domain::approvals::{RouteChoice, RoutingFacts, route};
+use kindling_domain::gates::{
+    self, DpiaRecord, FactsForm, FairnessRecord, GateStatus, GateView, HazardForm, TextRecord,
+};
+use kindling_domain::ids::OrganisationId;
+use kindling_domain::initiatives::{CivilDate, Stage};
+use kindling_domain::policy::{Fact, GateKind, PolicyPack};
+use kindling_domain::risk::{self, HeatMap, RiskForm, Scored};
+use kindling_domain::validation::FieldErrors;
+use kindling_store::StoreError;
+use kindling_store::approvals::{self, ApprovalRequest};
+use kindling_store::gates as gate_store;
+use kindling_store::initiatives::Initiative;
+use kindling_store::policy;
+use kindling_store::risk::{self as risk_store, RiskItem};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Viewer;
+use crate::initiatives::{field_errors, load, may_edit, parse_id, require_edit};
+use crate::{AppError, AppState, now_ms, templates};
+
+/// Everything the governance pages show about one initiative.
+pub struct Context {
+    pub pack: PolicyPack,
+    pub facts: Option<BTreeSet<Fact>>,
+    pub risks: Vec<RiskItem>,
+    pub gates: Vec<GateView>,
+    pub requests: Vec<ApprovalRequest>,
+}
+
+impl Context {
+    pub async fn load(state: &AppState, organisation: OrganisationId, item: &Initiative) -> Result<Self, StoreError> {
+        let pack = policy::active(state.db(), organisation).await?.pack;
+        let records = gate_store::gather(state.db(), organisation, item).await?;
+        let gates = gates::evaluate(&pack, &records);
+        Ok(Self {
+            facts: records.facts.clone(),
+            risks: risk_store::for_initiative(state.db(), organisation, item.id).await?,
+            requests: approvals::for_initiative(state.db(), organisation, item.id).await?,
+            pack,
+            gates,
+        })
+    }
+
+    fn scored(&self) -> Vec<Scored<'_>> {
+        self.risks.iter().map(|r| Scored { domain: &r.draft.domain, now: r.draft.now }).collect()
+    }
+
+    pub fn route(&self) -> RouteChoice {
+        let facts = self.facts.clone().unwrap_or_default();
+        route(
+            &self.pack,
+            &RoutingFacts {
+                risks: self.risks.iter().map(|r| (r.draft.domain.as_str(), r.draft.now)).collect(),
+                gates: self.gates.iter().map(|g| g.kind).collect(),
+                research: self.facts.is_some() && gates::research_determination(&facts) == gates::Research::Research,
+            },
+        )
+    }
+
+    pub fn open_request(&self) -> Option<&ApprovalRequest> {
+        self.requests.iter().find(|r| r.outcome.is_none())
+    }
+
+    fn open_conditions(&self) -> Vec<String> {
+        self.requests
+            .iter()
+            .flat_map(|r| &r.conditions)
+            .filter(|c| c.met_ms.is_none())
+            .map(|c| c.text.clone())
+            .collect()
+    }
+
+    pub fn blockers(&self, to: Stage) -> Vec<String> {
+        gates::blockers(to, &self.gates, self.facts.is_some(), self.risks.len(), &self.open_conditions())
+    }
+}
+
+/// What a stage move needs.
+pub enum MovePlan {
+    /// Refused: each entry is something to do first.
+    Blocked(Vec<String>),
+    /// Submitting for assessment: open a request on this route.
+    Submit(RouteChoice),
+    /// The move is a decision on this open request, taken on the request's page.
+    DecideOnRequest(i64),
+    Plain,
+}
+
+/// Decides what moving `item` to `to` needs; see the module documentation.
+pub async fn plan_move(
+    state: &AppState,
+    organisation: OrganisationId,
+    item: &Initiative,
+    to: Stage,
+) -> Result<MovePlan, StoreError> {
+    let context = Context::load(state, organisation, item).await?;
+    if item.stage == Stage::Assessment
+        && let Some(request) = context.open_request()
+    {
+        return Ok(MovePlan::DecideOnRequest(request.id));
+    }
+    let blockers = context.blockers(to);
+    if !blockers.is_empty() {
+        return Ok(MovePlan::Blocked(blockers));
+    }
+    Ok(if to == Stage::Assessment { MovePlan::Submit(context.route()) } else { MovePlan::Plain })
+}
+
+fn heat_map_svg(pack: &PolicyPack, map: &HeatMap, title: &str, id: &str) -> String {
+    let colours: [[String; 5]; 5] = std::array::from_fn(|l| {
+        std::array::from_fn(|c| {
+            let score = u8::try_from((l + 1) * (c + 1)).unwrap_or(25);
+            pack.band(score).map(|b| b.colour.clone()).unwrap_or_default()
+        })
+    });
+    let consequences: Vec<String> = pack.risk.consequences.iter().map(|l| l.label.clone()).collect();
+    let likelihoods: Vec<String> = pack.risk.likelihoods.iter().map(|l| l.label.clone()).collect();
+    heat_map(&HeatMapText {
+        title,
+        counts: &map.cells,
+        colours: &colours,
+        consequence_labels: &consequences,
+        likelihood_labels: &likelihoods,
+        id,
+    })
+}
+
+/// A risk item as the pages show it.
+#[derive(Serialize)]
+struct RiskRow<'a> {
+    item: &'a RiskItem,
+    domain: String,
+    score: u8,
+    band: String,
+    colour: String,
+    before: Option<u8>,
+    target: Option<u8>,
+    review: String,
+    review_overdue: bool,
+}
+
+fn risk_rows<'a>(pack: &PolicyPack, items: &'a [RiskItem], today: CivilDate) -> Vec<RiskRow<'a>> {
+    items
+        .iter()
+        .map(|item| {
+            let band = pack.band(item.draft.now.value());
+            RiskRow {
+                item,
+                domain: pack.domain(&item.draft.domain).map_or(item.draft.domain.clone(), |d| d.label.clone()),
+                score: item.draft.now.value(),
+                band: band.map(|b| b.label.clone()).unwrap_or_default(),
+                colour: band.map_or("grey".into(), |b| tag_colour(&b.colour).to_owned()),
+                before: item.draft.before.map(|s| s.value()),
+                target: item.draft.target.map(|s| s.value()),
+                review: item.draft.review.long(),
+                review_overdue: item.draft.review < today,
+            }
+        })
+        .collect()
+}
+
+/// NHS.UK tag colours for the pack's band colours.
+fn tag_colour(colour: &str) -> &'static str {
+    match colour {
+        "green" => "green",
+        "yellow" => "yellow",
+        "orange" => "orange",
+        "red" => "red",
+        _ => "grey",
+    }
+}
+
+fn today() -> CivilDate {
+    CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 2026, month: 1, day: 1 })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeQuery {
+    notice: String,
+}
+
+fn notice_text(notice: &str) -> Option<&'static str> {
+    match notice {
+        "facts" => Some("The facts have been saved, and the gates they call for are listed below."),
+        "risk" => Some("The risk has been saved."),
+        "action" => Some("The action has been added to the risk."),
+        "gate" => Some("The gate's record has been saved. Any earlier sign-off was cleared."),
+        "signed" => Some("The gate has been signed off."),
+        "hazard" => Some("The hazard has been logged."),
+        "locked" => Some("The subgroups are locked. Results can now be entered."),
+        "result" => Some("The subgroup's result has been saved."),
+        "condition" => Some("The condition is marked as met."),
+        _ => None,
+    }
+}
+
+/// The initiative's risk and approval page.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    render_show(&state, &viewer, &item, &FieldErrors::new(), notice_text(&query.notice)).await
+}
+
+async fn render_show(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> Result<Response, AppError> {
+    let context = Context::load(state, viewer.organisation, item).await?;
+    let pack = &context.pack;
+    let profile = risk::profile(&context.scored(), pack);
+    let map = HeatMap::of(context.risks.iter().map(|r| r.draft.now));
+    let heat =
+        heat_map_svg(pack, &map, &format!("Risks of {} by consequence and likelihood", item.draft.title), "risks");
+    let facts = context.facts.clone().unwrap_or_default();
+    let fact_options: Vec<(&str, &str, bool)> =
+        Fact::ALL.iter().map(|f| (f.slug(), f.label(), facts.contains(f))).collect();
+    let route_preview = (item.stage == Stage::Shaping || item.stage == Stage::Idea).then(|| context.route());
+    let submit_blockers =
+        if matches!(item.stage, Stage::Idea | Stage::Shaping) { context.blockers(Stage::Assessment) } else { vec![] };
+    let pilot_blockers = if item.stage == Stage::Approved { context.blockers(Stage::Piloting) } else { vec![] };
+    let rows = risk_rows(pack, &context.risks, today());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "governance/show.html",
+        page! { title => "Risk, gates and approval", section => "initiatives", viewer => viewer.view(), item => item, can_edit => may_edit(viewer, item), facts_recorded => context.facts.is_some(), fact_options => fact_options, risks => rows, profile => profile, heat_map => heat, gates => &context.gates, route_preview => route_preview, submit_blockers => submit_blockers, pilot_blockers => pilot_blockers, requests => &context.requests, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// Saves the facts (repeated checkboxes, read as pairs).
+pub async fn save_facts(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_edit(&viewer, &item, "record its facts")?;
+    let form = FactsForm { facts: pairs.into_iter().filter(|(k, _)| k == "fact").map(|(_, v)| v).collect() };
+    match form.parse() {
+        Err(errors) => render_show(&state, &viewer, &item, &errors, None).await,
+        Ok(facts) => {
+            gate_store::record_facts(state.db(), viewer.actor(now_ms()), item.id, &facts).await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=facts#gates", item.id)).into_response())
+        }
+    }
+}
+
+async fn render_risk_form(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    risk: Option<&RiskItem>,
+    form: &RiskForm,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    let mut domains: Vec<(String, String)> = vec![(String::new(), "Choose what it could harm".into())];
+    domains.extend(pack.risk.domains.iter().map(|d| (d.id.clone(), d.label.clone())));
+    let scale = |levels: &[kindling_domain::policy::Level]| -> Vec<(String, String)> {
+        let mut options = vec![(String::new(), "Choose".to_owned())];
+        options.extend(levels.iter().map(|l| (l.score.to_string(), format!("{} {}", l.score, l.label))));
+        options
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "governance/risk_form.html",
+        page! { title => if risk.is_some() { "Change a risk" } else { "Add a risk" }, section => "initiatives", viewer => viewer.view(), item => item, risk => risk, form => form, domains => domains, consequences => scale(&pack.risk.consequences), likelihoods => scale(&pack.risk.likelihoods), descriptors => &pack.risk.domains, likelihood_levels => &pack.risk.likelihoods, errors => errors, field_errors => field_errors(errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn new_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    render_risk_form(&state, &viewer, &item, None, &RiskForm::default(), &FieldErrors::new()).await
+}
+
+pub async fn create_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<RiskForm>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    match form.parse(&pack) {
+        Err(errors) => render_risk_form(&state, &viewer, &item, None, &form, &errors).await,
+        Ok(draft) => {
+            risk_store::create(state.db(), viewer.actor(now_ms()), item.id, &draft, &pack.pack)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=risk#risks", item.id)).into_response())
+        }
+    }
+}
+
+async fn load_risk(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    risk: &str,
+) -> Result<(Initiative, RiskItem), AppError> {
+    let item = load(state, viewer, parse_id(id)?).await?;
+    let risk_id = risk.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let risk = risk_store::for_initiative(state.db(), viewer.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == risk_id)
+        .ok_or(AppError::NotFound)?;
+    Ok((item, risk))
+}
+
+pub async fn edit_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, risk)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &FieldErrors::new()).await
+}
+
+pub async fn update_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, risk)): Path<(String, String)>,
+    axum::Form(form): axum::Form<RiskForm>,
+) -> Result<Response, AppError> {
+    let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    match form.parse(&pack) {
+        Err(errors) => render_risk_form(&state, &viewer, &item, Some(&risk), &form, &errors).await,
+        Ok(draft) => {
+            risk_store::update(state.db(), viewer.actor(now_ms()), risk.id, &draft, &pack.pack).await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=risk#risks", item.id)).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ActionForm {
+    action: String,
+    action_owner: String,
+    due_day: String,
+    due_month: String,
+    due_year: String,
+}
+
+pub async fn add_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, risk)): Path<(String, String)>,
+    axum::Form(form): axum::Form<ActionForm>,
+) -> Result<Response, AppError> {
+    let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    let mut errors = FieldErrors::new();
+    let action = kindling_domain::validation::required_text(&mut errors, "action", &form.action, "the action", 1000);
+    let owner = kindling_domain::validation::required_text(
+        &mut errors,
+        "action_owner",
+        &form.action_owner,
+        "who will do the action",
+        200,
+    );
+    let due = match CivilDate::from_parts(&form.due_day, &form.due_month, &form.due_year) {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            errors.add("due", "Enter the date the action is due");
+            None
+        }
+        Err(message) => {
+            errors.add("due", message);
+            None
+        }
+    };
+    match (errors.is_empty(), due) {
+        (true, Some(due)) => {
+            risk_store::add_action(state.db(), viewer.actor(now_ms()), risk.id, &action, &owner, due).await?;
+            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=action#risks", item.id)).into_response())
+        }
+        _ => render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &errors).await,
+    }
+}
+
+fn gate_kind(raw: &str) -> Result<GateKind, AppError> {
+    raw.parse::<GateKind>().map_err(|_| AppError::NotFound)
+}
+
+/// One gate's page: what it found, what is missing, its record form and its sign-off.
+pub async fn gate_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, gate)): Path<(String, String)>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    render_gate(&state, &viewer, &item, gate_kind(&gate)?, &FieldErrors::new(), notice_text(&query.notice), None).await
+}
+
+/// What the gate form was, as typed, when it comes back with errors.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GateForm {
+    text: String,
+    passed: String,
+    metric: String,
+    subgroups: String,
+    rationale: String,
+    subgroup: String,
+    n: String,
+    successes: String,
+    note: String,
+    #[serde(skip)]
+    criteria: Vec<String>,
+    #[serde(skip)]
+    hazard: HazardForm,
+}
+
+async fn render_gate(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    kind: GateKind,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+    typed: Option<&GateForm>,
+) -> Result<Response, AppError> {
+    let context = Context::load(state, viewer.organisation, item).await?;
+    let Some(gate) = context.gates.iter().find(|g| g.kind == kind) else {
+        // Not triggered by this initiative's facts: nothing to show.
+        return Err(AppError::NotFound);
+    };
+    let pack = &context.pack;
+    let record =
+        gate_store::records_for(state.db(), viewer.organisation, item.id).await?.into_iter().find(|r| r.gate == kind);
+    let data = record.as_ref().map_or("{}", |r| r.data.as_str());
+    let dpia: DpiaRecord = serde_json::from_str(data).unwrap_or_default();
+    let text: TextRecord = serde_json::from_str(data).unwrap_or_default();
+    let fairness: FairnessRecord = serde_json::from_str(data).unwrap_or_default();
+    let (overall, results) = gates::fairness_results(pack, &fairness.counts);
+    let hazards = if kind == GateKind::ClinicalSafety {
+        gate_store::hazards(state.db(), viewer.organisation, item.id).await?
+    } else {
+        vec![]
+    };
+    let mut form = GateForm {
+        text: text.text.clone(),
+        passed: text.passed.map(|p| if p { "yes" } else { "no" }.to_owned()).unwrap_or_default(),
+        metric: fairness.metric.clone(),
+        subgroups: fairness.subgroups.join("\n"),
+        rationale: dpia.rationale.clone(),
+        criteria: dpia.criteria.clone(),
+        ..GateForm::default()
+    };
+    // A rejected form comes back as typed; fields it did not carry keep what is stored.
+    if let Some(typed) = typed {
+        let keep = |typed: &String, stored: &mut String| {
+            if !typed.is_empty() {
+                stored.clone_from(typed);
+            }
+        };
+        keep(&typed.text, &mut form.text);
+        keep(&typed.passed, &mut form.passed);
+        keep(&typed.metric, &mut form.metric);
+        keep(&typed.subgroups, &mut form.subgroups);
+        keep(&typed.rationale, &mut form.rationale);
+        form.subgroup.clone_from(&typed.subgroup);
+        form.n.clone_from(&typed.n);
+        form.successes.clone_from(&typed.successes);
+        form.note.clone_from(&typed.note);
+        form.hazard = typed.hazard.clone();
+        if kind == GateKind::Dpia {
+            form.criteria.clone_from(&typed.criteria);
+        }
+    }
+    let criteria: Vec<(String, String, String, bool)> = pack
+        .dpia
+        .criteria
+        .iter()
+        .map(|c| (c.id.clone(), c.label.clone(), c.group.label().to_owned(), form.criteria.contains(&c.id)))
+        .collect();
+    let scale = |labels: &[String]| -> Vec<(String, String)> {
+        let mut options = vec![(String::new(), "Choose".to_owned())];
+        options.extend(labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), format!("{} {l}", i + 1))));
+        options
+    };
+    let may_sign = viewer.roles.contains(&gate.signed_off_by) && gate.status == GateStatus::AwaitingSignOff
+        || (kind == GateKind::Research
+            && gate.status == GateStatus::External
+            && viewer.roles.contains(&gate.signed_off_by));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "governance/gate.html",
+        page! { title => &gate.label, section => "initiatives", viewer => viewer.view(), item => item, gate => gate, kind => kind.slug(), status_label => gate.status.label(), status_colour => gate.status.colour(), signed_off_by_label => gate.signed_off_by.label(), record => record, can_edit => may_edit(viewer, item), may_sign => may_sign, form => form, hazard_form => &form.hazard, criteria => criteria, research_questions => &pack.research.questions, facts => context.facts.clone().unwrap_or_default().iter().map(|f| f.label()).collect::<Vec<_>>(), hazards => hazards, hazard_levels => &pack.clinical_safety.acceptability, severities => scale(&pack.clinical_safety.severities), hazard_likelihoods => scale(&pack.clinical_safety.likelihoods), fairness => &fairness, fairness_overall => overall, fairness_results => results, max_disparity_points => pack.fairness.max_disparity * 100.0, min_subgroup_n => pack.fairness.min_subgroup_n, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
+    )?;
+    Ok((status, html).into_response())
+}
+
+fn gate_form_from(pairs: Vec<(String, String)>) -> GateForm {
+    let mut form = GateForm::default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "text" => form.text = value,
+            "passed" => form.passed = value,
+            "metric" => form.metric = value,
+            "subgroups" => form.subgroups = value,
+            "rationale" => form.rationale = value,
+            "subgroup" => form.subgroup = value,
+            "n" => form.n = value,
+            "successes" => form.successes = value,
+            "note" => form.note = value,
+            "criterion" => form.criteria.push(value),
+            "name" => form.hazard.name = value,
+            "cause" => form.hazard.cause = value,
+            "effect" => form.hazard.effect = value,
+            "controls" => form.hazard.controls = value,
+            "initial_severity" => form.hazard.initial_severity = value,
+            "initial_likelihood" => form.hazard.initial_likelihood = value,
+            "residual_severity" => form.hazard.residual_severity = value,
+            "residual_likelihood" => form.hazard.residual_likelihood = value,
+            _ => {}
+        }
+    }
+    form
+}
+
+/// The gate's current record, as its domain type.
+async fn fairness_record(state: &AppState, viewer: &Viewer, item: &Initiative) -> Result<FairnessRecord, AppError> {
+    let record = gate_store::records_for(state.db(), viewer.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|r| r.gate == GateKind::Fairness);
+    Ok(record.and_then(|r| serde_json::from_str(&r.data).ok()).unwrap_or_default())
+}
+
+/// Saves a gate's record: the DPIA screening, the consent approach, the DTAC result, the fairness
+/// subgroups (before locking), a fairness result (after), or a hazard.
+pub async fn save_gate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, gate, what)): Path<(String, String, String)>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    let kind = gate_kind(&gate)?;
+    require_edit(&viewer, &item, "record its gates")?;
+    let context = Context::load(&state, viewer.organisation, &item).await?;
+    if !context.gates.iter().any(|g| g.kind == kind) {
+        return Err(AppError::NotFound);
+    }
+    let pack = context.pack.pack.clone();
+    let form = gate_form_from(pairs);
+    let by = viewer.actor(now_ms());
+    let mut errors = FieldErrors::new();
+    let back = |notice: &str| {
+        Redirect::to(&format!("/initiatives/{}/gates/{}?notice={notice}", item.id, kind.slug())).into_response()
+    };
+    let data = match (kind, what.as_str()) {
+        (GateKind::Dpia, "record") => {
+            let known: Vec<&str> = context.pack.dpia.criteria.iter().map(|c| c.id.as_str()).collect();
+            if form.criteria.iter().any(|c| !known.contains(&c.as_str())) {
+                errors.add("criterion", "Choose from the listed criteria");
+            }
+            let rationale = kindling_domain::validation::required_text(
+                &mut errors,
+                "rationale",
+                &form.rationale,
+                "the rationale for the screening",
+                4000,
+            );
+            serde_json::to_string(&DpiaRecord { criteria: form.criteria.clone(), rationale })
+        }
+        (GateKind::Consent, "record") => {
+            let text = kindling_domain::validation::required_text(
+                &mut errors,
+                "text",
+                &form.text,
+                "how patients are informed or asked to consent",
+                4000,
+            );
+            serde_json::to_string(&TextRecord { text, passed: None })
+        }
+        (GateKind::DigitalAssurance, "record") => {
+            let passed = match form.passed.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => {
+                    errors.add("passed", "Select whether DTAC sections C1 to C4 all passed");
+                    None
+                }
+            };
+            serde_json::to_string(&TextRecord { text: form.text.trim().chars().take(4000).collect(), passed })
+        }
+        (GateKind::Fairness, "subgroups") => {
+            let mut record = fairness_record(&state, &viewer, &item).await?;
+            if let Err(e) = record.name(&form.metric, &form.subgroups) {
+                errors.add("subgroups", e.to_string());
+            }
+            serde_json::to_string(&record)
+        }
+        (GateKind::Fairness, "lock") => {
+            let mut record = fairness_record(&state, &viewer, &item).await?;
+            if let Err(e) = record.lock(by.now_ms) {
+                errors.add("subgroups", e.to_string());
+            }
+            serde_json::to_string(&record)
+        }
+        (GateKind::Fairness, "results") => {
+            let mut record = fairness_record(&state, &viewer, &item).await?;
+            if let Err(e) = record.enter(&form.subgroup, &form.n, &form.successes) {
+                errors.add("subgroup", e.to_string());
+            }
+            serde_json::to_string(&record)
+        }
+        (GateKind::ClinicalSafety, "hazards") => match form.hazard.parse() {
+            Err(hazard_errors) => {
+                return render_gate(&state, &viewer, &item, kind, &hazard_errors, None, Some(&form)).await;
+            }
+            Ok(hazard) => {
+                let level = context.pack.hazard_level(hazard.residual.0, hazard.residual.1).unwrap_or(5);
+                gate_store::add_hazard(state.db(), by, item.id, &hazard, level, &pack).await?;
+                return Ok(back("hazard"));
+            }
+        },
+        _ => return Err(AppError::NotFound),
+    }
+    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if !errors.is_empty() {
+        return render_gate(&state, &viewer, &item, kind, &errors, None, Some(&form)).await;
+    }
+    gate_store::save(state.db(), by, item.id, kind, &data, &pack).await?;
+    let notice = match what.as_str() {
+        "lock" => "locked",
+        "results" => "result",
+        _ => "gate",
+    };
+    Ok(back(notice))
+}
+
+/// The specialist reviewer signs a gate off, with a note. Only the pack's reviewer role may, and only
+/// a gate that is waiting for sign-off: a blocked gate cannot be signed through.
+pub async fn sign_off(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, gate)): Path<(String, String)>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    let kind = gate_kind(&gate)?;
+    let context = Context::load(&state, viewer.organisation, &item).await?;
+    let view = context.gates.iter().find(|g| g.kind == kind).ok_or(AppError::NotFound)?;
+    if !viewer.roles.contains(&view.signed_off_by) {
+        return Err(AppError::Forbidden(format!(
+            "Only the {} can sign off the {} gate.",
+            view.signed_off_by.label().to_lowercase(),
+            view.label.to_lowercase()
+        )));
+    }
+    if !matches!(view.status, GateStatus::AwaitingSignOff | GateStatus::External) {
+        return Err(AppError::Conflict(format!(
+            "The {} gate cannot be signed off while it is {}.",
+            view.label.to_lowercase(),
+            view.status.label().to_lowercase()
+        )));
+    }
+    let form = gate_form_from(pairs);
+    let mut errors = FieldErrors::new();
+    let note =
+        kindling_domain::validation::required_text(&mut errors, "note", &form.note, "a note of what you checked", 2000);
+    if !errors.is_empty() {
+        return render_gate(&state, &viewer, &item, kind, &errors, None, Some(&form)).await;
+    }
+    gate_store::sign_off(state.db(), viewer.actor(now_ms()), item.id, kind, &note, &context.pack.pack).await?;
+    Ok(Redirect::to(&format!("/initiatives/{}/gates/{}?notice=signed", item.id, kind.slug())).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RegisterFilters {
+    domain: String,
+    band: String,
+    owner: String,
+    overdue: String,
+}
+
+/// The organisation's risk register: every open initiative's risks, worst first, with the heat map;
+/// filterable by domain, band, owner and overdue review.
+pub async fn register(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filters): Query<RegisterFilters>,
+) -> Result<Response, AppError> {
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    let all = risk_store::register(state.db(), viewer.organisation).await?;
+    let today = today();
+    let owner = filters.owner.trim().to_lowercase();
+    let items: Vec<RiskItem> = all
+        .into_iter()
+        .filter(|r| filters.domain.is_empty() || r.draft.domain == filters.domain)
+        .filter(|r| filters.band.is_empty() || pack.band(r.draft.now.value()).is_some_and(|b| b.id == filters.band))
+        .filter(|r| owner.is_empty() || r.draft.owner.to_lowercase().contains(&owner))
+        .filter(|r| filters.overdue.is_empty() || r.draft.review < today)
+        .collect();
+    let map = HeatMap::of(items.iter().map(|r| r.draft.now));
+    let heat = heat_map_svg(&pack, &map, &format!("{} risks by consequence and likelihood", items.len()), "register");
+    let mut domains = vec![(String::new(), "Any domain".to_owned())];
+    domains.extend(pack.risk.domains.iter().map(|d| (d.id.clone(), d.label.clone())));
+    let mut bands = vec![(String::new(), "Any band".to_owned())];
+    bands.extend(pack.risk.bands.iter().map(|b| (b.id.clone(), format!("{} ({}–{})", b.label, b.min, b.max))));
+    let rows = risk_rows(&pack, &items, today);
+    let html = templates::render(
+        "governance/register.html",
+        page! { title => "Risk register", section => "risks", viewer => viewer.view(), risks => rows, heat_map => heat, filters => &filters, domains => domains, bands => bands, pack => &pack.pack },
+    )?;
+    Ok(html.into_response())
+}
