@@ -7,6 +7,7 @@ use kindling_domain::initiatives::{Aim, CivilDate, InitiativeDraft, Stage, Stand
 use kindling_domain::people::{Email, Profession, Role};
 
 mod evidence;
+mod governance;
 
 use crate::secrets::hash_password;
 use crate::users::NewUser;
@@ -111,6 +112,24 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
             name: "Jess Taylor",
             profession: Profession::Pharmacist,
             roles: &[Role::Mentee],
+        },
+        Person {
+            email: role_email(Role::ClinicalSafetyOfficer),
+            name: "Dr Nadia Hussain",
+            profession: Profession::Doctor,
+            roles: &[Role::ClinicalSafetyOfficer],
+        },
+        Person {
+            email: role_email(Role::DataProtectionOfficer),
+            name: "Owen Fletcher",
+            profession: Profession::Manager,
+            roles: &[Role::DataProtectionOfficer],
+        },
+        Person {
+            email: role_email(Role::ResearchOffice),
+            name: "Dr Ruth Adeyemi",
+            profession: Profession::HealthcareScientist,
+            roles: &[Role::ResearchOffice],
         },
         Person {
             email: format!("pharmacist@{EMAIL_DOMAIN}"),
@@ -364,7 +383,8 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
                     stage.transition(to, &approver_standing, reason).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 ),
             };
-            at += 3 * DAY_MS;
+            // Decisions take from 1 to 9 days, so the time-to-decision chart has variation to judge.
+            at += if to == Stage::Approved { (1 + (n * 5) % 9) * DAY_MS } else { 3 * DAY_MS };
             initiatives::change_stage_in(&mut tx, db, story.organisation, id, actor, &result.0, at.min(now_ms)).await?;
             stage = to;
         }
@@ -387,6 +407,11 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
     let northfield_lead = Actor { organisation: northfield, user: user(&lead)?.0, now_ms };
     let riverside_carer = Actor { organisation: riverside, user: user(&carer)?.0, now_ms };
     evidence::seed(&mut tx, db, northfield_lead, riverside_carer, &pilots, today).await?;
+    let assessed: Vec<governance::Assessed<'_>> = governance::STORIES
+        .iter()
+        .map(|(prefix, facts, risks)| Ok(governance::Assessed { id: pilot(prefix)?, facts, risks }))
+        .collect::<Result<_, StoreError>>()?;
+    governance::seed(&mut tx, db, northfield, (user(&lead)?.0, user(&approver)?.0), &assessed).await?;
     tx.commit().await?;
     Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
 }

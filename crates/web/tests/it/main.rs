@@ -4,5 +4,6 @@
 mod api;
 mod evidence;
 mod feedback;
+mod governance;
 mod pages;
 mod security;

@@ -1,0 +1,310 @@
+//! Risk, gates, routing and decisions over HTTP: the AI triage story end to end, and the bad-input
+//! cases (impossible scores, a pack with a missing band, a decision by someone without the role, a
+//! second decision on a closed request), each refused clearly with nothing changed.
+
+use kindling_domain::ids::OrganisationId;
+use kindling_domain::paging::Page;
+use kindling_store::initiatives::{self, Filter};
+use kindling_store::{approvals, policy};
+use kindling_testkit::{Browser, TestApp};
+
+const NORTHFIELD: OrganisationId = OrganisationId::new(1);
+
+async fn demo_initiative(app: &TestApp, prefix: &str) -> i64 {
+    let (all, _) = initiatives::list(app.db(), NORTHFIELD, &Filter::default(), Page::parse(None, 100)).await.unwrap();
+    all.iter().find(|i| i.title.starts_with(prefix)).unwrap().id.get()
+}
+
+fn risk(domain: &str, c: &str, l: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("domain", domain.to_owned()),
+        ("cause", "The tool ranks referrals from photographs".into()),
+        ("event", "An urgent referral is ranked as routine".into()),
+        ("consequence", "A melanoma is diagnosed late".into()),
+        ("now_consequence", c.to_owned()),
+        ("now_likelihood", l.to_owned()),
+        ("owner", "Consultant dermatologist".into()),
+        ("review_day", "1".into()),
+        ("review_month", "3".into()),
+        ("review_year", "2027".into()),
+    ]
+}
+
+async fn post(
+    browser: &Browser,
+    from: &str,
+    action: &str,
+    fields: &[(&str, String)],
+) -> anyhow::Result<reqwest::Response> {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.submit(from, action, &fields).await
+}
+
+/// Shapes the demo's AI triage idea as the improvement lead: facts, one patient-safety risk of 4 × 3,
+/// then submits it. Returns (initiative page, approval request path).
+async fn submit_ai_triage(app: &TestApp, lead: &Browser) -> anyhow::Result<(String, String)> {
+    let id = demo_initiative(app, "AI-assisted triage").await;
+    let page = format!("/initiatives/{id}");
+    let governance = format!("{page}/governance");
+    let facts = [("fact", "touches-patients"), ("fact", "uses-personal-data"), ("fact", "ai-ml")];
+    assert_eq!(lead.submit(&governance, &format!("{governance}/facts"), &facts).await?.status(), 303);
+    let (_, html) = lead.get_text(&governance).await?;
+    for gate in [
+        "Data protection impact assessment screening",
+        "Clinical safety (DCB0160 hazard log)",
+        "AI fairness across subgroups",
+    ] {
+        assert!(html.contains(gate), "{gate} is called for by the facts");
+    }
+    let added =
+        post(lead, &format!("{page}/risks/new"), &format!("{page}/risks/new"), &risk("patient-safety", "4", "3"))
+            .await?;
+    assert_eq!(added.status(), 303);
+    let (_, html) = lead.get_text(&governance).await?;
+    assert!(html.contains("If submitted now, the decision goes to: Divisional governance."), "{html}");
+    assert!(html.contains("Divisional governance: a patient safety risk scores 12, High"));
+    let submitted = lead
+        .submit(&page, &format!("{page}/stage"), &[("to", "assessment"), ("reason", "Shaped with the CSO")])
+        .await?;
+    assert_eq!(submitted.status(), 303);
+    let requests = approvals::for_initiative(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id)).await?;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].route, "divisional-governance");
+    assert_eq!(requests[0].pack_id, "uk-nhs-default", "the outcome records the pack it used");
+    Ok((page, format!("/approvals/{}", requests[0].id)))
+}
+
+#[tokio::test]
+async fn an_ai_triage_idea_is_routed_to_divisional_governance_and_its_pilot_waits_for_its_conditions()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, request) = submit_ai_triage(&app, &lead).await?;
+
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let (_, queue) = approver.get_text("/approvals").await?;
+    assert!(queue.contains("AI-assisted triage of dermatology referrals"));
+    let conditional = [
+        ("outcome", "approve-with-conditions"),
+        ("reason", "Worth testing once safety and fairness are signed off"),
+        ("conditions", "CSO signs off the hazard log\nSubgroup sensitivity reported before go-live"),
+    ];
+    assert_eq!(approver.submit(&request, &request, &conditional).await?.status(), 303);
+    let (_, html) = lead.get_text(&page).await?;
+    assert!(html.contains("Assessment to Approved"));
+    assert!(html.contains("Reason: Worth testing once safety and fairness are signed off"));
+
+    // The pilot cannot start: each condition and each gate due before piloting is listed.
+    let refused = lead.submit(&page, &format!("{page}/stage"), &[("to", "piloting"), ("reason", "Go")]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    for missing in [
+        "Not yet: Condition of approval not yet met: CSO signs off the hazard log",
+        "Not yet: Condition of approval not yet met: Subgroup sensitivity reported before go-live",
+        "Not yet: Data protection impact assessment screening: Complete the DPIA screening",
+        "Not yet: Clinical safety (DCB0160 hazard log): Log the hazards in the hazard log",
+        "Not yet: AI fairness across subgroups: Name the subgroups before any results are entered",
+    ] {
+        assert!(html.contains(missing), "{missing:?} missing");
+    }
+    let item = initiatives::get(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(page[13..].parse()?))
+        .await?
+        .unwrap();
+    assert_eq!(item.stage, kindling_domain::initiatives::Stage::Approved, "nothing moved");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_blocking_hazard_cannot_be_signed_off_and_only_the_cso_signs() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, _) = submit_ai_triage(&app, &lead).await?;
+    let gate = format!("{page}/gates/clinical-safety");
+    let hazard = [
+        ("name", "Urgent lesion ranked routine"),
+        ("cause", "Poor photograph"),
+        ("effect", "Delayed review"),
+        ("initial_severity", "5"),
+        ("initial_likelihood", "3"),
+        ("residual_severity", "5"),
+        ("residual_likelihood", "2"),
+    ];
+    assert_eq!(lead.submit(&gate, &format!("{gate}/hazards"), &hazard).await?.status(), 303);
+    let (_, html) = lead.get_text(&gate).await?;
+    assert!(
+        html.contains("Reduce the residual risk of &quot;Urgent lesion ranked routine&quot; below level 4 (it is 4)"),
+        "{html}"
+    );
+    let cso = app.signed_in("clinical-safety-officer@demo.kindling.test").await?;
+    let blocked = cso.submit(&gate, &format!("{gate}/sign-off"), &[("note", "Checked")]).await?;
+    assert_eq!(blocked.status(), 409, "a blocked gate cannot be signed through");
+    // A hazard with a lower residual level does not unblock the first one.
+    let empty = lead.submit(&gate, &format!("{gate}/hazards"), &[("name", "x")]).await?;
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await?.contains("Choose a severity and a likelihood"));
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let wrong_role = approver.submit(&gate, &format!("{gate}/sign-off"), &[("note", "Fine")]).await?;
+    assert_eq!(wrong_role.status(), 403);
+    assert!(wrong_role.text().await?.contains("Only the clinical safety officer can sign off"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn fairness_subgroups_are_locked_before_results_with_intervals() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, _) = submit_ai_triage(&app, &lead).await?;
+    let gate = format!("{page}/gates/fairness");
+    let early = lead
+        .submit(&gate, &format!("{gate}/results"), &[("subgroup", "Women"), ("n", "10"), ("successes", "8")])
+        .await?;
+    assert_eq!(early.status(), 422);
+    assert!(early.text().await?.contains("Lock the subgroups before entering any result"));
+    let named =
+        [("metric", "Sensitivity for urgent lesions"), ("subgroups", "Fitzpatrick I to III\nFitzpatrick IV to VI")];
+    assert_eq!(lead.submit(&gate, &format!("{gate}/subgroups"), &named).await?.status(), 303);
+    assert_eq!(lead.submit(&gate, &format!("{gate}/lock"), &[]).await?.status(), 303);
+    let renamed = lead.submit(&gate, &format!("{gate}/subgroups"), &[("metric", "m"), ("subgroups", "A\nB")]).await?;
+    assert_eq!(renamed.status(), 422, "locked subgroups cannot change");
+    for (subgroup, n, k) in [("Fitzpatrick I to III", "263", "81"), ("Fitzpatrick IV to VI", "148", "15")] {
+        let saved = lead
+            .submit(&gate, &format!("{gate}/results"), &[("subgroup", subgroup), ("n", n), ("successes", k)])
+            .await?;
+        assert_eq!(saved.status(), 303);
+    }
+    let (_, html) = lead.get_text(&gate).await?;
+    // Wilson 95% intervals, Newcombe (1998) table I: 81/263 → 25.5 to 36.6; 15/148 → 6.2 to 16.1 (6.24 to 16.05).
+    assert!(html.contains("30.8% (25.5 to 36.6)"), "{html}");
+    assert!(html.contains("10.1% (6.2 to 16.0)") || html.contains("10.1% (6.2 to 16.1)"), "{html}");
+    assert!(html.contains("Awaiting sign-off"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_decision_needs_the_routes_role_and_a_closed_request_stays_closed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    // The demo's insulin checklist waits on the service manager route, overdue and escalated.
+    let id = demo_initiative(&app, "Ward-round checklist").await;
+    let open = approvals::for_initiative(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id)).await?;
+    let request = format!("/approvals/{}", open[0].id);
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let (_, queue) = approver.get_text("/approvals").await?;
+    assert!(queue.contains("Escalated to Divisional governance"), "{queue}");
+
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let (_, page) = clinician.get_text(&request).await?;
+    assert!(page.contains("Only an approver or an executive can decide on the Service manager route"), "{page}");
+    let approve = [("outcome", "approve"), ("reason", "Fine by me")];
+    let no_reason = approver.submit(&request, &request, &[("outcome", "approve"), ("reason", "")]).await?;
+    assert_eq!(no_reason.status(), 422, "a decision needs a reason");
+    // The clinician's form is refused by role (the token comes from a page they can read).
+    let by_clinician = clinician.submit("/approvals", &request, &approve).await?;
+    assert_eq!(by_clinician.status(), 403);
+    assert!(approvals::get(app.db(), NORTHFIELD, open[0].id).await?.unwrap().outcome.is_none(), "nothing changed");
+
+    assert_eq!(approver.submit(&request, &request, &approve).await?.status(), 303);
+    let again = approver.submit(&request, &request, &[("outcome", "decline"), ("reason", "Changed my mind")]).await?;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await?.contains("already decided"));
+    let closed = approvals::get(app.db(), NORTHFIELD, open[0].id).await?.unwrap();
+    assert_eq!(closed.outcome, Some(kindling_domain::approvals::Outcome::Approve), "the first decision stands");
+    let item = initiatives::get(app.db(), NORTHFIELD, closed.initiative).await?.unwrap();
+    assert_eq!(item.stage, kindling_domain::initiatives::Stage::Approved);
+    Ok(())
+}
+
+#[tokio::test]
+async fn impossible_scores_are_refused_by_form_and_api_and_nothing_is_stored() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let id = demo_initiative(&app, "AI-assisted triage").await;
+    let new = format!("/initiatives/{id}/risks/new");
+    let bad = post(&lead, &new, &new, &risk("patient-safety", "6", "0")).await?;
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await?;
+    assert!(html.contains("Choose a consequence and a likelihood, each from 1 to 5"));
+    assert!(html.contains("The tool ranks referrals from photographs"), "what was typed is kept");
+    let token = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let response = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/initiatives/{id}/risks")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"domain": "weather", "cause": "c", "event": "e", "consequence": "q",
+            "now": {"consequence": 9, "likelihood": 1}, "owner": "o", "review": "2027-02-30"}))
+        .send()
+        .await?;
+    assert_eq!(response.status(), 422);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = response.json().await?;
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(fields, ["domain", "now", "review"], "{problem}");
+    assert!(
+        kindling_store::risk::for_initiative(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id))
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pack_with_a_missing_band_is_refused_naming_the_key_and_a_good_copy_is_put_in_force() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app.signed_in("admin@demo.kindling.test").await?;
+    let broken = kindling_domain::policy::UK_DEFAULT.replace("min = 15\nmax = 25", "min = 16\nmax = 25");
+    let refused = admin.submit("/admin/policy", "/admin/policy", &[("body", broken.as_str())]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("risk.bands: no band covers the score 15"), "{html}");
+    assert!(html.contains("min = 16"), "the pasted pack is kept for fixing");
+    assert_eq!(policy::active(app.db(), NORTHFIELD).await?.row, 0, "the built-in pack is still in force");
+
+    let edited =
+        kindling_domain::policy::UK_DEFAULT.replace("version = \"2026.11.1\"", "version = \"2026.11.1-northfield\"");
+    assert_eq!(admin.submit("/admin/policy", "/admin/policy", &[("body", edited.as_str())]).await?.status(), 303);
+    assert_eq!(policy::active(app.db(), NORTHFIELD).await?.pack.pack.version, "2026.11.1-northfield");
+
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    assert_eq!(clinician.get_text("/admin/policy").await?.0, 403);
+    Ok(())
+}
+
+#[tokio::test]
+async fn another_organisation_sees_none_of_it() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let id = demo_initiative(&app, "Ward-round checklist").await;
+    let open = approvals::for_initiative(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id)).await?;
+    let riverside = app.signed_in("admin@riverside.demo.kindling.test").await?;
+    for path in [
+        format!("/initiatives/{id}/governance"),
+        format!("/initiatives/{id}/gates/research"),
+        format!("/approvals/{}", open[0].id),
+    ] {
+        assert_eq!(riverside.get_text(&path).await?.0, 404, "{path}");
+    }
+    let (_, queue) = riverside.get_text("/approvals").await?;
+    assert!(!queue.contains("Ward-round checklist"));
+    let (_, register) = riverside.get_text("/risks").await?;
+    assert!(!register.contains("insulin"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_register_filters_and_the_decision_times_are_charted() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let executive = app.signed_in("executive@demo.kindling.test").await?;
+    let (status, all) = executive.get_text("/risks").await?;
+    assert_eq!(status, 200);
+    // The demo seeds 12 risk items on the 9 submitted Northfield initiatives; the stopped handover
+    // project's one leaves the register.
+    assert!(all.contains("<h2>11 risks</h2>"), "{all}");
+    let (_, safety) = executive.get_text("/risks?domain=patient-safety").await?;
+    assert!(safety.contains("<h2>4 risks</h2>"), "{safety}");
+    let (_, moderate) = executive.get_text("/risks?band=moderate").await?;
+    // Moderate is 4–6: discharge (2 × 3), falls (3 × 2, 2 × 3), insulin (2 × 2), virtual ward (3 × 2),
+    // mealtimes (2 × 2) and SSKIN (2 × 2).
+    assert!(moderate.contains("<h2>7 risks</h2>"), "{moderate}");
+    let (status, chart) = executive.get_text("/approvals/performance").await?;
+    assert_eq!(status, 200);
+    assert!(chart.contains("8 decisions"), "{chart}");
+    assert!(chart.contains("<svg"));
+    Ok(())
+}
