@@ -82,9 +82,16 @@ test('an approver approves an idea waiting in assessment', async ({ page }) => {
   await page.goto('/initiatives?stage=assessment');
   await page.getByRole('link', { name: 'Ward-round checklist to reduce missed insulin doses' }).click();
   await expectAccessible(page);
-  await page.getByLabel('Approve').check();
+  // The decision is taken on the approval request, which the route's approvers see in their queue.
+  await page.getByRole('link', { name: /^The approval request/ }).click();
+  await expect(page.getByText('Service manager: a patient safety risk scores 4, Moderate.')).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('Approve', { exact: true }).check();
   await page.getByLabel('Reason').fill('Low risk, clear measures: approved for one ward.');
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.getByText('Your decision has been recorded')).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'The initiative' }).click();
   await expect(page.getByText('Assessment to Approved').first()).toBeVisible();
   await expectAccessible(page);
   await signOut(page);

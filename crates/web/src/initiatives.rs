@@ -249,10 +249,21 @@ async fn render_show(
     forms: ShowForms,
 ) -> Result<Response, AppError> {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
+    // While a request is open, the decision is taken on the request (by the route's approvers).
+    let open_request = if item.stage == Stage::Assessment {
+        kindling_store::approvals::for_initiative(state.db(), viewer.organisation, item.id)
+            .await?
+            .into_iter()
+            .find(|r| r.outcome.is_none())
+            .map(|r| (r.id, r.route_label))
+    } else {
+        None
+    };
     let moves: Vec<(&str, &str, Option<String>)> = item
         .stage
         .moves_for(&standing)
         .into_iter()
+        .filter(|_| open_request.is_none())
         .map(|m| (m.to.slug(), m.verb, Some(format!("Moves it to {}", m.to.label()))))
         .collect();
     let can_edit = may_edit(viewer, item);
@@ -279,7 +290,7 @@ async fn render_show(
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "initiatives/show.html",
-        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
+        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
     )?;
     Ok((status, html).into_response())
 }

@@ -1,0 +1,173 @@
+// Responsible risk-taking: a low-risk idea routed to a team lead and approved the same day; an AI
+// triage idea that calls for the DPIA, clinical safety and fairness gates, goes to divisional
+// governance, is approved with conditions, and cannot start its pilot until they are met. Every page
+// visited is scanned with axe.
+const { test, expect } = require('@playwright/test');
+const { expectAccessible, signIn, signOut } = require('./helpers');
+
+const menu = (page) => page.getByRole('navigation', { name: 'Menu' });
+
+async function addRisk(page, { domain, event, consequence, likelihood }) {
+  await page.getByRole('link', { name: /^Add a risk/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Add a risk' })).toBeVisible();
+  await expectAccessible(page);
+  // Saved without scores first: every problem named, the text kept.
+  await page.getByLabel('What could it harm?').selectOption(domain);
+  await page.getByLabel('Cause').fill('Staff are new to the change');
+  await page.getByRole('button', { name: 'Save the risk' }).click();
+  await expect(page.getByRole('alert')).toContainText('Choose a consequence and a likelihood, each from 1 to 5');
+  await expect(page.getByLabel('Cause')).toHaveValue('Staff are new to the change');
+  await expectAccessible(page);
+  await page.getByLabel('What could happen').fill(event);
+  await page.locator('#consequence').fill('Harm or cost that the team can describe');
+  await page.locator('#now_consequence').selectOption(String(consequence));
+  await page.locator('#now_likelihood').selectOption(String(likelihood));
+  await page.getByLabel('Who owns this risk').fill('Ward manager');
+  await page.locator('#review_day').fill('1');
+  await page.locator('#review_month').fill('6');
+  await page.locator('#review_year').fill('2027');
+  await page.getByRole('button', { name: 'Save the risk' }).click();
+  await expect(page.getByText('The risk has been saved.')).toBeVisible();
+}
+
+async function moveStage(page, verb, reason) {
+  await page.getByLabel(verb, { exact: true }).check();
+  await page.getByLabel('Reason').fill(reason);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+}
+
+test('a clinician\'s low-risk idea goes to a team lead and is approved the same day', async ({ page }) => {
+  const title = 'Hand gel at every bay entrance on Ward 7';
+  await signIn(page, 'clinician@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Submit an idea' }).click();
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('What is the problem?').fill('Visitors walk into bays without cleaning their hands.');
+  await page.getByLabel('What change do you propose?').fill('A hand gel dispenser and a sign at every bay entrance.');
+  await page.getByRole('button', { name: 'Submit idea' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  await moveStage(page, 'Start shaping', 'Infection prevention team agrees.');
+  await expect(page.getByText('The stage has been changed')).toBeVisible();
+
+  // Submitting before the facts and a risk are recorded is refused, with what is missing.
+  await moveStage(page, 'Submit for assessment', 'Ready for a decision.');
+  await expect(page.getByRole('alert')).toContainText('Not yet: Record the facts about what the initiative involves');
+  await expectAccessible(page);
+
+  await page.getByRole('link', { name: /^Risk, gates and approval/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Risk, gates and approval' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('button', { name: 'Save the facts' }).click();
+  await expect(page.getByText('The facts have been saved')).toBeVisible();
+  await addRisk(page, { domain: 'finance', event: 'Dispensers cost more than planned', consequence: 1, likelihood: 2 });
+  await expect(page.getByText('If submitted now, the decision goes to: Team lead.')).toBeVisible();
+  await expect(page.locator('figure svg[role="img"]')).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByRole('link', { name: `Back to ${title}` }).click();
+  await moveStage(page, 'Submit for assessment', 'Facts and risk recorded; ready for a decision.');
+  await expect(page.getByText('The stage has been changed')).toBeVisible();
+  await expect(page.getByText('Waiting for a decision by team lead.')).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+
+  await signIn(page, 'approver@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Approvals' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Approvals' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('link', { name: title }).first().click();
+  await expect(page.getByText('Team lead: no rule asks for more: the highest risk scores 2, Low.')).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('Approve', { exact: true }).check();
+  await page.getByLabel('Reason').fill('Low risk and cheap: go ahead on Ward 7.');
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.getByText('Your decision has been recorded')).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+
+  await signIn(page, 'clinician@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Initiatives' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await expect(page.getByText('Reason: Low risk and cheap: go ahead on Ward 7.')).toBeVisible();
+  // Submitted and approved on the same day (dates as the pages show them, in UK time).
+  const today = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+  await expect(page.locator('.nhsuk-inset-text')).toContainText(`Assessment to Approved on ${today}`);
+  await expect(page.getByText(`Submitted by Priya Shah (Nurse) on ${today}`)).toBeVisible();
+  await expectAccessible(page);
+});
+
+test('an AI triage idea is routed to divisional governance and its pilot waits for its conditions', async ({ page }) => {
+  const title = 'AI-assisted triage of dermatology referrals';
+  await signIn(page, 'improvement-lead@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Initiatives' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await page.getByRole('link', { name: /^Risk, gates and approval/ }).click();
+  await page.getByLabel('It involves patients or service users directly').check();
+  await page.getByLabel('It uses personal data').check();
+  await page.getByLabel('It uses artificial intelligence or machine learning').check();
+  await page.getByRole('button', { name: 'Save the facts' }).click();
+  const gates = page.getByRole('table', { name: 'Checks and where they stand' });
+  for (const gate of ['Data protection impact assessment screening', 'Clinical safety (DCB0160 hazard log)', 'AI fairness across subgroups']) {
+    await expect(gates.getByRole('link', { name: gate })).toBeVisible();
+  }
+  await expectAccessible(page);
+
+  await addRisk(page, { domain: 'patient-safety', event: 'An urgent referral is ranked as routine', consequence: 4, likelihood: 3 });
+  await expect(page.getByText('Divisional governance: a patient safety risk scores 12, High')).toBeVisible();
+
+  // Each gate has its own page.
+  for (const gate of ['Clinical safety (DCB0160 hazard log)', 'AI fairness across subgroups', 'Data protection impact assessment screening']) {
+    await gates.getByRole('link', { name: gate }).click();
+    await expect(page.getByRole('heading', { level: 1, name: gate })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Back to risk, gates and approval' }).click();
+  }
+
+  await page.getByRole('link', { name: `Back to ${title}` }).click();
+  await moveStage(page, 'Submit for assessment', 'Shaped with the clinical safety officer.');
+  await expect(page.getByText('Waiting for a decision by divisional governance.')).toBeVisible();
+  await signOut(page);
+
+  await signIn(page, 'approver@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('link', { name: title }).first().click();
+  await expect(page.getByText('Divisional governance: a patient safety risk scores 12, High.')).toBeVisible();
+  await page.getByLabel('Approve with conditions', { exact: true }).check();
+  await page.getByLabel('Reason').fill('Worth testing once safety and fairness are signed off.');
+  await page.getByLabel('Conditions (only with approve with conditions)').fill('CSO signs off the hazard log\nSubgroup sensitivity reported before go-live');
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.getByText('Your decision has been recorded')).toBeVisible();
+  await expect(page.getByText('CSO signs off the hazard log')).toBeVisible();
+  await expectAccessible(page);
+  await menu(page).getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('link', { name: 'How long decisions take' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Time from submission to decision' })).toBeVisible();
+  await expectAccessible(page);
+  await menu(page).getByRole('link', { name: 'Risks' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Risk register' })).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+
+  await signIn(page, 'improvement-lead@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Initiatives' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await moveStage(page, 'Start the pilot', 'Ready to go.');
+  const summary = page.getByRole('alert');
+  await expect(summary).toContainText('Not yet: Condition of approval not yet met: CSO signs off the hazard log');
+  await expect(summary).toContainText('Not yet: Clinical safety (DCB0160 hazard log): Log the hazards in the hazard log');
+  await expect(summary).toContainText('Not yet: AI fairness across subgroups: Name the subgroups before any results are entered');
+  await expect(page.getByText('Approved', { exact: true }).first()).toBeVisible();
+  await expectAccessible(page);
+});
+
+test('an administrator sees the policy pack and a broken pack is refused', async ({ page }) => {
+  await signIn(page, 'admin@demo.kindling.test');
+  await page.goto('/admin/policy');
+  await expect(page.getByRole('heading', { level: 1, name: 'Policy pack' })).toBeVisible();
+  await expectAccessible(page);
+  const pack = page.getByLabel('Policy pack (TOML)');
+  const text = await pack.inputValue();
+  await pack.fill(text.replace('min = 15\nmax = 25', 'min = 16\nmax = 25'));
+  await page.getByRole('button', { name: 'Check and put in force' }).click();
+  await expect(page.getByRole('alert')).toContainText('risk.bands: no band covers the score 15');
+  await expectAccessible(page);
+});
