@@ -14,6 +14,7 @@ pub mod feedback;
 pub mod gates;
 pub mod ids;
 pub mod initiatives;
+pub mod learning;
 pub mod measures;
 pub mod paging;
 pub mod pdsa;

@@ -353,6 +353,7 @@ pub async fn create_in(
     .try_get("id")?;
     let id = InitiativeId::new(id);
     replace_tags(tx, id, &draft.tags).await?;
+    crate::search::index_initiative(tx, id).await?;
     sqlx::query("INSERT INTO team_members (initiative_id, user_id, team_role) VALUES ($1, $2, 'Lead')")
         .bind(id.get())
         .bind(submitter.get())
@@ -406,6 +407,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await?;
     replace_tags(&mut tx, before.id, &draft.tags).await?;
+    crate::search::index_initiative(&mut tx, before.id).await?;
     audit::append(
         &mut tx,
         db.dialect(),
@@ -509,6 +511,7 @@ pub async fn change_stage_in(
         },
     )
     .await?;
+    crate::search::index_initiative(tx, id).await?;
     Ok(())
 }
 

@@ -119,6 +119,7 @@ pub(crate) async fn start_in(
         return Ok(None);
     };
     let id = PdsaCycleId::new(row.try_get("id")?);
+    crate::search::index_pdsa(tx, id.get()).await?;
     let reason = format!("PDSA cycle: {}", plan.change);
     for &measure in &plan.phase_measures {
         // Only measures of this very initiative take the phase.
@@ -211,6 +212,7 @@ pub(crate) async fn progress_in(
     if !done {
         return Ok(false);
     }
+    crate::search::index_pdsa(tx, id.get()).await?;
     let summary = match step {
         PdsaProgress::Decided { decision, .. } => {
             format!("PDSA cycle {id}: {} → {}; decision {}", from.label(), to.label(), decision.slug())

@@ -232,6 +232,8 @@ pub struct ShowQuery {
     notice: String,
 }
 
+const SUBMITTED: &str = "Your idea has been submitted. An improvement lead will be in touch to help shape it.";
+
 /// What the initiative page shows besides the initiative: forms as typed and their errors.
 #[derive(Default)]
 struct ShowForms {
@@ -287,10 +289,22 @@ async fn render_show(
     let cycles = kindling_store::pdsa::for_initiative(state.db(), viewer.organisation, item.id).await?;
     let cycles: Vec<(i64, usize, String, &str, String)> =
         cycles.into_iter().map(|c| (c.id.get(), c.number, c.change, c.stage.label(), c.starts_on.long())).collect();
+    let learning = crate::learning::initiative_panel(state, viewer.organisation, item).await?;
+    // Just submitted: show what already exists like it, so a duplicate can be withdrawn or joined.
+    let similar = if forms.notice == Some(SUBMITTED) {
+        let own = format!("/initiatives/{}", item.id);
+        crate::learning::similar_to(state, viewer, &format!("{} {}", item.draft.title, item.draft.problem))
+            .await?
+            .into_iter()
+            .filter(|h| h.href != own)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "initiatives/show.html",
-        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
+        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, learning => learning, similar => similar, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
     )?;
     Ok((status, html).into_response())
 }
@@ -314,7 +328,10 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     let notice = match query.notice.as_str() {
-        "submitted" => Some("Your idea has been submitted. An improvement lead will be in touch to help shape it."),
+        "submitted" => Some(SUBMITTED),
+        "adopted" => Some(
+            "Your initiative has been started from the change you adopted. Record its risks and checks, and its own baseline, before it is approved.",
+        ),
         "saved" => Some("Your changes have been saved."),
         "moved" => Some("The stage has been changed, and the team can see your reason."),
         "commented" => Some("Your comment has been added."),

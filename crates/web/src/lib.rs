@@ -32,6 +32,7 @@ mod feedback;
 mod governance;
 mod home;
 mod initiatives;
+mod learning;
 mod measures;
 mod multipart;
 mod ops;
@@ -155,6 +156,11 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/gates/{gate}/sign-off", post(governance::sign_off))
         .route("/initiatives/{id}/gates/{gate}/{what}", post(governance::save_gate))
         .route("/risks", get(governance::register))
+        .route("/initiatives/similar", get(learning::similar))
+        .route("/initiatives/{id}/learning-review", get(learning::review_form).post(learning::save_review))
+        .route("/learning", get(learning::library))
+        .route("/learning/reviews/{id}", get(learning::show_review))
+        .route("/learning/reviews/{id}/adopt", get(learning::adopt_form).post(learning::adopt))
         .route("/approvals", get(approvals::queue))
         .route("/approvals/performance", get(approvals::performance))
         .route("/approvals/{id}", get(approvals::show).post(approvals::decide))

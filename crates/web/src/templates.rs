@@ -44,6 +44,11 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "approvals/show.html",
     "approvals/performance.html",
     "admin/policy.html",
+    "learning/form.html",
+    "learning/review.html",
+    "learning/library.html",
+    "learning/similar.html",
+    "learning/adopt.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -5,5 +5,6 @@ mod api;
 mod evidence;
 mod feedback;
 mod governance;
+mod learning;
 mod pages;
 mod security;

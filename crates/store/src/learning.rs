@@ -1,0 +1,302 @@
+//! Learning reviews (one per initiative, rewritten as the team learns more) and adoptions: another
+//! site or organisation taking an initiative on as its own, with what it keeps and what it adapts.
+//! Both are indexed for search in the same transaction.
+
+use kindling_domain::audit::AuditEvent;
+use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
+use kindling_domain::initiatives::{InitiativeDraft, Stage};
+use kindling_domain::learning::ReviewDraft;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::search::{self, Doc, Kind};
+use crate::{Actor, Db, StoreError, audit, initiatives};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Review {
+    pub id: i64,
+    pub initiative: InitiativeId,
+    pub initiative_title: String,
+    pub organisation: OrganisationId,
+    pub organisation_name: String,
+    pub stage: Stage,
+    pub draft: ReviewDraft,
+    pub author: String,
+    pub author_id: UserId,
+    pub updated_ms: i64,
+}
+
+fn review_from(row: &AnyRow) -> Result<Review, StoreError> {
+    let visibility: String = row.try_get("visibility")?;
+    let stage: String = row.try_get("stage")?;
+    Ok(Review {
+        id: row.try_get("id")?,
+        initiative: InitiativeId::new(row.try_get("initiative_id")?),
+        initiative_title: row.try_get("title")?,
+        organisation: OrganisationId::new(row.try_get("organisation_id")?),
+        organisation_name: row.try_get("organisation_name")?,
+        stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("stage {stage:?}")))?,
+        draft: ReviewDraft {
+            expected: row.try_get("expected")?,
+            happened: row.try_get("happened")?,
+            why_differ: row.try_get("why_differ")?,
+            keep: row.try_get("keep_doing")?,
+            change: row.try_get("change_next")?,
+            went_well: row.try_get("went_well")?,
+            visibility: visibility.parse().map_err(|_| StoreError::Corrupt(format!("visibility {visibility:?}")))?,
+        },
+        author: row.try_get("author")?,
+        author_id: UserId::new(row.try_get("author_id")?),
+        updated_ms: row.try_get("updated_ms")?,
+    })
+}
+
+const SELECT: &str = "SELECT r.*, i.title, i.stage, o.name AS organisation_name, u.name AS author
+    FROM learning_reviews r JOIN initiatives i ON i.id = r.initiative_id
+    JOIN organisations o ON o.id = r.organisation_id JOIN users u ON u.id = r.author_id";
+
+/// The review of an initiative of `organisation` (for its own pages).
+pub async fn for_initiative(
+    db: &Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Option<Review>, StoreError> {
+    let sql = format!("{SELECT} WHERE r.initiative_id = $1 AND r.organisation_id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(initiative.get())
+        .bind(organisation.get())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(review_from)
+        .transpose()
+}
+
+/// A review by id, if `reader` may read it: hub-wide reviews from any organisation, organisation-wide
+/// ones from the reader's own, team ones only for the team and the submitter.
+pub async fn readable(db: &Db, reader: (OrganisationId, UserId), id: i64) -> Result<Option<Review>, StoreError> {
+    let sql = format!(
+        "{SELECT} WHERE r.id = $3 AND (r.visibility = 'hub' OR (r.organisation_id = $1 AND (r.visibility = 'organisation'
+            OR EXISTS (SELECT 1 FROM team_members t WHERE t.initiative_id = r.initiative_id AND t.user_id = $2)
+            OR i.submitter_id = $2)))"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(reader.0.get())
+        .bind(reader.1.get())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(review_from)
+        .transpose()
+}
+
+/// Writes (or rewrites) the initiative's review and indexes it. The draft was screened for
+/// identifiers by the domain before it got here.
+pub async fn save(
+    db: &Db,
+    by: Actor,
+    initiative: InitiativeId,
+    review: &ReviewDraft,
+) -> Result<Option<i64>, StoreError> {
+    let mut tx = db.write().await?;
+    let Some(item) = sqlx::query("SELECT title, stage FROM initiatives WHERE id = $1 AND organisation_id = $2")
+        .bind(initiative.get())
+        .bind(by.organisation.get())
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let row = sqlx::query(
+        "INSERT INTO learning_reviews (initiative_id, organisation_id, expected, happened, why_differ, keep_doing, change_next,
+            went_well, visibility, author_id, created_ms, updated_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+         ON CONFLICT (initiative_id) DO UPDATE SET expected = excluded.expected, happened = excluded.happened,
+            why_differ = excluded.why_differ, keep_doing = excluded.keep_doing, change_next = excluded.change_next,
+            went_well = excluded.went_well, visibility = excluded.visibility, updated_ms = excluded.updated_ms
+         RETURNING id",
+    )
+    .bind(initiative.get())
+    .bind(by.organisation.get())
+    .bind(review.expected.clone())
+    .bind(review.happened.clone())
+    .bind(review.why_differ.clone())
+    .bind(review.keep.clone())
+    .bind(review.change.clone())
+    .bind(review.went_well.clone())
+    .bind(review.visibility.slug())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    let title: String = item.try_get("title")?;
+    let stage: String = item.try_get("stage")?;
+    let body = [
+        review.expected.as_str(),
+        &review.happened,
+        &review.why_differ,
+        &review.keep,
+        &review.change,
+        review.went_well.as_deref().unwrap_or(""),
+    ]
+    .join(" ");
+    search::upsert(
+        &mut tx,
+        Doc {
+            kind: Kind::Review,
+            ref_id: id,
+            initiative: initiative.get(),
+            organisation: by.organisation.get(),
+            visibility: review.visibility.slug(),
+            title: &format!("Learning review: {title}"),
+            body: &body,
+            stage: &stage,
+            tags: "",
+            updated_ms: by.now_ms,
+        },
+    )
+    .await?;
+    // Carry the initiative's tags for filtering.
+    search::index_initiative(&mut tx, initiative).await?;
+    audit::append(
+        &mut tx,
+        db.dialect(),
+        &AuditEvent {
+            at_ms: by.now_ms,
+            actor: Some(by.user),
+            organisation: Some(by.organisation),
+            action: "learning.review_saved".into(),
+            subject: format!("initiative:{initiative}"),
+            summary: format!("Learning review {id} saved, visible to: {}", review.visibility.label()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// The reviews `reader` may read, newest first (the library's front page).
+pub async fn library(db: &Db, reader: (OrganisationId, UserId), limit: i64) -> Result<Vec<Review>, StoreError> {
+    let sql = format!(
+        "{SELECT} WHERE (r.visibility = 'hub' OR (r.organisation_id = $1 AND (r.visibility = 'organisation'
+            OR EXISTS (SELECT 1 FROM team_members t WHERE t.initiative_id = r.initiative_id AND t.user_id = $2)
+            OR i.submitter_id = $2))) ORDER BY r.updated_ms DESC, r.id DESC LIMIT $3"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(reader.0.get())
+        .bind(reader.1.get())
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(review_from)
+        .collect()
+}
+
+/// An adoption: the new initiative, where it came from, what it keeps and how it adapts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Adoption {
+    pub source: InitiativeId,
+    pub source_title: String,
+    pub source_organisation: String,
+    pub adopted: InitiativeId,
+    pub adopted_title: String,
+    pub adopted_organisation: String,
+    pub core_kept: String,
+    /// One per line: what changes locally, and why.
+    pub adaptations: String,
+    pub created_ms: i64,
+}
+
+const ADOPTIONS: &str = "SELECT a.*, s.title AS source_title, so.name AS source_organisation, n.title AS adopted_title,
+        no.name AS adopted_organisation
+    FROM adoptions a JOIN initiatives s ON s.id = a.source_initiative_id JOIN organisations so ON so.id = s.organisation_id
+    JOIN initiatives n ON n.id = a.adopted_initiative_id JOIN organisations no ON no.id = n.organisation_id";
+
+fn adoption_from(r: &AnyRow) -> Result<Adoption, StoreError> {
+    Ok(Adoption {
+        source: InitiativeId::new(r.try_get("source_initiative_id")?),
+        source_title: r.try_get("source_title")?,
+        source_organisation: r.try_get("source_organisation")?,
+        adopted: InitiativeId::new(r.try_get("adopted_initiative_id")?),
+        adopted_title: r.try_get("adopted_title")?,
+        adopted_organisation: r.try_get("adopted_organisation")?,
+        core_kept: r.try_get("core_kept")?,
+        adaptations: r.try_get("adaptations")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
+/// Where an initiative of the reader's organisation was adopted from, if it was.
+pub async fn adopted_from(
+    db: &Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Option<Adoption>, StoreError> {
+    let sql = format!("{ADOPTIONS} WHERE a.adopted_initiative_id = $1 AND a.organisation_id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(initiative.get())
+        .bind(organisation.get())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(adoption_from)
+        .transpose()
+}
+
+/// Every adoption of an initiative (each site that took it on), oldest first.
+pub async fn adoptions_of(db: &Db, source: InitiativeId) -> Result<Vec<Adoption>, StoreError> {
+    let sql = format!("{ADOPTIONS} WHERE a.source_initiative_id = $1 ORDER BY a.id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(source.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(adoption_from)
+        .collect()
+}
+
+/// Adopts `source` in `by.organisation`: a new initiative at shaping (so it gets its own risks,
+/// checks, approval route and baseline), linked to its source with what is kept and adapted.
+pub async fn adopt(
+    db: &Db,
+    by: Actor,
+    source: InitiativeId,
+    draft: &InitiativeDraft,
+    core_kept: &str,
+    adaptations: &str,
+) -> Result<InitiativeId, StoreError> {
+    let mut tx = db.write().await?;
+    let id = initiatives::create_in(&mut tx, db, by.organisation, by.user, draft, Stage::Shaping, by.now_ms).await?;
+    sqlx::query(
+        "INSERT INTO adoptions (source_initiative_id, adopted_initiative_id, organisation_id, core_kept, adaptations, created_by, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(source.get())
+    .bind(id.get())
+    .bind(by.organisation.get())
+    .bind(core_kept.to_owned())
+    .bind(adaptations.to_owned())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        db.dialect(),
+        &AuditEvent {
+            at_ms: by.now_ms,
+            actor: Some(by.user),
+            organisation: Some(by.organisation),
+            action: "learning.adopted".into(),
+            subject: format!("initiative:{id}"),
+            summary: format!("Adopted from initiative {source} with local adaptations: {adaptations}"),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

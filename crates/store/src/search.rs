@@ -1,0 +1,284 @@
+//! Full-text search over initiatives, learning reviews and PDSA notes, within what the reader may see:
+//! SQLite FTS5 on the embedded database, PostgreSQL full-text search on PostgreSQL, with the same
+//! visibility rule in both (one SQL text per dialect, and this module is the only place they differ).
+//!
+//! Architecture invariant: a search never returns a document the reader may not read. The rule is
+//! in SQL, in [`VISIBLE`]: a hub-wide review is readable by anyone signed in; anything else only
+//! inside its own organisation, and a team-only review only by its initiative's team and submitter.
+//! Documents are written by the functions here, inside the transaction of the change they index.
+
+use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::{Db, Dialect, StoreError, WriteTx};
+
+/// What can be searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Initiative,
+    Review,
+    Pdsa,
+}
+
+impl Kind {
+    fn slug(self) -> &'static str {
+        match self {
+            Kind::Initiative => "initiative",
+            Kind::Review => "review",
+            Kind::Pdsa => "pdsa",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "initiative" => Some(Kind::Initiative),
+            "review" => Some(Kind::Review),
+            "pdsa" => Some(Kind::Pdsa),
+            _ => None,
+        }
+    }
+}
+
+/// The reader's side of the visibility rule. Parameters: $1 organisation, $2 user.
+const VISIBLE: &str = "(d.visibility = 'hub' OR (d.organisation_id = $1 AND (d.visibility = 'organisation'
+    OR EXISTS (SELECT 1 FROM team_members t WHERE t.initiative_id = d.initiative_id AND t.user_id = $2)
+    OR EXISTS (SELECT 1 FROM initiatives s WHERE s.id = d.initiative_id AND s.submitter_id = $2))))";
+
+/// Re-indexes an initiative from its row (title, problem, change, aim, stage, tags).
+pub async fn index_initiative(tx: &mut WriteTx, initiative: InitiativeId) -> Result<(), StoreError> {
+    let tags: Vec<String> = sqlx::query("SELECT tag FROM initiative_tags WHERE initiative_id = $1 ORDER BY tag")
+        .bind(initiative.get())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("tag"))
+        .collect::<Result<_, _>>()?;
+    let Some(row) =
+        sqlx::query("SELECT * FROM initiatives WHERE id = $1").bind(initiative.get()).fetch_optional(&mut **tx).await?
+    else {
+        return Ok(());
+    };
+    let text = |c: &str| -> Result<String, StoreError> { Ok(row.try_get::<Option<String>, _>(c)?.unwrap_or_default()) };
+    let body = format!("{} {} {}", text("problem")?, text("proposed_change")?, text("aim_what")?);
+    upsert(
+        tx,
+        Doc {
+            kind: Kind::Initiative,
+            ref_id: initiative.get(),
+            initiative: initiative.get(),
+            organisation: row.try_get("organisation_id")?,
+            visibility: "organisation",
+            title: &text("title")?,
+            body: &body,
+            stage: &text("stage")?,
+            tags: &tags.join(" "),
+            updated_ms: row.try_get("updated_ms")?,
+        },
+    )
+    .await?;
+    // The initiative's other documents carry its stage and tags for filtering.
+    sqlx::query("UPDATE search_documents SET stage = $2, tags = $3 WHERE initiative_id = $1 AND kind <> 'initiative'")
+        .bind(initiative.get())
+        .bind(text("stage")?)
+        .bind(tags.join(" "))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// One document as written.
+pub(crate) struct Doc<'a> {
+    pub kind: Kind,
+    pub ref_id: i64,
+    pub initiative: i64,
+    pub organisation: i64,
+    pub visibility: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub stage: &'a str,
+    pub tags: &'a str,
+    pub updated_ms: i64,
+}
+
+pub(crate) async fn upsert(tx: &mut WriteTx, doc: Doc<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO search_documents (kind, ref_id, initiative_id, organisation_id, visibility, title, body, stage, tags, updated_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (kind, ref_id) DO UPDATE SET visibility = excluded.visibility, title = excluded.title,
+            body = excluded.body, stage = excluded.stage, tags = excluded.tags, updated_ms = excluded.updated_ms",
+    )
+    .bind(doc.kind.slug())
+    .bind(doc.ref_id)
+    .bind(doc.initiative)
+    .bind(doc.organisation)
+    .bind(doc.visibility.to_owned())
+    .bind(doc.title.to_owned())
+    .bind(doc.body.to_owned())
+    .bind(doc.stage.to_owned())
+    .bind(doc.tags.to_owned())
+    .bind(doc.updated_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Re-indexes a PDSA cycle's notes.
+pub async fn index_pdsa(tx: &mut WriteTx, cycle: i64) -> Result<(), StoreError> {
+    let Some(row) = sqlx::query(
+        "SELECT c.*, i.organisation_id, i.stage FROM pdsa_cycles c JOIN initiatives i ON i.id = c.initiative_id WHERE c.id = $1",
+    )
+    .bind(cycle)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    let text = |c: &str| -> Result<String, StoreError> { Ok(row.try_get::<Option<String>, _>(c)?.unwrap_or_default()) };
+    let change = text("change_tested")?;
+    let body = format!(
+        "{} {} {} {} {}",
+        change,
+        text("prediction")?,
+        text("do_notes")?,
+        text("study")?,
+        text("decision_notes")?
+    );
+    let initiative: i64 = row.try_get("initiative_id")?;
+    upsert(
+        tx,
+        Doc {
+            kind: Kind::Pdsa,
+            ref_id: cycle,
+            initiative,
+            organisation: row.try_get("organisation_id")?,
+            visibility: "organisation",
+            title: &format!("PDSA cycle: {change}"),
+            body: &body,
+            stage: &text("stage")?,
+            tags: "",
+            updated_ms: row.try_get("updated_ms")?,
+        },
+    )
+    .await?;
+    // Keep the filterable stage that of the initiative, not the cycle.
+    sqlx::query("UPDATE search_documents SET stage = (SELECT stage FROM initiatives WHERE id = $1) WHERE kind = 'pdsa' AND ref_id = $2")
+        .bind(initiative)
+        .bind(cycle)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Filters besides the words.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub kind: Option<Kind>,
+    pub stage: Option<String>,
+    pub tag: Option<String>,
+    /// Only this organisation's documents.
+    pub organisation: Option<OrganisationId>,
+    /// Only initiatives adopted from another site ("adapted").
+    pub adapted: bool,
+}
+
+/// One result, with the matching words marked (`\u{2}` before and `\u{3}` after each).
+#[derive(Clone, Debug, Serialize)]
+pub struct Hit {
+    pub kind: Kind,
+    pub ref_id: i64,
+    pub initiative: i64,
+    pub organisation: String,
+    pub own_organisation: bool,
+    pub title: String,
+    pub snippet: String,
+    pub stage: String,
+}
+
+/// Words as search terms: letters and digits only, lower case, at most 12, so nothing typed can
+/// change the meaning of the query syntax.
+pub fn terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .take(12)
+        .collect()
+}
+
+/// Searches what the reader may see, best first. `any` matches documents with any of the words (for
+/// "similar"), otherwise all of them. Each word also matches words it begins.
+pub async fn search(
+    db: &Db,
+    reader: (OrganisationId, UserId),
+    words: &[String],
+    any: bool,
+    filters: &Filters,
+    limit: i64,
+) -> Result<Vec<Hit>, StoreError> {
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let joiner = if any { (" OR ", " | ") } else { (" ", " & ") };
+    // Terms are letters and digits only (see `terms`), so they are safe inside the query strings.
+    let (query, sql) = match db.dialect() {
+        Dialect::Sqlite => (
+            words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(joiner.0),
+            format!(
+                "SELECT d.kind, d.ref_id, d.initiative_id, d.organisation_id, d.title, d.stage, o.name AS organisation,
+                        snippet(search_fts, 1, char(2), char(3), '…', 20) AS snippet
+                 FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid JOIN organisations o ON o.id = d.organisation_id
+                 WHERE search_fts MATCH $3 AND {VISIBLE} {}
+                 ORDER BY bm25(search_fts, 8.0, 1.0) LIMIT $8",
+                FILTERS
+            ),
+        ),
+        Dialect::Postgres => (
+            words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(joiner.1),
+            format!(
+                "SELECT d.kind, d.ref_id, d.initiative_id, d.organisation_id, d.title, d.stage, o.name AS organisation,
+                        ts_headline('english', d.body, to_tsquery('english', $3), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12') AS snippet
+                 FROM search_documents d JOIN organisations o ON o.id = d.organisation_id
+                 WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} {}
+                 ORDER BY ts_rank_cd(d.tsv, to_tsquery('english', $3)) DESC, d.id LIMIT $8",
+                FILTERS
+            ),
+        ),
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(reader.0.get())
+        .bind(reader.1.get())
+        .bind(query)
+        .bind(filters.kind.map(|k| k.slug().to_owned()))
+        .bind(filters.stage.clone())
+        .bind(filters.tag.clone())
+        .bind(filters.organisation.map(|o| o.get()))
+        .bind(limit)
+        .bind(i64::from(filters.adapted))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            let organisation: i64 = r.try_get("organisation_id")?;
+            Ok(Hit {
+                kind: Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("search kind {kind:?}")))?,
+                ref_id: r.try_get("ref_id")?,
+                initiative: r.try_get("initiative_id")?,
+                organisation: r.try_get("organisation")?,
+                own_organisation: organisation == reader.0.get(),
+                title: r.try_get("title")?,
+                snippet: r.try_get::<Option<String>, _>("snippet")?.unwrap_or_default(),
+                stage: r.try_get("stage")?,
+            })
+        })
+        .collect()
+}
+
+/// The optional filters, each off when its parameter is NULL. Parameters: $4 kind, $5 stage, $6 tag
+/// (one word of the space-separated list), $7 organisation, $9 adapted only (1) or not (0).
+const FILTERS: &str = "AND ($4 IS NULL OR d.kind = $4)
+    AND ($5 IS NULL OR d.stage = $5)
+    AND ($6 IS NULL OR (' ' || d.tags || ' ') LIKE ('% ' || $6 || ' %'))
+    AND ($7 IS NULL OR d.organisation_id = $7)
+    AND ($9 = 0 OR EXISTS (SELECT 1 FROM adoptions a WHERE a.adopted_initiative_id = d.initiative_id))";
