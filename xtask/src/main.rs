@@ -32,6 +32,7 @@ commands:
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
   bench-exports  the board report as PDF and a chart as PNG, beside their HTML and SVG forms (needs wrk)
+  bench-search  library search over 100,000 documents, beside a bare full-text match
   bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
   bench-match the matching solver beside SciPy and OR-Tools on the same instances";
 
@@ -62,6 +63,10 @@ fn main() -> Result<()> {
         Some("bench-http") => bench::run(&root),
         Some("bench-dashboard") => bench_dashboard::run(&root),
         Some("bench-exports") => bench_exports::run(&root),
+        Some("bench-search") => {
+            run("cargo", &["build", "--locked", "--release", "-p", "kindling-store", "--example", "search_bench"])?;
+            run(root.join("target/release/examples/search_bench").to_str().unwrap_or_default(), &[])
+        }
         Some("bench-spc") => bench_spc::run(&root),
         Some("bench-match") => bench_match::run(&root),
         _ => {

@@ -23,4 +23,5 @@ pub mod permissions;
 pub mod policy;
 pub mod privacy;
 pub mod risk;
+pub mod search;
 pub mod validation;

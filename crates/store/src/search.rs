@@ -196,15 +196,7 @@ pub struct Hit {
     pub stage: String,
 }
 
-/// Words as search terms: letters and digits only, lower case, at most 12, so nothing typed can
-/// change the meaning of the query syntax.
-pub fn terms(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_lowercase)
-        .take(12)
-        .collect()
-}
+pub use kindling_domain::search::terms;
 
 /// Searches what the reader may see, best first. `any` matches documents with any of the words (for
 /// "similar"), otherwise all of them. Each word also matches words it begins.
@@ -222,57 +214,118 @@ pub async fn search(
     let joiner = if any { (" OR ", " | ") } else { (" ", " & ") };
     // Terms are letters and digits only (see `terms`), so they are safe inside the query strings.
     let (query, sql) = match db.dialect() {
+        // The ranking query carries ids only: every column it selects is copied for each matching
+        // row before the limit, and common words match thousands. The page of results is read
+        // afterwards, and snippets are cut in Rust (`domain::search::snippet`).
         Dialect::Sqlite => (
             words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(joiner.0),
             format!(
-                "SELECT d.kind, d.ref_id, d.initiative_id, d.organisation_id, d.title, d.stage, o.name AS organisation,
-                        snippet(search_fts, 1, char(2), char(3), '…', 20) AS snippet
-                 FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid JOIN organisations o ON o.id = d.organisation_id
-                 WHERE search_fts MATCH $3 AND {VISIBLE} {}
-                 ORDER BY bm25(search_fts, 8.0, 1.0) LIMIT $8",
-                FILTERS
+                "SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
+                 WHERE search_fts MATCH $3 AND {VISIBLE} {FILTERS}
+                 ORDER BY bm25(search_fts, 8.0, 1.0) LIMIT $8"
             ),
         ),
         Dialect::Postgres => (
             words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(joiner.1),
             format!(
-                "SELECT d.kind, d.ref_id, d.initiative_id, d.organisation_id, d.title, d.stage, o.name AS organisation,
-                        ts_headline('english', d.body, to_tsquery('english', $3), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12') AS snippet
-                 FROM search_documents d JOIN organisations o ON o.id = d.organisation_id
-                 WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} {}
-                 ORDER BY ts_rank_cd(d.tsv, to_tsquery('english', $3)) DESC, d.id LIMIT $8",
-                FILTERS
+                "SELECT d.id FROM search_documents d
+                 WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} {FILTERS}
+                 ORDER BY ts_rank_cd(d.tsv, to_tsquery('english', $3)) DESC, d.id LIMIT $8"
             ),
         ),
     };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(reader.0.get())
-        .bind(reader.1.get())
-        .bind(query)
-        .bind(filters.kind.map(|k| k.slug().to_owned()))
-        .bind(filters.stage.clone())
-        .bind(filters.tag.clone())
-        .bind(filters.organisation.map(|o| o.get()))
-        .bind(limit)
-        .bind(i64::from(filters.adapted))
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let organisation: i64 = r.try_get("organisation_id")?;
-            Ok(Hit {
-                kind: Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("search kind {kind:?}")))?,
-                ref_id: r.try_get("ref_id")?,
-                initiative: r.try_get("initiative_id")?,
-                organisation: r.try_get("organisation")?,
-                own_organisation: organisation == reader.0.get(),
-                title: r.try_get("title")?,
-                snippet: r.try_get::<Option<String>, _>("snippet")?.unwrap_or_default(),
-                stage: r.try_get("stage")?,
-            })
-        })
-        .collect()
+    let ranked = |sql: String, query: String, limit: i64| {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(reader.0.get())
+            .bind(reader.1.get())
+            .bind(query)
+            .bind(filters.kind.map(|k| k.slug().to_owned()))
+            .bind(filters.stage.clone())
+            .bind(filters.tag.clone())
+            .bind(filters.organisation.map(|o| o.get()))
+            .bind(limit)
+            .bind(i64::from(filters.adapted))
+            .fetch_all(db.pool())
+    };
+    // On SQLite, rank the best few times `limit` matches alone first (as fast as a bare match), then
+    // apply the visibility rule and filters to those; only when too few survive is the rule applied
+    // to every match. Common words match tens of thousands of documents.
+    let rows = match db.dialect() {
+        Dialect::Sqlite => {
+            let window = limit.saturating_mul(4);
+            let candidates: Vec<i64> = sqlx::query(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY bm25(search_fts, 8.0, 1.0) LIMIT $2",
+            )
+            .bind(query.clone())
+            .bind(window)
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get("rowid"))
+            .collect::<Result<_, _>>()?;
+            let in_list: Vec<String> = candidates.iter().map(i64::to_string).collect();
+            let visible = if candidates.is_empty() {
+                Vec::new()
+            } else {
+                // The candidate ids are integers from the database. `$3 = $3 AND $8 = $8` uses the
+                // query and limit parameters this check does not need, so that it binds the same
+                // parameters in the same order as the ranking query.
+                let check = format!(
+                    "SELECT d.id FROM search_documents d WHERE d.id IN ({}) AND {VISIBLE} {FILTERS} AND $3 = $3 AND $8 = $8",
+                    in_list.join(",")
+                );
+                let allowed: Vec<i64> = ranked(check, query.clone(), limit)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<Result<_, _>>()?;
+                candidates
+                    .into_iter()
+                    .filter(|id| allowed.contains(id))
+                    .take(usize::try_from(limit).unwrap_or(50))
+                    .collect()
+            };
+            if i64::try_from(visible.len()).unwrap_or(0) >= limit || i64::try_from(in_list.len()).unwrap_or(0) < window
+            {
+                visible
+            } else {
+                ranked(sql, query, limit).await?.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?
+            }
+        }
+        Dialect::Postgres => {
+            ranked(sql, query, limit).await?.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?
+        }
+    };
+    let ids: Vec<i64> = rows;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The ids are integers from the database.
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let page = format!(
+        "SELECT d.id, d.kind, d.ref_id, d.initiative_id, d.organisation_id, d.title, d.stage, d.body, o.name AS organisation
+         FROM search_documents d JOIN organisations o ON o.id = d.organisation_id WHERE d.id IN ({})",
+        list.join(",")
+    );
+    let mut hits: Vec<(usize, Hit)> = Vec::with_capacity(ids.len());
+    for r in sqlx::query(sqlx::AssertSqlSafe(page)).fetch_all(db.pool()).await? {
+        let id: i64 = r.try_get("id")?;
+        let kind: String = r.try_get("kind")?;
+        let organisation: i64 = r.try_get("organisation_id")?;
+        let hit = Hit {
+            kind: Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("search kind {kind:?}")))?,
+            ref_id: r.try_get("ref_id")?,
+            initiative: r.try_get("initiative_id")?,
+            organisation: r.try_get("organisation")?,
+            own_organisation: organisation == reader.0.get(),
+            title: r.try_get("title")?,
+            snippet: kindling_domain::search::snippet(&r.try_get::<String, _>("body")?, words, 28),
+            stage: r.try_get("stage")?,
+        };
+        hits.push((ids.iter().position(|x| *x == id).unwrap_or(usize::MAX), hit));
+    }
+    hits.sort_by_key(|(rank, _)| *rank);
+    Ok(hits.into_iter().map(|(_, h)| h).collect())
 }
 
 /// The optional filters, each off when its parameter is NULL. Parameters: $4 kind, $5 stage, $6 tag

@@ -11,6 +11,7 @@ use kindling_store::{StoreError, raw_execute, users};
 use kindling_testkit::{demo_db, now_ms};
 
 mod evidence;
+mod search;
 
 fn draft(title: &str) -> InitiativeDraft {
     InitiativeDraft {

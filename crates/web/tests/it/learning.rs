@@ -75,7 +75,11 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
     // A carer in another organisation finds it by searching, and adopts it at their site.
     let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
     let (_, results) = carer.get_text("/learning?q=whiteboard+handover").await?;
-    assert_eq!(result_links(&results), std::slice::from_ref(&review_path), "the review, and nothing of Northfield's own");
+    assert_eq!(
+        result_links(&results),
+        std::slice::from_ref(&review_path),
+        "the review, and nothing of Northfield's own"
+    );
     assert!(results.contains("<mark>"), "matches are highlighted");
     let (status, shown) = carer.get_text(&review_path).await?;
     assert_eq!(status, 200);
