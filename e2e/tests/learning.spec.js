@@ -62,6 +62,11 @@ test('a stopped initiative\'s review is blocked for an NHS number, shared with t
   await expect(page.getByRole('heading', { level: 1, name: 'Risk-based skin checks at Riverside House' })).toBeVisible();
   await expect(page.getByText(`Adopted from ${SSKIN} (Northfield Teaching Hospitals NHS Foundation Trust)`)).toBeVisible();
   await expectAccessible(page);
+  await page.getByRole('link', { name: /^Compare the sites side by side/ }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Northfield Teaching Hospitals NHS Foundation Trust' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Riverside Community Care' })).toBeVisible();
+  await expect(page.getByText('No measures yet: this site\'s baseline starts when its data come in.')).toBeVisible();
+  await expectAccessible(page);
 });
 
 test('the similar-initiative hint appears while a near-duplicate idea is written', async ({ page }) => {

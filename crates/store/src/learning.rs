@@ -200,6 +200,8 @@ pub async fn library(db: &Db, reader: (OrganisationId, UserId), limit: i64) -> R
 #[derive(Clone, Debug, Serialize)]
 pub struct Adoption {
     pub source: InitiativeId,
+    pub source_organisation_id: OrganisationId,
+    pub adopted_organisation_id: OrganisationId,
     pub source_title: String,
     pub source_organisation: String,
     pub adopted: InitiativeId,
@@ -211,7 +213,7 @@ pub struct Adoption {
     pub created_ms: i64,
 }
 
-const ADOPTIONS: &str = "SELECT a.*, s.title AS source_title, so.name AS source_organisation, n.title AS adopted_title,
+const ADOPTIONS: &str = "SELECT a.*, s.organisation_id AS source_organisation_id, s.title AS source_title, so.name AS source_organisation, n.title AS adopted_title,
         no.name AS adopted_organisation
     FROM adoptions a JOIN initiatives s ON s.id = a.source_initiative_id JOIN organisations so ON so.id = s.organisation_id
     JOIN initiatives n ON n.id = a.adopted_initiative_id JOIN organisations no ON no.id = n.organisation_id";
@@ -219,6 +221,8 @@ const ADOPTIONS: &str = "SELECT a.*, s.title AS source_title, so.name AS source_
 fn adoption_from(r: &AnyRow) -> Result<Adoption, StoreError> {
     Ok(Adoption {
         source: InitiativeId::new(r.try_get("source_initiative_id")?),
+        source_organisation_id: OrganisationId::new(r.try_get("source_organisation_id")?),
+        adopted_organisation_id: OrganisationId::new(r.try_get("organisation_id")?),
         source_title: r.try_get("source_title")?,
         source_organisation: r.try_get("source_organisation")?,
         adopted: InitiativeId::new(r.try_get("adopted_initiative_id")?),

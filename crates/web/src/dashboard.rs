@@ -179,7 +179,7 @@ async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardRep
         let id = kindling_domain::ids::MeasureId::new(row.m.id);
         let Some(measure) = measures::get(state.db(), viewer.organisation, id).await? else { continue };
         let (points, phases) = (measures::points(state.db(), id).await?, measures::phases(state.db(), id).await?);
-        if let Some(svg) = evidence::evaluate(&measure, &points, &phases).svg() {
+        if let Some(svg) = evidence::evaluate(&measure, &points, &phases).svg_as(&format!("chart-svg-{}", row.m.id)) {
             charts.push(ReportChart { row: row.clone(), svg });
         }
     }

@@ -65,6 +65,12 @@ impl Evaluated {
         Some(svg(analysis, &self.text()))
     }
 
+    /// The chart with its element ids prefixed by `id`, for pages that show several charts.
+    pub fn svg_as(&self, id: &str) -> Option<String> {
+        let analysis = self.analysis.as_ref()?;
+        Some(svg(analysis, &ChartText { id, ..self.text() }))
+    }
+
     pub fn table(&self) -> Option<String> {
         let analysis = self.analysis.as_ref()?;
         Some(table_html(analysis, &self.text()))

@@ -453,3 +453,66 @@ pub struct LearningPanel {
     adopted_from: Option<learning::Adoption>,
     adoptions: usize,
 }
+
+/// One site's column on the comparison page.
+#[derive(Serialize)]
+struct SiteColumn {
+    organisation: String,
+    site: String,
+    title: String,
+    stage: &'static str,
+    adaptations: Option<String>,
+    /// Each measure: name, signal, verdict, chart.
+    measures: Vec<(String, String, String, Option<String>)>,
+}
+
+/// The initiative and every site that adopted it, side by side: each site's own measures as small
+/// multiples with their verdicts, so a change that worked in one place is judged again in each.
+/// Open to the organisations involved only.
+pub async fn sites(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    let (source, source_organisation) = match learning::adopted_from(state.db(), viewer.organisation, item.id).await? {
+        Some(a) => (a.source, a.source_organisation_id),
+        None => (item.id, viewer.organisation),
+    };
+    let adoptions = learning::adoptions_of(state.db(), source).await?;
+    let mut members = vec![(source_organisation, source, None)];
+    members.extend(adoptions.iter().map(|a| (a.adopted_organisation_id, a.adopted, Some(a.adaptations.clone()))));
+    let mut columns = Vec::new();
+    for (organisation, initiative, adaptations) in members {
+        let Some(site_item) = kindling_store::initiatives::get(state.db(), organisation, initiative).await? else {
+            continue;
+        };
+        let mut measures = Vec::new();
+        for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
+            let points = kindling_store::measures::points(state.db(), m.id).await?;
+            let phases = kindling_store::measures::phases(state.db(), m.id).await?;
+            let evaluated = crate::evidence::evaluate(&m, &points, &phases);
+            let svg = evaluated.svg_as(&format!("measure-{}", m.id.get()));
+            measures.push((
+                evaluated.view.name.clone(),
+                evaluated.view.signal_label.to_owned(),
+                evaluated.view.verdict.clone(),
+                svg,
+            ));
+        }
+        let organisation_name = orgs::organisation(state.db(), organisation).await?.map(|o| o.name).unwrap_or_default();
+        columns.push(SiteColumn {
+            organisation: organisation_name,
+            site: site_item.site_name.clone().unwrap_or_else(|| "Whole organisation".into()),
+            title: site_item.draft.title.clone(),
+            stage: site_item.stage.label(),
+            adaptations,
+            measures,
+        });
+    }
+    let html = templates::render(
+        "learning/sites.html",
+        page! { title => "Sites side by side", section => "initiatives", viewer => viewer.view(), item => &item, columns => columns },
+    )?;
+    Ok(html.into_response())
+}

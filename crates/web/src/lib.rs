@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/risks", get(governance::register))
         .route("/initiatives/similar", get(learning::similar))
         .route("/initiatives/{id}/learning-review", get(learning::review_form).post(learning::save_review))
+        .route("/initiatives/{id}/sites", get(learning::sites))
         .route("/learning", get(learning::library))
         .route("/learning/reviews/{id}", get(learning::show_review))
         .route("/learning/reviews/{id}/adopt", get(learning::adopt_form).post(learning::adopt))

@@ -49,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "learning/library.html",
     "learning/similar.html",
     "learning/adopt.html",
+    "learning/sites.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

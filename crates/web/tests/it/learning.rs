@@ -113,6 +113,14 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
         shown.contains("Riverside Community Care: Printed handover summary at Riverside House"),
         "the source sees where it spread"
     );
+    // Both organisations see the sites side by side, each with its own measures.
+    for (browser, page) in [(&carer, format!("{new_page}/sites")), (&clinician, format!("/initiatives/{id}/sites"))] {
+        let (status, html) = browser.get_text(&page).await?;
+        assert_eq!(status, 200, "{page}");
+        assert!(html.contains("<h2>Northfield Teaching Hospitals NHS Foundation Trust</h2>"), "{html}");
+        assert!(html.contains("<h2>Riverside Community Care</h2>"));
+        assert!(html.contains("Adapted: Large print, because several night carers asked for it"));
+    }
     Ok(())
 }
 
