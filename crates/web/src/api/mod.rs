@@ -4,6 +4,7 @@
 
 pub mod governance;
 pub mod initiatives;
+pub mod learning;
 pub mod measures;
 
 use axum::extract::FromRequestParts;
@@ -26,11 +27,11 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews and search"))
 )]
 pub struct ApiDoc;
 
@@ -60,6 +61,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/initiatives/{id}/risks", get(governance::list_risks).post(governance::create_risk))
         .route("/v1/initiatives/{id}/governance", get(governance::governance))
         .route("/v1/approvals", get(governance::list_approvals))
+        .route("/v1/initiatives/{id}/learning-review", axum::routing::put(learning::put_review))
+        .route("/v1/learning-reviews/{id}", get(learning::get_review))
+        .route("/v1/search", get(learning::search))
         .route("/v1/approvals/{id}/decision", axum::routing::post(governance::decide))
         .fallback(|| async { ApiError::not_found() })
 }

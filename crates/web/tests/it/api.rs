@@ -172,6 +172,9 @@ async fn the_openapi_document_is_openapi_3_1_and_covers_the_api() -> anyhow::Res
         "/api/v1/initiatives/{id}/governance",
         "/api/v1/approvals",
         "/api/v1/approvals/{id}/decision",
+        "/api/v1/initiatives/{id}/learning-review",
+        "/api/v1/learning-reviews/{id}",
+        "/api/v1/search",
     ] {
         assert!(paths.contains_key(path), "{path}");
     }

@@ -229,3 +229,36 @@ fn urlencode(text: &str) -> String {
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
+
+#[tokio::test]
+async fn the_api_screens_reviews_and_searches_within_what_the_caller_may_see() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let id = initiative(&app, NORTHFIELD, "Paperless handover").await;
+    let token = app.token_for("clinician@demo.kindling.test").await?;
+    let client = reqwest::Client::new();
+    let body = |happened: &str, visibility: &str| {
+        serde_json::json!({"expected": "Shorter handover", "happened": happened, "why_differ": "Too little detail",
+            "keep": "Bedside handover", "change": "A printed summary", "visibility": visibility})
+    };
+    let put = |json: serde_json::Value| {
+        client.put(app.url(&format!("/api/v1/initiatives/{id}/learning-review"))).bearer_auth(&token).json(&json).send()
+    };
+    let refused = put(body(&format!("Slower for {NHS_NUMBER}"), "organisation")).await?;
+    assert_eq!(refused.status(), 422);
+    let problem: serde_json::Value = refused.json().await?;
+    assert_eq!(problem["errors"][0]["field"], "happened", "{problem}");
+    let saved = put(body("Slower on every shift", "organisation")).await?;
+    assert_eq!(saved.status(), 200);
+    let review: serde_json::Value = saved.json().await?;
+    let review_id = review["id"].as_i64().unwrap();
+
+    let carer = app.token_for("carer@riverside.demo.kindling.test").await?;
+    let get = |token: &str, path: &str| client.get(app.url(path)).bearer_auth(token.to_owned()).send();
+    assert_eq!(get(&carer, &format!("/api/v1/learning-reviews/{review_id}")).await?.status(), 404, "organisation only");
+    let found: serde_json::Value = get(&token, "/api/v1/search?q=printed+summary&kind=review").await?.json().await?;
+    assert_eq!(found["items"][0]["id"], review_id);
+    let hidden: serde_json::Value = get(&carer, "/api/v1/search?q=printed+summary").await?.json().await?;
+    assert_eq!(hidden["items"], serde_json::json!([]));
+    assert_eq!(get(&carer, "/api/v1/search?q=x&kind=comment").await?.status(), 422);
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! `/api/v1/…`: learning reviews and the library's search, with the same screening and visibility
+//! rules as the pages.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use kindling_domain::learning::ReviewForm;
+use kindling_domain::permissions::{Action, allows};
+use kindling_store::Actor;
+use kindling_store::learning::{self, Review};
+use kindling_store::search::{self, Filters, Kind};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiError, ApiJson, ApiUser, Problem};
+use crate::{AppState, now_ms};
+
+/// A learning review as written (and, for input, as to be written).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ReviewDto {
+    pub expected: String,
+    pub happened: String,
+    pub why_differ: String,
+    pub keep: String,
+    pub change: String,
+    #[serde(default)]
+    pub went_well: Option<String>,
+    /// team, organisation or hub.
+    pub visibility: String,
+}
+
+/// A stored review with where it comes from.
+#[derive(Serialize, ToSchema)]
+pub struct StoredReviewDto {
+    pub id: i64,
+    pub initiative_id: i64,
+    pub initiative_title: String,
+    pub organisation: String,
+    pub review: ReviewDto,
+    pub updated_ms: i64,
+}
+
+fn stored(r: &Review) -> StoredReviewDto {
+    StoredReviewDto {
+        id: r.id,
+        initiative_id: r.initiative.get(),
+        initiative_title: r.initiative_title.clone(),
+        organisation: r.organisation_name.clone(),
+        review: ReviewDto {
+            expected: r.draft.expected.clone(),
+            happened: r.draft.happened.clone(),
+            why_differ: r.draft.why_differ.clone(),
+            keep: r.draft.keep.clone(),
+            change: r.draft.change.clone(),
+            went_well: r.draft.went_well.clone(),
+            visibility: r.draft.visibility.slug().to_owned(),
+        },
+        updated_ms: r.updated_ms,
+    }
+}
+
+/// Write or rewrite an initiative's learning review. Text that looks like an NHS number, a date of
+/// birth, a full postcode or a name after a title is refused (422), field by field, and nothing is stored.
+#[utoipa::path(put, path = "/api/v1/initiatives/{id}/learning-review", tag = "learning", request_body = ReviewDto, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Saved", body = StoredReviewDto), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Not valid, or contains identifiers; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn put_review(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ReviewDto>,
+) -> Result<Json<StoredReviewDto>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    let standing = kindling_domain::initiatives::Standing {
+        roles: who.roles.clone(),
+        is_submitter: item.submitter.id == who.user.id,
+        is_team_member: item.is_team_member(who.user.id),
+    };
+    if !allows(&standing, Action::EditInitiative) {
+        return Err(ApiError::forbidden(
+            "Only the initiative's team, improvement leads and administrators can write its learning review.".into(),
+        ));
+    }
+    let form = ReviewForm {
+        expected: input.expected,
+        happened: input.happened,
+        why_differ: input.why_differ,
+        keep: input.keep,
+        change: input.change,
+        went_well: input.went_well.unwrap_or_default(),
+        visibility: input.visibility,
+    };
+    let draft = form.parse().map_err(|e| ApiError::validation(&e.fields))?;
+    let by = Actor { organisation: who.organisation, user: who.user.id, now_ms: now_ms() };
+    let review = learning::save(state.db(), by, item.id, &draft).await?.ok_or_else(ApiError::not_found)?;
+    let saved = learning::readable(state.db(), (who.organisation, who.user.id), review)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(stored(&saved)))
+}
+
+/// A learning review, if you may read it (hub-wide reviews from any organisation).
+#[utoipa::path(get, path = "/api/v1/learning-reviews/{id}", tag = "learning", params(("id" = i64, Path, description = "Review id")),
+    responses((status = 200, description = "Success", body = StoredReviewDto), (status = 404, description = "No such review you may read", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_review(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<StoredReviewDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let review =
+        learning::readable(state.db(), (who.organisation, who.user.id), id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(stored(&review)))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+pub struct SearchParams {
+    /// Words to find (all of them; each also matches words it begins).
+    q: String,
+    /// initiative, review or pdsa.
+    kind: Option<String>,
+}
+
+/// One search result.
+#[derive(Serialize, ToSchema)]
+pub struct HitDto {
+    /// initiative, review or pdsa.
+    pub kind: String,
+    /// The review's or PDSA cycle's id, or the initiative's.
+    pub id: i64,
+    pub initiative_id: i64,
+    pub title: String,
+    /// The text around the first match.
+    pub snippet: String,
+    pub organisation: String,
+    pub stage: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<HitDto>,
+}
+
+/// Search initiatives, learning reviews and PDSA notes you may see, best first (at most 50).
+#[utoipa::path(get, path = "/api/v1/search", tag = "learning", params(SearchParams),
+    responses((status = 200, description = "Success", body = SearchResults)))]
+pub async fn search(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResults>, ApiError> {
+    let kind = match params.kind.as_deref() {
+        None | Some("") => None,
+        Some("initiative") => Some(Kind::Initiative),
+        Some("review") => Some(Kind::Review),
+        Some("pdsa") => Some(Kind::Pdsa),
+        Some(other) => {
+            return Err(ApiError::invalid(vec![(
+                "kind".into(),
+                format!("Unknown kind {other:?}: use initiative, review or pdsa"),
+            )]));
+        }
+    };
+    let words = search::terms(&params.q);
+    let hits = search::search(
+        state.db(),
+        (who.organisation, who.user.id),
+        &words,
+        false,
+        &Filters { kind, ..Filters::default() },
+        50,
+    )
+    .await?;
+    let strip = |s: &str| s.replace([kindling_domain::search::MARK_START, kindling_domain::search::MARK_END], "");
+    Ok(Json(SearchResults {
+        items: hits
+            .iter()
+            .map(|h| HitDto {
+                kind: match h.kind {
+                    Kind::Initiative => "initiative",
+                    Kind::Review => "review",
+                    Kind::Pdsa => "pdsa",
+                }
+                .into(),
+                id: h.ref_id,
+                initiative_id: h.initiative,
+                title: h.title.clone(),
+                snippet: strip(&h.snippet),
+                organisation: h.organisation.clone(),
+                stage: h.stage.clone(),
+            })
+            .collect(),
+    }))
+}
