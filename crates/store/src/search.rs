@@ -3,7 +3,7 @@
 //! visibility rule in both (one SQL text per dialect, and this module is the only place they differ).
 //!
 //! Architecture invariant: a search never returns a document the reader may not read. The rule is
-//! in SQL, in [`VISIBLE`]: a hub-wide review is readable by anyone signed in; anything else only
+//! in SQL, in `VISIBLE`: a hub-wide review is readable by anyone signed in; anything else only
 //! inside its own organisation, and a team-only review only by its initiative's team and submitter.
 //! Documents are written by the functions here, inside the transaction of the change they index.
 
