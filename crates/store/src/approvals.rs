@@ -3,7 +3,6 @@
 //! are written in one transaction each, so the queue and the initiative's stage always agree.
 
 use kindling_domain::approvals::{Decision, Outcome, RouteChoice};
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::StageChange;
 use serde::Serialize;
@@ -191,17 +190,13 @@ pub async fn submit(
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "approval.routed".into(),
-            subject: format!("initiative:{initiative}"),
-            summary: format!("Request {id} routed under {} {}. {}", route.pack_id, route.pack_version, route.reason),
-        },
+        by,
+        "approval.routed",
+        format!("initiative:{initiative}"),
+        format!("Request {id} routed under {} {}. {}", route.pack_id, route.pack_version, route.reason),
     )
     .await?;
     tx.commit().await?;
@@ -245,24 +240,20 @@ pub async fn decide(
             .execute(&mut *tx)
             .await?;
     }
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "approval.decided".into(),
-            subject: format!("initiative:{}", request.initiative),
-            summary: format!(
-                "Request {} on the {} route: {} ({} condition(s)). {}",
-                request.id,
-                request.route_label,
-                decision.outcome.label(),
-                decision.conditions.len(),
-                decision.reason
-            ),
-        },
+        by,
+        "approval.decided",
+        format!("initiative:{}", request.initiative),
+        format!(
+            "Request {} on the {} route: {} ({} condition(s)). {}",
+            request.id,
+            request.route_label,
+            decision.outcome.label(),
+            decision.conditions.len(),
+            decision.reason
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -290,17 +281,13 @@ pub async fn meet_condition(db: &Db, by: Actor, condition: i64, note: &str) -> R
         .bind(note.to_owned())
         .execute(&mut *tx)
         .await?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "approval.condition_met".into(),
-            subject: format!("initiative:{initiative}"),
-            summary: format!("Condition met: {text:?}. {note}"),
-        },
+        by,
+        "approval.condition_met",
+        format!("initiative:{initiative}"),
+        format!("Condition met: {text:?}. {note}"),
     )
     .await?;
     tx.commit().await?;

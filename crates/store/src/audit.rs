@@ -6,7 +6,27 @@ use kindling_domain::ids::{OrganisationId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Db, Dialect, StoreError, WriteTx};
+use crate::{Actor, Db, Dialect, StoreError, WriteTx};
+
+/// Appends what `by` did to `subject` inside `tx`: [`append`] for the writes scoped by an [`Actor`].
+pub async fn record(
+    tx: &mut WriteTx,
+    dialect: Dialect,
+    by: Actor,
+    action: &str,
+    subject: String,
+    summary: String,
+) -> Result<AuditEntry, StoreError> {
+    let event = AuditEvent {
+        at_ms: by.now_ms,
+        actor: Some(by.user),
+        organisation: Some(by.organisation),
+        action: action.to_owned(),
+        subject,
+        summary,
+    };
+    append(tx, dialect, &event).await
+}
 
 /// Appends `event` to the chain inside `tx`, after every entry committed before it.
 ///

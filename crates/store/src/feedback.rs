@@ -91,17 +91,13 @@ pub async fn link_for(db: &Db, by: Actor, initiative: InitiativeId) -> Result<Op
         .bind(by.now_ms)
         .execute(&mut *tx)
         .await?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "feedback.link_created".into(),
-            subject: format!("initiative:{initiative}"),
-            summary: format!("Public feedback link made, feeding measure {measure}"),
-        },
+        by,
+        "feedback.link_created",
+        format!("initiative:{initiative}"),
+        format!("Public feedback link made, feeding measure {measure}"),
     )
     .await?;
     tx.commit().await?;
@@ -283,17 +279,13 @@ pub async fn reply(db: &Db, by: Actor, feedback: i64, text: &str) -> Result<bool
     .rows_affected()
         == 1;
     if done {
-        audit::append(
+        audit::record(
             &mut tx,
             db.dialect(),
-            &AuditEvent {
-                at_ms: by.now_ms,
-                actor: Some(by.user),
-                organisation: Some(by.organisation),
-                action: "feedback.replied".into(),
-                subject: format!("feedback:{feedback}"),
-                summary: format!("Public reply of {} characters", text.chars().count()),
-            },
+            by,
+            "feedback.replied",
+            format!("feedback:{feedback}"),
+            format!("Public reply of {} characters", text.chars().count()),
         )
         .await?;
         tx.commit().await?;

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::gates::{GateRecords, HazardDraft, HazardScore, MeasurementReadiness};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::measures::MeasureKind;
@@ -23,19 +22,7 @@ async fn log(
     initiative: InitiativeId,
     summary: String,
 ) -> Result<(), StoreError> {
-    audit::append(
-        tx,
-        db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: action.into(),
-            subject: format!("initiative:{initiative}"),
-            summary,
-        },
-    )
-    .await?;
+    audit::record(tx, db.dialect(), by, action, format!("initiative:{initiative}"), summary).await?;
     Ok(())
 }
 

@@ -2,7 +2,6 @@
 //! site or organisation taking an initiative on as its own, with what it keeps and what it adapts.
 //! Both are indexed for search in the same transaction.
 
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::initiatives::{InitiativeDraft, Stage};
 use kindling_domain::learning::ReviewDraft;
@@ -56,6 +55,12 @@ const SELECT: &str = "SELECT r.*, i.title, i.stage, o.name AS organisation_name,
     FROM learning_reviews r JOIN initiatives i ON i.id = r.initiative_id
     JOIN organisations o ON o.id = r.organisation_id JOIN users u ON u.id = r.author_id";
 
+/// Who may read a review (parameters: $1 the reader's organisation, $2 the reader): the same rule as
+/// `search::VISIBLE`, over the reviews table.
+const READABLE: &str = "(r.visibility = 'hub' OR (r.organisation_id = $1 AND (r.visibility = 'organisation'
+    OR EXISTS (SELECT 1 FROM team_members t WHERE t.initiative_id = r.initiative_id AND t.user_id = $2)
+    OR i.submitter_id = $2)))";
+
 /// The review of an initiative of `organisation` (for its own pages).
 pub async fn for_initiative(
     db: &Db,
@@ -76,11 +81,7 @@ pub async fn for_initiative(
 /// A review by id, if `reader` may read it: hub-wide reviews from any organisation, organisation-wide
 /// ones from the reader's own, team ones only for the team and the submitter.
 pub async fn readable(db: &Db, reader: (OrganisationId, UserId), id: i64) -> Result<Option<Review>, StoreError> {
-    let sql = format!(
-        "{SELECT} WHERE r.id = $3 AND (r.visibility = 'hub' OR (r.organisation_id = $1 AND (r.visibility = 'organisation'
-            OR EXISTS (SELECT 1 FROM team_members t WHERE t.initiative_id = r.initiative_id AND t.user_id = $2)
-            OR i.submitter_id = $2)))"
-    );
+    let sql = format!("{SELECT} WHERE r.id = $3 AND {READABLE}");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(reader.0.get())
         .bind(reader.1.get())
@@ -161,17 +162,13 @@ pub async fn save(
     .await?;
     // Carry the initiative's tags for filtering.
     search::index_initiative(&mut tx, initiative).await?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "learning.review_saved".into(),
-            subject: format!("initiative:{initiative}"),
-            summary: format!("Learning review {id} saved, visible to: {}", review.visibility.label()),
-        },
+        by,
+        "learning.review_saved",
+        format!("initiative:{initiative}"),
+        format!("Learning review {id} saved, visible to: {}", review.visibility.label()),
     )
     .await?;
     tx.commit().await?;
@@ -180,11 +177,7 @@ pub async fn save(
 
 /// The reviews `reader` may read, newest first (the library's front page).
 pub async fn library(db: &Db, reader: (OrganisationId, UserId), limit: i64) -> Result<Vec<Review>, StoreError> {
-    let sql = format!(
-        "{SELECT} WHERE (r.visibility = 'hub' OR (r.organisation_id = $1 AND (r.visibility = 'organisation'
-            OR EXISTS (SELECT 1 FROM team_members t WHERE t.initiative_id = r.initiative_id AND t.user_id = $2)
-            OR i.submitter_id = $2))) ORDER BY r.updated_ms DESC, r.id DESC LIMIT $3"
-    );
+    let sql = format!("{SELECT} WHERE {READABLE} ORDER BY r.updated_ms DESC, r.id DESC LIMIT $3");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(reader.0.get())
         .bind(reader.1.get())
@@ -288,17 +281,13 @@ pub async fn adopt(
     .bind(by.now_ms)
     .execute(&mut *tx)
     .await?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "learning.adopted".into(),
-            subject: format!("initiative:{id}"),
-            summary: format!("Adopted from initiative {source} with local adaptations: {adaptations}"),
-        },
+        by,
+        "learning.adopted",
+        format!("initiative:{id}"),
+        format!("Adopted from initiative {source} with local adaptations: {adaptations}"),
     )
     .await?;
     tx.commit().await?;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::equity::Dimension;
 use kindling_domain::ids::{InitiativeId, MeasureId, OrganisationId, PdsaCycleId, PhaseId};
 use kindling_domain::initiatives::{CivilDate, Stage};
@@ -106,22 +105,6 @@ fn subject(id: MeasureId) -> String {
     format!("measure:{id}")
 }
 
-fn event(by: Actor, action: &str, subject: String, summary: String) -> AuditEvent {
-    AuditEvent {
-        at_ms: by.now_ms,
-        actor: Some(by.user),
-        organisation: Some(by.organisation),
-        action: action.into(),
-        subject,
-        summary,
-    }
-}
-
-async fn log(tx: &mut WriteTx, db: &Db, event: AuditEvent) -> Result<(), StoreError> {
-    audit::append(tx, db.dialect(), &event).await?;
-    Ok(())
-}
-
 /// Adds a measure to an initiative of `organisation`. `None` if the initiative is not there.
 pub async fn create(
     db: &Db,
@@ -177,20 +160,18 @@ pub(crate) async fn create_in(
         return Ok(None);
     };
     let id = MeasureId::new(row.try_get("id")?);
-    log(
+    audit::record(
         tx,
-        db,
-        event(
-            by,
-            "measure.created",
-            subject(id),
-            format!(
-                "{} measure {:?} added to initiative {initiative} ({}, {})",
-                d.kind.label(),
-                d.name,
-                d.data_type.slug(),
-                d.chart().name()
-            ),
+        db.dialect(),
+        by,
+        "measure.created",
+        subject(id),
+        format!(
+            "{} measure {:?} added to initiative {initiative} ({}, {})",
+            d.kind.label(),
+            d.name,
+            d.data_type.slug(),
+            d.chart().name()
         ),
     )
     .await?;
@@ -234,7 +215,15 @@ pub async fn update(db: &Db, by: Actor, id: MeasureId, draft: &MeasureDraft) -> 
     if !done {
         return Ok(false);
     }
-    log(&mut tx, db, event(by, "measure.updated", subject(id), format!("Definition of {:?} changed", d.name))).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "measure.updated",
+        subject(id),
+        format!("Definition of {:?} changed", d.name),
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -386,7 +375,7 @@ pub(crate) async fn add_points_in(
         _ => String::new(),
     };
     let summary = format!("{} point{} from {how}{span}", points.len(), if points.len() == 1 { "" } else { "s" });
-    log(tx, db, event(by, "measure.data_added", subject(id), summary)).await?;
+    audit::record(tx, db.dialect(), by, "measure.data_added", subject(id), summary).await?;
     Ok(true)
 }
 
@@ -407,8 +396,15 @@ pub async fn delete_point(db: &Db, by: Actor, id: MeasureId, period: CivilDate) 
         == 1;
     if done {
         bump(&mut tx, id).await?;
-        log(&mut tx, db, event(by, "measure.data_removed", subject(id), format!("Point for {} removed", period.iso())))
-            .await?;
+        audit::record(
+            &mut tx,
+            db.dialect(),
+            by,
+            "measure.data_removed",
+            subject(id),
+            format!("Point for {} removed", period.iso()),
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(done)
@@ -511,7 +507,7 @@ pub async fn move_phase(
         .await?;
     let summary = format!("Phase {phase} moved from {before} to {}: {reason}", starts_on.iso());
     bump(&mut tx, MeasureId::new(measure)).await?;
-    log(&mut tx, db, event(by, "measure.phase_moved", subject(MeasureId::new(measure)), summary)).await?;
+    audit::record(&mut tx, db.dialect(), by, "measure.phase_moved", subject(MeasureId::new(measure)), summary).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -541,7 +537,8 @@ pub async fn remove_phase(db: &Db, by: Actor, phase: PhaseId, reason: &str) -> R
         .await?;
     let summary = format!("Phase {phase} from {starts} removed: {reason}");
     bump(&mut tx, MeasureId::new(measure)).await?;
-    log(&mut tx, db, event(by, "measure.phase_removed", subject(MeasureId::new(measure)), summary)).await?;
+    audit::record(&mut tx, db.dialect(), by, "measure.phase_removed", subject(MeasureId::new(measure)), summary)
+        .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -550,7 +547,15 @@ pub async fn remove_phase(db: &Db, by: Actor, phase: PhaseId, reason: &str) -> R
 /// evaluating → adopted move): one line per measure with its signal.
 pub async fn record_evidence(db: &Db, by: Actor, initiative: InitiativeId, summary: String) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    log(&mut tx, db, event(by, "initiative.evidence_recorded", format!("initiative:{initiative}"), summary)).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "initiative.evidence_recorded",
+        format!("initiative:{initiative}"),
+        summary,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -601,7 +606,7 @@ pub async fn replace_subgroup_points(
     let groups: std::collections::BTreeSet<&str> = rows.iter().map(|(g, _)| g.as_str()).collect();
     let summary =
         format!("{} points for {} {} subgroup(s) replaced", rows.len(), groups.len(), dimension.label().to_lowercase());
-    log(&mut tx, db, event(by, "measure.subgroups_replaced", subject(id), summary)).await?;
+    audit::record(&mut tx, db.dialect(), by, "measure.subgroups_replaced", subject(id), summary).await?;
     tx.commit().await?;
     Ok(true)
 }

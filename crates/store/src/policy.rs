@@ -2,7 +2,6 @@
 //! force, so every earlier pack stays on record beside the outcomes computed with it. With no row,
 //! the built-in NHS England pack applies.
 
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::policy::{PackError, PolicyPack};
 use serde::Serialize;
@@ -95,17 +94,13 @@ pub async fn load(db: &Db, by: Actor, body: &str) -> Result<Result<i64, Vec<Pack
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "policy.loaded".into(),
-            subject: format!("organisation:{}", by.organisation),
-            summary: format!("Policy pack {} version {} put in force", pack.pack.id, pack.pack.version),
-        },
+        by,
+        "policy.loaded",
+        format!("organisation:{}", by.organisation),
+        format!("Policy pack {} version {} put in force", pack.pack.id, pack.pack.version),
     )
     .await?;
     tx.commit().await?;

@@ -1,6 +1,5 @@
 //! Risk items and their actions. Each item keeps the pack id and version it was scored under.
 
-use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::policy::PackInfo;
@@ -176,25 +175,21 @@ pub async fn create(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.try_get("id")?;
-    audit::append(
+    audit::record(
         &mut tx,
         db.dialect(),
-        &AuditEvent {
-            at_ms: by.now_ms,
-            actor: Some(by.user),
-            organisation: Some(by.organisation),
-            action: "risk.recorded".into(),
-            subject: format!("initiative:{initiative}"),
-            summary: format!(
-                "Risk {id} ({}) scored {} × {} = {} under {} {}",
-                draft.domain,
-                draft.now.consequence,
-                draft.now.likelihood,
-                draft.now.value(),
-                pack.id,
-                pack.version
-            ),
-        },
+        by,
+        "risk.recorded",
+        format!("initiative:{initiative}"),
+        format!(
+            "Risk {id} ({}) scored {} × {} = {} under {} {}",
+            draft.domain,
+            draft.now.consequence,
+            draft.now.likelihood,
+            draft.now.value(),
+            pack.id,
+            pack.version
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -236,22 +231,13 @@ pub async fn update(db: &Db, by: Actor, id: i64, draft: &RiskDraft, pack: &PackI
     .rows_affected()
         == 1;
     if done {
-        audit::append(
+        audit::record(
             &mut tx,
             db.dialect(),
-            &AuditEvent {
-                at_ms: by.now_ms,
-                actor: Some(by.user),
-                organisation: Some(by.organisation),
-                action: "risk.rescored".into(),
-                subject: format!("risk:{id}"),
-                summary: format!(
-                    "Risk {id} now {} × {} = {}",
-                    draft.now.consequence,
-                    draft.now.likelihood,
-                    draft.now.value()
-                ),
-            },
+            by,
+            "risk.rescored",
+            format!("risk:{id}"),
+            format!("Risk {id} now {} × {} = {}", draft.now.consequence, draft.now.likelihood, draft.now.value()),
         )
         .await?;
         tx.commit().await?;
@@ -283,17 +269,13 @@ pub async fn add_action(
     .rows_affected()
         == 1;
     if done {
-        audit::append(
+        audit::record(
             &mut tx,
             db.dialect(),
-            &AuditEvent {
-                at_ms: by.now_ms,
-                actor: Some(by.user),
-                organisation: Some(by.organisation),
-                action: "risk.action_added".into(),
-                subject: format!("risk:{risk}"),
-                summary: format!("Action for {owner} due {}: {action}", due.iso()),
-            },
+            by,
+            "risk.action_added",
+            format!("risk:{risk}"),
+            format!("Action for {owner} due {}: {action}", due.iso()),
         )
         .await?;
         tx.commit().await?;
