@@ -35,6 +35,8 @@ pub struct RouteChoice {
     pub target_days: u16,
     pub committee: bool,
     pub external: bool,
+    /// Who decides on the route (told when a request arrives).
+    pub roles: Vec<crate::people::Role>,
     /// One sentence: "Divisional governance: a patient safety risk scores 12, High".
     pub reason: String,
     pub pack_id: String,
@@ -124,6 +126,7 @@ pub fn route(pack: &PolicyPack, facts: &RoutingFacts<'_>) -> RouteChoice {
         target_days: route.target_days,
         committee: route.committee,
         external: route.external,
+        roles: route.roles.clone(),
         reason: format!("{}: {reason}", route.label),
         pack_id: pack.pack.id.clone(),
         pack_version: pack.pack.version.clone(),

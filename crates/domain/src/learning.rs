@@ -182,10 +182,22 @@ impl ReviewForm {
     }
 }
 
-/// Whether moving to `stage` calls for a learning review: stopping always does (a stopped initiative
-/// is a valid outcome whose lessons others need); the pack may name more stages.
+/// Whether an initiative at `stage` should have a learning review: a stopped one always (stopping is
+/// a valid outcome whose lessons others need), and one at a stage the pack says is completed with a
+/// review (so the team writes it before moving on).
 pub fn review_due(stage: Stage, pack_stages: &[Stage]) -> bool {
     stage == Stage::Stopped || pack_stages.contains(&stage)
+}
+
+/// What blocks a move until the review is written: leaving a stage the pack names, other than by
+/// stopping (a stop is never held up; its review is due afterwards).
+pub fn review_blocker(from: Stage, to: Stage, pack_stages: &[Stage], has_review: bool) -> Option<String> {
+    (!has_review && to != Stage::Stopped && from != to && pack_stages.contains(&from)).then(|| {
+        format!(
+            "Write the learning review: the policy pack asks for one on completing the {} stage",
+            from.label()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -243,7 +255,20 @@ mod tests {
     #[test]
     fn stopping_always_calls_for_a_review() {
         assert!(review_due(Stage::Stopped, &[]));
-        assert!(!review_due(Stage::Adopted, &[]));
-        assert!(review_due(Stage::Adopted, &[Stage::Adopted]));
+        assert!(!review_due(Stage::Evaluating, &[]));
+        assert!(review_due(Stage::Evaluating, &[Stage::Evaluating]));
+        assert!(!review_due(Stage::Piloting, &[Stage::Evaluating]));
+    }
+
+    #[test]
+    fn completing_a_named_stage_waits_for_the_review_but_stopping_never_does() {
+        let named = [Stage::Evaluating];
+        assert_eq!(
+            review_blocker(Stage::Evaluating, Stage::Adopted, &named, false).as_deref(),
+            Some("Write the learning review: the policy pack asks for one on completing the Evaluating stage")
+        );
+        assert_eq!(review_blocker(Stage::Evaluating, Stage::Adopted, &named, true), None);
+        assert_eq!(review_blocker(Stage::Evaluating, Stage::Stopped, &named, false), None);
+        assert_eq!(review_blocker(Stage::Piloting, Stage::Evaluating, &named, false), None);
     }
 }

@@ -124,6 +124,19 @@ slug_enum!(
     }
 );
 
+slug_enum!(
+    /// The kind of care a site gives: a search filter, so that a change tried in a community team is
+    /// found by other community teams.
+    CareSetting, "care setting" {
+        Acute = ("acute", "Acute hospital"),
+        Community = ("community", "Community health"),
+        MentalHealth = ("mental-health", "Mental health"),
+        PrimaryCare = ("primary-care", "Primary care"),
+        SocialCare = ("social-care", "Social care"),
+        Ambulance = ("ambulance", "Ambulance and urgent care"),
+    }
+);
+
 /// The roles a person holds in one organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Membership {

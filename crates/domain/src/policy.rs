@@ -78,6 +78,9 @@ pub struct PolicyPack {
     pub routes: Vec<Route>,
     pub routing: Vec<RoutingRule>,
     pub escalation: Escalation,
+    /// Absent from packs written before it existed: then only stopping calls for a review.
+    #[serde(default)]
+    pub learning: LearningScheme,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -255,6 +258,16 @@ pub struct RoutingRule {
 pub struct Escalation {
     /// A decision past its target is flagged and the next route up is told.
     pub escalate_after_target: bool,
+    pub source: String,
+    pub verified: bool,
+}
+
+/// When a learning review is required besides stopping (which always calls for one).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearningScheme {
+    /// Leaving any of these stages (by any move but stopping) waits for the initiative's review.
+    pub review_on_completing: Vec<Stage>,
     pub source: String,
     pub verified: bool,
 }
@@ -503,6 +516,7 @@ impl PolicyPack {
             + self.routing.iter().filter(|r| !r.verified).count()
             + usize::from(!self.fairness.threshold_verified)
             + usize::from(!self.escalation.verified)
+            + usize::from(!self.learning.review_on_completing.is_empty() && !self.learning.verified)
     }
 }
 

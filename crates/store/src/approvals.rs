@@ -5,10 +5,12 @@
 use kindling_domain::approvals::{Decision, Outcome, RouteChoice};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::StageChange;
+use kindling_domain::notifications::Kind;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::notifications::{self, Notice};
 use crate::{Actor, Db, StoreError, audit, initiatives};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -199,6 +201,16 @@ pub async fn submit(
         format!("Request {id} routed under {} {}. {}", route.pack_id, route.pack_version, route.reason),
     )
     .await?;
+    let roles: Vec<&str> = route.roles.iter().map(|r| r.slug()).collect();
+    let deciders = notifications::holders_of(&mut tx, by.organisation, &roles).await?;
+    let title: String = sqlx::query("SELECT title FROM initiatives WHERE id = $1")
+        .bind(initiative.get())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("title")?;
+    let summary = format!("Decision needed on the {} route: {title}", route.label);
+    let href = format!("/approvals/{id}");
+    notifications::notify(&mut tx, &deciders, &Notice::of(by, Kind::ReviewRequest, &summary, &href)).await?;
     tx.commit().await?;
     Ok(id)
 }

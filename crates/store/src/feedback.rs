@@ -5,6 +5,7 @@ use kindling_domain::audit::AuditEvent;
 use kindling_domain::feedback::{AgeBand, Audience, FeedbackDraft};
 use kindling_domain::ids::{InitiativeId, MeasureId, OrganisationId};
 use kindling_domain::initiatives::CivilDate;
+use kindling_domain::notifications::Kind;
 use kindling_domain::measures::{
     DataType, Direction, Frequency, MeasureCategory, MeasureDraft, MeasureKind, OperationalDefinition,
 };
@@ -12,6 +13,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::notifications::{self, Notice};
 use crate::secrets::{random_token, token_hash};
 use crate::{Actor, Db, StoreError, WriteTx, audit, measures};
 
@@ -173,6 +175,18 @@ pub async fn receive(
     .execute(&mut *tx)
     .await?;
     update_rating_point(&mut tx, target, &period).await?;
+    let summary = format!("New feedback from {}: rated {} of 5", draft.audience.label().to_lowercase(), draft.rating);
+    let people = notifications::initiative_people(&mut tx, target.initiative).await?;
+    let href = format!("/initiatives/{}/feedback", target.initiative);
+    let notice = Notice {
+        organisation: target.organisation,
+        by: None,
+        now_ms,
+        kind: Kind::Feedback,
+        summary: &summary,
+        href: &href,
+    };
+    notifications::notify(&mut tx, &people, &notice).await?;
     audit::append(
         &mut tx,
         db.dialect(),
@@ -288,6 +302,18 @@ pub async fn reply(db: &Db, by: Actor, feedback: i64, text: &str) -> Result<bool
             format!("Public reply of {} characters", text.chars().count()),
         )
         .await?;
+        let row = sqlx::query(
+            "SELECT f.initiative_id, u.name FROM feedback f, users u WHERE f.id = $1 AND u.id = $2",
+        )
+        .bind(feedback)
+        .bind(by.user.get())
+        .fetch_one(&mut *tx)
+        .await?;
+        let initiative = InitiativeId::new(row.try_get("initiative_id")?);
+        let summary = format!("{} replied to feedback", row.try_get::<String, _>("name")?);
+        let people = notifications::initiative_people(&mut tx, initiative).await?;
+        let href = format!("/initiatives/{initiative}/feedback");
+        notifications::notify(&mut tx, &people, &Notice::of(by, Kind::Feedback, &summary, &href)).await?;
         tx.commit().await?;
     }
     Ok(done)

@@ -6,12 +6,14 @@
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{CommentId, InitiativeId, OrganisationId, SiteId, UserId};
 use kindling_domain::initiatives::{Aim, CivilDate, InitiativeDraft, Stage, StageChange, Tag};
+use kindling_domain::notifications::Kind;
 use kindling_domain::paging::Page;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::users::{Person, person_from};
+use crate::notifications::{self, Notice};
 use crate::{Db, StoreError, WriteTx, audit};
 
 /// One line of the initiatives list.
@@ -512,6 +514,18 @@ pub async fn change_stage_in(
     )
     .await?;
     crate::search::index_initiative(tx, id).await?;
+    let title: String =
+        sqlx::query("SELECT title FROM initiatives WHERE id = $1").bind(id.get()).fetch_one(&mut **tx).await?.try_get("title")?;
+    let summary = format!(
+        "{title}: {} ({} → {}). {}",
+        change.verb,
+        change.from.label(),
+        change.to.label(),
+        change.reason
+    );
+    let people = notifications::initiative_people(tx, id).await?;
+    let by = crate::Actor { organisation, user: actor, now_ms };
+    notifications::notify(tx, &people, &Notice::of(by, Kind::Decision, &summary, &format!("/initiatives/{id}"))).await?;
     Ok(())
 }
 
@@ -554,6 +568,20 @@ pub async fn add_comment(
         },
     )
     .await?;
+    let names = kindling_domain::notifications::mentions(body);
+    if !names.is_empty() {
+        let mentioned = notifications::members_named(&mut tx, organisation, &names).await?;
+        let row = sqlx::query("SELECT i.title, u.name FROM initiatives i, users u WHERE i.id = $1 AND u.id = $2")
+            .bind(id.get())
+            .bind(author.get())
+            .fetch_one(&mut *tx)
+            .await?;
+        let (title, name): (String, String) = (row.try_get("title")?, row.try_get("name")?);
+        let summary = format!("{name} mentioned you on {title}");
+        let by = crate::Actor { organisation, user: author, now_ms };
+        notifications::notify(&mut tx, &mentioned, &Notice::of(by, Kind::Mention, &summary, &format!("/initiatives/{id}")))
+            .await?;
+    }
     tx.commit().await?;
     Ok(CommentId::new(comment))
 }
@@ -641,4 +669,54 @@ pub async fn stage_entries(db: &Db, organisation: OrganisationId) -> Result<Vec<
             Ok((parse_stage(row)?, entered.unwrap_or(row.try_get("created_ms")?)))
         })
         .collect()
+}
+
+/// Every initiative of `organisation` as (id, title), by title: for choosing one in a form.
+pub async fn titles(db: &Db, organisation: OrganisationId) -> Result<Vec<(InitiativeId, String)>, StoreError> {
+    sqlx::query("SELECT id, title FROM initiatives WHERE organisation_id = $1 ORDER BY title, id")
+        .bind(organisation.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((InitiativeId::new(r.try_get("id")?), r.try_get("title")?)))
+        .collect()
+}
+
+/// An initiative someone submitted or works on, for their profile.
+#[derive(Clone, Debug, Serialize)]
+pub struct Involvement {
+    pub id: InitiativeId,
+    pub title: String,
+    pub stage: Stage,
+    /// "Submitted" or their team role.
+    pub part: String,
+}
+
+/// The initiatives of `organisation` that `person` submitted or is on the team of, newest first.
+pub async fn involving(
+    db: &Db,
+    organisation: OrganisationId,
+    person: UserId,
+) -> Result<Vec<Involvement>, StoreError> {
+    sqlx::query(
+        "SELECT i.id, i.title, i.stage, COALESCE(t.team_role, 'Submitted') AS part, i.updated_ms FROM initiatives i
+         LEFT JOIN team_members t ON t.initiative_id = i.id AND t.user_id = $2
+         WHERE i.organisation_id = $1 AND (i.submitter_id = $2 OR t.user_id IS NOT NULL)
+         ORDER BY i.updated_ms DESC, i.id DESC",
+    )
+    .bind(organisation.get())
+    .bind(person.get())
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let stage: String = r.try_get("stage")?;
+        Ok(Involvement {
+            id: InitiativeId::new(r.try_get("id")?),
+            title: r.try_get("title")?,
+            stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("stage {stage:?}")))?,
+            part: r.try_get("part")?,
+        })
+    })
+    .collect()
 }

@@ -9,6 +9,9 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use kindling_domain::notifications::Kind as NotificationKind;
+
+use crate::notifications::{self, Notice};
 use crate::search::{self, Doc, Kind};
 use crate::{Actor, Db, StoreError, audit, initiatives};
 
@@ -162,6 +165,16 @@ pub async fn save(
     .await?;
     // Carry the initiative's tags for filtering.
     search::index_initiative(&mut tx, initiative).await?;
+    // Whoever writes the review is one of its authors (a reviewer who edits it stays a reviewer).
+    sqlx::query(
+        "INSERT INTO review_people (review_id, user_id, role, added_ms) VALUES ($1, $2, 'author', $3)
+         ON CONFLICT (review_id, user_id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut tx,
         db.dialect(),
@@ -173,6 +186,137 @@ pub async fn save(
     .await?;
     tx.commit().await?;
     Ok(Some(id))
+}
+
+/// Someone named on a review: an author, or a colleague asked to review it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReviewPerson {
+    pub user: UserId,
+    pub name: String,
+    pub profession: String,
+    /// `author` or `reviewer`.
+    pub role: String,
+    pub reviewed_ms: Option<i64>,
+    pub comment: Option<String>,
+}
+
+/// The review's authors then reviewers, in the order they were added.
+pub async fn people(db: &Db, review: i64) -> Result<Vec<ReviewPerson>, StoreError> {
+    sqlx::query(
+        "SELECT p.user_id, u.name, u.profession, p.role, p.reviewed_ms, p.comment FROM review_people p JOIN users u ON u.id = p.user_id
+         WHERE p.review_id = $1 ORDER BY CASE p.role WHEN 'author' THEN 0 ELSE 1 END, p.added_ms, p.user_id",
+    )
+    .bind(review)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ReviewPerson {
+            user: UserId::new(r.try_get("user_id")?),
+            name: r.try_get("name")?,
+            profession: r.try_get("profession")?,
+            role: r.try_get("role")?,
+            reviewed_ms: r.try_get("reviewed_ms")?,
+            comment: r.try_get("comment")?,
+        })
+    })
+    .collect()
+}
+
+/// Asks a colleague (already checked to be in the organisation) to review; tells them. `false` if
+/// they are already named on the review.
+pub async fn ask_reviewer(db: &Db, by: Actor, review: &Review, reviewer: UserId) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let added = sqlx::query(
+        "INSERT INTO review_people (review_id, user_id, role, added_ms) VALUES ($1, $2, 'reviewer', $3)
+         ON CONFLICT (review_id, user_id) DO NOTHING",
+    )
+    .bind(review.id)
+    .bind(reviewer.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !added {
+        return Ok(false);
+    }
+    let summary = format!("Please review the learning review of {}", review.initiative_title);
+    let href = format!("/learning/reviews/{}", review.id);
+    notifications::notify(&mut tx, &[reviewer.get()], &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href))
+        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "learning.reviewer_asked",
+        format!("initiative:{}", review.initiative),
+        format!("User {reviewer} asked to review learning review {}", review.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Records that a reviewer has read the review, with their comment; tells the authors. `false` if
+/// `by` was not asked to review it.
+pub async fn mark_reviewed(db: &Db, by: Actor, review: &Review, comment: &str) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE review_people SET reviewed_ms = $1, comment = $2 WHERE review_id = $3 AND user_id = $4 AND role = 'reviewer'",
+    )
+    .bind(by.now_ms)
+    .bind(comment.to_owned())
+    .bind(review.id)
+    .bind(by.user.get())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !done {
+        return Ok(false);
+    }
+    let authors: Vec<i64> = sqlx::query("SELECT user_id FROM review_people WHERE review_id = $1 AND role = 'author'")
+        .bind(review.id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("user_id"))
+        .collect::<Result<_, _>>()?;
+    let name: String =
+        sqlx::query("SELECT name FROM users WHERE id = $1").bind(by.user.get()).fetch_one(&mut *tx).await?.try_get("name")?;
+    let summary = format!("{name} reviewed the learning review of {}", review.initiative_title);
+    let href = format!("/learning/reviews/{}", review.id);
+    notifications::notify(&mut tx, &authors, &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href)).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "learning.reviewed",
+        format!("initiative:{}", review.initiative),
+        format!("Learning review {} reviewed", review.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The reviews `author` wrote (or helped write) that `reader` may read, newest first.
+pub async fn written_by(db: &Db, reader: (OrganisationId, UserId), author: UserId) -> Result<Vec<Review>, StoreError> {
+    let sql = format!(
+        "{SELECT} WHERE {READABLE} AND (r.author_id = $3
+            OR EXISTS (SELECT 1 FROM review_people p WHERE p.review_id = r.id AND p.user_id = $3 AND p.role = 'author'))
+         ORDER BY r.updated_ms DESC, r.id DESC"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(reader.0.get())
+        .bind(reader.1.get())
+        .bind(author.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(review_from)
+        .collect()
 }
 
 /// The reviews `reader` may read, newest first (the library's front page).

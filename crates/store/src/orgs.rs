@@ -1,6 +1,7 @@
 //! Organisations, their sites and units, and hub-wide settings.
 
 use kindling_domain::ids::{OrganisationId, SiteId, UnitId};
+use kindling_domain::people::CareSetting;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -19,6 +20,8 @@ pub struct Site {
     pub id: SiteId,
     pub organisation: OrganisationId,
     pub name: String,
+    /// The kind of care the site gives, once recorded.
+    pub setting: Option<CareSetting>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -85,12 +88,44 @@ pub async fn count_organisations(db: &Db) -> Result<i64, StoreError> {
 
 /// The sites of one organisation, by name.
 pub async fn sites(db: &Db, organisation: OrganisationId) -> Result<Vec<Site>, StoreError> {
-    sqlx::query("SELECT id, name FROM sites WHERE organisation_id = $1 ORDER BY name")
+    sqlx::query("SELECT id, name, setting FROM sites WHERE organisation_id = $1 ORDER BY name")
         .bind(organisation.get())
         .fetch_all(db.pool())
         .await?
         .iter()
-        .map(|row| Ok(Site { id: SiteId::new(row.try_get("id")?), organisation, name: row.try_get("name")? }))
+        .map(|row| {
+            let setting: Option<String> = row.try_get("setting")?;
+            Ok(Site {
+                id: SiteId::new(row.try_get("id")?),
+                organisation,
+                name: row.try_get("name")?,
+                setting: setting
+                    .map(|s| s.parse().map_err(|_| StoreError::Corrupt(format!("care setting {s:?}"))))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Records the kind of care a site gives.
+pub async fn set_site_setting(tx: &mut WriteTx, site: SiteId, setting: CareSetting) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sites SET setting = $1 WHERE id = $2").bind(setting.slug()).bind(site.get()).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Every organisation in the hub, by name (for filters that range across the hub).
+pub async fn all(db: &Db) -> Result<Vec<Organisation>, StoreError> {
+    sqlx::query("SELECT id, name, kind FROM organisations ORDER BY name")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Organisation {
+                id: OrganisationId::new(row.try_get("id")?),
+                name: row.try_get("name")?,
+                kind: row.try_get("kind")?,
+            })
+        })
         .collect()
 }
 

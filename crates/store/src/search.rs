@@ -8,6 +8,7 @@
 //! Documents are written by the functions here, inside the transaction of the change they index.
 
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
+use kindling_domain::people::{CareSetting, Profession};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -181,6 +182,10 @@ pub struct Filters {
     pub organisation: Option<OrganisationId>,
     /// Only initiatives adopted from another site ("adapted").
     pub adapted: bool,
+    /// Only initiatives at a site of this care setting.
+    pub setting: Option<CareSetting>,
+    /// Only initiatives with someone of this profession among their submitter and team.
+    pub profession: Option<Profession>,
 }
 
 /// One result, with the matching words marked (`\u{2}` before and `\u{3}` after each).
@@ -245,6 +250,8 @@ pub async fn search(
             .bind(filters.organisation.map(|o| o.get()))
             .bind(limit)
             .bind(i64::from(filters.adapted))
+            .bind(filters.setting.map(|s| s.slug().to_owned()))
+            .bind(filters.profession.map(|p| p.slug().to_owned()))
             .fetch_all(db.pool())
     };
     // On SQLite, rank the best few times `limit` matches alone first (as fast as a bare match), then
@@ -329,9 +336,16 @@ pub async fn search(
 }
 
 /// The optional filters, each off when its parameter is NULL. Parameters: $4 kind, $5 stage, $6 tag
-/// (one word of the space-separated list), $7 organisation, $9 adapted only (1) or not (0).
+/// (one word of the space-separated list), $7 organisation, $9 adapted only (1) or not (0), $10 the
+/// care setting of the initiative's site, $11 a profession among the initiative's people.
 const FILTERS: &str = "AND ($4 IS NULL OR d.kind = $4)
     AND ($5 IS NULL OR d.stage = $5)
     AND ($6 IS NULL OR (' ' || d.tags || ' ') LIKE ('% ' || $6 || ' %'))
     AND ($7 IS NULL OR d.organisation_id = $7)
-    AND ($9 = 0 OR EXISTS (SELECT 1 FROM adoptions a WHERE a.adopted_initiative_id = d.initiative_id))";
+    AND ($9 = 0 OR EXISTS (SELECT 1 FROM adoptions a WHERE a.adopted_initiative_id = d.initiative_id))
+    AND ($10 IS NULL OR EXISTS (SELECT 1 FROM initiatives si JOIN sites st ON st.id = si.site_id
+        WHERE si.id = d.initiative_id AND st.setting = $10))
+    AND ($11 IS NULL OR EXISTS (SELECT 1 FROM initiatives pi JOIN users pu ON pu.id = pi.submitter_id
+        WHERE pi.id = d.initiative_id AND pu.profession = $11)
+        OR EXISTS (SELECT 1 FROM team_members pt JOIN users pu ON pu.id = pt.user_id
+        WHERE pt.initiative_id = d.initiative_id AND pu.profession = $11))";

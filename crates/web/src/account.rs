@@ -1,6 +1,7 @@
 //! The viewer's account page: who they are, where, with which roles, and their API tokens.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use kindling_domain::notifications::Digest;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::TokenId;
@@ -23,21 +24,35 @@ async fn render(
     form: &TokenForm,
     errors: &FieldErrors,
     new_token: Option<&str>,
+    notice: &str,
 ) -> Result<Response, AppError> {
     let tokens = tokens::list(state.db(), viewer.user.id).await?;
+    let digest = kindling_store::notifications::digest_preference(state.db(), viewer.user.id).await?;
+    let digests: Vec<(&str, &str, Option<String>)> =
+        Digest::ALL.iter().map(|d| (d.slug(), d.label(), None)).collect();
     let roles: Vec<&str> = viewer.roles.iter().map(|r| r.label()).collect();
     let field_errors: std::collections::BTreeMap<&str, &str> =
         errors.iter().map(|e| (e.field, e.message.as_str())).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "account.html",
-        page! { title => "Your account", viewer => viewer.view(), user => &viewer.user, roles => roles, tokens => tokens, form => form, errors => errors, field_errors => field_errors, new_token => new_token },
+        page! { title => "Your account", viewer => viewer.view(), user => &viewer.user, roles => roles, tokens => tokens, form => form, errors => errors, field_errors => field_errors, new_token => new_token, digest => digest.slug(), digests => digests, notice => notice },
     )?;
     Ok((status, html).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    render(&state, &viewer, &TokenForm::default(), &FieldErrors::new(), None).await
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AccountQuery {
+    notice: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, AppError> {
+    render(&state, &viewer, &TokenForm::default(), &FieldErrors::new(), None, &query.notice).await
 }
 
 /// Token changes made on this page are made by the viewer, in their organisation.
@@ -53,11 +68,11 @@ pub async fn create_token(
     let mut errors = FieldErrors::new();
     let label = required_text(&mut errors, "label", &form.label, "a label", 80);
     if !errors.is_empty() {
-        return render(&state, &viewer, &form, &errors, None).await;
+        return render(&state, &viewer, &form, &errors, None, "").await;
     }
     let issued = tokens::issue(state.db(), viewer.user.id, &label, audited(&viewer)).await?;
     // Shown once, in this response only; reloading the page will not show it again.
-    render(&state, &viewer, &TokenForm::default(), &FieldErrors::new(), Some(&issued.secret)).await
+    render(&state, &viewer, &TokenForm::default(), &FieldErrors::new(), Some(&issued.secret), "").await
 }
 
 pub async fn revoke_token(

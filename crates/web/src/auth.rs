@@ -59,6 +59,8 @@ pub struct Viewer {
     pub csrf_token: String,
     /// The session token from the cookie, so sign-out can end exactly this session.
     pub session_token: String,
+    /// Notifications not yet read (shown in the header on every page).
+    pub unread: i64,
 }
 
 /// What templates see of the viewer.
@@ -68,6 +70,7 @@ pub struct ViewerView<'a> {
     pub email: &'a str,
     pub organisation_name: &'a str,
     pub csrf_token: &'a str,
+    pub unread: i64,
 }
 
 impl Viewer {
@@ -77,6 +80,7 @@ impl Viewer {
             email: &self.user.email,
             organisation_name: &self.organisation_name,
             csrf_token: &self.csrf_token,
+            unread: self.unread,
         }
     }
 
@@ -134,7 +138,8 @@ impl FromRequestParts<AppState> for Viewer {
                 "Your account is not a member of any organisation. Ask an administrator to add you.".into(),
             ));
         };
-        Ok(Viewer { user, organisation, organisation_name, roles, csrf_token: session.csrf_token, session_token })
+        let unread = kindling_store::notifications::unread_count(state.db(), user.id).await?;
+        Ok(Viewer { user, organisation, organisation_name, roles, csrf_token: session.csrf_token, session_token, unread })
     }
 }
 

@@ -114,7 +114,12 @@ pub async fn plan_move(
     {
         return Ok(MovePlan::DecideOnRequest(request.id));
     }
-    let blockers = context.blockers(to);
+    let mut blockers = context.blockers(to);
+    let named = &context.pack.learning.review_on_completing;
+    if named.contains(&item.stage) {
+        let has_review = kindling_store::learning::for_initiative(state.db(), organisation, item.id).await?.is_some();
+        blockers.extend(kindling_domain::learning::review_blocker(item.stage, to, named, has_review));
+    }
     if !blockers.is_empty() {
         return Ok(MovePlan::Blocked(blockers));
     }

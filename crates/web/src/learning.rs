@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::OrganisationId;
+use kindling_domain::people::{CareSetting, Profession};
 use kindling_domain::initiatives::{Aim, InitiativeDraft, Stage, Tag};
 use kindling_domain::learning::{FIELDS, Flagged, ReviewErrors, ReviewForm, Visibility};
 use kindling_domain::permissions::{Action, allows};
@@ -165,12 +166,94 @@ pub async fn show_review(
     let evidence = evidence_summary(&state, &review).await?;
     let adoptions = learning::adoptions_of(state.db(), review.initiative).await?;
     let can_edit = own && load(&state, &viewer, review.initiative).await.is_ok_and(|item| may_write(&viewer, &item));
-    let notice = (query.notice == "saved").then_some("The learning review has been saved.");
+    let notice = match query.notice.as_str() {
+        "saved" => Some("The learning review has been saved."),
+        "asked" => Some("Your colleague has been asked to review it."),
+        "reviewed" => Some("Thank you: your review has been recorded and the authors told."),
+        _ => None,
+    };
+    let people = learning::people(state.db(), review.id).await?;
+    let awaiting_me = people.iter().any(|p| p.user == viewer.user.id && p.role == "reviewer" && p.reviewed_ms.is_none());
+    // Colleagues who could be asked: members of the review's organisation not yet named on it.
+    let candidates: Vec<(String, String)> = if can_edit {
+        kindling_store::users::members(state.db(), viewer.organisation)
+            .await?
+            .into_iter()
+            .filter(|m| !people.iter().any(|p| p.user == m.id))
+            .map(|m| (m.id.to_string(), format!("{} ({})", m.name, m.profession.label())))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let html = templates::render(
         "learning/review.html",
-        page! { title => format!("Learning review: {}", review.initiative_title), section => "learning", viewer => viewer.view(), review => &review, visibility_label => review.draft.visibility.label(), own => own, can_edit => can_edit, may_adopt => !own && review.draft.visibility == Visibility::Hub, evidence => evidence, adoptions => adoptions, notice => notice },
+        page! { title => format!("Learning review: {}", review.initiative_title), section => "learning", viewer => viewer.view(), review => &review, visibility_label => review.draft.visibility.label(), own => own, can_edit => can_edit, may_adopt => !own && review.draft.visibility == Visibility::Hub, evidence => evidence, adoptions => adoptions, notice => notice, people => people, awaiting_me => awaiting_me, candidates => candidates },
     )?;
     Ok(html.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewerForm {
+    reviewer: String,
+}
+
+/// Asks a colleague in the review's organisation to review it (the team and leads only).
+pub async fn ask_reviewer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ReviewerForm>,
+) -> Result<Response, AppError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let review =
+        learning::readable(state.db(), (viewer.organisation, viewer.user.id), id).await?.ok_or(AppError::NotFound)?;
+    if review.organisation != viewer.organisation {
+        return Err(AppError::NotFound);
+    }
+    let item = load(&state, &viewer, review.initiative).await?;
+    require_write(&viewer, &item)?;
+    let members = kindling_store::users::members(state.db(), viewer.organisation).await?;
+    let Some(reviewer) = form.reviewer.parse::<i64>().ok().and_then(|r| members.iter().find(|m| m.id.get() == r))
+    else {
+        return Err(AppError::BadRequest("Choose a colleague from the list to ask.".into()));
+    };
+    learning::ask_reviewer(state.db(), viewer.actor(now_ms()), &review, reviewer.id).await?;
+    Ok(Redirect::to(&format!("/learning/reviews/{id}?notice=asked")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReviewedForm {
+    comment: String,
+}
+
+/// A reviewer records that they have read the review, with a comment (screened like the review).
+pub async fn mark_reviewed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ReviewedForm>,
+) -> Result<Response, AppError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let review =
+        learning::readable(state.db(), (viewer.organisation, viewer.user.id), id).await?.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let comment = required_text(&mut errors, "comment", &form.comment, "your comments", 2000);
+    let findings = kindling_domain::privacy::screen(&comment);
+    if !findings.is_empty() {
+        errors.add(
+            "comment",
+            format!("Remove what looks like {} from your comments", kindling_domain::privacy::describe(&findings)),
+        );
+    }
+    if let Some(problem) = errors.iter().next() {
+        return Err(AppError::BadRequest(problem.message.clone()));
+    }
+    if !learning::mark_reviewed(state.db(), viewer.actor(now_ms()), &review, &comment).await? {
+        return Err(AppError::Forbidden("Only colleagues asked to review it can record a review.".into()));
+    }
+    Ok(Redirect::to(&format!("/learning/reviews/{id}?notice=reviewed")).into_response())
 }
 
 #[derive(Serialize)]
@@ -217,6 +300,10 @@ pub struct LibraryQuery {
     outcome: String,
     tag: String,
     scope: String,
+    /// An organisation's id: only its documents.
+    organisation: String,
+    setting: String,
+    profession: String,
 }
 
 /// The library: search across initiatives, learning reviews and PDSA notes the reader may see, or
@@ -243,8 +330,13 @@ pub async fn library(
         },
         stage,
         tag: search::terms(&query.tag).into_iter().next(),
-        organisation: (query.scope == "mine").then_some(viewer.organisation),
+        organisation: match query.organisation.parse::<i64>() {
+            Ok(id) => Some(OrganisationId::new(id)),
+            Err(_) => (query.scope == "mine").then_some(viewer.organisation),
+        },
         adapted,
+        setting: query.setting.parse().ok(),
+        profession: query.profession.parse().ok(),
     };
     let started = std::time::Instant::now();
     let hits: Vec<HitView> =
@@ -270,10 +362,16 @@ pub async fn library(
     ];
     let stages: Vec<(&str, &str)> =
         std::iter::once(("", "Any stage")).chain(Stage::ALL.iter().map(|s| (s.slug(), s.label()))).collect();
-    let scopes = [("", "Every organisation I can see"), ("mine", "My organisation only")];
+    let organisations: Vec<(String, String)> = std::iter::once((String::new(), "Any organisation".to_owned()))
+        .chain(orgs::all(state.db()).await?.into_iter().map(|o| (o.id.to_string(), o.name)))
+        .collect();
+    let settings: Vec<(&str, &str)> =
+        std::iter::once(("", "Any setting")).chain(CareSetting::ALL.iter().map(|s| (s.slug(), s.label()))).collect();
+    let professions: Vec<(&str, &str)> =
+        std::iter::once(("", "Any profession")).chain(Profession::ALL.iter().map(|p| (p.slug(), p.label()))).collect();
     let html = templates::render(
         "learning/library.html",
-        page! { title => "Learning library", section => "learning", viewer => viewer.view(), query => &query, searched => !words.is_empty(), hits => hits, recent => recent, kinds => kinds, outcomes => outcomes, stages => stages, scopes => scopes },
+        page! { title => "Learning library", section => "learning", viewer => viewer.view(), query => &query, searched => !words.is_empty(), hits => hits, recent => recent, kinds => kinds, outcomes => outcomes, stages => stages, organisations => organisations, settings => settings, professions => professions },
     )?;
     Ok(html.into_response())
 }
@@ -438,9 +536,15 @@ pub async fn initiative_panel(
     item: &Initiative,
 ) -> Result<LearningPanel, AppError> {
     let review = learning::for_initiative(state.db(), organisation, item.id).await?;
+    let pack = kindling_store::policy::active(state.db(), organisation).await?.pack;
+    let named = &pack.learning.review_on_completing;
     Ok(LearningPanel {
         review: review.as_ref().map(|r| r.id),
-        due: review.is_none() && kindling_domain::learning::review_due(item.stage, &[]),
+        due: review.is_none() && kindling_domain::learning::review_due(item.stage, named),
+        stopped: item.stage == Stage::Stopped,
+        complexity: kindling_domain::spread::support(
+            &kindling_store::spread::profile(state.db(), organisation, item.id).await?,
+        ),
         adopted_from: learning::adopted_from(state.db(), organisation, item.id).await?,
         adoptions: learning::adoptions_of(state.db(), item.id).await?.len(),
     })
@@ -450,6 +554,8 @@ pub async fn initiative_panel(
 pub struct LearningPanel {
     review: Option<i64>,
     due: bool,
+    stopped: bool,
+    complexity: kindling_domain::spread::Support,
     adopted_from: Option<learning::Adoption>,
     adoptions: usize,
 }

@@ -35,12 +35,15 @@ mod initiatives;
 mod learning;
 mod measures;
 mod multipart;
+mod notifications;
 mod ops;
 mod pdsa;
 mod policy;
+mod recognition;
 mod security;
 mod sign_in;
 mod spreadsheet;
+mod spread;
 mod templates;
 
 use std::sync::Arc;
@@ -162,6 +165,17 @@ pub fn router(state: AppState) -> Router {
         .route("/learning", get(learning::library))
         .route("/learning/reviews/{id}", get(learning::show_review))
         .route("/learning/reviews/{id}/adopt", get(learning::adopt_form).post(learning::adopt))
+        .route("/learning/reviews/{id}/reviewers", post(learning::ask_reviewer))
+        .route("/learning/reviews/{id}/reviewed", post(learning::mark_reviewed))
+        .route("/initiatives/{id}/complexity", get(spread::show).post(spread::save))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}", get(notifications::open))
+        .route("/account/digest", post(notifications::set_digest))
+        .route("/recognition", get(recognition::wall).post(recognition::give))
+        .route("/recognition/new", get(recognition::new_form))
+        .route("/people/{id}", get(recognition::profile))
+        .route("/organisation", get(recognition::organisation))
         .route("/approvals", get(approvals::queue))
         .route("/approvals/performance", get(approvals::performance))
         .route("/approvals/{id}", get(approvals::show).post(approvals::decide))

@@ -50,6 +50,13 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "learning/similar.html",
     "learning/adopt.html",
     "learning/sites.html",
+    "learning/complexity.html",
+    "notifications.html",
+    "recognition/form.html",
+    "recognition/_list.html",
+    "recognition/wall.html",
+    "recognition/profile.html",
+    "recognition/organisation.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -64,6 +71,15 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("stage_label", |slug: &str| slug.parse::<Stage>().map(Stage::label).unwrap_or("Unknown"));
     env.add_filter("profession_label", |slug: &str| {
         slug.parse::<Profession>().map(Profession::label).unwrap_or("Unknown")
+    });
+    env.add_filter("notification_kind", |slug: &str| {
+        slug.parse::<kindling_domain::notifications::Kind>().map(|k| k.label()).unwrap_or("Other")
+    });
+    env.add_filter("recognition_kind", |slug: &str| {
+        slug.parse::<kindling_domain::recognition::Kind>().map(|k| k.label()).unwrap_or("Recognition")
+    });
+    env.add_filter("care_setting", |slug: &str| {
+        slug.parse::<kindling_domain::people::CareSetting>().map(|k| k.label()).unwrap_or("Not recorded")
     });
     env
 });
