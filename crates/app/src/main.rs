@@ -16,6 +16,7 @@ use kindling_domain::people::Email;
 use kindling_store::audit::Verification;
 use kindling_store::{Db, demo, redact_url, tokens, users};
 
+mod digest;
 mod match_command;
 mod spc_command;
 
@@ -59,6 +60,11 @@ enum Command {
     Match {
         #[command(subcommand)]
         command: match_command::MatchCommand,
+    },
+    /// Email digests of notifications.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
     },
     /// Print the OpenAPI 3.1 description of the JSON API.
     Openapi,
@@ -108,6 +114,11 @@ struct ServeArgs {
     /// The address people use to reach Kindling; an https address turns on secure cookies.
     #[arg(long, env = "KINDLING_PUBLIC_URL")]
     public_url: Option<String>,
+    #[command(flatten)]
+    mail: digest::MailArgs,
+    /// How often to check for due email digests, in minutes.
+    #[arg(long, env = "KINDLING_DIGEST_CHECK_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    digest_check_minutes: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,6 +132,20 @@ enum AdminCommand {
         label: String,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DigestCommand {
+    /// Send every digest that is due now, then exit (`serve` also sends them while it runs).
+    Send {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        mail: digest::MailArgs,
+        /// The address people use to reach Kindling, for the links in the email.
+        #[arg(long, env = "KINDLING_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
     },
 }
 
@@ -196,6 +221,15 @@ async fn run(command: Command) -> Result<ExitCode> {
             let _ = std::io::stdout().lock().write_all(out.as_bytes());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Digest { command: DigestCommand::Send { database, mail, public_url } } => {
+            let db = database.open().await?;
+            let Some(mailer) = digest::Mailer::from_args(&mail, &public_url)? else {
+                bail!("no mail transport: give --smtp-url or --mail-dir");
+            };
+            let sent = digest::send_due(&db, &mailer, now_ms()).await?;
+            println!("{sent} digest(s) sent");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Openapi => {
             print_out(&kindling_web::api::openapi_json());
             Ok(ExitCode::SUCCESS)
@@ -220,7 +254,7 @@ fn print_out(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
@@ -255,6 +289,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
         demo: demo_ready,
     };
     let state = kindling_web::AppState::new(db.clone(), config);
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+    match digest::Mailer::from_args(&args.mail, &public_url)? {
+        Some(mailer) => {
+            let every = std::time::Duration::from_secs(args.digest_check_minutes * 60);
+            tokio::spawn(digest::run(db.clone(), mailer, every));
+        }
+        None => tracing::info!("no mail transport configured (--smtp-url or --mail-dir): email digests wait"),
+    }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     let local = listener.local_addr()?;
     tracing::info!(address = %local, "listening");

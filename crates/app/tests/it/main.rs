@@ -5,6 +5,8 @@ use std::process::{Child, Command, Stdio};
 
 use kindling_testkit::{PASSWORD, demo_db};
 
+mod digest;
+
 const BIN: &str = env!("CARGO_BIN_EXE_kindling");
 
 fn kindling(args: &[&str]) -> std::process::Output {
