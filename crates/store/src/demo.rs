@@ -4,10 +4,11 @@
 
 use kindling_domain::ids::{OrganisationId, SiteId, UserId};
 use kindling_domain::initiatives::{Aim, CivilDate, InitiativeDraft, Stage, Standing, Tag};
-use kindling_domain::people::{Email, Profession, Role};
+use kindling_domain::people::{CareSetting, Email, Profession, Role};
 
 mod evidence;
 mod governance;
+mod spread;
 
 use crate::secrets::hash_password;
 use crate::users::NewUser;
@@ -62,6 +63,11 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
     let riverside = orgs::create_organisation(&mut tx, "Riverside Community Care", "Care provider", start).await?;
     let riverside_home = orgs::create_site(&mut tx, riverside, "Riverside House Care Home").await?;
     let riverside_unit = orgs::create_unit(&mut tx, riverside_home, "Residential floor").await?;
+    for (site, setting) in
+        [(general, CareSetting::Acute), (community, CareSetting::Community), (riverside_home, CareSetting::SocialCare)]
+    {
+        orgs::set_site_setting(&mut tx, site, setting).await?;
+    }
 
     let role_email = |role: Role| format!("{}@{EMAIL_DOMAIN}", role.slug());
     let northfield_people = [
@@ -412,6 +418,12 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
         .map(|(prefix, facts, risks)| Ok(governance::Assessed { id: pilot(prefix)?, facts, risks }))
         .collect::<Result<_, StoreError>>()?;
     governance::seed(&mut tx, db, northfield, (user(&lead)?.0, user(&approver)?.0), &assessed).await?;
+    let people = spread::People {
+        lead: user(&lead)?.0,
+        clinician: user(&clinician)?.0,
+        executive: user(&role_email(Role::Executive))?.0,
+    };
+    spread::seed(&mut tx, northfield, people, pilot("Protected mealtimes")?, pilot("Falls prevention")?, now_ms).await?;
     tx.commit().await?;
     Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
 }

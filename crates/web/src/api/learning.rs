@@ -118,6 +118,19 @@ pub struct SearchParams {
     q: String,
     /// initiative, review or pdsa.
     kind: Option<String>,
+    /// Only documents of initiatives at this stage.
+    stage: Option<String>,
+    /// Only initiatives at a site of this care setting: acute, community, mental-health,
+    /// primary-care, social-care or ambulance.
+    setting: Option<String>,
+    /// Only initiatives with someone of this profession among their submitter and team.
+    profession: Option<String>,
+    /// Only this organisation's documents (its id).
+    organisation: Option<i64>,
+    /// Only initiatives adopted from another site.
+    adapted: bool,
+    /// Only documents carrying this tag.
+    tag: Option<String>,
 }
 
 /// One search result.
@@ -160,16 +173,33 @@ pub async fn search(
             )]));
         }
     };
+    let mut problems = Vec::new();
+    let mut check = |field: &str, raw: &Option<String>, ok: bool, expected: &str| {
+        if raw.as_deref().is_some_and(|r| !r.is_empty()) && !ok {
+            problems.push((field.to_owned(), format!("Unknown {field} {:?}: {expected}", raw.as_deref().unwrap_or(""))));
+        }
+    };
+    let nonempty = |raw: &Option<String>| raw.as_deref().filter(|r| !r.is_empty()).map(str::to_owned);
+    let stage = nonempty(&params.stage).and_then(|s| s.parse::<kindling_domain::initiatives::Stage>().ok());
+    check("stage", &params.stage, stage.is_some(), "use a stage such as piloting or stopped");
+    let setting = nonempty(&params.setting).and_then(|s| s.parse::<kindling_domain::people::CareSetting>().ok());
+    check("setting", &params.setting, setting.is_some(), "use acute, community, mental-health, primary-care, social-care or ambulance");
+    let profession = nonempty(&params.profession).and_then(|s| s.parse::<kindling_domain::people::Profession>().ok());
+    check("profession", &params.profession, profession.is_some(), "use a profession such as nurse or doctor");
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let filters = Filters {
+        kind,
+        stage: stage.map(|s| s.slug().to_owned()),
+        tag: search::terms(params.tag.as_deref().unwrap_or("")).into_iter().next(),
+        organisation: params.organisation.map(kindling_domain::ids::OrganisationId::new),
+        adapted: params.adapted,
+        setting,
+        profession,
+    };
     let words = search::terms(&params.q);
-    let hits = search::search(
-        state.db(),
-        (who.organisation, who.user.id),
-        &words,
-        false,
-        &Filters { kind, ..Filters::default() },
-        50,
-    )
-    .await?;
+    let hits = search::search(state.db(), (who.organisation, who.user.id), &words, false, &filters, 50).await?;
     let strip = |s: &str| s.replace([kindling_domain::search::MARK_START, kindling_domain::search::MARK_END], "");
     Ok(Json(SearchResults {
         items: hits

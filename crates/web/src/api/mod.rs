@@ -6,6 +6,7 @@ pub mod governance;
 pub mod initiatives;
 pub mod learning;
 pub mod measures;
+pub mod people;
 
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -27,11 +28,11 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews and search"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"))
 )]
 pub struct ApiDoc;
 
@@ -64,6 +65,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/initiatives/{id}/learning-review", axum::routing::put(learning::put_review))
         .route("/v1/learning-reviews/{id}", get(learning::get_review))
         .route("/v1/search", get(learning::search))
+        .route("/v1/notifications", get(people::list_notifications))
+        .route("/v1/notifications/read", axum::routing::post(people::mark_read))
+        .route("/v1/me/digest", axum::routing::put(people::put_digest))
+        .route("/v1/recognition", get(people::list_recognition).post(people::give))
+        .route("/v1/initiatives/{id}/complexity", get(people::get_complexity).put(people::put_complexity))
         .route("/v1/approvals/{id}/decision", axum::routing::post(governance::decide))
         .fallback(|| async { ApiError::not_found() })
 }
