@@ -7,4 +7,5 @@ mod feedback;
 mod governance;
 mod learning;
 mod pages;
+mod recognition;
 mod security;
