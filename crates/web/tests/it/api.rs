@@ -247,3 +247,83 @@ async fn measures_are_created_read_and_fed_all_or_nothing() -> anyhow::Result<()
     assert_eq!(status, 404);
     Ok(())
 }
+
+#[tokio::test]
+async fn notifications_recognition_and_complexity_over_the_api() -> anyhow::Result<()> {
+    use reqwest::Method;
+    let app = TestApp::spawn().await?;
+    let clinician = app.token_for("clinician@demo.kindling.test").await?;
+    let lead = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let (_, _, initiatives) = call(&app, Method::GET, "/api/v1/initiatives?per_page=100", Some(&lead), None).await?;
+    let id_of = |prefix: &str| {
+        initiatives["items"].as_array().unwrap().iter().find(|i| i["title"].as_str().unwrap().starts_with(prefix)).unwrap()
+            ["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let mealtimes = id_of("Protected mealtimes");
+
+    // Recognition: bad input is a problem naming each field, and nothing is stored.
+    let (status, content_type, problem) = call(
+        &app,
+        Method::POST,
+        "/api/v1/recognition",
+        Some(&clinician),
+        Some(json!({"kind": "award", "initiative_id": mealtimes, "title": "", "message": "Great"})),
+    )
+    .await?;
+    assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["kind", "title"]);
+    let (_, _, before) = call(&app, Method::GET, "/api/v1/recognition", Some(&lead), None).await?;
+    let count = before["items"].as_array().unwrap().len();
+    let (status, _, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/recognition",
+        Some(&clinician),
+        Some(json!({"kind": "thanks", "initiative_id": mealtimes, "title": "Volunteers", "message": "Thank you all."})),
+    )
+    .await?;
+    assert_eq!(status, 201, "{created}");
+    let (_, _, after) = call(&app, Method::GET, "/api/v1/recognition", Some(&lead), None).await?;
+    assert_eq!(after["items"].as_array().unwrap().len(), count + 1);
+    assert_eq!(after["items"][0]["recognition"]["title"], "Volunteers");
+
+    // The team of protected mealtimes (its submitter, the clinician) is told; the giver is not told
+    // about their own thanks, but the lead's notifications include the demo's history.
+    let (_, _, mine) = call(&app, Method::GET, "/api/v1/notifications", Some(&lead), None).await?;
+    let unread = mine["unread"].as_i64().unwrap();
+    assert_eq!(mine["digest"], "daily");
+    let (_, _, marked) = call(&app, Method::POST, "/api/v1/notifications/read", Some(&lead), Some(json!({}))).await?;
+    assert_eq!(marked["marked"].as_i64(), Some(unread));
+    let (_, _, mine) = call(&app, Method::GET, "/api/v1/notifications", Some(&lead), None).await?;
+    assert_eq!(mine["unread"], 0);
+    let (status, _, _) =
+        call(&app, Method::PUT, "/api/v1/me/digest", Some(&lead), Some(json!({"digest": "hourly"}))).await?;
+    assert_eq!(status, 422);
+
+    // The demo's profile of protected mealtimes: complex only in its adopters.
+    let path = format!("/api/v1/initiatives/{mealtimes}/complexity");
+    let (_, _, profile) = call(&app, Method::GET, &path, Some(&lead), None).await?;
+    assert_eq!((profile["support_level"].as_str(), profile["headline"].as_str()), (Some("facilitated"), Some("Complex in 1 domain")));
+    let six: Vec<Value> = ["condition", "technology", "value-proposition", "adopters", "organisation", "wider-system"]
+        .iter()
+        .map(|d| json!({"domain": d, "rating": "simple"}))
+        .collect();
+    let (status, _, problem) = call(&app, Method::PUT, &path, Some(&lead), Some(json!({"ratings": six}))).await?;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["field"], "rating-embedding");
+    let (_, _, unchanged) = call(&app, Method::GET, &path, Some(&lead), None).await?;
+    assert_eq!(unchanged["headline"], "Complex in 1 domain", "a refused profile changes nothing");
+    let mut seven = six.clone();
+    seven.push(json!({"domain": "embedding", "rating": "simple"}));
+    let (status, _, saved) = call(&app, Method::PUT, &path, Some(&lead), Some(json!({"ratings": seven}))).await?;
+    assert_eq!((status, saved["support_level"].as_str()), (200, Some("light-touch")));
+
+    let (status, _, problem) =
+        call(&app, Method::GET, "/api/v1/search?q=falls&setting=moon", Some(&lead), None).await?;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["field"], "setting");
+    Ok(())
+}
