@@ -72,7 +72,9 @@ impl Mailer {
             }
             Transport::Folder(dir) => {
                 let path = dir.join(format!("{file_stem}.eml"));
-                tokio::fs::write(&path, message.formatted()).await.with_context(|| format!("writing {}", path.display()))?;
+                tokio::fs::write(&path, message.formatted())
+                    .await
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
         }
         Ok(())

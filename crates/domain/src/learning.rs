@@ -193,10 +193,7 @@ pub fn review_due(stage: Stage, pack_stages: &[Stage]) -> bool {
 /// stopping (a stop is never held up; its review is due afterwards).
 pub fn review_blocker(from: Stage, to: Stage, pack_stages: &[Stage], has_review: bool) -> Option<String> {
     (!has_review && to != Stage::Stopped && from != to && pack_stages.contains(&from)).then(|| {
-        format!(
-            "Write the learning review: the policy pack asks for one on completing the {} stage",
-            from.label()
-        )
+        format!("Write the learning review: the policy pack asks for one on completing the {} stage", from.label())
     })
 }
 

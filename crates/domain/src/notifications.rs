@@ -62,8 +62,7 @@ pub fn digest_due(preference: Digest, last_sent_ms: Option<i64>, now_ms: i64) ->
 pub fn mentions(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut previous: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    for (at, c) in text.char_indices() {
         let starts = c == '@' && previous.is_none_or(|p| !(p.is_alphanumeric() || p == '.' || p == '_' || p == '-'));
         previous = Some(c);
         if !starts {

@@ -102,10 +102,13 @@ impl RecognitionForm {
                     errors.add("initiative", "Choose the initiative the award is for");
                 }
             }
-            Some(_) if to_person.is_none() && initiative.is_none() => {
-                if errors.for_field("to_person").is_none() && errors.for_field("initiative").is_none() {
-                    errors.add("to_person", "Choose a colleague, or an initiative to recognise its team");
-                }
+            Some(_)
+                if to_person.is_none()
+                    && initiative.is_none()
+                    && errors.for_field("to_person").is_none()
+                    && errors.for_field("initiative").is_none() =>
+            {
+                errors.add("to_person", "Choose a colleague, or an initiative to recognise its team");
             }
             _ => {}
         }

@@ -39,7 +39,9 @@ impl NasssDomain {
             NasssDomain::Organisation => {
                 "Capacity to innovate, readiness, how the decision and funding are made, how much routines change."
             }
-            NasssDomain::WiderSystem => "Policy, regulation and law, professional bodies, networks between organisations.",
+            NasssDomain::WiderSystem => {
+                "Policy, regulation and law, professional bodies, networks between organisations."
+            }
             NasssDomain::Embedding => "Room to adapt the change locally, and how resilient the organisations are.",
         }
     }

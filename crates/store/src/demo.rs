@@ -423,7 +423,8 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
         clinician: user(&clinician)?.0,
         executive: user(&role_email(Role::Executive))?.0,
     };
-    spread::seed(&mut tx, northfield, people, pilot("Protected mealtimes")?, pilot("Falls prevention")?, now_ms).await?;
+    spread::seed(&mut tx, northfield, people, pilot("Protected mealtimes")?, pilot("Falls prevention")?, now_ms)
+        .await?;
     tx.commit().await?;
     Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
 }

@@ -5,10 +5,10 @@ use kindling_domain::audit::AuditEvent;
 use kindling_domain::feedback::{AgeBand, Audience, FeedbackDraft};
 use kindling_domain::ids::{InitiativeId, MeasureId, OrganisationId};
 use kindling_domain::initiatives::CivilDate;
-use kindling_domain::notifications::Kind;
 use kindling_domain::measures::{
     DataType, Direction, Frequency, MeasureCategory, MeasureDraft, MeasureKind, OperationalDefinition,
 };
+use kindling_domain::notifications::Kind;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -302,13 +302,11 @@ pub async fn reply(db: &Db, by: Actor, feedback: i64, text: &str) -> Result<bool
             format!("Public reply of {} characters", text.chars().count()),
         )
         .await?;
-        let row = sqlx::query(
-            "SELECT f.initiative_id, u.name FROM feedback f, users u WHERE f.id = $1 AND u.id = $2",
-        )
-        .bind(feedback)
-        .bind(by.user.get())
-        .fetch_one(&mut *tx)
-        .await?;
+        let row = sqlx::query("SELECT f.initiative_id, u.name FROM feedback f, users u WHERE f.id = $1 AND u.id = $2")
+            .bind(feedback)
+            .bind(by.user.get())
+            .fetch_one(&mut *tx)
+            .await?;
         let initiative = InitiativeId::new(row.try_get("initiative_id")?);
         let summary = format!("{} replied to feedback", row.try_get::<String, _>("name")?);
         let people = notifications::initiative_people(&mut tx, initiative).await?;

@@ -12,8 +12,8 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::users::{Person, person_from};
 use crate::notifications::{self, Notice};
+use crate::users::{Person, person_from};
 use crate::{Db, StoreError, WriteTx, audit};
 
 /// One line of the initiatives list.
@@ -514,18 +514,17 @@ pub async fn change_stage_in(
     )
     .await?;
     crate::search::index_initiative(tx, id).await?;
-    let title: String =
-        sqlx::query("SELECT title FROM initiatives WHERE id = $1").bind(id.get()).fetch_one(&mut **tx).await?.try_get("title")?;
-    let summary = format!(
-        "{title}: {} ({} → {}). {}",
-        change.verb,
-        change.from.label(),
-        change.to.label(),
-        change.reason
-    );
+    let title: String = sqlx::query("SELECT title FROM initiatives WHERE id = $1")
+        .bind(id.get())
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("title")?;
+    let summary =
+        format!("{title}: {} ({} → {}). {}", change.verb, change.from.label(), change.to.label(), change.reason);
     let people = notifications::initiative_people(tx, id).await?;
     let by = crate::Actor { organisation, user: actor, now_ms };
-    notifications::notify(tx, &people, &Notice::of(by, Kind::Decision, &summary, &format!("/initiatives/{id}"))).await?;
+    notifications::notify(tx, &people, &Notice::of(by, Kind::Decision, &summary, &format!("/initiatives/{id}")))
+        .await?;
     Ok(())
 }
 
@@ -579,8 +578,12 @@ pub async fn add_comment(
         let (title, name): (String, String) = (row.try_get("title")?, row.try_get("name")?);
         let summary = format!("{name} mentioned you on {title}");
         let by = crate::Actor { organisation, user: author, now_ms };
-        notifications::notify(&mut tx, &mentioned, &Notice::of(by, Kind::Mention, &summary, &format!("/initiatives/{id}")))
-            .await?;
+        notifications::notify(
+            &mut tx,
+            &mentioned,
+            &Notice::of(by, Kind::Mention, &summary, &format!("/initiatives/{id}")),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(CommentId::new(comment))
@@ -693,11 +696,7 @@ pub struct Involvement {
 }
 
 /// The initiatives of `organisation` that `person` submitted or is on the team of, newest first.
-pub async fn involving(
-    db: &Db,
-    organisation: OrganisationId,
-    person: UserId,
-) -> Result<Vec<Involvement>, StoreError> {
+pub async fn involving(db: &Db, organisation: OrganisationId, person: UserId) -> Result<Vec<Involvement>, StoreError> {
     sqlx::query(
         "SELECT i.id, i.title, i.stage, COALESCE(t.team_role, 'Submitted') AS part, i.updated_ms FROM initiatives i
          LEFT JOIN team_members t ON t.initiative_id = i.id AND t.user_id = $2

@@ -243,8 +243,12 @@ pub async fn ask_reviewer(db: &Db, by: Actor, review: &Review, reviewer: UserId)
     }
     let summary = format!("Please review the learning review of {}", review.initiative_title);
     let href = format!("/learning/reviews/{}", review.id);
-    notifications::notify(&mut tx, &[reviewer.get()], &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href))
-        .await?;
+    notifications::notify(
+        &mut tx,
+        &[reviewer.get()],
+        &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href),
+    )
+    .await?;
     audit::record(
         &mut tx,
         db.dialect(),
@@ -283,8 +287,11 @@ pub async fn mark_reviewed(db: &Db, by: Actor, review: &Review, comment: &str) -
         .iter()
         .map(|r| r.try_get("user_id"))
         .collect::<Result<_, _>>()?;
-    let name: String =
-        sqlx::query("SELECT name FROM users WHERE id = $1").bind(by.user.get()).fetch_one(&mut *tx).await?.try_get("name")?;
+    let name: String = sqlx::query("SELECT name FROM users WHERE id = $1")
+        .bind(by.user.get())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("name")?;
     let summary = format!("{name} reviewed the learning review of {}", review.initiative_title);
     let href = format!("/learning/reviews/{}", review.id);
     notifications::notify(&mut tx, &authors, &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href)).await?;

@@ -192,8 +192,11 @@ pub async fn open(db: &Db, user: UserId, id: i64, now_ms: i64) -> Result<Option<
 
 /// How often the person wants their digest.
 pub async fn digest_preference(db: &Db, user: UserId) -> Result<Digest, StoreError> {
-    let raw: String =
-        sqlx::query("SELECT digest FROM users WHERE id = $1").bind(user.get()).fetch_one(db.pool()).await?.try_get("digest")?;
+    let raw: String = sqlx::query("SELECT digest FROM users WHERE id = $1")
+        .bind(user.get())
+        .fetch_one(db.pool())
+        .await?
+        .try_get("digest")?;
     raw.parse().map_err(|_| StoreError::Corrupt(format!("digest {raw:?}")))
 }
 
@@ -283,7 +286,11 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
 /// Records that the person's digest went out at `now_ms` (after it was handed to the mail transport).
 pub async fn mark_digest_sent(db: &Db, user: UserId, now_ms: i64) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    sqlx::query("UPDATE users SET digest_sent_ms = $1 WHERE id = $2").bind(now_ms).bind(user.get()).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET digest_sent_ms = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(user.get())
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

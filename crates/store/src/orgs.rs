@@ -109,7 +109,11 @@ pub async fn sites(db: &Db, organisation: OrganisationId) -> Result<Vec<Site>, S
 
 /// Records the kind of care a site gives.
 pub async fn set_site_setting(tx: &mut WriteTx, site: SiteId, setting: CareSetting) -> Result<(), StoreError> {
-    sqlx::query("UPDATE sites SET setting = $1 WHERE id = $2").bind(setting.slug()).bind(site.get()).execute(&mut **tx).await?;
+    sqlx::query("UPDATE sites SET setting = $1 WHERE id = $2")
+        .bind(setting.slug())
+        .bind(site.get())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -71,15 +71,14 @@ pub async fn give(db: &Db, by: Actor, draft: &RecognitionDraft) -> Result<i64, S
     if let Some(initiative) = draft.initiative {
         told.extend(notifications::initiative_people(&mut tx, initiative).await?);
     }
-    let giver: String =
-        sqlx::query("SELECT name FROM users WHERE id = $1").bind(by.user.get()).fetch_one(&mut *tx).await?.try_get("name")?;
+    let giver: String = sqlx::query("SELECT name FROM users WHERE id = $1")
+        .bind(by.user.get())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("name")?;
     let summary = format!("{giver}: {} — {}", draft.kind.label(), draft.title);
-    notifications::notify(
-        &mut tx,
-        &told,
-        &Notice::of(by, NotificationKind::Recognition, &summary, "/recognition"),
-    )
-    .await?;
+    notifications::notify(&mut tx, &told, &Notice::of(by, NotificationKind::Recognition, &summary, "/recognition"))
+        .await?;
     audit::record(
         &mut tx,
         db.dialect(),
@@ -94,7 +93,11 @@ pub async fn give(db: &Db, by: Actor, draft: &RecognitionDraft) -> Result<i64, S
 }
 
 /// The organisation's recognitions, newest first.
-pub async fn for_organisation(db: &Db, organisation: OrganisationId, limit: i64) -> Result<Vec<Recognition>, StoreError> {
+pub async fn for_organisation(
+    db: &Db,
+    organisation: OrganisationId,
+    limit: i64,
+) -> Result<Vec<Recognition>, StoreError> {
     let sql = format!("{SELECT} WHERE r.organisation_id = $1 ORDER BY r.created_ms DESC, r.id DESC LIMIT $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
@@ -108,11 +111,7 @@ pub async fn for_organisation(db: &Db, organisation: OrganisationId, limit: i64)
 
 /// What a person has been recognised for in the organisation: to them by name, or to a team they
 /// are on or an initiative they submitted.
-pub async fn for_person(
-    db: &Db,
-    organisation: OrganisationId,
-    person: UserId,
-) -> Result<Vec<Recognition>, StoreError> {
+pub async fn for_person(db: &Db, organisation: OrganisationId, person: UserId) -> Result<Vec<Recognition>, StoreError> {
     let sql = format!(
         "{SELECT} WHERE r.organisation_id = $1 AND (r.to_user = $2
             OR r.initiative_id IN (SELECT initiative_id FROM team_members WHERE user_id = $2)
@@ -135,7 +134,8 @@ pub async fn for_initiative(
     organisation: OrganisationId,
     initiative: InitiativeId,
 ) -> Result<Vec<Recognition>, StoreError> {
-    let sql = format!("{SELECT} WHERE r.organisation_id = $1 AND r.initiative_id = $2 ORDER BY r.created_ms DESC, r.id DESC");
+    let sql =
+        format!("{SELECT} WHERE r.organisation_id = $1 AND r.initiative_id = $2 ORDER BY r.created_ms DESC, r.id DESC");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(initiative.get())

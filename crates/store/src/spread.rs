@@ -45,7 +45,10 @@ pub async fn save(db: &Db, by: Actor, initiative: InitiativeId, ratings: &[Domai
     if !found {
         return Ok(false);
     }
-    sqlx::query("DELETE FROM complexity_ratings WHERE initiative_id = $1").bind(initiative.get()).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM complexity_ratings WHERE initiative_id = $1")
+        .bind(initiative.get())
+        .execute(&mut *tx)
+        .await?;
     for r in ratings {
         sqlx::query(
             "INSERT INTO complexity_ratings (initiative_id, domain, rating, note, rated_by, rated_ms) VALUES ($1, $2, $3, $4, $5, $6)",

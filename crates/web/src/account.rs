@@ -1,10 +1,10 @@
 //! The viewer's account page: who they are, where, with which roles, and their API tokens.
 
 use axum::extract::{Path, Query, State};
-use kindling_domain::notifications::Digest;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::TokenId;
+use kindling_domain::notifications::Digest;
 use kindling_domain::validation::{FieldErrors, required_text};
 use kindling_store::tokens;
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,7 @@ async fn render(
 ) -> Result<Response, AppError> {
     let tokens = tokens::list(state.db(), viewer.user.id).await?;
     let digest = kindling_store::notifications::digest_preference(state.db(), viewer.user.id).await?;
-    let digests: Vec<(&str, &str, Option<String>)> =
-        Digest::ALL.iter().map(|d| (d.slug(), d.label(), None)).collect();
+    let digests: Vec<(&str, &str, Option<String>)> = Digest::ALL.iter().map(|d| (d.slug(), d.label(), None)).collect();
     let roles: Vec<&str> = viewer.roles.iter().map(|r| r.label()).collect();
     let field_errors: std::collections::BTreeMap<&str, &str> =
         errors.iter().map(|e| (e.field, e.message.as_str())).collect();

@@ -139,7 +139,15 @@ impl FromRequestParts<AppState> for Viewer {
             ));
         };
         let unread = kindling_store::notifications::unread_count(state.db(), user.id).await?;
-        Ok(Viewer { user, organisation, organisation_name, roles, csrf_token: session.csrf_token, session_token, unread })
+        Ok(Viewer {
+            user,
+            organisation,
+            organisation_name,
+            roles,
+            csrf_token: session.csrf_token,
+            session_token,
+            unread,
+        })
     }
 }
 

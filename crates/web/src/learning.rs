@@ -7,9 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::OrganisationId;
-use kindling_domain::people::{CareSetting, Profession};
 use kindling_domain::initiatives::{Aim, InitiativeDraft, Stage, Tag};
 use kindling_domain::learning::{FIELDS, Flagged, ReviewErrors, ReviewForm, Visibility};
+use kindling_domain::people::{CareSetting, Profession};
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::validation::{FieldErrors, required_text};
 use kindling_store::initiatives::Initiative;
@@ -173,7 +173,8 @@ pub async fn show_review(
         _ => None,
     };
     let people = learning::people(state.db(), review.id).await?;
-    let awaiting_me = people.iter().any(|p| p.user == viewer.user.id && p.role == "reviewer" && p.reviewed_ms.is_none());
+    let awaiting_me =
+        people.iter().any(|p| p.user == viewer.user.id && p.role == "reviewer" && p.reviewed_ms.is_none());
     // Colleagues who could be asked: members of the review's organisation not yet named on it.
     let candidates: Vec<(String, String)> = if can_edit {
         kindling_store::users::members(state.db(), viewer.organisation)

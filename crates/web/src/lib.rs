@@ -42,8 +42,8 @@ mod policy;
 mod recognition;
 mod security;
 mod sign_in;
-mod spreadsheet;
 mod spread;
+mod spreadsheet;
 mod templates;
 
 use std::sync::Arc;

@@ -27,11 +27,7 @@ pub async fn mark_all_read(State(state): State<AppState>, viewer: Viewer) -> Res
 
 /// Follows a notification: marks it read and goes to what it is about. Another person's notification
 /// is not found.
-pub async fn open(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
+pub async fn open(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let href = notifications::open(state.db(), viewer.user.id, id, now_ms()).await?.ok_or(AppError::NotFound)?;
     // Links are written by Kindling as paths; anything else goes back to the list.

@@ -38,16 +38,19 @@ async fn due_digests_go_to_a_folder_once_per_period_and_never_empty() -> anyhow:
     };
     let out = send(&["--public-url", "https://kindling.example.nhs.uk"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let emails: Vec<String> = std::fs::read_dir(&dir)?
-        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read"))
-        .collect();
+    let emails: Vec<String> =
+        std::fs::read_dir(&dir)?.map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read")).collect();
     let sent = String::from_utf8(out.stdout)?;
     assert_eq!(sent.trim(), format!("{} digest(s) sent", emails.len()));
     let to_lead: Vec<&String> =
         emails.iter().filter(|e| e.contains("To: ") && e.contains("<improvement-lead@demo.kindling.test>")).collect();
     assert_eq!(to_lead.len(), 1, "one email per person, not one per event");
     let plural = if unread == 1 { "" } else { "s" };
-    assert!(to_lead[0].contains(&format!("Subject: Kindling: {unread} update{plural} for you today")), "{}", to_lead[0]);
+    assert!(
+        to_lead[0].contains(&format!("Subject: Kindling: {unread} update{plural} for you today")),
+        "{}",
+        to_lead[0]
+    );
     assert!(to_lead[0].contains("https://kindling.example.nhs.uk/notifications"));
     assert!(!emails.iter().any(|e| e.contains("executive@demo.kindling.test")), "digest off means no email");
 
@@ -106,7 +109,16 @@ async fn digests_are_sent_through_smtp() -> anyhow::Result<()> {
     let url = format!("smtp://127.0.0.1:{port}");
     let test_url = test_db.url.clone();
     let out = tokio::task::spawn_blocking(move || {
-        kindling(&["digest", "send", "--database-url", &test_url, "--smtp-url", &url, "--mail-from", "Kindling <kindling@trust.example>"])
+        kindling(&[
+            "digest",
+            "send",
+            "--database-url",
+            &test_url,
+            "--smtp-url",
+            &url,
+            "--mail-from",
+            "Kindling <kindling@trust.example>",
+        ])
     })
     .await?;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -114,6 +126,10 @@ async fn digests_are_sent_through_smtp() -> anyhow::Result<()> {
     let received = received.lock().expect("lock").clone();
     assert!(count > 0);
     assert_eq!(received.len(), count, "every digest the command counted reached the server");
-    assert!(received.iter().all(|m| m.contains("From: Kindling <kindling@trust.example>") && m.contains("Subject: Kindling: ")));
+    assert!(
+        received
+            .iter()
+            .all(|m| m.contains("From: Kindling <kindling@trust.example>") && m.contains("Subject: Kindling: "))
+    );
     Ok(())
 }

@@ -24,6 +24,9 @@ const PROFILE: [(NasssDomain, Rating, &str); 7] = [
     (NasssDomain::Embedding, Rating::Complicated, "Volunteer rotas need a long-term owner."),
 ];
 
+/// One recognition: kind, from, to a person, to an initiative's team, title, message.
+type Given<'a> = (&'a str, UserId, Option<UserId>, Option<InitiativeId>, &'a str, &'a str);
+
 pub async fn seed(
     tx: &mut WriteTx,
     organisation: OrganisationId,
@@ -45,7 +48,7 @@ pub async fn seed(
         .execute(&mut **tx)
         .await?;
     }
-    let recognitions: [(&str, UserId, Option<UserId>, Option<InitiativeId>, &str, &str); 3] = [
+    let recognitions: [Given<'_>; 3] = [
         (
             "award",
             people.executive,

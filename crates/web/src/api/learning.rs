@@ -176,14 +176,20 @@ pub async fn search(
     let mut problems = Vec::new();
     let mut check = |field: &str, raw: &Option<String>, ok: bool, expected: &str| {
         if raw.as_deref().is_some_and(|r| !r.is_empty()) && !ok {
-            problems.push((field.to_owned(), format!("Unknown {field} {:?}: {expected}", raw.as_deref().unwrap_or(""))));
+            problems
+                .push((field.to_owned(), format!("Unknown {field} {:?}: {expected}", raw.as_deref().unwrap_or(""))));
         }
     };
     let nonempty = |raw: &Option<String>| raw.as_deref().filter(|r| !r.is_empty()).map(str::to_owned);
     let stage = nonempty(&params.stage).and_then(|s| s.parse::<kindling_domain::initiatives::Stage>().ok());
     check("stage", &params.stage, stage.is_some(), "use a stage such as piloting or stopped");
     let setting = nonempty(&params.setting).and_then(|s| s.parse::<kindling_domain::people::CareSetting>().ok());
-    check("setting", &params.setting, setting.is_some(), "use acute, community, mental-health, primary-care, social-care or ambulance");
+    check(
+        "setting",
+        &params.setting,
+        setting.is_some(),
+        "use acute, community, mental-health, primary-care, social-care or ambulance",
+    );
     let profession = nonempty(&params.profession).and_then(|s| s.parse::<kindling_domain::people::Profession>().ok());
     check("profession", &params.profession, profession.is_some(), "use a profession such as nurse or doctor");
     if !problems.is_empty() {

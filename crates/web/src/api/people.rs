@@ -101,9 +101,10 @@ pub async fn put_digest(
     who: ApiUser,
     ApiJson(input): ApiJson<DigestDto>,
 ) -> Result<Json<DigestDto>, ApiError> {
-    let digest = input.digest.parse::<Digest>().map_err(|_| {
-        ApiError::invalid(vec![("digest".into(), "Choose daily, weekly or off".into())])
-    })?;
+    let digest = input
+        .digest
+        .parse::<Digest>()
+        .map_err(|_| ApiError::invalid(vec![("digest".into(), "Choose daily, weekly or off".into())]))?;
     notifications::set_digest_preference(state.db(), actor(&who), digest).await?;
     Ok(Json(DigestDto { digest: digest.slug().to_owned() }))
 }

@@ -256,8 +256,12 @@ async fn notifications_recognition_and_complexity_over_the_api() -> anyhow::Resu
     let lead = app.token_for("improvement-lead@demo.kindling.test").await?;
     let (_, _, initiatives) = call(&app, Method::GET, "/api/v1/initiatives?per_page=100", Some(&lead), None).await?;
     let id_of = |prefix: &str| {
-        initiatives["items"].as_array().unwrap().iter().find(|i| i["title"].as_str().unwrap().starts_with(prefix)).unwrap()
-            ["id"]
+        initiatives["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"].as_str().unwrap().starts_with(prefix))
+            .unwrap()["id"]
             .as_i64()
             .unwrap()
     };
@@ -273,7 +277,8 @@ async fn notifications_recognition_and_complexity_over_the_api() -> anyhow::Resu
     )
     .await?;
     assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["kind", "title"]);
     let (_, _, before) = call(&app, Method::GET, "/api/v1/recognition", Some(&lead), None).await?;
     let count = before["items"].as_array().unwrap().len();
@@ -306,7 +311,10 @@ async fn notifications_recognition_and_complexity_over_the_api() -> anyhow::Resu
     // The demo's profile of protected mealtimes: complex only in its adopters.
     let path = format!("/api/v1/initiatives/{mealtimes}/complexity");
     let (_, _, profile) = call(&app, Method::GET, &path, Some(&lead), None).await?;
-    assert_eq!((profile["support_level"].as_str(), profile["headline"].as_str()), (Some("facilitated"), Some("Complex in 1 domain")));
+    assert_eq!(
+        (profile["support_level"].as_str(), profile["headline"].as_str()),
+        (Some("facilitated"), Some("Complex in 1 domain"))
+    );
     let six: Vec<Value> = ["condition", "technology", "value-proposition", "adopters", "organisation", "wider-system"]
         .iter()
         .map(|d| json!({"domain": d, "rating": "simple"}))

@@ -74,7 +74,10 @@ async fn a_stage_move_notifies_the_submitter_and_the_digest_preference_is_kept()
     let moved = lead.submit(&page, &format!("{page}/stage"), &[("to", "shaping"), ("reason", "Agreed an aim")]).await?;
     location(&moved);
     let told = notifications::list(app.db(), clinician, 1).await?.remove(0);
-    assert_eq!(told.summary, "Quiet hours at night to help patients sleep: Start shaping (Idea → Shaping). Agreed an aim");
+    assert_eq!(
+        told.summary,
+        "Quiet hours at night to help patients sleep: Start shaping (Idea → Shaping). Agreed an aim"
+    );
     assert_eq!(told.href, page);
 
     let browser = app.signed_in("clinician@demo.kindling.test").await?;
@@ -140,7 +143,9 @@ async fn recognition_is_checked_then_shown_on_the_profile_and_the_organisation_p
     let newest = notifications::list(app.db(), lead, 1).await?.remove(0);
     assert_eq!(newest.summary, format!("{}: Thanks — Help with the run chart", clinician_name(&app).await));
     let (_, profile) = clinician.get_text(&format!("/people/{lead}")).await?;
-    assert!(profile.contains("Help with the run chart") && profile.contains("You sat with us until the chart made sense."));
+    assert!(
+        profile.contains("Help with the run chart") && profile.contains("You sat with us until the chart made sense.")
+    );
     let (_, organisation) = clinician.get_text("/organisation").await?;
     assert!(organisation.contains("Help with the run chart"));
     assert!(organisation.contains("Board award for patient experience"), "the demo's award is listed");
@@ -211,7 +216,14 @@ async fn completing_evaluation_waits_for_the_learning_review_the_pack_asks_for()
         html.contains("Write the learning review: the policy pack asks for one on completing the Evaluating stage"),
         "{html}"
     );
-    assert_eq!(initiatives::get(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id)).await?.unwrap().stage.slug(), "evaluating");
+    assert_eq!(
+        initiatives::get(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id))
+            .await?
+            .unwrap()
+            .stage
+            .slug(),
+        "evaluating"
+    );
 
     let review = format!("{page}/learning-review");
     let fields = [
