@@ -166,6 +166,25 @@ pub fn require_edit(viewer: &Viewer, item: &Initiative, what: &str) -> Result<()
     }
 }
 
+/// Refuses, saying who may, unless the viewer is on the initiative's team, leads improvement or
+/// administers the organisation, whatever the stage: a stopped initiative is closed to other
+/// changes, but its lessons and its spread are not.
+pub fn require_team(viewer: &Viewer, item: &Initiative, what: &str) -> Result<(), AppError> {
+    if is_team_or_lead(viewer, item) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Only the initiative's team, improvement leads and administrators can {what}."
+        )))
+    }
+}
+
+/// On the initiative's team (or its submitter), or an improvement lead or administrator.
+pub fn is_team_or_lead(viewer: &Viewer, item: &Initiative) -> bool {
+    let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
+    allows(&standing, Action::EditInitiative)
+}
+
 pub fn may_edit(viewer: &Viewer, item: &Initiative) -> bool {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
     allows(&standing, Action::EditInitiative) && !item.stage.is_terminal()

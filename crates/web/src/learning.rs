@@ -19,25 +19,8 @@ use kindling_store::{orgs, pdsa};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
-use crate::initiatives::{field_errors, load, parse_id};
+use crate::initiatives::{field_errors, is_team_or_lead, load, parse_id, require_team};
 use crate::{AppError, AppState, now_ms, templates};
-
-/// The team, improvement leads and administrators write the review, whatever the stage (a stopped
-/// initiative is closed to other changes, but its lessons are not).
-fn may_write(viewer: &Viewer, item: &Initiative) -> bool {
-    let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
-    allows(&standing, Action::EditInitiative)
-}
-
-fn require_write(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
-    if may_write(viewer, item) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only the initiative's team, improvement leads and administrators can write its learning review.".into(),
-        ))
-    }
-}
 
 /// Search results' marked words as HTML: the text is escaped, then the markers become `<mark>`.
 fn marked(snippet: &str) -> String {
@@ -120,7 +103,7 @@ pub async fn review_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
-    require_write(&viewer, &item)?;
+    require_team(&viewer, &item, "write its learning review")?;
     let form = match learning::for_initiative(state.db(), viewer.organisation, item.id).await? {
         Some(review) => ReviewForm::from_draft(&review.draft),
         None => ReviewForm { visibility: "team".into(), ..ReviewForm::default() },
@@ -135,7 +118,7 @@ pub async fn save_review(
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
-    require_write(&viewer, &item)?;
+    require_team(&viewer, &item, "write its learning review")?;
     match form.parse() {
         Err(errors) => render_review_form(&state, &viewer, &item, &form, &errors).await,
         Ok(draft) => {
@@ -165,7 +148,8 @@ pub async fn show_review(
     let own = review.organisation == viewer.organisation;
     let evidence = evidence_summary(&state, &review).await?;
     let adoptions = learning::adoptions_of(state.db(), review.initiative).await?;
-    let can_edit = own && load(&state, &viewer, review.initiative).await.is_ok_and(|item| may_write(&viewer, &item));
+    let can_edit =
+        own && load(&state, &viewer, review.initiative).await.is_ok_and(|item| is_team_or_lead(&viewer, &item));
     let notice = match query.notice.as_str() {
         "saved" => Some("The learning review has been saved."),
         "asked" => Some("Your colleague has been asked to review it."),
@@ -213,7 +197,7 @@ pub async fn ask_reviewer(
         return Err(AppError::NotFound);
     }
     let item = load(&state, &viewer, review.initiative).await?;
-    require_write(&viewer, &item)?;
+    require_team(&viewer, &item, "write its learning review")?;
     let members = kindling_store::users::members(state.db(), viewer.organisation).await?;
     let Some(reviewer) = form.reviewer.parse::<i64>().ok().and_then(|r| members.iter().find(|m| m.id.get() == r))
     else {
@@ -543,6 +527,7 @@ pub async fn initiative_panel(
         review: review.as_ref().map(|r| r.id),
         due: review.is_none() && kindling_domain::learning::review_due(item.stage, named),
         stopped: item.stage == Stage::Stopped,
+        recognised: kindling_store::recognition::for_initiative(state.db(), organisation, item.id).await?,
         complexity: kindling_domain::spread::support(
             &kindling_store::spread::profile(state.db(), organisation, item.id).await?,
         ),
@@ -556,6 +541,7 @@ pub struct LearningPanel {
     review: Option<i64>,
     due: bool,
     stopped: bool,
+    recognised: Vec<kindling_store::recognition::Recognition>,
     complexity: kindling_domain::spread::Support,
     adopted_from: Option<learning::Adoption>,
     adoptions: usize,

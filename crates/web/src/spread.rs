@@ -11,7 +11,7 @@ use kindling_store::spread;
 use serde::Serialize;
 
 use crate::auth::Viewer;
-use crate::initiatives::{field_errors, load, parse_id};
+use crate::initiatives::{field_errors, load, parse_id, require_team};
 use crate::{AppError, AppState, now_ms, templates};
 
 /// One domain's row on the form.
@@ -58,17 +58,6 @@ async fn render(
     Ok((status, html).into_response())
 }
 
-fn require_write(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
-    let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
-    if kindling_domain::permissions::allows(&standing, kindling_domain::permissions::Action::EditInitiative) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only the initiative's team, improvement leads and administrators can rate its complexity.".into(),
-        ))
-    }
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct SavedQuery {
@@ -94,7 +83,7 @@ pub async fn save(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
-    require_write(&viewer, &item)?;
+    require_team(&viewer, &item, "rate its complexity")?;
     let mut form = ProfileForm::default();
     for (key, value) in fields {
         if let Some(domain) = key.strip_prefix("rating-") {

@@ -223,6 +223,24 @@ pub(crate) async fn load(state: &AppState, who: &ApiUser, raw: &str) -> Result<I
     }
 }
 
+/// Refuses, saying who may, unless the caller is on the initiative's team, leads improvement or
+/// administers the organisation: the rule for its learning review and complexity profile, which stay
+/// writable after it stops.
+pub(crate) fn require_team(who: &ApiUser, item: &Initiative, what: &str) -> Result<(), ApiError> {
+    let standing = kindling_domain::initiatives::Standing {
+        roles: who.roles.clone(),
+        is_submitter: item.submitter.id == who.user.id,
+        is_team_member: item.is_team_member(who.user.id),
+    };
+    if kindling_domain::permissions::allows(&standing, kindling_domain::permissions::Action::EditInitiative) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "Only the initiative's team, improvement leads and administrators can {what}."
+        )))
+    }
+}
+
 async fn parse_draft(
     state: &AppState,
     who: &ApiUser,

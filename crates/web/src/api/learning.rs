@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use kindling_domain::learning::ReviewForm;
-use kindling_domain::permissions::{Action, allows};
 use kindling_store::Actor;
 use kindling_store::learning::{self, Review};
 use kindling_store::search::{self, Filters, Kind};
@@ -69,16 +68,7 @@ pub async fn put_review(
     ApiJson(input): ApiJson<ReviewDto>,
 ) -> Result<Json<StoredReviewDto>, ApiError> {
     let item = super::initiatives::load(&state, &who, &id).await?;
-    let standing = kindling_domain::initiatives::Standing {
-        roles: who.roles.clone(),
-        is_submitter: item.submitter.id == who.user.id,
-        is_team_member: item.is_team_member(who.user.id),
-    };
-    if !allows(&standing, Action::EditInitiative) {
-        return Err(ApiError::forbidden(
-            "Only the initiative's team, improvement leads and administrators can write its learning review.".into(),
-        ));
-    }
+    super::initiatives::require_team(&who, &item, "write its learning review")?;
     let form = ReviewForm {
         expected: input.expected,
         happened: input.happened,

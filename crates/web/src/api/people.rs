@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kindling_domain::notifications::Digest;
-use kindling_domain::permissions::{Action, allows};
 use kindling_domain::recognition::RecognitionForm;
 use kindling_domain::spread::{ProfileForm, support};
 use kindling_store::{Actor, initiatives, notifications, recognition, spread, users};
@@ -267,16 +266,7 @@ pub async fn put_complexity(
     ApiJson(input): ApiJson<ComplexityInput>,
 ) -> Result<Json<ComplexityDto>, ApiError> {
     let item = super::initiatives::load(&state, &who, &id).await?;
-    let standing = kindling_domain::initiatives::Standing {
-        roles: who.roles.clone(),
-        is_submitter: item.submitter.id == who.user.id,
-        is_team_member: item.is_team_member(who.user.id),
-    };
-    if !allows(&standing, Action::EditInitiative) {
-        return Err(ApiError::forbidden(
-            "Only the initiative's team, improvement leads and administrators can rate its complexity.".into(),
-        ));
-    }
+    super::initiatives::require_team(&who, &item, "rate its complexity")?;
     let mut form = ProfileForm::default();
     let mut unknown = Vec::new();
     for r in input.ratings {

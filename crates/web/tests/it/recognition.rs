@@ -150,6 +150,9 @@ async fn recognition_is_checked_then_shown_on_the_profile_and_the_organisation_p
     assert!(organisation.contains("Help with the run chart"));
     assert!(organisation.contains("Board award for patient experience"), "the demo's award is listed");
     assert!(organisation.contains("Community health"), "sites show their care setting");
+    let mealtimes = initiative(&app, NORTHFIELD, "Protected mealtimes").await;
+    let (_, page) = clinician.get_text(&format!("/initiatives/{mealtimes}")).await?;
+    assert!(page.contains("Board award for patient experience"), "an award shows on its initiative's page");
     // Profiles are for colleagues: someone in another organisation is not found.
     let (status, _) = clinician.get_text(&format!("/people/{carer}")).await?;
     assert_eq!(status, 404);
