@@ -8,5 +8,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod driver;
 pub mod risk;
 pub mod spc;

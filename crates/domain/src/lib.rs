@@ -9,6 +9,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod drivers;
 pub mod equity;
 pub mod feedback;
 pub mod gates;
@@ -18,13 +19,17 @@ pub mod learning;
 pub mod measures;
 pub mod notifications;
 pub mod paging;
+pub mod pathways;
 pub mod pdsa;
 pub mod people;
 pub mod permissions;
 pub mod policy;
 pub mod privacy;
+pub mod public_page;
+pub mod readability;
 pub mod recognition;
 pub mod risk;
 pub mod search;
 pub mod spread;
+pub mod support;
 pub mod validation;

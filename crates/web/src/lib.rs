@@ -25,6 +25,7 @@ mod approvals;
 mod assets;
 pub mod auth;
 mod dashboard;
+mod drivers;
 mod error;
 mod evidence;
 mod exports;
@@ -168,6 +169,9 @@ pub fn router(state: AppState) -> Router {
         .route("/learning/reviews/{id}/reviewers", post(learning::ask_reviewer))
         .route("/learning/reviews/{id}/reviewed", post(learning::mark_reviewed))
         .route("/initiatives/{id}/complexity", get(spread::show).post(spread::save))
+        .route("/initiatives/{id}/drivers", get(drivers::show).post(drivers::add))
+        .route("/initiatives/{id}/drivers/{node}/link", post(drivers::link))
+        .route("/initiatives/{id}/drivers/{node}/remove", post(drivers::remove))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}", get(notifications::open))

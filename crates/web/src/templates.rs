@@ -57,6 +57,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "recognition/wall.html",
     "recognition/profile.html",
     "recognition/organisation.html",
+    "drivers/show.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -1,0 +1,144 @@
+//! Public pages: written by the team, submitted for review, published by someone else; readable by
+//! anyone through the initiative's feedback link once published.
+
+use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
+use kindling_domain::public_page::{PageForm, PageStatus};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Actor, Db, StoreError, audit};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PublicPage {
+    pub initiative: InitiativeId,
+    pub text: PageForm,
+    pub status: PageStatus,
+    pub written_by: UserId,
+    pub writer: String,
+    pub reviewer: Option<String>,
+    pub published_ms: Option<i64>,
+    pub updated_ms: i64,
+}
+
+fn page_from(r: &AnyRow) -> Result<PublicPage, StoreError> {
+    let status: String = r.try_get("status")?;
+    Ok(PublicPage {
+        initiative: InitiativeId::new(r.try_get("initiative_id")?),
+        text: PageForm {
+            what_changing: r.try_get("what_changing")?,
+            why: r.try_get("why")?,
+            how_helps: r.try_get("how_helps")?,
+            learned: r.try_get("learned")?,
+            feedback_how: r.try_get("feedback_how")?,
+        },
+        status: status.parse().map_err(|_| StoreError::Corrupt(format!("public page status {status:?}")))?,
+        written_by: UserId::new(r.try_get("written_by")?),
+        writer: r.try_get("writer")?,
+        reviewer: r.try_get("reviewer")?,
+        published_ms: r.try_get("published_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+    })
+}
+
+const SELECT: &str = "SELECT p.*, w.name AS writer, v.name AS reviewer FROM public_pages p
+    JOIN users w ON w.id = p.written_by LEFT JOIN users v ON v.id = p.reviewed_by";
+
+/// The page of an initiative of `organisation`, whatever its status (for the team).
+pub async fn for_initiative(
+    db: &Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Option<PublicPage>, StoreError> {
+    let sql = format!("{SELECT} WHERE p.initiative_id = $1 AND p.organisation_id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(initiative.get())
+        .bind(organisation.get())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(page_from)
+        .transpose()
+}
+
+/// The published page of an initiative, for anyone (the feedback link has already found it).
+pub async fn published(db: &Db, initiative: InitiativeId) -> Result<Option<PublicPage>, StoreError> {
+    let sql = format!("{SELECT} WHERE p.initiative_id = $1 AND p.status = 'published'");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(initiative.get())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(page_from)
+        .transpose()
+}
+
+/// Saves the text (checked and screened by the domain) and puts it up for review: a published page
+/// that is changed is taken down until it is reviewed again, so the public never reads unreviewed text.
+pub async fn save_for_review(db: &Db, by: Actor, initiative: InitiativeId, text: &PageForm) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query(
+        "INSERT INTO public_pages (initiative_id, organisation_id, what_changing, why, how_helps, learned, feedback_how, status,
+            written_by, updated_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'in-review', $8, $9)
+         ON CONFLICT (initiative_id) DO UPDATE SET what_changing = excluded.what_changing, why = excluded.why,
+            how_helps = excluded.how_helps, learned = excluded.learned, feedback_how = excluded.feedback_how,
+            status = 'in-review', written_by = excluded.written_by, reviewed_by = NULL, published_ms = NULL,
+            updated_ms = excluded.updated_ms",
+    )
+    .bind(initiative.get())
+    .bind(by.organisation.get())
+    .bind(text.what_changing.clone())
+    .bind(text.why.clone())
+    .bind(text.how_helps.clone())
+    .bind(text.learned.clone())
+    .bind(text.feedback_how.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "public_page.submitted",
+        format!("initiative:{initiative}"),
+        "Public page submitted for review".into(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes a page in review (the domain checked who may). A conflict if it changed meanwhile.
+pub async fn publish(db: &Db, by: Actor, page: &PublicPage) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE public_pages SET status = 'published', reviewed_by = $1, published_ms = $2
+         WHERE initiative_id = $3 AND organisation_id = $4 AND status = 'in-review' AND updated_ms = $5",
+    )
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .bind(page.initiative.get())
+    .bind(by.organisation.get())
+    .bind(page.updated_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done != 1 {
+        return Err(StoreError::Conflict(
+            "The page changed while you were reviewing it: read it again before publishing.".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "public_page.published",
+        format!("initiative:{}", page.initiative),
+        "Public page published".into(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Support offers and the requests initiatives make of them. A request's first answer is what its
+//! response time is measured on.
+
+use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
+use kindling_domain::notifications::Kind as NotificationKind;
+use kindling_domain::support::{OfferDraft, OfferKind, RequestStatus};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::notifications::{self, Notice};
+use crate::{Actor, Db, StoreError, audit};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Offer {
+    pub id: i64,
+    pub kind: OfferKind,
+    pub title: String,
+    pub covers: String,
+    pub who_can_ask: String,
+    pub response_days: i64,
+    pub contact: UserId,
+    pub contact_name: String,
+}
+
+fn offer_from(r: &AnyRow) -> Result<Offer, StoreError> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Offer {
+        id: r.try_get("id")?,
+        kind: kind.parse().map_err(|_| StoreError::Corrupt(format!("offer kind {kind:?}")))?,
+        title: r.try_get("title")?,
+        covers: r.try_get("covers")?,
+        who_can_ask: r.try_get("who_can_ask")?,
+        response_days: r.try_get("response_days")?,
+        contact: UserId::new(r.try_get("contact_id")?),
+        contact_name: r.try_get("contact_name")?,
+    })
+}
+
+const OFFERS: &str = "SELECT o.*, u.name AS contact_name FROM support_offers o JOIN users u ON u.id = o.contact_id";
+
+/// The organisation's offers, by kind then title.
+pub async fn offers(db: &Db, organisation: OrganisationId) -> Result<Vec<Offer>, StoreError> {
+    let sql = format!("{OFFERS} WHERE o.organisation_id = $1 ORDER BY o.kind, o.title");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(offer_from)
+        .collect()
+}
+
+pub async fn offer(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Offer>, StoreError> {
+    let sql = format!("{OFFERS} WHERE o.organisation_id = $1 AND o.id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(offer_from)
+        .transpose()
+}
+
+/// Publishes an offer; `contact` (checked to be a member) answers its requests.
+pub async fn publish(db: &Db, by: Actor, draft: &OfferDraft, contact: UserId) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO support_offers (organisation_id, kind, title, covers, who_can_ask, response_days, contact_id, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(by.organisation.get())
+    .bind(draft.kind.slug())
+    .bind(draft.title.clone())
+    .bind(draft.covers.clone())
+    .bind(draft.who_can_ask.clone())
+    .bind(i64::from(draft.response_days))
+    .bind(contact.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(&mut tx, db.dialect(), by, "support.offer_published", format!("offer:{id}"), draft.title.clone())
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Request {
+    pub id: i64,
+    pub offer: i64,
+    pub offer_title: String,
+    pub response_days: i64,
+    pub contact: UserId,
+    pub initiative: InitiativeId,
+    pub initiative_title: String,
+    pub requested_by: String,
+    pub message: String,
+    pub status: RequestStatus,
+    pub note: Option<String>,
+    pub requested_ms: i64,
+    pub responded_ms: Option<i64>,
+    pub completed_ms: Option<i64>,
+}
+
+const REQUESTS: &str = "SELECT r.*, o.title AS offer_title, o.response_days, o.contact_id, i.title AS initiative_title,
+        u.name AS requester
+    FROM support_requests r JOIN support_offers o ON o.id = r.offer_id JOIN initiatives i ON i.id = r.initiative_id
+    JOIN users u ON u.id = r.requested_by";
+
+fn request_from(r: &AnyRow) -> Result<Request, StoreError> {
+    let status: String = r.try_get("status")?;
+    Ok(Request {
+        id: r.try_get("id")?,
+        offer: r.try_get("offer_id")?,
+        offer_title: r.try_get("offer_title")?,
+        response_days: r.try_get("response_days")?,
+        contact: UserId::new(r.try_get("contact_id")?),
+        initiative: InitiativeId::new(r.try_get("initiative_id")?),
+        initiative_title: r.try_get("initiative_title")?,
+        requested_by: r.try_get("requester")?,
+        message: r.try_get("message")?,
+        status: status.parse().map_err(|_| StoreError::Corrupt(format!("request status {status:?}")))?,
+        note: r.try_get("note")?,
+        requested_ms: r.try_get("requested_ms")?,
+        responded_ms: r.try_get("responded_ms")?,
+        completed_ms: r.try_get("completed_ms")?,
+    })
+}
+
+/// Requests made of the organisation's offers (optionally of one offer), newest first.
+pub async fn requests(db: &Db, organisation: OrganisationId, offer: Option<i64>) -> Result<Vec<Request>, StoreError> {
+    let sql = format!(
+        "{REQUESTS} WHERE o.organisation_id = $1 AND ($2 IS NULL OR r.offer_id = $2) ORDER BY r.requested_ms DESC, r.id DESC"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(offer)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(request_from)
+        .collect()
+}
+
+/// An initiative's requests for help, newest first.
+pub async fn for_initiative(
+    db: &Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Vec<Request>, StoreError> {
+    let sql = format!(
+        "{REQUESTS} WHERE r.organisation_id = $1 AND r.initiative_id = $2 ORDER BY r.requested_ms DESC, r.id DESC"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(initiative.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(request_from)
+        .collect()
+}
+
+pub async fn request(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Request>, StoreError> {
+    let sql = format!("{REQUESTS} WHERE o.organisation_id = $1 AND r.id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(request_from)
+        .transpose()
+}
+
+/// Asks for help for an initiative (both checked to be the actor's organisation's); tells the contact.
+pub async fn ask(
+    db: &Db,
+    by: Actor,
+    offer: &Offer,
+    initiative: InitiativeId,
+    message: &str,
+) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO support_requests (offer_id, initiative_id, organisation_id, requested_by, message, status, requested_ms)
+         VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
+    )
+    .bind(offer.id)
+    .bind(initiative.get())
+    .bind(by.organisation.get())
+    .bind(by.user.get())
+    .bind(message.to_owned())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    let title: String = sqlx::query("SELECT title FROM initiatives WHERE id = $1")
+        .bind(initiative.get())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("title")?;
+    let summary = format!("{}: help asked for {title}", offer.title);
+    let href = format!("/support/requests/{id}");
+    notifications::notify(
+        &mut tx,
+        &[offer.contact.get()],
+        &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "support.requested",
+        format!("initiative:{initiative}"),
+        format!("Asked {} for help", offer.title),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records the offering team's answer (checked by the domain against the status read in `request`).
+/// A conflict, changing nothing, if someone else answered first.
+pub async fn answer(
+    db: &Db,
+    by: Actor,
+    request: &Request,
+    status: RequestStatus,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE support_requests SET status = $1, note = COALESCE($2, note), answered_by = $3,
+            responded_ms = COALESCE(responded_ms, $4),
+            completed_ms = CASE WHEN $1 = 'completed' THEN $4 ELSE completed_ms END
+         WHERE id = $5 AND status = $6",
+    )
+    .bind(status.slug())
+    .bind(note.map(str::to_owned))
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .bind(request.id)
+    .bind(request.status.slug())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done != 1 {
+        return Err(StoreError::Conflict("Someone else answered this request first: reload to see the answer.".into()));
+    }
+    let people = notifications::initiative_people(&mut tx, request.initiative).await?;
+    let summary = format!(
+        "{}: your request for {} was {}",
+        request.offer_title,
+        request.initiative_title,
+        status.label().to_lowercase()
+    );
+    let href = format!("/initiatives/{}/support", request.initiative);
+    notifications::notify(&mut tx, &people, &Notice::of(by, NotificationKind::Decision, &summary, &href)).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "support.answered",
+        format!("initiative:{}", request.initiative),
+        format!("Request {} to {}: {}", request.id, request.offer_title, status.label()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
