@@ -228,6 +228,38 @@ pub struct PerformanceQuery {
 
 /// Days from submission to decision, one point per decision in the order decided, as an XmR chart
 /// (lower is better), per route or for all routes.
+/// A series of waits in days, judged as an XmR chart where fewer days is better.
+pub(crate) struct DaysChart {
+    pub chart: Option<String>,
+    pub table: Option<String>,
+    pub verdict: Option<String>,
+    pub median: Option<f64>,
+}
+
+/// Draws `days` (one per decision or answer, in order, labelled by date) as an XmR chart with its
+/// table and verdict, and their median. Too few points for a chart leave it out.
+pub(crate) fn days_chart(days: &[f64], labels: &[String], title: &str, id: &str) -> DaysChart {
+    let mut options = Options::preset(Preset::Mdc, Chart::Xmr);
+    options.improvement = Improvement::Decrease;
+    let observations: Vec<Obs> = days.iter().map(|d| Obs { y: Some(*d), n: None }).collect();
+    let (chart, table, verdict) = match analyse(&observations, &options) {
+        Ok(analysis) => {
+            let verdict = kindling_spc::verdict::verdict(&analysis, labels, None);
+            let text = ChartText { title, verdict: &verdict, x_labels: labels, target: None, id };
+            (Some(spc_svg(&analysis, &text)), Some(table_html(&analysis, &text)), Some(verdict))
+        }
+        Err(_) => (None, None, None),
+    };
+    DaysChart { chart, table, verdict, median: median(days) }
+}
+
+/// The middle value (the lower middle of an even count), `None` for none.
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
+}
+
 pub async fn performance(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -249,31 +281,14 @@ pub async fn performance(
         .collect();
     let labels: Vec<String> =
         chosen.iter().filter_map(|r| r.decided_ms.and_then(CivilDate::from_unix_ms)).map(|d| d.iso()).collect();
-    let mut options = Options::preset(Preset::Mdc, Chart::Xmr);
-    options.improvement = Improvement::Decrease;
-    let observations: Vec<Obs> = days.iter().map(|d| Obs { y: Some(*d), n: None }).collect();
-    let (chart, table, verdict) = match analyse(&observations, &options) {
-        Ok(analysis) => {
-            let verdict = kindling_spc::verdict::verdict(&analysis, &labels, None);
-            let text = ChartText {
-                title: "Days from submission to decision",
-                verdict: &verdict,
-                x_labels: &labels,
-                target: None,
-                id: "decisions",
-            };
-            (Some(spc_svg(&analysis, &text)), Some(table_html(&analysis, &text)), Some(verdict))
-        }
-        Err(_) => (None, None, None),
-    };
-    let median = {
-        let mut sorted = days.clone();
-        sorted.sort_by(f64::total_cmp);
-        sorted.get(sorted.len().saturating_sub(1) / 2).copied()
-    };
+    let DaysChart { chart, table, verdict, median } =
+        days_chart(&days, &labels, "Days from submission to decision", "decisions");
+    // Which decisions needed a committee (and a paper) and which were taken locally, by the pack's routes.
+    let pack = kindling_store::policy::active(state.db(), viewer.organisation).await?.pack;
+    let by_committee = decided.iter().filter(|r| pack.route(&r.route).is_some_and(|route| route.committee)).count();
     let html = templates::render(
         "approvals/performance.html",
-        page! { title => "Time to decision", section => "approvals", viewer => viewer.view(), routes => routes, query => &query, count => days.len(), median => median, chart => chart, table => table, verdict => verdict },
+        page! { title => "Time to decision", section => "approvals", viewer => viewer.view(), routes => routes, query => &query, count => days.len(), median => median, chart => chart, table => table, verdict => verdict, by_committee => by_committee, locally => decided.len() - by_committee },
     )?;
     Ok(html.into_response())
 }

@@ -51,6 +51,13 @@ async fn render_public(
     let existing = anonymous_csrf(headers, secure).map(str::to_owned);
     let csrf = existing.clone().unwrap_or_else(random_token);
     let answered = feedback::answered(state.db(), target.initiative).await?;
+    // The plain-language page about the change, once reviewed and published.
+    let about: Option<Vec<(&str, String)>> =
+        kindling_store::public_pages::published(state.db(), target.initiative).await?.map(|p| {
+            let t = p.text;
+            let values = [t.what_changing, t.why, t.how_helps, t.learned, t.feedback_how];
+            kindling_domain::public_page::FIELDS.iter().map(|(_, heading, _)| *heading).zip(values).collect()
+        });
     let audiences: Vec<(&str, &str, Option<String>)> =
         Audience::ALL.iter().map(|a| (a.slug(), a.label(), None)).collect();
     let ratings: Vec<(String, &str, Option<String>)> = RATINGS.iter().map(|(v, l)| (v.to_string(), *l, None)).collect();
@@ -58,7 +65,7 @@ async fn render_public(
     bands.extend(AgeBand::ALL.iter().map(|b| (b.slug().to_owned(), b.label().to_owned())));
     let html = templates::render(
         "feedback/public.html",
-        page! { title => format!("Tell us what you think: {}", target.title), section => "", target => target, token => token, csrf_token => &csrf, form => &form, errors => &errors, field_errors => field_errors(&errors), audiences => audiences, ratings => ratings, bands => bands, answered => answered, thanked => thanked },
+        page! { title => format!("Tell us what you think: {}", target.title), section => "", target => target, token => token, csrf_token => &csrf, form => &form, errors => &errors, field_errors => field_errors(&errors), audiences => audiences, ratings => ratings, bands => bands, answered => answered, thanked => thanked, about => about },
     )?;
     let mut response = (status, html).into_response();
     if existing.is_none()

@@ -40,11 +40,13 @@ mod notifications;
 mod ops;
 mod pdsa;
 mod policy;
+mod public_page;
 mod recognition;
 mod security;
 mod sign_in;
 mod spread;
 mod spreadsheet;
+mod support;
 mod templates;
 
 use std::sync::Arc;
@@ -172,6 +174,14 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/drivers", get(drivers::show).post(drivers::add))
         .route("/initiatives/{id}/drivers/{node}/link", post(drivers::link))
         .route("/initiatives/{id}/drivers/{node}/remove", post(drivers::remove))
+        .route("/support", get(support::directory))
+        .route("/support/offers", post(support::publish))
+        .route("/support/offers/new", get(support::new_offer))
+        .route("/support/performance", get(support::performance))
+        .route("/support/requests/{id}", get(support::request).post(support::respond))
+        .route("/initiatives/{id}/support", get(support::initiative).post(support::ask))
+        .route("/initiatives/{id}/public-page", get(public_page::show).post(public_page::save))
+        .route("/initiatives/{id}/public-page/publish", post(public_page::publish))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}", get(notifications::open))

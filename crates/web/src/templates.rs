@@ -58,6 +58,12 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "recognition/profile.html",
     "recognition/organisation.html",
     "drivers/show.html",
+    "support/directory.html",
+    "support/offer_form.html",
+    "support/initiative.html",
+    "support/request.html",
+    "support/performance.html",
+    "public_page/edit.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
