@@ -109,7 +109,7 @@ fn view(
 }
 
 /// The aim in one line, from the initiative's aim.
-fn aim_line(item: &Initiative) -> String {
+pub(crate) fn aim_line(item: &Initiative) -> String {
     let a = &item.draft.aim;
     let parts: Vec<String> = [
         a.what.clone(),

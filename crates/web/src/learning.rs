@@ -146,7 +146,7 @@ pub async fn show_review(
     let review =
         learning::readable(state.db(), (viewer.organisation, viewer.user.id), id).await?.ok_or(AppError::NotFound)?;
     let own = review.organisation == viewer.organisation;
-    let evidence = evidence_summary(&state, &review).await?;
+    let evidence = evidence_summary(&state, review.organisation, review.initiative).await?;
     let adoptions = learning::adoptions_of(state.db(), review.initiative).await?;
     let can_edit =
         own && load(&state, &viewer, review.initiative).await.is_ok_and(|item| is_team_or_lead(&viewer, &item));
@@ -242,21 +242,25 @@ pub async fn mark_reviewed(
 }
 
 #[derive(Serialize)]
-struct EvidenceSummary {
-    measures: Vec<(String, String, String)>,
-    cycles: Vec<String>,
-    decisions: Vec<String>,
-    proposed_change: String,
+pub(crate) struct EvidenceSummary {
+    /// Each measure: name (kind), signal, verdict.
+    pub measures: Vec<(String, String, String)>,
+    pub cycles: Vec<String>,
+    pub decisions: Vec<String>,
+    pub proposed_change: String,
 }
 
-/// What the initiative measured, tried and was told, in words: the linked evidence of the review.
-async fn evidence_summary(state: &AppState, review: &Review) -> Result<EvidenceSummary, AppError> {
-    let organisation = review.organisation;
-    let item = kindling_store::initiatives::get(state.db(), organisation, review.initiative)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// What an initiative measured, tried and was told, in words: the linked evidence of a learning
+/// review, and the evidence section of a committee paper.
+pub(crate) async fn evidence_summary(
+    state: &AppState,
+    organisation: OrganisationId,
+    initiative: kindling_domain::ids::InitiativeId,
+) -> Result<EvidenceSummary, AppError> {
+    let item =
+        kindling_store::initiatives::get(state.db(), organisation, initiative).await?.ok_or(AppError::NotFound)?;
     let mut measures = Vec::new();
-    for m in kindling_store::measures::for_initiative(state.db(), organisation, review.initiative).await? {
+    for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
         let points = kindling_store::measures::points(state.db(), m.id).await?;
         let phases = kindling_store::measures::phases(state.db(), m.id).await?;
         let view = crate::evidence::evaluate(&m, &points, &phases).view;
@@ -266,7 +270,7 @@ async fn evidence_summary(state: &AppState, review: &Review) -> Result<EvidenceS
             view.verdict,
         ));
     }
-    let cycles = pdsa::for_initiative(state.db(), organisation, review.initiative)
+    let cycles = pdsa::for_initiative(state.db(), organisation, initiative)
         .await?
         .into_iter()
         .map(|c| format!("Cycle {}: {} ({})", c.number, c.change, c.decision.map_or("no decision yet", |d| d.label())))

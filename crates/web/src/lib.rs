@@ -38,6 +38,8 @@ mod measures;
 mod multipart;
 mod notifications;
 mod ops;
+mod papers;
+mod pathways;
 mod pdsa;
 mod policy;
 mod public_page;
@@ -182,6 +184,15 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/support", get(support::initiative).post(support::ask))
         .route("/initiatives/{id}/public-page", get(public_page::show).post(public_page::save))
         .route("/initiatives/{id}/public-page/publish", post(public_page::publish))
+        .route("/approvals/{id}/paper", get(papers::paper))
+        .route("/approvals/{id}/paper.pdf", get(papers::paper_pdf))
+        .route("/people/{id}/appraisal", get(papers::appraisal_html))
+        .route("/people/{id}/appraisal.pdf", get(papers::appraisal_pdf))
+        .route("/people/{id}/appraisal.csv", get(papers::appraisal_csv_download))
+        .route("/pathways", get(pathways::list))
+        .route("/pathways/templates/{template}", get(pathways::template))
+        .route("/pathways/{slug}", get(pathways::show))
+        .route("/pathways/{slug}/{step}", post(pathways::complete))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}", get(notifications::open))

@@ -667,7 +667,7 @@ pub async fn chart_png(
 }
 
 /// Escapes a CSV field, and defuses text a spreadsheet would run as a formula.
-fn csv_cell(text: &str) -> String {
+pub(crate) fn csv_cell(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
         format!("'{text}")
     } else {

@@ -134,9 +134,13 @@ pub async fn profile(
     let involved = initiatives::involving(state.db(), viewer.organisation, id).await?;
     let recognised = recognition::for_person(state.db(), viewer.organisation, id).await?;
     let reviews = learning::written_by(state.db(), (viewer.organisation, viewer.user.id), id).await?;
+    let steps = kindling_store::pathways::progress(state.db(), id).await?;
+    let pathways: Vec<crate::pathways::Progress> =
+        crate::pathways::progress_of(&steps).into_iter().filter(|p| p.done > 0).collect();
+    let may_see_record = crate::papers::may_see_record(&viewer, id);
     let html = templates::render(
         "recognition/profile.html",
-        page! { title => person.name.clone(), viewer => viewer.view(), person => person, profession => person.profession.label(), involved => involved, recognised => recognised, reviews => reviews, own => id == viewer.user.id },
+        page! { title => person.name.clone(), viewer => viewer.view(), person => person, profession => person.profession.label(), involved => involved, recognised => recognised, reviews => reviews, own => id == viewer.user.id, pathways => pathways, may_see_record => may_see_record },
     )?;
     Ok(html.into_response())
 }

@@ -64,6 +64,10 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "support/request.html",
     "support/performance.html",
     "public_page/edit.html",
+    "paper.html",
+    "pathways/list.html",
+    "pathways/show.html",
+    "pathways/template.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -126,6 +130,16 @@ fn format_ms(ms: i64, format: &str) -> String {
     };
     let zone = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
     ts.to_zoned(zone).strftime(format).to_string()
+}
+
+/// A day in UK civil time, as pages show it ("3 March 2026").
+pub fn long_date(ms: i64) -> String {
+    format_ms(ms, "%-d %B %Y")
+}
+
+/// A day in UK civil time as ISO 8601, for files.
+pub fn iso_date(ms: i64) -> String {
+    format_ms(ms, "%Y-%m-%d")
 }
 
 /// Renders a page template with `context`.

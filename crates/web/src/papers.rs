@@ -1,0 +1,352 @@
+//! Documents generated from the data, so nobody writes them by hand: the committee paper for a
+//! decision routed to a committee, and a person's appraisal record. Each is one [`Paper`], shown as
+//! HTML and laid out as PDF by `kindling_documents`; the appraisal record is also a CSV.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use kindling_documents::layout::{Block, Column, Document};
+use kindling_domain::gates::GateStatus;
+use kindling_domain::ids::UserId;
+use kindling_domain::people::Role;
+use kindling_store::approvals::ApprovalRequest;
+use kindling_store::{initiatives, learning, orgs, pathways, users};
+use serde::Serialize;
+
+use crate::auth::Viewer;
+use crate::governance::Context;
+use crate::{AppError, AppState, exports, templates};
+
+/// A generated document: sections of paragraphs, bullets and tables.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Paper {
+    pub title: String,
+    pub subtitle: String,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Section {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub bullets: Vec<String>,
+    /// Column headers and rows.
+    pub table: Option<(Vec<String>, Vec<Vec<String>>)>,
+}
+
+impl Section {
+    fn new(heading: &str) -> Self {
+        Self { heading: heading.to_owned(), ..Self::default() }
+    }
+}
+
+impl Paper {
+    /// The same content as a document for PDF layout. Table columns share the width equally.
+    pub fn document(&self) -> Document {
+        let mut blocks = Vec::new();
+        for s in &self.sections {
+            blocks.push(Block::Heading(s.heading.clone()));
+            blocks.extend(s.paragraphs.iter().cloned().map(Block::Paragraph));
+            if !s.bullets.is_empty() {
+                blocks.push(Block::Bullets(s.bullets.clone()));
+            }
+            if let Some((headers, rows)) = &s.table {
+                let share = 1.0 / headers.len().max(1) as f64;
+                blocks.push(Block::Table {
+                    columns: headers.iter().map(|h| Column::text(h, share)).collect(),
+                    rows: rows.clone(),
+                });
+            }
+        }
+        Document { title: self.title.clone(), subtitle: self.subtitle.clone(), blocks }
+    }
+
+    fn html(&self, viewer: &Viewer, back: (&str, &str), pdf: &str, csv: Option<&str>) -> Result<Response, AppError> {
+        let html = templates::render(
+            "paper.html",
+            page! { title => self.title.clone(), viewer => viewer.view(), paper => self, back => back, pdf => pdf, csv => csv },
+        )?;
+        Ok(html.into_response())
+    }
+}
+
+fn today() -> String {
+    kindling_domain::initiatives::CivilDate::from_unix_ms(crate::now_ms()).map(|d| d.long()).unwrap_or_default()
+}
+
+/// The paper for a decision: summary, aim, risks and checks, evidence so far, and the decision sought.
+async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRequest) -> Result<Paper, AppError> {
+    let item = crate::initiatives::load(state, viewer, request.initiative).await?;
+    let context = Context::load(state, viewer.organisation, &item).await?;
+    let evidence = crate::learning::evidence_summary(state, viewer.organisation, item.id).await?;
+    let mut summary = Section::new("Summary");
+    summary.paragraphs.push(format!(
+        "{} ({}), submitted by {} on {}.",
+        item.draft.title,
+        item.site_name.clone().unwrap_or_else(|| "whole organisation".into()),
+        request.submitted_by,
+        crate::templates::long_date(request.submitted_ms)
+    ));
+    summary.paragraphs.push(format!("The problem: {}", item.draft.problem));
+    summary.paragraphs.push(format!("The change proposed: {}", item.draft.proposed_change));
+    let mut aim = Section::new("Aim");
+    aim.paragraphs.push(crate::drivers::aim_line(&item));
+    let mut risk = Section::new("Risk");
+    let pack = &context.pack;
+    if context.risks.is_empty() {
+        risk.paragraphs.push("No risks are recorded.".into());
+    } else {
+        let rows = context
+            .risks
+            .iter()
+            .map(|r| {
+                let band = pack.band(r.draft.now.value()).map(|b| b.label.clone()).unwrap_or_default();
+                vec![
+                    pack.domain(&r.draft.domain).map_or(r.draft.domain.clone(), |d| d.label.clone()),
+                    format!("{} (cause: {})", r.draft.event, r.draft.cause),
+                    format!("{} {band}", r.draft.now.value()),
+                    r.draft.target.map(|t| t.value().to_string()).unwrap_or_else(|| "–".into()),
+                ]
+            })
+            .collect();
+        risk.table = Some((vec!["Domain".into(), "Risk".into(), "Score now".into(), "Target".into()], rows));
+    }
+    let mut checks = Section::new("Checks");
+    if context.gates.is_empty() {
+        checks.paragraphs.push("The initiative's facts call for no specialist checks.".into());
+    } else {
+        let rows = context
+            .gates
+            .iter()
+            .map(|g| {
+                let status = match g.status {
+                    GateStatus::Passed => "Passed",
+                    GateStatus::Blocked => "Blocked",
+                    _ => "Not yet",
+                };
+                vec![g.label.clone(), status.to_owned(), g.summary.clone()]
+            })
+            .collect();
+        checks.table = Some((vec!["Check".into(), "Status".into(), "Finding".into()], rows));
+    }
+    let mut found = Section::new("Evidence so far");
+    if evidence.measures.is_empty() {
+        found.paragraphs.push("No measures have data yet.".into());
+    }
+    found
+        .bullets
+        .extend(evidence.measures.iter().map(|(name, signal, verdict)| format!("{name}: {signal}. {verdict}")));
+    found.bullets.extend(evidence.cycles.iter().cloned());
+    let mut sought = Section::new("Decision sought");
+    sought.paragraphs.push(format!(
+        "The {} is asked to approve the initiative to pilot (with or without conditions), to ask for changes, or to decline it, by {}.",
+        request.route_label,
+        crate::templates::long_date(request.due_ms)
+    ));
+    sought.paragraphs.push(format!("Why this route: {}.", request.reason));
+    Ok(Paper {
+        title: format!("Committee paper: {}", item.draft.title),
+        subtitle: format!(
+            "{}, {}. Generated by Kindling on {} from the initiative's records.",
+            request.route_label,
+            viewer.organisation_name,
+            today()
+        ),
+        sections: vec![summary, aim, risk, checks, found, sought],
+    })
+}
+
+async fn load_request(state: &AppState, viewer: &Viewer, id: &str) -> Result<ApprovalRequest, AppError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    kindling_store::approvals::get(state.db(), viewer.organisation, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn paper(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let request = load_request(&state, &viewer, &id).await?;
+    let paper = committee_paper(&state, &viewer, &request).await?;
+    paper.html(
+        &viewer,
+        (&format!("/approvals/{}", request.id), "Back to the request"),
+        &format!("/approvals/{}/paper.pdf", request.id),
+        None,
+    )
+}
+
+pub async fn paper_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let request = load_request(&state, &viewer, &id).await?;
+    let paper = committee_paper(&state, &viewer, &request).await?;
+    pdf(&state, &paper, &format!("committee-paper-{}.pdf", request.id)).await
+}
+
+async fn pdf(state: &AppState, paper: &Paper, filename: &str) -> Result<Response, AppError> {
+    let document = paper.document();
+    let bytes = exports::render(state, move |fonts| {
+        let pages = kindling_documents::layout::pages(&document, fonts);
+        kindling_documents::pdf::write(&pages, &document.title, fonts)
+    })
+    .await?;
+    Ok(exports::download(bytes, "application/pdf", filename))
+}
+
+/// Who may see a person's appraisal record: the person, and executives and administrators of
+/// their organisation.
+pub(crate) fn may_see_record(viewer: &Viewer, person: UserId) -> bool {
+    viewer.user.id == person || viewer.roles.iter().any(|r| matches!(r, Role::Executive | Role::Admin))
+}
+
+/// A person's record for appraisal and revalidation: initiatives led or joined, learning reviews
+/// written, support and recognition, and skills pathway steps completed.
+async fn appraisal(state: &AppState, viewer: &Viewer, id: &str) -> Result<(Paper, String), AppError> {
+    let person = id.parse::<i64>().ok().map(UserId::new).ok_or(AppError::NotFound)?;
+    let member = users::members(state.db(), viewer.organisation).await?.into_iter().find(|m| m.id == person);
+    let Some(member) = member else { return Err(AppError::NotFound) };
+    if !may_see_record(viewer, person) {
+        return Err(AppError::Forbidden(
+            "Only the person themselves, executives and administrators can see an appraisal record.".into(),
+        ));
+    }
+    let organisation = orgs::organisation(state.db(), viewer.organisation).await?.map(|o| o.name).unwrap_or_default();
+    let involved = initiatives::involving(state.db(), viewer.organisation, person).await?;
+    let reviews = learning::written_by(state.db(), (viewer.organisation, viewer.user.id), person).await?;
+    let recognised = kindling_store::recognition::for_person(state.db(), viewer.organisation, person).await?;
+    let steps = pathways::progress(state.db(), person).await?;
+    let mut work = Section::new("Initiatives led or joined");
+    if involved.is_empty() {
+        work.paragraphs.push("None recorded.".into());
+    } else {
+        work.table = Some((
+            vec!["Initiative".into(), "Part".into(), "Stage".into()],
+            involved.iter().map(|i| vec![i.title.clone(), i.part.clone(), i.stage.label().to_owned()]).collect(),
+        ));
+    }
+    let mut learned = Section::new("Learning reviews written");
+    if reviews.is_empty() {
+        learned.paragraphs.push("None recorded.".into());
+    }
+    learned.bullets.extend(reviews.iter().map(|r| {
+        format!(
+            "{} ({}): we will change: {}",
+            r.initiative_title,
+            crate::templates::long_date(r.updated_ms),
+            r.draft.change
+        )
+    }));
+    let mut mentoring = Section::new("Mentoring given and received");
+    mentoring.paragraphs.push("No mentoring relationships are recorded in Kindling for this person.".into());
+    let mut thanks = Section::new("Recognition");
+    if recognised.is_empty() {
+        thanks.paragraphs.push("None recorded.".into());
+    }
+    thanks.bullets.extend(recognised.iter().map(|r| {
+        format!("{}: {} (from {}, {})", r.kind.label(), r.title, r.from, crate::templates::long_date(r.created_ms))
+    }));
+    let mut skills = Section::new("Skills pathways");
+    if steps.is_empty() {
+        skills.paragraphs.push("No steps completed yet.".into());
+    }
+    for p in kindling_domain::pathways::PATHWAYS {
+        let done: Vec<&str> = p
+            .steps
+            .iter()
+            .filter(|s| steps.iter().any(|d| d.pathway == p.slug && d.step == s.slug))
+            .map(|s| s.title)
+            .collect();
+        if !done.is_empty() {
+            let whole = if done.len() == p.steps.len() { "completed" } else { "in progress" };
+            skills.bullets.push(format!(
+                "{} ({whole}, {} of {} steps): {}",
+                p.title,
+                done.len(),
+                p.steps.len(),
+                done.join("; ")
+            ));
+        }
+    }
+    let csv = appraisal_csv(&member.name, &involved, &reviews, &recognised, &steps);
+    let paper = Paper {
+        title: format!("Appraisal record: {}", member.name),
+        subtitle: format!(
+            "{}, {}. Generated by Kindling on {} for appraisal and revalidation.",
+            member.profession.label(),
+            organisation,
+            today()
+        ),
+        sections: vec![work, learned, mentoring, thanks, skills],
+    };
+    Ok((paper, csv))
+}
+
+/// One row per item, for a portfolio: section, title, detail, date.
+fn appraisal_csv(
+    name: &str,
+    involved: &[initiatives::Involvement],
+    reviews: &[learning::Review],
+    recognised: &[kindling_store::recognition::Recognition],
+    steps: &[pathways::Done],
+) -> String {
+    let field = crate::measures::csv_cell;
+    let mut out = String::from("person,section,title,detail,date\n");
+    let mut row = |section: &str, title: &str, detail: &str, date: &str| {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            field(name),
+            field(section),
+            field(title),
+            field(detail),
+            field(date)
+        ));
+    };
+    for i in involved {
+        row("initiative", &i.title, &format!("{}; {}", i.part, i.stage.label()), "");
+    }
+    for r in reviews {
+        row("learning review", &r.initiative_title, &r.draft.change, &crate::templates::iso_date(r.updated_ms));
+    }
+    for r in recognised {
+        row("recognition", &r.title, r.kind.label(), &crate::templates::iso_date(r.created_ms));
+    }
+    for s in steps {
+        let title = kindling_domain::pathways::pathway(&s.pathway).map_or(s.pathway.clone(), |p| p.title.to_owned());
+        row("skills pathway", &title, &s.step, &crate::templates::iso_date(s.completed_ms));
+    }
+    out
+}
+
+pub async fn appraisal_html(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (paper, _) = appraisal(&state, &viewer, &id).await?;
+    paper.html(
+        &viewer,
+        (&format!("/people/{id}"), "Back to the profile"),
+        &format!("/people/{id}/appraisal.pdf"),
+        Some(&format!("/people/{id}/appraisal.csv")),
+    )
+}
+
+pub async fn appraisal_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (paper, _) = appraisal(&state, &viewer, &id).await?;
+    pdf(&state, &paper, "appraisal-record.pdf").await
+}
+
+pub async fn appraisal_csv_download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (_, csv) = appraisal(&state, &viewer, &id).await?;
+    Ok(exports::download(csv.into_bytes(), "text/csv; charset=utf-8", "appraisal-record.csv"))
+}
