@@ -9,6 +9,7 @@ use kindling_domain::people::{CareSetting, Email, Profession, Role};
 mod evidence;
 mod governance;
 mod spread;
+mod support;
 
 use crate::secrets::hash_password;
 use crate::users::NewUser;
@@ -425,6 +426,15 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
     };
     spread::seed(&mut tx, northfield, people, pilot("Protected mealtimes")?, pilot("Falls prevention")?, now_ms)
         .await?;
+    let contacts = support::Contacts {
+        lead: user(&lead)?.0,
+        research: user(&role_email(Role::ResearchOffice))?.0,
+        admin: user(&role_email(Role::Admin))?.0,
+        dpo: user(&role_email(Role::DataProtectionOfficer))?.0,
+        clinician: user(&clinician)?.0,
+    };
+    let asking = [pilot("Sepsis screening")?, pilot("Discharge letters")?, pilot("SSKIN bundle")?];
+    support::seed(&mut tx, northfield, contacts, &asking, pilot("Protected mealtimes")?, now_ms).await?;
     tx.commit().await?;
     Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
 }

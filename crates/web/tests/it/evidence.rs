@@ -212,7 +212,7 @@ async fn the_board_report_puts_concerns_first_and_charts_only_special_cause() ->
 }
 
 /// The PDF's text, read by poppler's `pdftotext` (installed by `cargo xtask ci`).
-fn pdf_text(bytes: &[u8]) -> anyhow::Result<String> {
+pub(crate) fn pdf_text(bytes: &[u8]) -> anyhow::Result<String> {
     let path = std::env::temp_dir().join(format!("kindling-board-{}-{:x}.pdf", std::process::id(), bytes.len()));
     std::fs::write(&path, bytes)?;
     let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output()?;

@@ -5,6 +5,7 @@ mod api;
 mod evidence;
 mod feedback;
 mod governance;
+mod innovators;
 mod learning;
 mod pages;
 mod recognition;

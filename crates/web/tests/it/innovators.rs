@@ -1,0 +1,240 @@
+//! Helping innovators: driver diagrams tied to PDSA cycles, support offers and their answers, public
+//! pages reviewed before a signed-out visitor can read them, committee papers and appraisal records
+//! as PDF (read back with pdftotext) and CSV, and skills pathways. Bad input included.
+
+use kindling_domain::ids::{InitiativeId, OrganisationId};
+use kindling_domain::paging::Page;
+use kindling_domain::people::Email;
+use kindling_store::initiatives::{self, Filter};
+use kindling_store::{drivers, notifications, support, users};
+use kindling_testkit::TestApp;
+
+use crate::evidence::pdf_text;
+
+const NORTHFIELD: OrganisationId = OrganisationId::new(1);
+
+async fn initiative(app: &TestApp, prefix: &str) -> i64 {
+    let (all, _) = initiatives::list(app.db(), NORTHFIELD, &Filter::default(), Page::parse(None, 100)).await.unwrap();
+    all.iter().find(|i| i.title.starts_with(prefix)).unwrap().id.get()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), 303, "expected a redirect after a change");
+    response.headers()["location"].to_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_driver_diagram_is_built_and_its_change_idea_marked_tested_by_its_cycle() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let falls = initiative(&app, "Falls prevention").await;
+    let page = format!("/initiatives/{falls}/drivers");
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let added = clinician
+        .submit(&page, &page, &[("kind", "primary"), ("label", "Staff present where falls happen"), ("parent", "")])
+        .await?;
+    let anchor = location(&added);
+    let primary: i64 = anchor.rsplit("node-").next().unwrap().parse()?;
+    // A change idea naming a patient is refused, with what was typed kept in its own form.
+    let p = primary.to_string();
+    let refused =
+        clinician.submit(&page, &page, &[("kind", "change"), ("label", "Ask Mr Jones first"), ("parent", &p)]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("Remove what looks like a name after a title"));
+    assert!(
+        html.contains(&format!(
+            "id=\"new-change-{primary}\" name=\"label\" type=\"text\" value=\"Ask Mr Jones first\""
+        )),
+        "{html}"
+    );
+    // A change idea must act on a driver (a form changed by hand).
+    let refused =
+        clinician.submit(&page, &page, &[("kind", "change"), ("label", "Tag a nurse"), ("parent", "")]).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Choose the driver this change idea acts on"));
+    location(
+        &clinician
+            .submit(&page, &page, &[("kind", "change"), ("label", "Tag a nurse into each bay"), ("parent", &p)])
+            .await?,
+    );
+    let nodes = drivers::diagram(app.db(), NORTHFIELD, InitiativeId::new(falls)).await?;
+    let idea = nodes.iter().find(|n| n.label == "Tag a nurse into each bay").unwrap().id;
+    let cycle = kindling_store::pdsa::for_initiative(app.db(), NORTHFIELD, InitiativeId::new(falls)).await?.remove(0);
+    let linked =
+        clinician.submit(&page, &format!("{page}/{idea}/link"), &[("target", &cycle.id.get().to_string())]).await?;
+    location(&linked);
+    let (_, html) = clinician.get_text(&page).await?;
+    // The demo's falls cycle finished with the decision to adapt.
+    assert!(html.contains("Tested: adapt"), "{html}");
+    assert!(html.contains("1 of 1 change idea tested"));
+    assert!(html.contains("<svg") && html.contains("Driver diagram"));
+
+    // A cycle of another initiative cannot be linked; someone off the team cannot edit.
+    let other = kindling_store::pdsa::for_initiative(
+        app.db(),
+        NORTHFIELD,
+        InitiativeId::new(initiative(&app, "Discharge letters").await),
+    )
+    .await?
+    .remove(0);
+    let bad =
+        clinician.submit(&page, &format!("{page}/{idea}/link"), &[("target", &other.id.get().to_string())]).await?;
+    assert_eq!(bad.status(), 400);
+    let pharmacist = app.signed_in("pharmacist@demo.kindling.test").await?;
+    let forbidden = pharmacist.submit(&page, &page, &[("kind", "primary"), ("label", "x"), ("parent", "")]).await?;
+    assert_eq!(forbidden.status(), 403);
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    assert_eq!(carer.get_text(&page).await?.0, 404);
+    Ok(())
+}
+
+#[tokio::test]
+async fn help_is_asked_for_answered_and_timed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let falls = initiative(&app, "Falls prevention").await;
+    let offers = support::offers(app.db(), NORTHFIELD).await?;
+    let coaching = offers.iter().find(|o| o.title == "QI coaching").unwrap();
+    let page = format!("/initiatives/{falls}/support");
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let offer = coaching.id.to_string();
+    let refused = clinician
+        .submit(&page, &page, &[("offer", &offer), ("message", "Help with the patient born 01/02/1950 who fell")])
+        .await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Remove what looks like a date of birth"));
+    let before = support::requests(app.db(), NORTHFIELD, None).await?.len();
+    location(
+        &clinician
+            .submit(
+                &page,
+                &page,
+                &[("offer", &offer), ("message", "Help reading our run chart after the tagging cycle")],
+            )
+            .await?,
+    );
+    let requests = support::requests(app.db(), NORTHFIELD, None).await?;
+    assert_eq!(requests.len(), before + 1);
+    let request = &requests[0];
+    let lead_id = users::find_by_email(app.db(), &Email::parse("improvement-lead@demo.kindling.test").unwrap())
+        .await?
+        .unwrap()
+        .id;
+    let told = notifications::list(app.db(), lead_id, 1).await?.remove(0);
+    assert_eq!(told.href, format!("/support/requests/{}", request.id));
+
+    let path = format!("/support/requests/{}", request.id);
+    let pharmacist = app.signed_in("pharmacist@demo.kindling.test").await?;
+    assert_eq!(pharmacist.submit(&path, &path, &[("answer", "accept")]).await?.status(), 403);
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let no_reason = lead.submit(&path, &path, &[("answer", "decline"), ("note", "")]).await?;
+    assert_eq!(no_reason.status(), 422);
+    assert!(no_reason.text().await?.contains("Enter the reason for declining"));
+    location(&lead.submit(&path, &path, &[("answer", "accept"), ("note", "I can meet on Tuesday")]).await?);
+    let (_, html) = clinician.get_text(&page).await?;
+    assert!(html.contains("Accepted") && html.contains("I can meet on Tuesday"));
+    // Seven answered requests in the demo, and this one.
+    let (_, html) = lead.get_text("/support/performance").await?;
+    assert!(html.contains("8 requests answered"), "{html}");
+    assert!(html.contains("<svg"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_public_page_is_reviewed_by_someone_else_before_a_visitor_can_read_it() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let falls = initiative(&app, "Falls prevention").await;
+    let page = format!("/initiatives/{falls}/public-page");
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let mut fields = vec![
+        ("what_changing", "A member of staff now stays in each bay where patients are likely to fall."),
+        ("why", "Most falls on Ward 7 happened when nobody was in the bay."),
+        ("how_helps", "Someone is there to help you get up safely."),
+        ("learned", ""),
+        ("feedback_how", "Scan the code on the poster and tell us what you think."),
+        ("action", "submit"),
+    ];
+    let refused = clinician.submit(&page, &page, &fields).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("Enter what you have learned so far"));
+    assert!(html.contains("Reading age about"), "the score is shown as the author writes");
+    fields[3].1 = "Fewer patients fell. We now plan breaks so the bay is never empty.";
+    location(&clinician.submit(&page, &page, &fields).await?);
+    // The writer cannot publish their own page, and nobody outside can read it yet.
+    assert_eq!(clinician.submit(&page, &format!("{page}/publish"), &[]).await?.status(), 403);
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    location(&lead.submit(&page, &format!("{page}/publish"), &[]).await?);
+    let (_, html) = lead.get_text(&page).await?;
+    let link = html.split("href=\"/feedback/").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    let visitor = app.browser();
+    let (status, public) = visitor.get_text(&format!("/feedback/{link}")).await?;
+    assert_eq!(status, 200);
+    assert!(
+        public.contains("What we have learned so far")
+            && public.contains("We now plan breaks so the bay is never empty.")
+    );
+    assert!(public.contains("Tell us what you think"), "the feedback form follows the page");
+    Ok(())
+}
+
+#[tokio::test]
+async fn committee_papers_and_appraisal_records_render_as_pdf_and_csv() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let executive = app.signed_in("executive@demo.kindling.test").await?;
+    let queue = kindling_store::approvals::queue(app.db(), NORTHFIELD).await?;
+    let request = queue.iter().find(|r| r.initiative_title.starts_with("Ward-round checklist")).unwrap();
+    let (status, html) = executive.get_text(&format!("/approvals/{}/paper", request.id)).await?;
+    assert_eq!(status, 200);
+    for section in ["Summary", "Aim", "Risk", "Checks", "Evidence so far", "Decision sought"] {
+        assert!(html.contains(&format!("<h2>{section}</h2>")), "{section}");
+    }
+    let pdf = executive.get(&format!("/approvals/{}/paper.pdf", request.id)).await?;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&pdf.bytes().await?)?;
+    assert!(text.contains("Committee paper: Ward-round checklist"), "{text}");
+    assert!(text.contains("Decision sought") && text.contains(&request.route_label));
+
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let me = users::find_by_email(app.db(), &Email::parse("clinician@demo.kindling.test").unwrap()).await?.unwrap();
+    let pdf = clinician.get(&format!("/people/{}/appraisal.pdf", me.id)).await?;
+    assert_eq!(pdf.status(), 200);
+    let text = pdf_text(&pdf.bytes().await?)?;
+    assert!(text.contains(&format!("Appraisal record: {}", me.name)), "{text}");
+    // Table cells wrap, so the title may be split across lines.
+    assert!(text.contains("Falls prevention:") && text.contains("Skills pathways"), "{text}");
+    let (status, csv) = clinician.get_text(&format!("/people/{}/appraisal.csv", me.id)).await?;
+    assert_eq!(status, 200);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("person,section,title,detail,date"));
+    assert!(csv.contains(&format!("{},initiative,Falls prevention: bay tagging on Ward 7,", me.name)), "{csv}");
+    // Someone else's record is for them, executives and administrators only.
+    let pharmacist = app.signed_in("pharmacist@demo.kindling.test").await?;
+    assert_eq!(pharmacist.get(&format!("/people/{}/appraisal.pdf", me.id)).await?.status(), 403);
+    assert_eq!(executive.get(&format!("/people/{}/appraisal", me.id)).await?.status(), 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn pathway_steps_are_recorded_and_templates_fill_from_the_initiative() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let falls = initiative(&app, "Falls prevention").await;
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let (status, html) = clinician.get_text(&format!("/pathways/templates/elevator-pitch?initiative={falls}")).await?;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Most inpatient falls on Ward 7 happen in bays when no member of staff is present."),
+        "{html}"
+    );
+    let (_, worksheet) = clinician.get_text(&format!("/pathways/templates/pdsa-worksheet?initiative={falls}")).await?;
+    assert!(
+        worksheet.contains("Tag one member of staff into each high-risk bay"),
+        "the latest cycle fills the worksheet"
+    );
+    let page = format!("/pathways/pdsa?initiative={falls}");
+    location(&clinician.submit(&page, "/pathways/pdsa/plan", &[("initiative", &falls.to_string())]).await?);
+    assert_eq!(clinician.submit(&page, "/pathways/pdsa/nonsense", &[]).await?.status(), 404);
+    let me = users::find_by_email(app.db(), &Email::parse("clinician@demo.kindling.test").unwrap()).await?.unwrap();
+    let (_, profile) = clinician.get_text(&format!("/people/{}", me.id)).await?;
+    assert!(profile.contains("Running a PDSA cycle</a>: 1 of 4 steps"), "{profile}");
+    Ok(())
+}
