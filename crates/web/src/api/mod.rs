@@ -4,6 +4,7 @@
 
 pub mod governance;
 pub mod initiatives;
+pub mod innovators;
 pub mod learning;
 pub mod measures;
 pub mod people;
@@ -28,11 +29,11 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"), (name = "innovators", description = "Driver diagrams, support offers and requests, public pages"))
 )]
 pub struct ApiDoc;
 
@@ -70,6 +71,12 @@ pub fn router() -> Router<AppState> {
         .route("/v1/me/digest", axum::routing::put(people::put_digest))
         .route("/v1/recognition", get(people::list_recognition).post(people::give))
         .route("/v1/initiatives/{id}/complexity", get(people::get_complexity).put(people::put_complexity))
+        .route("/v1/initiatives/{id}/driver-diagram", get(innovators::diagram))
+        .route("/v1/initiatives/{id}/driver-diagram/nodes", axum::routing::post(innovators::add_node))
+        .route("/v1/support/offers", get(innovators::offers))
+        .route("/v1/initiatives/{id}/support-requests", axum::routing::post(innovators::ask))
+        .route("/v1/support-requests/{id}/answer", axum::routing::post(innovators::answer_request))
+        .route("/v1/initiatives/{id}/public-page", get(innovators::get_public_page).put(innovators::put_public_page))
         .route("/v1/approvals/{id}/decision", axum::routing::post(governance::decide))
         .fallback(|| async { ApiError::not_found() })
 }

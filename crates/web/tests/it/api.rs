@@ -335,3 +335,105 @@ async fn notifications_recognition_and_complexity_over_the_api() -> anyhow::Resu
     assert_eq!(problem["errors"][0]["field"], "setting");
     Ok(())
 }
+
+#[tokio::test]
+async fn driver_diagrams_support_and_public_pages_over_the_api() -> anyhow::Result<()> {
+    use reqwest::Method;
+    let app = TestApp::spawn().await?;
+    let clinician = app.token_for("clinician@demo.kindling.test").await?;
+    let lead = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let (_, _, list) = call(&app, Method::GET, "/api/v1/initiatives?per_page=100", Some(&clinician), None).await?;
+    let falls = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().starts_with("Falls prevention"))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let nodes = format!("/api/v1/initiatives/{falls}/driver-diagram/nodes");
+    let (status, _, created) = call(
+        &app,
+        Method::POST,
+        &nodes,
+        Some(&clinician),
+        Some(json!({"kind": "primary", "label": "Staff present where falls happen"})),
+    )
+    .await?;
+    assert_eq!(status, 201);
+    let primary = created["id"].as_i64().unwrap();
+    let (status, _, problem) = call(
+        &app,
+        Method::POST,
+        &nodes,
+        Some(&clinician),
+        Some(json!({"kind": "secondary", "label": "Rota", "parent_id": 999_999})),
+    )
+    .await?;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("parent")));
+    call(
+        &app,
+        Method::POST,
+        &nodes,
+        Some(&clinician),
+        Some(json!({"kind": "change", "label": "Bay tag", "parent_id": primary})),
+    )
+    .await?;
+    let (_, _, diagram) =
+        call(&app, Method::GET, &format!("/api/v1/initiatives/{falls}/driver-diagram"), Some(&clinician), None).await?;
+    let kinds: Vec<(&str, Option<&str>)> = diagram["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["kind"].as_str().unwrap(), n["tested"].as_str()))
+        .collect();
+    assert_eq!(kinds, [("primary", None), ("change", Some("not-yet"))]);
+
+    let (_, _, offers) = call(&app, Method::GET, "/api/v1/support/offers", Some(&clinician), None).await?;
+    let coaching = offers["items"].as_array().unwrap().iter().find(|o| o["kind"] == "qi-coaching").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _, asked) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/initiatives/{falls}/support-requests"),
+        Some(&clinician),
+        Some(json!({"offer_id": coaching, "message": "Help with our run chart"})),
+    )
+    .await?;
+    assert_eq!(status, 201);
+    let answer = format!("/api/v1/support-requests/{}/answer", asked["id"]);
+    let (status, _, _) = call(&app, Method::POST, &answer, Some(&clinician), Some(json!({"answer": "accept"}))).await?;
+    assert_eq!(status, 403, "the asker cannot answer their own request");
+    let (status, _, problem) =
+        call(&app, Method::POST, &answer, Some(&lead), Some(json!({"answer": "decline"}))).await?;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("note")));
+    let (status, _, answered) =
+        call(&app, Method::POST, &answer, Some(&lead), Some(json!({"answer": "accept"}))).await?;
+    assert_eq!((status, answered["status"].as_str()), (200, Some("accepted")));
+
+    let page = format!("/api/v1/initiatives/{falls}/public-page");
+    let text = json!({
+        "what_changing": "A member of staff stays in each bay.",
+        "why": "Most falls happened when nobody was there.",
+        "how_helps": "Someone can help you get up safely.",
+        "learned": "Fewer people fell.",
+        "feedback_how": "Scan the code on the poster."
+    });
+    let (status, _, saved) = call(&app, Method::PUT, &page, Some(&clinician), Some(text)).await?;
+    assert_eq!((status, saved["status"].as_str()), (200, Some("in-review")));
+    assert!(saved["reading_age"].as_u64().unwrap() <= 11, "{saved}");
+    let (status, _, problem) = call(
+        &app,
+        Method::PUT,
+        &page,
+        Some(&clinician),
+        Some(json!({"what_changing": "x", "why": "Mrs Patel asked", "how_helps": "x", "learned": "x", "feedback_how": "x"})),
+    )
+    .await?;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("why")));
+    let (_, _, unchanged) = call(&app, Method::GET, &page, Some(&lead), None).await?;
+    assert_eq!(unchanged["page"]["why"], "Most falls happened when nobody was there.");
+    Ok(())
+}

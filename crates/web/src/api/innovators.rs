@@ -1,0 +1,289 @@
+//! `/api/v1/…`: driver diagrams, support offers and requests, and public pages, with the same
+//! checks and screening as the pages.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kindling_domain::drivers::{LinkedCycle, NodeForm, NodeKind, tested};
+use kindling_domain::public_page::PageForm;
+use kindling_domain::support::{Answer, answer, parse_request};
+use kindling_store::{Actor, drivers, pdsa, public_pages, support};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiJson, ApiUser, Problem};
+use crate::{AppState, now_ms};
+
+fn actor(who: &ApiUser) -> Actor {
+    Actor { organisation: who.organisation, user: who.user.id, now_ms: now_ms() }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NodeDto {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    /// primary, secondary or change.
+    pub kind: String,
+    pub label: String,
+    /// Change ideas: not-yet, testing, or tested with the latest decision (adopt, adapt, abandon).
+    pub tested: Option<String>,
+    pub pdsa_cycle_ids: Vec<i64>,
+    pub measure_ids: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DiagramDto {
+    pub nodes: Vec<NodeDto>,
+}
+
+/// An initiative's driver diagram, each change idea with how far it has been tested.
+#[utoipa::path(get, path = "/api/v1/initiatives/{id}/driver-diagram", tag = "innovators", params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Success", body = DiagramDto), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn diagram(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<DiagramDto>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    let nodes = drivers::diagram(state.db(), who.organisation, item.id).await?;
+    let cycles = pdsa::for_initiative(state.db(), who.organisation, item.id).await?;
+    Ok(Json(DiagramDto {
+        nodes: nodes
+            .into_iter()
+            .map(|n| {
+                let state = (n.kind == NodeKind::Change).then(|| {
+                    let linked: Vec<LinkedCycle> = cycles
+                        .iter()
+                        .filter(|c| n.cycles.contains(&c.id.get()))
+                        .map(|c| LinkedCycle { number: c.number, stage: c.stage, decision: c.decision })
+                        .collect();
+                    match tested(&linked) {
+                        kindling_domain::drivers::Tested::NotYet => "not-yet".to_owned(),
+                        kindling_domain::drivers::Tested::Testing => "testing".to_owned(),
+                        kindling_domain::drivers::Tested::Tested(d) => format!("tested-{}", d.slug()),
+                    }
+                });
+                NodeDto {
+                    id: n.id,
+                    parent_id: n.parent,
+                    kind: n.kind.slug().to_owned(),
+                    label: n.label,
+                    tested: state,
+                    pdsa_cycle_ids: n.cycles,
+                    measure_ids: n.measures,
+                }
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewNode {
+    /// primary, secondary or change.
+    pub kind: String,
+    pub label: String,
+    /// The driver it hangs from (none for a primary driver).
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Add a driver or change idea. Where it may hang is checked, and labels are screened (422).
+#[utoipa::path(post, path = "/api/v1/initiatives/{id}/driver-diagram/nodes", tag = "innovators", request_body = NewNode, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 201, description = "Added", body = Created), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn add_node(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewNode>,
+) -> Result<Response, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    super::initiatives::require_team(&who, &item, "change its driver diagram")?;
+    let nodes = drivers::diagram(state.db(), who.organisation, item.id).await?;
+    let form = NodeForm {
+        kind: input.kind,
+        label: input.label,
+        parent: input.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+    };
+    let draft =
+        form.parse(|p| nodes.iter().find(|n| n.id == p).map(|n| n.kind)).map_err(|e| ApiError::validation(&e))?;
+    let id = drivers::add(state.db(), actor(&who), item.id, &draft).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfferDto {
+    pub id: i64,
+    /// qi-coaching, research, digital, information-governance, procurement, finance,
+    /// communications or innovation-network.
+    pub kind: String,
+    pub title: String,
+    pub covers: String,
+    pub who_can_ask: String,
+    pub response_days: i64,
+    pub contact: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfferList {
+    pub items: Vec<OfferDto>,
+}
+
+/// The support offers of your organisation.
+#[utoipa::path(get, path = "/api/v1/support/offers", tag = "innovators", responses((status = 200, description = "Success", body = OfferList)))]
+pub async fn offers(State(state): State<AppState>, who: ApiUser) -> Result<Json<OfferList>, ApiError> {
+    let offers = support::offers(state.db(), who.organisation).await?;
+    Ok(Json(OfferList {
+        items: offers
+            .into_iter()
+            .map(|o| OfferDto {
+                id: o.id,
+                kind: o.kind.slug().to_owned(),
+                title: o.title,
+                covers: o.covers,
+                who_can_ask: o.who_can_ask,
+                response_days: o.response_days,
+                contact: o.contact_name,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewRequest {
+    pub offer_id: i64,
+    pub message: String,
+}
+
+/// Ask for help for an initiative; the offer's contact is notified. Screened (422).
+#[utoipa::path(post, path = "/api/v1/initiatives/{id}/support-requests", tag = "innovators", request_body = NewRequest, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 201, description = "Asked", body = Created), (status = 422, description = "Not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn ask(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewRequest>,
+) -> Result<Response, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    super::initiatives::require_team(&who, &item, "ask for help for it")?;
+    let Some(offer) = support::offer(state.db(), who.organisation, input.offer_id).await? else {
+        return Err(ApiError::invalid(vec![("offer_id".into(), "No such support offer in your organisation".into())]));
+    };
+    let message = parse_request(&input.message).map_err(|e| ApiError::validation(&e))?;
+    let id = support::ask(state.db(), actor(&who), &offer, item.id, &message).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerDto {
+    /// accept, decline or complete.
+    pub answer: String,
+    /// Needed to decline.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RequestStatusDto {
+    /// open, accepted, declined or completed.
+    pub status: String,
+}
+
+/// Answer a request made of an offer you answer for (its contact, or an administrator).
+#[utoipa::path(post, path = "/api/v1/support-requests/{id}/answer", tag = "innovators", request_body = AnswerDto, params(("id" = i64, Path, description = "Request id")),
+    responses((status = 200, description = "Answered", body = RequestStatusDto), (status = 403, description = "Not the offer's contact", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Answered by someone else first", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Not valid now; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn answer_request(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<AnswerDto>,
+) -> Result<Json<RequestStatusDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let request = support::request(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
+    if request.contact != who.user.id && !who.roles.contains(&kindling_domain::people::Role::Admin) {
+        return Err(ApiError::forbidden("Only the offer's contact and administrators can answer its requests.".into()));
+    }
+    let Some(choice) = Answer::parse(&input.answer) else {
+        return Err(ApiError::invalid(vec![("answer".into(), "Use accept, decline or complete".into())]));
+    };
+    let (status, note) = answer(request.status, choice, &input.note).map_err(|e| ApiError::validation(&e))?;
+    support::answer(state.db(), actor(&who), &request, status, note.as_deref()).await?;
+    Ok(Json(RequestStatusDto { status: status.slug().to_owned() }))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct PublicPageDto {
+    pub what_changing: String,
+    pub why: String,
+    pub how_helps: String,
+    pub learned: String,
+    pub feedback_how: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StoredPublicPage {
+    pub page: PublicPageDto,
+    /// draft, in-review or published.
+    pub status: String,
+    pub reading_age: Option<u8>,
+    pub reading_ease: Option<f64>,
+}
+
+fn stored(text: PageForm, status: &str) -> StoredPublicPage {
+    let score = text.readability();
+    StoredPublicPage {
+        status: status.to_owned(),
+        reading_age: score.map(|r| r.reading_age),
+        reading_ease: score.map(|r| (r.reading_ease * 10.0).round() / 10.0),
+        page: PublicPageDto {
+            what_changing: text.what_changing,
+            why: text.why,
+            how_helps: text.how_helps,
+            learned: text.learned,
+            feedback_how: text.feedback_how,
+        },
+    }
+}
+
+/// An initiative's public page, its status and readability.
+#[utoipa::path(get, path = "/api/v1/initiatives/{id}/public-page", tag = "innovators", params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Success", body = StoredPublicPage), (status = 404, description = "No page yet, or no such initiative", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_public_page(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<StoredPublicPage>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    let page =
+        public_pages::for_initiative(state.db(), who.organisation, item.id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(stored(page.text, page.status.slug())))
+}
+
+/// Write the public page and submit it for review (a published page goes back to review). Every field
+/// is needed and screened (422).
+#[utoipa::path(put, path = "/api/v1/initiatives/{id}/public-page", tag = "innovators", request_body = PublicPageDto, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Saved and waiting for review", body = StoredPublicPage), (status = 422, description = "Not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn put_public_page(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PublicPageDto>,
+) -> Result<Json<StoredPublicPage>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    super::initiatives::require_team(&who, &item, "write its public page")?;
+    let form = PageForm {
+        what_changing: input.what_changing,
+        why: input.why,
+        how_helps: input.how_helps,
+        learned: input.learned,
+        feedback_how: input.feedback_how,
+    };
+    let text = form.parse().map_err(|e| ApiError::validation(&e))?;
+    public_pages::save_for_review(state.db(), actor(&who), item.id, &text).await?;
+    Ok(Json(stored(text, "in-review")))
+}
