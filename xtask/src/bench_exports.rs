@@ -40,11 +40,40 @@ pub fn run(root: &Path) -> Result<()> {
         .find(|href| href.starts_with("/initiatives/") && href.contains("/measures/"))
         .context("no measure link on the dashboard")?
         .to_owned();
+    // The first open request in the approvals queue.
+    let first_link = |page: &str, prefix: &str| -> Result<String> {
+        let out = Command::new("curl")
+            .args(["-fsS", "-H", &format!("Cookie: {cookie}"), &format!("{BASE}{page}")])
+            .output()?;
+        let html = String::from_utf8_lossy(&out.stdout).into_owned();
+        html.split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .find(|href| {
+                href.strip_prefix(prefix).is_some_and(|id| id.chars().all(|c| c.is_ascii_digit()) && !id.is_empty())
+            })
+            .map(str::to_owned)
+            .with_context(|| format!("no {prefix}N link on {page}"))
+    };
+    let request = first_link("/approvals", "/approvals/")?;
+    // The signed-in clinician's own record (anyone else's is refused to a clinician).
+    let person = {
+        let out = Command::new("curl")
+            .args(["-fsS", "-H", &format!("Cookie: {cookie}"), &format!("{BASE}/organisation")])
+            .output()?;
+        let html = String::from_utf8_lossy(&out.stdout).into_owned();
+        let before = html.split("\">Priya Shah</a>").next().context("the clinician is not on the organisation page")?;
+        before.rsplit("href=\"").next().context("no link to the clinician's profile")?.to_owned()
+    };
     let targets = [
         ("board report, HTML (reference)", format!("{BASE}/dashboard/board-report")),
         ("board report, PDF", format!("{BASE}/dashboard/board-report.pdf")),
         ("chart, SVG (reference)", format!("{BASE}{measure}/chart.svg")),
         ("chart, PNG at 2×", format!("{BASE}{measure}/chart.png")),
+        ("committee paper, HTML (reference)", format!("{BASE}{request}/paper")),
+        ("committee paper, PDF", format!("{BASE}{request}/paper.pdf")),
+        ("appraisal record, HTML (reference)", format!("{BASE}{person}/appraisal")),
+        ("appraisal record, PDF", format!("{BASE}{person}/appraisal.pdf")),
     ];
     let mut results = Vec::new();
     for (name, url) in &targets {
