@@ -4,7 +4,8 @@
 //! orange concern, blue improvement, purple neither, dashed process limits, a target line, phase breaks,
 //! and the variation and assurance icons), with a `<title>` and a `<desc>` that states the verdict in
 //! words. [`spc::table_html`] gives the same data as a table, the alternative for people who cannot see
-//! the chart. [`risk::heat_map`] draws the 5 × 5 risk matrix with a count per cell.
+//! the chart. [`risk::heat_map`] draws the 5 × 5 risk matrix with a count per cell; [`driver::svg`] draws
+//! a driver diagram.
 
 #![forbid(unsafe_code)]
 

@@ -45,6 +45,8 @@ pub struct OfferForm {
     pub covers: String,
     pub who_can_ask: String,
     pub response_days: String,
+    /// "yes" when every organisation of the hub may ask.
+    pub hub_wide: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +56,7 @@ pub struct OfferDraft {
     pub covers: String,
     pub who_can_ask: String,
     pub response_days: u16,
+    pub hub_wide: bool,
 }
 
 impl OfferForm {
@@ -75,7 +78,8 @@ impl OfferForm {
         }
         match (kind, days) {
             (Some(kind), Some(response_days)) => {
-                errors.into_result(|| OfferDraft { kind, title, covers, who_can_ask, response_days })
+                let hub_wide = self.hub_wide == "yes";
+                errors.into_result(|| OfferDraft { kind, title, covers, who_can_ask, response_days, hub_wide })
             }
             _ => Err(errors),
         }
@@ -163,6 +167,7 @@ mod tests {
             covers: "Aims, measures and PDSA cycles".into(),
             who_can_ask: "Anyone with an initiative".into(),
             response_days: "5".into(),
+            hub_wide: String::new(),
         };
         assert_eq!(form.parse().unwrap().response_days, 5);
         form.response_days = "0".into();

@@ -21,6 +21,10 @@ pub struct Offer {
     pub response_days: i64,
     pub contact: UserId,
     pub contact_name: String,
+    /// Open to every organisation of the hub.
+    pub hub_wide: bool,
+    /// The organisation that offers it.
+    pub organisation: String,
 }
 
 fn offer_from(r: &AnyRow) -> Result<Offer, StoreError> {
@@ -34,14 +38,17 @@ fn offer_from(r: &AnyRow) -> Result<Offer, StoreError> {
         response_days: r.try_get("response_days")?,
         contact: UserId::new(r.try_get("contact_id")?),
         contact_name: r.try_get("contact_name")?,
+        hub_wide: r.try_get::<i64, _>("hub_wide")? == 1,
+        organisation: r.try_get("organisation_name")?,
     })
 }
 
-const OFFERS: &str = "SELECT o.*, u.name AS contact_name FROM support_offers o JOIN users u ON u.id = o.contact_id";
+const OFFERS: &str = "SELECT o.*, u.name AS contact_name, g.name AS organisation_name FROM support_offers o
+    JOIN users u ON u.id = o.contact_id JOIN organisations g ON g.id = o.organisation_id";
 
-/// The organisation's offers, by kind then title.
+/// The offers open to `organisation`: its own and those open to the whole hub, by kind then title.
 pub async fn offers(db: &Db, organisation: OrganisationId) -> Result<Vec<Offer>, StoreError> {
-    let sql = format!("{OFFERS} WHERE o.organisation_id = $1 ORDER BY o.kind, o.title");
+    let sql = format!("{OFFERS} WHERE o.organisation_id = $1 OR o.hub_wide = 1 ORDER BY o.kind, o.title, o.id");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .fetch_all(db.pool())
@@ -51,8 +58,9 @@ pub async fn offers(db: &Db, organisation: OrganisationId) -> Result<Vec<Offer>,
         .collect()
 }
 
+/// An offer `organisation` may ask of.
 pub async fn offer(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Offer>, StoreError> {
-    let sql = format!("{OFFERS} WHERE o.organisation_id = $1 AND o.id = $2");
+    let sql = format!("{OFFERS} WHERE (o.organisation_id = $1 OR o.hub_wide = 1) AND o.id = $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(id)
@@ -67,8 +75,8 @@ pub async fn offer(db: &Db, organisation: OrganisationId, id: i64) -> Result<Opt
 pub async fn publish(db: &Db, by: Actor, draft: &OfferDraft, contact: UserId) -> Result<i64, StoreError> {
     let mut tx = db.write().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO support_offers (organisation_id, kind, title, covers, who_can_ask, response_days, contact_id, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO support_offers (organisation_id, kind, title, covers, who_can_ask, response_days, contact_id, hub_wide, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(by.organisation.get())
     .bind(draft.kind.slug())
@@ -77,6 +85,7 @@ pub async fn publish(db: &Db, by: Actor, draft: &OfferDraft, contact: UserId) ->
     .bind(draft.who_can_ask.clone())
     .bind(i64::from(draft.response_days))
     .bind(contact.get())
+    .bind(i64::from(draft.hub_wide))
     .bind(by.now_ms)
     .fetch_one(&mut *tx)
     .await?
@@ -96,6 +105,9 @@ pub struct Request {
     pub contact: UserId,
     pub initiative: InitiativeId,
     pub initiative_title: String,
+    /// The organisation that asked (another one for a hub-wide offer).
+    pub organisation: OrganisationId,
+    pub organisation_name: String,
     pub requested_by: String,
     pub message: String,
     pub status: RequestStatus,
@@ -106,9 +118,9 @@ pub struct Request {
 }
 
 const REQUESTS: &str = "SELECT r.*, o.title AS offer_title, o.response_days, o.contact_id, i.title AS initiative_title,
-        u.name AS requester
+        u.name AS requester, g.name AS asking_organisation
     FROM support_requests r JOIN support_offers o ON o.id = r.offer_id JOIN initiatives i ON i.id = r.initiative_id
-    JOIN users u ON u.id = r.requested_by";
+    JOIN users u ON u.id = r.requested_by JOIN organisations g ON g.id = r.organisation_id";
 
 fn request_from(r: &AnyRow) -> Result<Request, StoreError> {
     let status: String = r.try_get("status")?;
@@ -120,6 +132,8 @@ fn request_from(r: &AnyRow) -> Result<Request, StoreError> {
         contact: UserId::new(r.try_get("contact_id")?),
         initiative: InitiativeId::new(r.try_get("initiative_id")?),
         initiative_title: r.try_get("initiative_title")?,
+        organisation: OrganisationId::new(r.try_get("organisation_id")?),
+        organisation_name: r.try_get("asking_organisation")?,
         requested_by: r.try_get("requester")?,
         message: r.try_get("message")?,
         status: status.parse().map_err(|_| StoreError::Corrupt(format!("request status {status:?}")))?,

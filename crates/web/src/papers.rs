@@ -198,23 +198,42 @@ async fn pdf(state: &AppState, paper: &Paper, filename: &str) -> Result<Response
 /// Who may see a person's appraisal record: the person, and executives and administrators of
 /// their organisation.
 pub(crate) fn may_see_record(viewer: &Viewer, person: UserId) -> bool {
-    viewer.user.id == person || viewer.roles.iter().any(|r| matches!(r, Role::Executive | Role::Admin))
+    may_read_record(Reader { organisation: viewer.organisation, user: viewer.user.id, roles: &viewer.roles }, person)
+}
+
+/// Who is asking for a record: through the pages or the API.
+#[derive(Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    pub organisation: kindling_domain::ids::OrganisationId,
+    pub user: UserId,
+    pub roles: &'a [Role],
+}
+
+fn may_read_record(reader: Reader<'_>, person: UserId) -> bool {
+    reader.user == person || reader.roles.iter().any(|r| matches!(r, Role::Executive | Role::Admin))
 }
 
 /// A person's record for appraisal and revalidation: initiatives led or joined, learning reviews
 /// written, support and recognition, and skills pathway steps completed.
 async fn appraisal(state: &AppState, viewer: &Viewer, id: &str) -> Result<(Paper, String), AppError> {
+    let reader = Reader { organisation: viewer.organisation, user: viewer.user.id, roles: &viewer.roles };
+    appraisal_for(state, reader, id).await
+}
+
+/// A person's appraisal record and its CSV, if `reader` may see it.
+pub(crate) async fn appraisal_for(state: &AppState, reader: Reader<'_>, id: &str) -> Result<(Paper, String), AppError> {
+    let viewer = reader;
     let person = id.parse::<i64>().ok().map(UserId::new).ok_or(AppError::NotFound)?;
     let member = users::members(state.db(), viewer.organisation).await?.into_iter().find(|m| m.id == person);
     let Some(member) = member else { return Err(AppError::NotFound) };
-    if !may_see_record(viewer, person) {
+    if !may_read_record(reader, person) {
         return Err(AppError::Forbidden(
             "Only the person themselves, executives and administrators can see an appraisal record.".into(),
         ));
     }
     let organisation = orgs::organisation(state.db(), viewer.organisation).await?.map(|o| o.name).unwrap_or_default();
     let involved = initiatives::involving(state.db(), viewer.organisation, person).await?;
-    let reviews = learning::written_by(state.db(), (viewer.organisation, viewer.user.id), person).await?;
+    let reviews = learning::written_by(state.db(), (viewer.organisation, viewer.user), person).await?;
     let recognised = kindling_store::recognition::for_person(state.db(), viewer.organisation, person).await?;
     let steps = pathways::progress(state.db(), person).await?;
     let mut work = Section::new("Initiatives led or joined");

@@ -225,7 +225,7 @@ async fn render_request(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "support/request.html",
-        page! { title => format!("Request for {}", request.offer_title), section => "support", viewer => viewer.view(), request => request, status_label => request.status.label(), may_answer => may_answer(viewer, request), answers => answers, form => form, errors => errors, field_errors => field_errors(errors), overdue => request.responded_ms.is_none() && now_ms() - request.requested_ms > request.response_days * DAY_MS },
+        page! { title => format!("Request for {}", request.offer_title), section => "support", viewer => viewer.view(), request => request, own => request.organisation == viewer.organisation, status_label => request.status.label(), may_answer => may_answer(viewer, request), answers => answers, form => form, errors => errors, field_errors => field_errors(errors), overdue => request.responded_ms.is_none() && now_ms() - request.requested_ms > request.response_days * DAY_MS },
     )?;
     Ok((status, html).into_response())
 }

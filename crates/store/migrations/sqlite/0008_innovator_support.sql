@@ -29,6 +29,8 @@ CREATE TABLE support_offers (
     response_days BIGINT NOT NULL,
     -- Who answers requests (administrators may too).
     contact_id BIGINT NOT NULL REFERENCES users (id),
+    -- 1: anyone in any organisation of the hub may ask (a regional innovation network).
+    hub_wide BIGINT NOT NULL DEFAULT 0,
     created_ms BIGINT NOT NULL
 );
 

@@ -287,3 +287,121 @@ pub async fn put_public_page(
     public_pages::save_for_review(state.db(), actor(&who), item.id, &text).await?;
     Ok(Json(stored(text, "in-review")))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct PathwayDto {
+    pub slug: String,
+    pub title: String,
+    /// Step slugs, in order.
+    pub steps: Vec<String>,
+    /// The steps you have completed.
+    pub done: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PathwayList {
+    pub items: Vec<PathwayDto>,
+}
+
+/// The skills pathways, with the steps you have completed.
+#[utoipa::path(get, path = "/api/v1/pathways", tag = "innovators", responses((status = 200, description = "Success", body = PathwayList)))]
+pub async fn pathways(State(state): State<AppState>, who: ApiUser) -> Result<Json<PathwayList>, ApiError> {
+    let progress = kindling_store::pathways::progress(state.db(), who.user.id).await?;
+    Ok(Json(PathwayList {
+        items: kindling_domain::pathways::PATHWAYS
+            .iter()
+            .map(|p| PathwayDto {
+                slug: p.slug.to_owned(),
+                title: p.title.to_owned(),
+                steps: p.steps.iter().map(|s| s.slug.to_owned()).collect(),
+                done: progress.iter().filter(|d| d.pathway == p.slug).map(|d| d.step.clone()).collect(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StepDone {
+    /// The initiative the step was done for, if any (one of your organisation's).
+    #[serde(default)]
+    pub initiative_id: Option<i64>,
+}
+
+/// Record that you completed a step of a pathway (doing it again changes nothing).
+#[utoipa::path(post, path = "/api/v1/pathways/{pathway}/steps/{step}", tag = "innovators", request_body = StepDone,
+    params(("pathway" = String, Path, description = "Pathway slug"), ("step" = String, Path, description = "Step slug")),
+    responses((status = 204, description = "Recorded"), (status = 404, description = "No such pathway or step", body = Problem, content_type = "application/problem+json"), (status = 422, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn complete_step(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path((pathway, step)): Path<(String, String)>,
+    ApiJson(input): ApiJson<StepDone>,
+) -> Result<StatusCode, ApiError> {
+    let known = kindling_domain::pathways::pathway(&pathway).is_some_and(|p| p.steps.iter().any(|s| s.slug == step));
+    if !known {
+        return Err(ApiError::not_found());
+    }
+    let initiative = match input.initiative_id {
+        None => None,
+        Some(id) => Some(
+            kindling_store::initiatives::get(state.db(), who.organisation, kindling_domain::ids::InitiativeId::new(id))
+                .await?
+                .map(|i| i.id)
+                .ok_or_else(|| {
+                    ApiError::invalid(vec![("initiative_id".into(), "No such initiative in your organisation".into())])
+                })?,
+        ),
+    };
+    kindling_store::pathways::complete(state.db(), actor(&who), &pathway, &step, initiative).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SectionDto {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub bullets: Vec<String>,
+    /// Table column headers (empty without a table).
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppraisalDto {
+    pub title: String,
+    pub subtitle: String,
+    pub sections: Vec<SectionDto>,
+}
+
+/// A person's appraisal record (for the person themselves, executives and administrators): the same
+/// content as the PDF and CSV downloads.
+#[utoipa::path(get, path = "/api/v1/people/{id}/appraisal", tag = "innovators", params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, description = "Success", body = AppraisalDto), (status = 403, description = "Not yours to read", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such person in your organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn appraisal(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<AppraisalDto>, ApiError> {
+    let reader = crate::papers::Reader { organisation: who.organisation, user: who.user.id, roles: &who.roles };
+    let (paper, _) = crate::papers::appraisal_for(&state, reader, &id).await.map_err(|e| match e {
+        crate::AppError::NotFound => ApiError::not_found(),
+        crate::AppError::Forbidden(why) => ApiError::forbidden(why),
+        crate::AppError::Store(e) => ApiError::from(e),
+        other => {
+            tracing::error!(error = %other, "appraisal record failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "about:blank", "Internal Server Error", None)
+        }
+    })?;
+    Ok(Json(AppraisalDto {
+        title: paper.title,
+        subtitle: paper.subtitle,
+        sections: paper
+            .sections
+            .into_iter()
+            .map(|s| {
+                let (columns, rows) = s.table.unwrap_or_default();
+                SectionDto { heading: s.heading, paragraphs: s.paragraphs, bullets: s.bullets, columns, rows }
+            })
+            .collect(),
+    }))
+}

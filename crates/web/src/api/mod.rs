@@ -29,7 +29,7 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page, innovators::pathways, innovators::complete_step, innovators::appraisal),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -77,6 +77,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/initiatives/{id}/support-requests", axum::routing::post(innovators::ask))
         .route("/v1/support-requests/{id}/answer", axum::routing::post(innovators::answer_request))
         .route("/v1/initiatives/{id}/public-page", get(innovators::get_public_page).put(innovators::put_public_page))
+        .route("/v1/pathways", get(innovators::pathways))
+        .route("/v1/pathways/{pathway}/steps/{step}", axum::routing::post(innovators::complete_step))
+        .route("/v1/people/{id}/appraisal", get(innovators::appraisal))
         .route("/v1/approvals/{id}/decision", axum::routing::post(governance::decide))
         .fallback(|| async { ApiError::not_found() })
 }

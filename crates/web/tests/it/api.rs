@@ -437,3 +437,45 @@ async fn driver_diagrams_support_and_public_pages_over_the_api() -> anyhow::Resu
     assert_eq!(unchanged["page"]["why"], "Most falls happened when nobody was there.");
     Ok(())
 }
+
+#[tokio::test]
+async fn pathway_progress_and_appraisal_records_over_the_api() -> anyhow::Result<()> {
+    use reqwest::Method;
+    let app = TestApp::spawn().await?;
+    let clinician = app.token_for("clinician@demo.kindling.test").await?;
+    let pharmacist = app.token_for("pharmacist@demo.kindling.test").await?;
+    let (status, _, _) =
+        call(&app, Method::POST, "/api/v1/pathways/pdsa/steps/plan", Some(&clinician), Some(json!({}))).await?;
+    assert_eq!(status, 204);
+    let (status, _, _) =
+        call(&app, Method::POST, "/api/v1/pathways/pdsa/steps/nonsense", Some(&clinician), Some(json!({}))).await?;
+    assert_eq!(status, 404);
+    let (status, _, problem) = call(
+        &app,
+        Method::POST,
+        "/api/v1/pathways/pdsa/steps/do",
+        Some(&clinician),
+        Some(json!({"initiative_id": 999_999})),
+    )
+    .await?;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("initiative_id")));
+    let (_, _, list) = call(&app, Method::GET, "/api/v1/pathways", Some(&clinician), None).await?;
+    let pdsa = list["items"].as_array().unwrap().iter().find(|p| p["slug"] == "pdsa").unwrap();
+    assert_eq!(pdsa["done"], json!(["plan"]), "the refused step was not recorded");
+
+    let me = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("clinician@demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    let path = format!("/api/v1/people/{}/appraisal", me.id);
+    let (status, _, record) = call(&app, Method::GET, &path, Some(&clinician), None).await?;
+    assert_eq!(status, 200);
+    assert_eq!(record["title"], format!("Appraisal record: {}", me.name));
+    let skills = record["sections"].as_array().unwrap().iter().find(|s| s["heading"] == "Skills pathways").unwrap();
+    assert_eq!(skills["bullets"][0], "Running a PDSA cycle (in progress, 1 of 4 steps): Plan with a prediction");
+    let (status, content_type, _) = call(&app, Method::GET, &path, Some(&pharmacist), None).await?;
+    assert_eq!((status, content_type.as_str()), (403, "application/problem+json"));
+    Ok(())
+}

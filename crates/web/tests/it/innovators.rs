@@ -238,3 +238,55 @@ async fn pathway_steps_are_recorded_and_templates_fill_from_the_initiative() -> 
     assert!(profile.contains("Running a PDSA cycle</a>: 1 of 4 steps"), "{profile}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_hub_wide_offer_is_open_to_other_organisations_and_others_stay_private() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let lead_id = users::find_by_email(app.db(), &Email::parse("improvement-lead@demo.kindling.test").unwrap())
+        .await?
+        .unwrap()
+        .id;
+    let contact = lead_id.to_string();
+    let mut offer = vec![
+        ("kind", "innovation-network"),
+        ("title", "Regional innovation network"),
+        ("covers", "Introductions to teams across the region who tried something similar."),
+        ("who_can_ask", "Any organisation in the hub"),
+        ("response_days", "0"),
+        ("contact", contact.as_str()),
+        ("hub_wide", "yes"),
+    ];
+    let refused = lead.submit("/support/offers/new", "/support/offers", &offer).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Enter a response target from 1 to 90 days"));
+    offer[4].1 = "10";
+    location(&lead.submit("/support/offers/new", "/support/offers", &offer).await?);
+    // A clinician cannot publish offers.
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    assert_eq!(clinician.get("/support/offers/new").await?.status(), 403);
+
+    // Riverside sees the hub-wide offer but not Northfield's own QI coaching.
+    let riverside = OrganisationId::new(2);
+    let open = support::offers(app.db(), riverside).await?;
+    let titles: Vec<&str> = open.iter().map(|o| o.title.as_str()).collect();
+    assert_eq!(titles, ["Regional innovation network"]);
+    let coaching = support::offers(app.db(), NORTHFIELD).await?.into_iter().find(|o| o.title == "QI coaching").unwrap();
+    let (all, _) = initiatives::list(app.db(), riverside, &Filter::default(), Page::parse(None, 100)).await?;
+    let hydration = all.iter().find(|i| i.title.starts_with("Hydration rounds")).unwrap().id.get();
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    let page = format!("/initiatives/{hydration}/support");
+    let private =
+        carer.submit(&page, &page, &[("offer", &coaching.id.to_string()), ("message", "Coaching please")]).await?;
+    assert_eq!(private.status(), 422, "another organisation's own offer cannot be asked of");
+    let network = open[0].id.to_string();
+    location(
+        &carer.submit(&page, &page, &[("offer", &network), ("message", "Who else runs hydration rounds?")]).await?,
+    );
+    let request = support::requests(app.db(), NORTHFIELD, None).await?.remove(0);
+    assert_eq!(request.initiative_title, "Hydration rounds in the care home");
+    let (_, html) = lead.get_text(&format!("/support/requests/{}", request.id)).await?;
+    assert!(html.contains("Asked from Riverside Community Care through your hub-wide offer."));
+    assert!(!html.contains(&format!("href=\"/initiatives/{hydration}\"")), "no link into another organisation");
+    Ok(())
+}
