@@ -77,9 +77,10 @@ test('a clinician asks for QI coaching and sees the lead\'s answer', async ({ pa
   await page.getByRole('link', { name: 'How quickly requests are answered' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'How quickly requests for help are answered' })).toBeVisible();
   await expectAccessible(page);
-  // The paper for a decision waiting on a committee, generated from the data.
-  await menu(page).getByRole('link', { name: 'Approvals' }).click();
-  await page.getByRole('link', { name: /^Ward-round checklist/ }).first().click();
+  // The paper for the decision on this initiative, generated from its records.
+  await openFalls(page);
+  await page.getByRole('link', { name: `Risk, gates and approval for ${FALLS}` }).click();
+  await page.getByRole('link', { name: /^The request to / }).first().click();
   await page.getByRole('link', { name: 'The paper for this decision' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Decision sought' })).toBeVisible();
   await expectAccessible(page);
