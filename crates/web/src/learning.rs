@@ -607,9 +607,13 @@ pub async fn sites(
             measures,
         });
     }
+    // How much support spreading this change needs, from this organisation's own profile of it.
+    let complexity = kindling_domain::spread::support(
+        &kindling_store::spread::profile(state.db(), viewer.organisation, item.id).await?,
+    );
     let html = templates::render(
         "learning/sites.html",
-        page! { title => "Sites side by side", section => "initiatives", viewer => viewer.view(), item => &item, columns => columns },
+        page! { title => "Sites side by side", section => "initiatives", viewer => viewer.view(), item => &item, columns => columns, complexity => complexity },
     )?;
     Ok(html.into_response())
 }

@@ -193,6 +193,8 @@ async fn the_complexity_profile_needs_every_domain_and_guides_the_spread() -> an
     // Two complex domains (technology, adopters): facilitated spread.
     assert!(html.contains("Complex in 2 domains"), "{html}");
     assert!(html.contains("Support each site with a facilitator"));
+    let (_, sites) = lead.get_text(&format!("/initiatives/{id}/sites")).await?;
+    assert!(sites.contains("Complexity of spreading it: Complex in 2 domains."), "the sites page carries the advice");
 
     // Someone outside the team cannot rate it; another organisation cannot see it.
     let pharmacist = app.signed_in("pharmacist@demo.kindling.test").await?;
