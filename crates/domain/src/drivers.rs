@@ -119,6 +119,15 @@ impl Tested {
         }
     }
 
+    /// The stable name the API uses: `not-yet`, `testing`, or `tested-` and the decision.
+    pub fn slug(self) -> String {
+        match self {
+            Tested::NotYet => "not-yet".into(),
+            Tested::Testing => "testing".into(),
+            Tested::Tested(d) => format!("tested-{}", d.slug()),
+        }
+    }
+
     /// An NHS.UK tag colour for the state.
     pub fn colour(self) -> &'static str {
         match self {

@@ -1,10 +1,11 @@
 //! An initiative's driver diagram: its nodes, and the PDSA cycles and measures linked to them.
 
-use kindling_domain::drivers::{NodeDraft, NodeKind};
+use kindling_domain::drivers::{LinkedCycle, NodeDraft, NodeKind, Tested, tested};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::pdsa::PdsaCycle;
 use crate::{Actor, Db, StoreError, WriteTx, audit};
 
 /// One node with what is linked to it.
@@ -17,6 +18,18 @@ pub struct Node {
     /// Linked PDSA cycles (change ideas) or measures (drivers), by id.
     pub cycles: Vec<i64>,
     pub measures: Vec<i64>,
+}
+
+impl Node {
+    /// How far this node has been tested by the cycles linked to it, out of the initiative's `cycles`.
+    pub fn tested(&self, cycles: &[PdsaCycle]) -> Tested {
+        let linked: Vec<LinkedCycle> = cycles
+            .iter()
+            .filter(|c| self.cycles.contains(&c.id.get()))
+            .map(|c| LinkedCycle { number: c.number, stage: c.stage, decision: c.decision })
+            .collect();
+        tested(&linked)
+    }
 }
 
 /// The diagram of an initiative of `organisation`, in the order nodes were added.

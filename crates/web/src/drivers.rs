@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_charts::driver;
-use kindling_domain::drivers::{LinkedCycle, NodeForm, NodeKind, Tested, tested};
+use kindling_domain::drivers::{NodeForm, NodeKind, Tested};
 use kindling_store::drivers::{self, Node};
 use kindling_store::initiatives::Initiative;
 use kindling_store::pdsa::PdsaCycle;
@@ -45,25 +45,18 @@ fn cycle_text(c: &PdsaCycle) -> String {
     format!("Cycle {}: {}", c.number, c.change)
 }
 
-fn state_of(node: &Node, cycles: &[PdsaCycle]) -> Tested {
-    let linked: Vec<LinkedCycle> = cycles
-        .iter()
-        .filter(|c| node.cycles.contains(&c.id.get()))
-        .map(|c| LinkedCycle { number: c.number, stage: c.stage, decision: c.decision })
-        .collect();
-    tested(&linked)
-}
-
 fn view(
     item: &Initiative,
     node: &Node,
     all: &[Node],
     cycles: &[PdsaCycle],
     measures: &[measures::Measure],
+    states: &[Tested],
 ) -> NodeView {
     let base = format!("/initiatives/{}", item.id);
     let (tested, linked, linkable) = if node.kind == NodeKind::Change {
-        let state = state_of(node, cycles);
+        // `states` runs beside `all`.
+        let state = all.iter().position(|n| n.id == node.id).map_or(Tested::NotYet, |i| states[i]);
         (
             Some((state.label(), state.colour())),
             cycles
@@ -103,7 +96,7 @@ fn view(
         children: all
             .iter()
             .filter(|n| n.parent == Some(node.id))
-            .map(|n| view(item, n, all, cycles, measures))
+            .map(|n| view(item, n, all, cycles, measures, states))
             .collect(),
     }
 }
@@ -132,19 +125,18 @@ async fn render(
     let nodes = drivers::diagram(state.db(), viewer.organisation, item.id).await?;
     let cycles = pdsa::for_initiative(state.db(), viewer.organisation, item.id).await?;
     let measures = measures::for_initiative(state.db(), viewer.organisation, item.id).await?;
-    let tree: Vec<NodeView> =
-        nodes.iter().filter(|n| n.parent.is_none()).map(|n| view(item, n, &nodes, &cycles, &measures)).collect();
-    let states: Vec<(String, &'static str)> = nodes
+    // Each node's test state, once, in the order of `nodes`.
+    let states: Vec<Tested> = nodes.iter().map(|n| n.tested(&cycles)).collect();
+    let tree: Vec<NodeView> = nodes
         .iter()
-        .map(|n| {
-            let s = state_of(n, &cycles);
-            (s.label(), s.colour())
-        })
+        .filter(|n| n.parent.is_none())
+        .map(|n| view(item, n, &nodes, &cycles, &measures, &states))
         .collect();
+    let words: Vec<String> = states.iter().map(|s| s.label()).collect();
     let boxes: Vec<driver::Box<'_>> = nodes
         .iter()
-        .zip(&states)
-        .map(|(n, (words, colour))| driver::Box {
+        .zip(states.iter().zip(&words))
+        .map(|(n, (state, words))| driver::Box {
             id: n.id,
             parent: n.parent,
             column: match n.kind {
@@ -153,14 +145,15 @@ async fn render(
                 NodeKind::Change => 3,
             },
             label: &n.label,
-            status: (n.kind == NodeKind::Change).then_some((words.as_str(), *colour)),
+            status: (n.kind == NodeKind::Change).then_some((words.as_str(), state.colour())),
         })
         .collect();
     let aim = aim_line(item);
     let svg = (!nodes.is_empty()).then(|| driver::svg(&aim, &boxes, "drivers"));
     let tested_count = nodes
         .iter()
-        .filter(|n| n.kind == NodeKind::Change && matches!(state_of(n, &cycles), Tested::Tested(_)))
+        .zip(&states)
+        .filter(|(n, state)| n.kind == NodeKind::Change && matches!(state, Tested::Tested(_)))
         .count();
     let status = if failed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = templates::render(

@@ -146,10 +146,13 @@ pub async fn show_review(
     let review =
         learning::readable(state.db(), (viewer.organisation, viewer.user.id), id).await?.ok_or(AppError::NotFound)?;
     let own = review.organisation == viewer.organisation;
-    let evidence = evidence_summary(&state, review.organisation, review.initiative).await?;
+    // The initiative, from the review's organisation (a hub-wide review may come from another).
+    let item = kindling_store::initiatives::get(state.db(), review.organisation, review.initiative)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let evidence = evidence_summary(&state, &item).await?;
     let adoptions = learning::adoptions_of(state.db(), review.initiative).await?;
-    let can_edit =
-        own && load(&state, &viewer, review.initiative).await.is_ok_and(|item| is_team_or_lead(&viewer, &item));
+    let can_edit = own && is_team_or_lead(&viewer, &item);
     let notice = match query.notice.as_str() {
         "saved" => Some("The learning review has been saved."),
         "asked" => Some("Your colleague has been asked to review it."),
@@ -252,13 +255,8 @@ pub(crate) struct EvidenceSummary {
 
 /// What an initiative measured, tried and was told, in words: the linked evidence of a learning
 /// review, and the evidence section of a committee paper.
-pub(crate) async fn evidence_summary(
-    state: &AppState,
-    organisation: OrganisationId,
-    initiative: kindling_domain::ids::InitiativeId,
-) -> Result<EvidenceSummary, AppError> {
-    let item =
-        kindling_store::initiatives::get(state.db(), organisation, initiative).await?.ok_or(AppError::NotFound)?;
+pub(crate) async fn evidence_summary(state: &AppState, item: &Initiative) -> Result<EvidenceSummary, AppError> {
+    let (organisation, initiative) = (item.organisation, item.id);
     let mut measures = Vec::new();
     for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
         let points = kindling_store::measures::points(state.db(), m.id).await?;
@@ -277,7 +275,7 @@ pub(crate) async fn evidence_summary(
         .collect();
     let decisions =
         item.history.iter().map(|h| format!("{} to {}: {}", h.from.label(), h.to.label(), h.reason)).collect();
-    Ok(EvidenceSummary { measures, cycles, decisions, proposed_change: item.draft.proposed_change })
+    Ok(EvidenceSummary { measures, cycles, decisions, proposed_change: item.draft.proposed_change.clone() })
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -525,18 +523,37 @@ pub async fn initiative_panel(
     item: &Initiative,
 ) -> Result<LearningPanel, AppError> {
     let review = learning::for_initiative(state.db(), organisation, item.id).await?;
-    let pack = kindling_store::policy::active(state.db(), organisation).await?.pack;
-    let named = &pack.learning.review_on_completing;
+    // The pack is read (and parsed) only when it could make a review due: a stopped initiative always
+    // wants one, and one with a review wants no other.
+    let due = match (&review, item.stage) {
+        (Some(_), _) => false,
+        (None, Stage::Stopped) => true,
+        (None, stage) => {
+            let pack = kindling_store::policy::active(state.db(), organisation).await?.pack;
+            kindling_domain::learning::review_due(stage, &pack.learning.review_on_completing)
+        }
+    };
+    let adopted_from = learning::adopted_from(state.db(), organisation, item.id).await?;
+    let adoptions = learning::adoptions_of(state.db(), item.id).await?.len();
+    // The complexity of spreading it matters once there is something to spread.
+    let spreading = matches!(item.stage, Stage::Evaluating | Stage::Adopted | Stage::Spreading)
+        || adoptions > 0
+        || adopted_from.is_some();
+    let complexity = if spreading {
+        Some(kindling_domain::spread::support(
+            &kindling_store::spread::profile(state.db(), organisation, item.id).await?,
+        ))
+    } else {
+        None
+    };
     Ok(LearningPanel {
         review: review.as_ref().map(|r| r.id),
-        due: review.is_none() && kindling_domain::learning::review_due(item.stage, named),
+        due,
         stopped: item.stage == Stage::Stopped,
         recognised: kindling_store::recognition::for_initiative(state.db(), organisation, item.id).await?,
-        complexity: kindling_domain::spread::support(
-            &kindling_store::spread::profile(state.db(), organisation, item.id).await?,
-        ),
-        adopted_from: learning::adopted_from(state.db(), organisation, item.id).await?,
-        adoptions: learning::adoptions_of(state.db(), item.id).await?.len(),
+        complexity,
+        adopted_from,
+        adoptions,
     })
 }
 
@@ -546,7 +563,8 @@ pub struct LearningPanel {
     due: bool,
     stopped: bool,
     recognised: Vec<kindling_store::recognition::Recognition>,
-    complexity: kindling_domain::spread::Support,
+    /// Shown once the initiative has something to spread.
+    complexity: Option<kindling_domain::spread::Support>,
     adopted_from: Option<learning::Adoption>,
     adoptions: usize,
 }

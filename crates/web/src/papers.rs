@@ -77,7 +77,7 @@ fn today() -> String {
 async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRequest) -> Result<Paper, AppError> {
     let item = crate::initiatives::load(state, viewer, request.initiative).await?;
     let context = Context::load(state, viewer.organisation, &item).await?;
-    let evidence = crate::learning::evidence_summary(state, viewer.organisation, item.id).await?;
+    let evidence = crate::learning::evidence_summary(state, &item).await?;
     let mut summary = Section::new("Summary");
     summary.paragraphs.push(format!(
         "{} ({}), submitted by {} on {}.",
@@ -198,7 +198,7 @@ async fn pdf(state: &AppState, paper: &Paper, filename: &str) -> Result<Response
 /// Who may see a person's appraisal record: the person, and executives and administrators of
 /// their organisation.
 pub(crate) fn may_see_record(viewer: &Viewer, person: UserId) -> bool {
-    may_read_record(Reader { organisation: viewer.organisation, user: viewer.user.id, roles: &viewer.roles }, person)
+    may_read_record(Reader::of(viewer), person)
 }
 
 /// Who is asking for a record: through the pages or the API.
@@ -209,6 +209,12 @@ pub(crate) struct Reader<'a> {
     pub roles: &'a [Role],
 }
 
+impl<'a> Reader<'a> {
+    fn of(viewer: &'a Viewer) -> Self {
+        Self { organisation: viewer.organisation, user: viewer.user.id, roles: &viewer.roles }
+    }
+}
+
 fn may_read_record(reader: Reader<'_>, person: UserId) -> bool {
     reader.user == person || reader.roles.iter().any(|r| matches!(r, Role::Executive | Role::Admin))
 }
@@ -216,25 +222,23 @@ fn may_read_record(reader: Reader<'_>, person: UserId) -> bool {
 /// A person's record for appraisal and revalidation: initiatives led or joined, learning reviews
 /// written, support and recognition, and skills pathway steps completed.
 async fn appraisal(state: &AppState, viewer: &Viewer, id: &str) -> Result<(Paper, String), AppError> {
-    let reader = Reader { organisation: viewer.organisation, user: viewer.user.id, roles: &viewer.roles };
-    appraisal_for(state, reader, id).await
+    appraisal_for(state, Reader::of(viewer), id).await
 }
 
 /// A person's appraisal record and its CSV, if `reader` may see it.
 pub(crate) async fn appraisal_for(state: &AppState, reader: Reader<'_>, id: &str) -> Result<(Paper, String), AppError> {
-    let viewer = reader;
     let person = id.parse::<i64>().ok().map(UserId::new).ok_or(AppError::NotFound)?;
-    let member = users::members(state.db(), viewer.organisation).await?.into_iter().find(|m| m.id == person);
+    let member = users::members(state.db(), reader.organisation).await?.into_iter().find(|m| m.id == person);
     let Some(member) = member else { return Err(AppError::NotFound) };
     if !may_read_record(reader, person) {
         return Err(AppError::Forbidden(
             "Only the person themselves, executives and administrators can see an appraisal record.".into(),
         ));
     }
-    let organisation = orgs::organisation(state.db(), viewer.organisation).await?.map(|o| o.name).unwrap_or_default();
-    let involved = initiatives::involving(state.db(), viewer.organisation, person).await?;
-    let reviews = learning::written_by(state.db(), (viewer.organisation, viewer.user), person).await?;
-    let recognised = kindling_store::recognition::for_person(state.db(), viewer.organisation, person).await?;
+    let organisation = orgs::organisation(state.db(), reader.organisation).await?.map(|o| o.name).unwrap_or_default();
+    let involved = initiatives::involving(state.db(), reader.organisation, person).await?;
+    let reviews = learning::written_by(state.db(), (reader.organisation, reader.user), person).await?;
+    let recognised = kindling_store::recognition::for_person(state.db(), reader.organisation, person).await?;
     let steps = pathways::progress(state.db(), person).await?;
     let mut work = Section::new("Initiatives led or joined");
     if involved.is_empty() {

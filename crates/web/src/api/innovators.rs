@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kindling_domain::drivers::{LinkedCycle, NodeForm, NodeKind, tested};
+use kindling_domain::drivers::{NodeForm, NodeKind};
 use kindling_domain::public_page::PageForm;
 use kindling_domain::support::{Answer, answer, parse_request};
 use kindling_store::{Actor, drivers, pdsa, public_pages, support};
@@ -52,18 +52,7 @@ pub async fn diagram(
         nodes: nodes
             .into_iter()
             .map(|n| {
-                let state = (n.kind == NodeKind::Change).then(|| {
-                    let linked: Vec<LinkedCycle> = cycles
-                        .iter()
-                        .filter(|c| n.cycles.contains(&c.id.get()))
-                        .map(|c| LinkedCycle { number: c.number, stage: c.stage, decision: c.decision })
-                        .collect();
-                    match tested(&linked) {
-                        kindling_domain::drivers::Tested::NotYet => "not-yet".to_owned(),
-                        kindling_domain::drivers::Tested::Testing => "testing".to_owned(),
-                        kindling_domain::drivers::Tested::Tested(d) => format!("tested-{}", d.slug()),
-                    }
-                });
+                let state = (n.kind == NodeKind::Change).then(|| n.tested(&cycles).slug());
                 NodeDto {
                     id: n.id,
                     parent_id: n.parent,
