@@ -17,6 +17,7 @@ pub mod input;
 pub mod pricing;
 pub mod problem;
 pub mod profiles;
+pub mod round;
 pub mod solve;
 pub mod stable;
 pub mod teams;
