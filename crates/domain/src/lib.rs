@@ -17,6 +17,7 @@ pub mod ids;
 pub mod initiatives;
 pub mod learning;
 pub mod measures;
+pub mod mentoring;
 pub mod notifications;
 pub mod paging;
 pub mod pathways;

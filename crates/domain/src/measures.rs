@@ -356,7 +356,7 @@ fn parse_period(raw: &str) -> Option<CivilDate> {
 }
 
 /// Splits one CSV line into fields (quotes allowed around a field; commas inside quotes kept).
-fn csv_fields(line: &str) -> Vec<String> {
+pub(crate) fn csv_fields(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut quoted = false;
