@@ -31,6 +31,7 @@ pub mod readability;
 pub mod recognition;
 pub mod risk;
 pub mod search;
+pub mod spaces;
 pub mod spread;
 pub mod support;
 pub mod validation;

@@ -21,6 +21,8 @@ slug_enum!(
         Feedback = ("feedback", "Feedback"),
         /// Thanks, an award or a learning-from-excellence report.
         Recognition = ("recognition", "Recognition"),
+        /// A mentoring match offered, answered or closed, and collaborative spaces they belong to.
+        Mentoring = ("mentoring", "Mentoring"),
     }
 );
 

@@ -35,6 +35,7 @@ mod home;
 mod initiatives;
 mod learning;
 mod measures;
+mod mentoring;
 mod multipart;
 mod notifications;
 mod ops;
@@ -45,6 +46,7 @@ mod policy;
 mod public_page;
 mod recognition;
 mod security;
+mod spaces;
 mod sign_in;
 mod spread;
 mod spreadsheet;
@@ -193,6 +195,41 @@ pub fn router(state: AppState) -> Router {
         .route("/pathways/templates/{template}", get(pathways::template))
         .route("/pathways/{slug}", get(pathways::show))
         .route("/pathways/{slug}/{step}", post(pathways::complete))
+        .route("/mentoring", get(mentoring::index))
+        .route("/mentoring/programmes", post(mentoring::create_programme))
+        .route("/mentoring/programmes/new", get(mentoring::new_programme))
+        .route("/mentoring/programmes/{id}", get(mentoring::programme))
+        .route("/mentoring/programmes/{id}/edit", get(mentoring::edit_programme).post(mentoring::update_programme))
+        .route("/mentoring/programmes/{id}/participants", post(mentoring::enrol))
+        .route("/mentoring/programmes/{id}/participants/new", get(mentoring::new_participant))
+        .route("/mentoring/programmes/{id}/participants/import", post(mentoring::import))
+        .route("/mentoring/programmes/{id}/rounds", post(mentoring::rounds::run))
+        .route("/mentoring/programmes/{id}/outcomes", get(mentoring::outcomes::show))
+        .route("/mentoring/programmes/{id}/outcomes/hr", post(mentoring::outcomes::import_hr))
+        .route("/mentoring/programmes/{id}/outcomes/incidents", post(mentoring::outcomes::import_incidents))
+        .route("/mentoring/participants/{id}", get(mentoring::participant))
+        .route("/mentoring/participants/{id}/capacity", post(mentoring::set_capacity))
+        .route("/mentoring/participants/{id}/training", post(mentoring::record_training))
+        .route("/mentoring/rounds/{id}", get(mentoring::rounds::show))
+        .route("/mentoring/rounds/{id}/overrides", post(mentoring::rounds::add_override))
+        .route("/mentoring/rounds/{id}/publish", post(mentoring::rounds::publish))
+        .route("/mentoring/rounds/{id}/mentees/{participant}", get(mentoring::rounds::explain))
+        .route("/mentoring/matches/{id}", get(mentoring::relationships::show))
+        .route("/mentoring/matches/{id}/answer", post(mentoring::relationships::answer))
+        .route("/mentoring/matches/{id}/goals", post(mentoring::relationships::add_goal))
+        .route("/mentoring/matches/{id}/goals/{goal}", post(mentoring::relationships::rate_goal))
+        .route("/mentoring/matches/{id}/sessions", post(mentoring::relationships::log_session))
+        .route("/mentoring/matches/{id}/notes", post(mentoring::relationships::add_note))
+        .route("/mentoring/matches/{id}/feedback", post(mentoring::relationships::give_feedback))
+        .route("/mentoring/matches/{id}/close", post(mentoring::relationships::close))
+        .route("/spaces", get(spaces::list).post(spaces::create))
+        .route("/spaces/new", get(spaces::new_form))
+        .route("/spaces/{id}", get(spaces::show))
+        .route("/spaces/{id}/join", post(spaces::join))
+        .route("/spaces/{id}/partners", post(spaces::add_partner))
+        .route("/spaces/{id}/outputs", post(spaces::add_output))
+        .route("/spaces/{id}/ideas", post(spaces::start_idea))
+        .route("/spaces/{id}/teams", post(spaces::suggest_teams))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}", get(notifications::open))

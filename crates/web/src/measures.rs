@@ -396,11 +396,11 @@ pub async fn paste(
 }
 
 /// A multipart form's fields, and its file as (name, CSV text) or the problem with it.
-type Upload = (Vec<multipart::Part>, Result<(String, String), String>);
+pub(crate) type Upload = (Vec<multipart::Part>, Result<(String, String), String>);
 
 /// The uploaded file's text (an Excel workbook converted to CSV), its name, and the other fields;
 /// or the problem to show on the file field.
-fn uploaded_file(headers: &HeaderMap, body: &[u8]) -> Result<Upload, AppError> {
+pub(crate) fn uploaded_file(headers: &HeaderMap, body: &[u8]) -> Result<Upload, AppError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let parts = multipart::boundary(content_type)
         .and_then(|b| multipart::parse(body, b))

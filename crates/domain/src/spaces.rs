@@ -1,0 +1,103 @@
+//! Collaborative spaces: themed rooms open to the whole hub, where people from different professions
+//! and organisations and patient partners work through the design-thinking stages, each with its
+//! outputs; ideas started there become initiatives linked back to the space.
+
+use serde::{Deserialize, Serialize};
+
+use crate::people::slug_enum;
+use crate::privacy::{describe, screen};
+use crate::validation::{FieldErrors, required_text};
+
+slug_enum!(
+    /// The design-thinking stages, in order.
+    Stage, "design-thinking stage" {
+        Understand = ("understand", "Understand"),
+        Define = ("define", "Define"),
+        Ideate = ("ideate", "Ideate"),
+        Prototype = ("prototype", "Prototype"),
+        Test = ("test", "Test"),
+    }
+);
+
+impl Stage {
+    /// What the stage produces, as a prompt for its outputs.
+    pub fn prompt(self) -> &'static str {
+        match self {
+            Stage::Understand => "What you heard and saw: interviews, observations, journey maps",
+            Stage::Define => "The problem in one sentence, as a 'how might we' question",
+            Stage::Ideate => "Ideas, as many as you can, before judging any of them",
+            Stage::Prototype => "What you made to try an idea cheaply: a mock-up, a script, a role play",
+            Stage::Test => "What happened when people tried it, and what you would change",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SpaceForm {
+    pub title: String,
+    pub theme: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpaceDraft {
+    pub title: String,
+    pub theme: String,
+}
+
+impl SpaceForm {
+    pub fn parse(&self) -> Result<SpaceDraft, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = required_text(&mut errors, "title", &self.title, "a name for the space", 120);
+        let theme = required_text(&mut errors, "theme", &self.theme, "the theme", 1000);
+        errors.into_result(|| SpaceDraft { title, theme })
+    }
+}
+
+/// An output of a stage: required, bounded, and screened for patient identifiers (spaces are shared
+/// across organisations and with patient partners).
+pub fn parse_output(stage: &str, body: &str) -> Result<(Stage, String), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let stage = stage.parse::<Stage>().ok();
+    if stage.is_none() {
+        errors.add("stage", "Choose the stage this output belongs to");
+    }
+    let text = required_text(&mut errors, "body", body, "the output", 2000);
+    let findings = screen(body);
+    if !findings.is_empty() {
+        errors.add("body", format!("Remove what looks like {}", describe(&findings)));
+    }
+    match stage {
+        Some(stage) => errors.into_result(|| (stage, text)),
+        None => Err(errors),
+    }
+}
+
+/// A patient partner's name as they wish to be known: short, and never an email or phone number.
+pub fn parse_partner(name: &str) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let text = required_text(&mut errors, "partner", name, "how the partner wishes to be known", 60);
+    if text.contains('@') || text.chars().filter(char::is_ascii_digit).count() >= 5 {
+        errors.add("partner", "Enter a name only, not contact details");
+    }
+    errors.into_result(|| text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_are_screened_and_need_a_stage() {
+        assert_eq!(parse_output("define", "How might we cut waits?"), Ok((Stage::Define, "How might we cut waits?".into())));
+        assert!(parse_output("later", "x").unwrap_err().for_field("stage").is_some());
+        assert!(parse_output("understand", "Seen at SW1A 1AA").unwrap_err().for_field("body").is_some());
+    }
+
+    #[test]
+    fn partners_are_names_not_contact_details() {
+        assert_eq!(parse_partner(" June "), Ok("June".into()));
+        assert!(parse_partner("june@example.com").is_err());
+        assert!(parse_partner("07700 900123").is_err());
+    }
+}

@@ -1,0 +1,1150 @@
+//! Mentorship programmes: programmes and their settings, participants (enrolled one by one or from a
+//! file, all or nothing), matching rounds with every participant's entry, published matches and the
+//! relationships that follow, and the HR and incident imports the outcomes are judged against.
+//!
+//! A programme belongs to one organisation; every read and write here is scoped by it.
+
+use std::collections::BTreeSet;
+
+use kindling_domain::ids::{OrganisationId, UserId};
+use kindling_domain::initiatives::CivilDate;
+use kindling_domain::mentoring::imports::{HrMonth, UnitMonth};
+use kindling_domain::mentoring::outcomes::{Facts, MatchFact, ParticipantFact};
+use kindling_domain::mentoring::{
+    MatchStatus, Objective, ParticipantDraft, ProgrammeDraft, RoundStatus, SessionDraft, SessionMode, Settings, Side,
+};
+use kindling_domain::notifications::Kind as NotificationKind;
+use kindling_matching::profiles::{Profile, Track};
+use kindling_matching::round::Certificate;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::notifications::{self, Notice};
+use crate::{Actor, Db, StoreError, WriteTx, audit};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+fn parse<T: std::str::FromStr>(r: &AnyRow, column: &str) -> Result<T, StoreError> {
+    let raw: String = r.try_get(column)?;
+    raw.parse().map_err(|_| corrupt(column, &raw))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Programme {
+    pub id: i64,
+    pub name: String,
+    pub objective: Objective,
+    pub settings: Settings,
+    pub lead: UserId,
+    pub lead_name: String,
+    pub mentees: i64,
+    pub mentors: i64,
+    pub active: i64,
+    pub created_ms: i64,
+}
+
+impl Programme {
+    pub fn draft(&self) -> ProgrammeDraft {
+        ProgrammeDraft { name: self.name.clone(), objective: self.objective, settings: self.settings.clone() }
+    }
+}
+
+const PROGRAMMES: &str = "SELECT p.*, u.name AS lead_name,
+        (SELECT COUNT(*) FROM participants x WHERE x.programme_id = p.id AND x.side = 'mentee') AS mentees,
+        (SELECT COUNT(*) FROM participants x WHERE x.programme_id = p.id AND x.side = 'mentor') AS mentors,
+        (SELECT COUNT(*) FROM mentoring_matches m WHERE m.programme_id = p.id AND m.status = 'active') AS active
+    FROM programmes p JOIN users u ON u.id = p.lead_id";
+
+fn programme_from(r: &AnyRow) -> Result<Programme, StoreError> {
+    let settings: String = r.try_get("settings")?;
+    Ok(Programme {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        objective: parse(r, "objective")?,
+        settings: serde_json::from_str(&settings).map_err(|e| StoreError::Corrupt(format!("programme settings: {e}")))?,
+        lead: UserId::new(r.try_get("lead_id")?),
+        lead_name: r.try_get("lead_name")?,
+        mentees: r.try_get("mentees")?,
+        mentors: r.try_get("mentors")?,
+        active: r.try_get("active")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
+pub async fn programmes(db: &Db, organisation: OrganisationId) -> Result<Vec<Programme>, StoreError> {
+    let sql = format!("{PROGRAMMES} WHERE p.organisation_id = $1 ORDER BY p.name, p.id");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?.iter().map(programme_from).collect()
+}
+
+pub async fn programme(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Programme>, StoreError> {
+    let sql = format!("{PROGRAMMES} WHERE p.organisation_id = $1 AND p.id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(programme_from)
+        .transpose()
+}
+
+fn settings_json(draft: &ProgrammeDraft) -> Result<String, StoreError> {
+    serde_json::to_string(&draft.settings).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Creates a programme led by the actor.
+pub async fn create_programme(db: &Db, by: Actor, draft: &ProgrammeDraft) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO programmes (organisation_id, name, objective, settings, lead_id, created_ms, updated_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(by.organisation.get())
+    .bind(draft.name.clone())
+    .bind(draft.objective.slug())
+    .bind(settings_json(draft)?)
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.programme_created", format!("programme:{id}"), draft.name.clone())
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_programme(db: &Db, by: Actor, id: i64, draft: &ProgrammeDraft) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("UPDATE programmes SET name = $1, objective = $2, settings = $3, updated_ms = $4 WHERE id = $5 AND organisation_id = $6")
+        .bind(draft.name.clone())
+        .bind(draft.objective.slug())
+        .bind(settings_json(draft)?)
+        .bind(by.now_ms)
+        .bind(id)
+        .bind(by.organisation.get())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.programme_updated", format!("programme:{id}"), draft.name.clone())
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A participant, with how many mentees a mentor has offered or active, and a mentee's current match.
+#[derive(Clone, Debug, Serialize)]
+pub struct Participant {
+    pub id: i64,
+    pub side: Side,
+    pub reference: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub user: Option<UserId>,
+    pub profession: String,
+    pub grade: u8,
+    pub site: String,
+    pub unit: String,
+    pub tags: Vec<String>,
+    pub learning_style: String,
+    pub availability: Vec<String>,
+    pub capacity: u32,
+    pub line_manager: String,
+    pub reverse: bool,
+    pub trained_ms: Option<i64>,
+    pub training: Option<String>,
+    pub enrolled_ms: i64,
+    /// Mentors: mentees offered or active.
+    pub load: u32,
+    /// Mentees: the match that takes them out of the pool (offered, active or closed), if any.
+    pub current_match: Option<i64>,
+}
+
+impl Participant {
+    pub fn profile(&self) -> Profile {
+        Profile {
+            id: self.reference.clone(),
+            profession: self.profession.clone(),
+            grade: self.grade,
+            site: self.site.clone(),
+            tags: self.tags.iter().cloned().collect(),
+            learning_style: self.learning_style.clone(),
+            availability: self.availability.iter().cloned().collect(),
+            line_manager: (!self.line_manager.is_empty()).then(|| self.line_manager.clone()),
+            track: if self.reverse { Track::Reverse } else { Track::Standard },
+            capacity: self.capacity.saturating_sub(self.load),
+        }
+    }
+}
+
+const PARTICIPANTS: &str = "SELECT p.*,
+        (SELECT COUNT(*) FROM mentoring_matches m WHERE m.mentor_id = p.id AND m.status IN ('offered', 'active')) AS load,
+        (SELECT MAX(m.id) FROM mentoring_matches m WHERE m.mentee_id = p.id AND m.status IN ('offered', 'active', 'closed')) AS current_match
+    FROM participants p JOIN programmes g ON g.id = p.programme_id";
+
+fn list(raw: &str) -> Vec<String> {
+    raw.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+fn participant_from(r: &AnyRow) -> Result<Participant, StoreError> {
+    Ok(Participant {
+        id: r.try_get("id")?,
+        side: parse(r, "side")?,
+        reference: r.try_get("reference")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        user: r.try_get::<Option<i64>, _>("user_id")?.map(UserId::new),
+        profession: r.try_get("profession")?,
+        grade: u8::try_from(r.try_get::<i64, _>("grade")?).map_err(|_| corrupt("grade", "out of range"))?,
+        site: r.try_get("site")?,
+        unit: r.try_get("unit")?,
+        tags: list(&r.try_get::<String, _>("tags")?),
+        learning_style: r.try_get("learning_style")?,
+        availability: list(&r.try_get::<String, _>("availability")?),
+        capacity: u32::try_from(r.try_get::<i64, _>("capacity")?).map_err(|_| corrupt("capacity", "out of range"))?,
+        line_manager: r.try_get("line_manager")?,
+        reverse: r.try_get::<i64, _>("reverse")? == 1,
+        trained_ms: r.try_get("trained_ms")?,
+        training: r.try_get("training")?,
+        enrolled_ms: r.try_get("enrolled_ms")?,
+        load: u32::try_from(r.try_get::<i64, _>("load")?).unwrap_or(0),
+        current_match: r.try_get("current_match")?,
+    })
+}
+
+/// A programme's participants, mentees first, by name.
+pub async fn participants(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<Participant>, StoreError> {
+    let sql = format!("{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.programme_id = $2 ORDER BY p.side DESC, p.name, p.id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(participant_from)
+        .collect()
+}
+
+pub async fn participant(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<(i64, Participant)>, StoreError> {
+    let sql = format!("{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.id = $2");
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((row.try_get("programme_id")?, participant_from(&row)?)))
+}
+
+/// The (side, reference) pairs already enrolled, for checking an import before it is stored.
+pub async fn references(db: &Db, programme: i64) -> Result<BTreeSet<(String, String)>, StoreError> {
+    sqlx::query("SELECT side, reference FROM participants WHERE programme_id = $1")
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("side")?, r.try_get("reference")?)))
+        .collect()
+}
+
+async fn insert_participant(tx: &mut WriteTx, by: Actor, programme: i64, p: &ParticipantDraft) -> Result<i64, StoreError> {
+    let taken = sqlx::query("SELECT 1 AS x FROM participants WHERE programme_id = $1 AND side = $2 AND reference = $3")
+        .bind(programme)
+        .bind(p.side.slug())
+        .bind(p.reference.clone())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict(format!("{} {} is already enrolled", p.side.label(), p.reference)));
+    }
+    // Link the account with the same email in this organisation, so the person is told and can answer.
+    let user: Option<i64> = match &p.email {
+        Some(email) => sqlx::query(
+            "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id WHERE lower(u.email) = lower($1) AND m.organisation_id = $2",
+        )
+        .bind(email.clone())
+        .bind(by.organisation.get())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("id"))
+        .transpose()?,
+        None => None,
+    };
+    let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(",");
+    let id: i64 = sqlx::query(
+        "INSERT INTO participants (programme_id, side, reference, name, email, user_id, profession, grade, site, unit, tags,
+            learning_style, availability, capacity, line_manager, reverse, enrolled_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+    )
+    .bind(programme)
+    .bind(p.side.slug())
+    .bind(p.reference.clone())
+    .bind(p.name.clone())
+    .bind(p.email.clone())
+    .bind(user)
+    .bind(p.profession.clone())
+    .bind(i64::from(p.grade))
+    .bind(p.site.clone())
+    .bind(p.unit.clone())
+    .bind(join(&p.tags))
+    .bind(p.learning_style.clone())
+    .bind(join(&p.availability))
+    .bind(i64::from(p.capacity))
+    .bind(p.line_manager.clone())
+    .bind(i64::from(p.reverse))
+    .bind(by.now_ms)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    Ok(id)
+}
+
+/// Enrols one participant; a reference already enrolled on that side is a conflict.
+pub async fn enrol(db: &Db, by: Actor, programme: i64, p: &ParticipantDraft) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id = insert_participant(&mut tx, by, programme, p).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.participant_enrolled",
+        format!("participant:{id}"),
+        format!("{} {} in programme {programme}", p.side.label(), p.reference),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Enrols every participant of a checked file in one transaction: all of them or none.
+pub async fn import(db: &Db, by: Actor, programme: i64, people: &[ParticipantDraft]) -> Result<usize, StoreError> {
+    let mut tx = db.write().await?;
+    for p in people {
+        insert_participant(&mut tx, by, programme, p).await?;
+    }
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.participants_imported",
+        format!("programme:{programme}"),
+        format!("{} participants from a file", people.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(people.len())
+}
+
+/// Records a mentor's training (which makes them matchable where the programme requires it).
+pub async fn record_training(db: &Db, by: Actor, participant: i64, training: &str) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("UPDATE participants SET trained_ms = $1, training = $2 WHERE id = $3")
+        .bind(by.now_ms)
+        .bind(training.to_owned())
+        .bind(participant)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.training_recorded", format!("participant:{participant}"), training.to_owned())
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes a mentor's capacity; refused (nothing changed) if it is now below their load.
+pub async fn set_capacity(db: &Db, by: Actor, participant: i64, capacity: u32) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let load: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mentoring_matches WHERE mentor_id = $1 AND status IN ('offered', 'active')")
+        .bind(participant)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    if i64::from(capacity) < load {
+        return Err(StoreError::Conflict(format!("This mentor already has {load} mentees offered or active")));
+    }
+    sqlx::query("UPDATE participants SET capacity = $1 WHERE id = $2")
+        .bind(i64::from(capacity))
+        .bind(participant)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.capacity_changed", format!("participant:{participant}"), format!("capacity {capacity}"))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A round's header.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundRecord {
+    pub id: i64,
+    pub programme: i64,
+    pub status: RoundStatus,
+    pub must_pair: Vec<(String, String)>,
+    pub must_not_pair: Vec<(String, String)>,
+    pub mentees: i64,
+    pub mentors: i64,
+    pub matched: i64,
+    pub total_score: i64,
+    pub elapsed_ms: i64,
+    pub certificate: Certificate,
+    pub run_by: String,
+    pub run_ms: i64,
+    pub published_ms: Option<i64>,
+}
+
+fn pairs_json(raw: &str) -> Result<Vec<(String, String)>, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("round overrides: {e}")))
+}
+
+fn round_from(r: &AnyRow) -> Result<RoundRecord, StoreError> {
+    let certificate: String = r.try_get("certificate")?;
+    Ok(RoundRecord {
+        id: r.try_get("id")?,
+        programme: r.try_get("programme_id")?,
+        status: parse(r, "status")?,
+        must_pair: pairs_json(&r.try_get::<String, _>("must_pair")?)?,
+        must_not_pair: pairs_json(&r.try_get::<String, _>("must_not_pair")?)?,
+        mentees: r.try_get("mentees")?,
+        mentors: r.try_get("mentors")?,
+        matched: r.try_get("matched")?,
+        total_score: r.try_get("total_score")?,
+        elapsed_ms: r.try_get("elapsed_ms")?,
+        certificate: serde_json::from_str(&certificate).map_err(|e| StoreError::Corrupt(format!("certificate: {e}")))?,
+        run_by: r.try_get("run_by_name")?,
+        run_ms: r.try_get("run_ms")?,
+        published_ms: r.try_get("published_ms")?,
+    })
+}
+
+const ROUNDS: &str = "SELECT r.*, u.name AS run_by_name FROM matching_rounds r JOIN users u ON u.id = r.run_by
+    JOIN programmes g ON g.id = r.programme_id";
+
+pub async fn rounds(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<RoundRecord>, StoreError> {
+    let sql = format!("{ROUNDS} WHERE g.organisation_id = $1 AND r.programme_id = $2 ORDER BY r.id DESC");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(programme).fetch_all(db.pool()).await?.iter().map(round_from).collect()
+}
+
+pub async fn round(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<RoundRecord>, StoreError> {
+    let sql = format!("{ROUNDS} WHERE g.organisation_id = $1 AND r.id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?.as_ref().map(round_from).transpose()
+}
+
+/// One participant's place in a round: for a mentee, the mentor proposed (if any); for a mentor, the
+/// places offered this round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub participant: i64,
+    pub mentor: Option<i64>,
+    pub score: Option<i64>,
+    pub fixed: bool,
+    pub places: u32,
+    /// The mentee's value or the mentor's price in the optimality proof.
+    pub dual: i64,
+}
+
+/// What a solved round stores.
+#[derive(Clone, Debug)]
+pub struct NewRound {
+    pub must_pair: Vec<(String, String)>,
+    pub must_not_pair: Vec<(String, String)>,
+    pub mentees: usize,
+    pub mentors: usize,
+    pub elapsed_ms: i64,
+    pub certificate: Certificate,
+    pub entries: Vec<Entry>,
+}
+
+/// Rows per multi-row INSERT: few round trips, well under PostgreSQL's limit on parameters.
+const ENTRY_BATCH: usize = 500;
+
+/// Stores a proposed round (earlier proposals of the programme are superseded).
+pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) -> Result<i64, StoreError> {
+    let json = |v: &Vec<(String, String)>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let mut tx = db.write().await?;
+    sqlx::query("UPDATE matching_rounds SET status = 'superseded' WHERE programme_id = $1 AND status = 'proposed'")
+        .bind(programme)
+        .execute(&mut *tx)
+        .await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO matching_rounds (programme_id, status, must_pair, must_not_pair, mentees, mentors, matched, total_score,
+            elapsed_ms, certificate, run_by, run_ms)
+         VALUES ($1, 'proposed', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(programme)
+    .bind(json(&round.must_pair))
+    .bind(json(&round.must_not_pair))
+    .bind(round.mentees as i64)
+    .bind(round.mentors as i64)
+    .bind(round.certificate.matched as i64)
+    .bind(round.certificate.total_score)
+    .bind(round.elapsed_ms)
+    .bind(serde_json::to_string(&round.certificate).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    for chunk in round.entries.chunks(ENTRY_BATCH) {
+        let mut sql = String::from("INSERT INTO round_entries (round_id, participant_id, mentor_id, score, fixed, places, dual) VALUES ");
+        for k in 0..chunk.len() {
+            let b = k * 7;
+            if k > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            query = query
+                .bind(id)
+                .bind(e.participant)
+                .bind(e.mentor)
+                .bind(e.score)
+                .bind(i64::from(e.fixed))
+                .bind(i64::from(e.places))
+                .bind(e.dual);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.round_run",
+        format!("round:{id}"),
+        format!(
+            "programme {programme}: {} of {} mentees matched, total score {}, proven optimal ({} = {})",
+            round.certificate.matched, round.mentees, round.certificate.total_score, round.certificate.primal, round.certificate.dual
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn entries(db: &Db, round: i64) -> Result<Vec<Entry>, StoreError> {
+    sqlx::query("SELECT * FROM round_entries WHERE round_id = $1 ORDER BY participant_id")
+        .bind(round)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Entry {
+                participant: r.try_get("participant_id")?,
+                mentor: r.try_get("mentor_id")?,
+                score: r.try_get("score")?,
+                fixed: r.try_get::<i64, _>("fixed")? == 1,
+                places: u32::try_from(r.try_get::<i64, _>("places")?).unwrap_or(0),
+                dual: r.try_get("dual")?,
+            })
+        })
+        .collect()
+}
+
+/// Publishes a proposed round: each proposed pair becomes an offered match and both people are told.
+/// Refused if the round is not the programme's current proposal, or if anyone's situation changed
+/// since it was run (a mentee matched meanwhile, a mentor's places taken).
+pub async fn publish_round(db: &Db, by: Actor, round: &RoundRecord) -> Result<usize, StoreError> {
+    let mut tx = db.write().await?;
+    let status: String = sqlx::query("SELECT status FROM matching_rounds WHERE id = $1")
+        .bind(round.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("status")?;
+    if status != RoundStatus::Proposed.slug() {
+        return Err(StoreError::Conflict("This round is no longer the current proposal: open the latest round".into()));
+    }
+    let stale: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM round_entries e WHERE e.round_id = $1 AND e.mentor_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM mentoring_matches m WHERE m.mentee_id = e.participant_id AND m.status IN ('offered', 'active', 'closed'))",
+    )
+    .bind(round.id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    let over: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM participants p WHERE p.capacity < (
+            SELECT COUNT(*) FROM mentoring_matches m WHERE m.mentor_id = p.id AND m.status IN ('offered', 'active'))
+          + (SELECT COUNT(*) FROM round_entries e WHERE e.round_id = $1 AND e.mentor_id = p.id)
+          AND p.id IN (SELECT mentor_id FROM round_entries WHERE round_id = $1 AND mentor_id IS NOT NULL)",
+    )
+    .bind(round.id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if stale > 0 || over > 0 {
+        return Err(StoreError::Conflict(
+            "Matches or places have changed since this round was run: run it again before publishing".into(),
+        ));
+    }
+    let created = sqlx::query(
+        "INSERT INTO mentoring_matches (programme_id, round_id, mentee_id, mentor_id, score, status, offered_ms)
+         SELECT $1, round_id, participant_id, mentor_id, score, 'offered', $2 FROM round_entries
+         WHERE round_id = $3 AND mentor_id IS NOT NULL",
+    )
+    .bind(round.programme)
+    .bind(by.now_ms)
+    .bind(round.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as usize;
+    sqlx::query("UPDATE matching_rounds SET status = 'published', published_ms = $1 WHERE id = $2")
+        .bind(by.now_ms)
+        .bind(round.id)
+        .execute(&mut *tx)
+        .await?;
+    let told: Vec<(i64, i64)> = sqlx::query(
+        "SELECT p.user_id, m.id FROM mentoring_matches m JOIN participants p ON p.id IN (m.mentee_id, m.mentor_id)
+         WHERE m.round_id = $1 AND p.user_id IS NOT NULL",
+    )
+    .bind(round.id)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("user_id")?, r.try_get("id")?)))
+    .collect::<Result<_, StoreError>>()?;
+    for (user, match_id) in told {
+        let href = format!("/mentoring/matches/{match_id}");
+        let notice = Notice::of(by, NotificationKind::Mentoring, "You have a new mentoring match: please accept or decline it", &href);
+        notifications::notify(&mut tx, &[user], &notice).await?;
+    }
+    audit::record(&mut tx, db.dialect(), by, "mentoring.round_published", format!("round:{}", round.id), format!("{created} matches offered"))
+        .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// A match with both people's names.
+#[derive(Clone, Debug, Serialize)]
+pub struct Match {
+    pub id: i64,
+    pub programme: i64,
+    pub programme_name: String,
+    pub round: i64,
+    pub mentee: i64,
+    pub mentee_name: String,
+    pub mentee_reference: String,
+    pub mentee_user: Option<UserId>,
+    pub mentor: i64,
+    pub mentor_name: String,
+    pub mentor_reference: String,
+    pub mentor_user: Option<UserId>,
+    pub score: i64,
+    pub status: MatchStatus,
+    pub offered_ms: i64,
+    pub answered_ms: Option<i64>,
+    pub decline_reason: Option<String>,
+    pub closed_ms: Option<i64>,
+    pub reflection: Option<String>,
+}
+
+const MATCHES: &str = "SELECT m.*, g.name AS programme_name, e.name AS mentee_name, e.reference AS mentee_reference,
+        e.user_id AS mentee_user, r.name AS mentor_name, r.reference AS mentor_reference, r.user_id AS mentor_user
+    FROM mentoring_matches m JOIN programmes g ON g.id = m.programme_id
+    JOIN participants e ON e.id = m.mentee_id JOIN participants r ON r.id = m.mentor_id";
+
+fn match_from(r: &AnyRow) -> Result<Match, StoreError> {
+    Ok(Match {
+        id: r.try_get("id")?,
+        programme: r.try_get("programme_id")?,
+        programme_name: r.try_get("programme_name")?,
+        round: r.try_get("round_id")?,
+        mentee: r.try_get("mentee_id")?,
+        mentee_name: r.try_get("mentee_name")?,
+        mentee_reference: r.try_get("mentee_reference")?,
+        mentee_user: r.try_get::<Option<i64>, _>("mentee_user")?.map(UserId::new),
+        mentor: r.try_get("mentor_id")?,
+        mentor_name: r.try_get("mentor_name")?,
+        mentor_reference: r.try_get("mentor_reference")?,
+        mentor_user: r.try_get::<Option<i64>, _>("mentor_user")?.map(UserId::new),
+        score: r.try_get("score")?,
+        status: parse(r, "status")?,
+        offered_ms: r.try_get("offered_ms")?,
+        answered_ms: r.try_get("answered_ms")?,
+        decline_reason: r.try_get("decline_reason")?,
+        closed_ms: r.try_get("closed_ms")?,
+        reflection: r.try_get("reflection")?,
+    })
+}
+
+pub async fn matches(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<Match>, StoreError> {
+    let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2 ORDER BY m.id");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(programme).fetch_all(db.pool()).await?.iter().map(match_from).collect()
+}
+
+pub async fn find_match(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Match>, StoreError> {
+    let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND m.id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?.as_ref().map(match_from).transpose()
+}
+
+/// The matches a person is in (on either side), newest first.
+pub async fn matches_of(db: &Db, organisation: OrganisationId, user: UserId) -> Result<Vec<Match>, StoreError> {
+    let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND (e.user_id = $2 OR r.user_id = $2) ORDER BY m.id DESC");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(user.get()).fetch_all(db.pool()).await?.iter().map(match_from).collect()
+}
+
+async fn tell_the_other(tx: &mut WriteTx, by: Actor, m: &Match, summary: &str) -> Result<(), StoreError> {
+    let href = format!("/mentoring/matches/{}", m.id);
+    let users: Vec<i64> = [m.mentee_user, m.mentor_user].iter().flatten().map(|u| u.get()).collect();
+    notifications::notify(tx, &users, &Notice::of(by, NotificationKind::Mentoring, summary, &href)).await
+}
+
+/// Records an answer to an offered match (checked by the domain); a decline returns the mentee to the
+/// pool and keeps the pair apart in later rounds.
+pub async fn answer(db: &Db, by: Actor, m: &Match, status: MatchStatus, reason: Option<&str>) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let updated = sqlx::query(
+        "UPDATE mentoring_matches SET status = $1, answered_ms = $2, decline_reason = $3 WHERE id = $4 AND status = 'offered'",
+    )
+    .bind(status.slug())
+    .bind(by.now_ms)
+    .bind(reason.map(str::to_owned))
+    .bind(m.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::Conflict("This match has already been answered".into()));
+    }
+    let summary = format!("Mentoring match {} with {}: {}", m.mentee_name, m.mentor_name, status.label().to_lowercase());
+    tell_the_other(&mut tx, by, m, &summary).await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.match_answered", format!("match:{}", m.id), summary).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Closes an active relationship with a short reflection.
+pub async fn close(db: &Db, by: Actor, m: &Match, reflection: &str) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let updated = sqlx::query("UPDATE mentoring_matches SET status = 'closed', closed_ms = $1, reflection = $2 WHERE id = $3 AND status = 'active'")
+        .bind(by.now_ms)
+        .bind(reflection.to_owned())
+        .bind(m.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::Conflict("Only an active relationship can be closed".into()));
+    }
+    tell_the_other(&mut tx, by, m, &format!("Mentoring relationship closed: {} and {}", m.mentee_name, m.mentor_name)).await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.match_closed", format!("match:{}", m.id), "closed with a reflection".into()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Goal {
+    pub id: i64,
+    pub text: String,
+    pub attainment: Option<i8>,
+    pub created_ms: i64,
+    pub rated_ms: Option<i64>,
+}
+
+pub async fn goals(db: &Db, match_id: i64) -> Result<Vec<Goal>, StoreError> {
+    sqlx::query("SELECT * FROM mentoring_goals WHERE match_id = $1 ORDER BY id")
+        .bind(match_id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Goal {
+                id: r.try_get("id")?,
+                text: r.try_get("text")?,
+                attainment: r.try_get::<Option<i64>, _>("attainment")?.and_then(|a| i8::try_from(a).ok()),
+                created_ms: r.try_get("created_ms")?,
+                rated_ms: r.try_get("rated_ms")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn add_goal(db: &Db, by: Actor, match_id: i64, text: &str) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query("INSERT INTO mentoring_goals (match_id, text, created_ms) VALUES ($1, $2, $3) RETURNING id")
+        .bind(match_id)
+        .bind(text.to_owned())
+        .bind(by.now_ms)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.goal_agreed", format!("match:{match_id}"), format!("goal {id}")).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn rate_goal(db: &Db, by: Actor, match_id: i64, goal: i64, level: i8) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let updated = sqlx::query("UPDATE mentoring_goals SET attainment = $1, rated_ms = $2 WHERE id = $3 AND match_id = $4")
+        .bind(i64::from(level))
+        .bind(by.now_ms)
+        .bind(goal)
+        .bind(match_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::Conflict("There is no such goal in this relationship".into()));
+    }
+    audit::record(&mut tx, db.dialect(), by, "mentoring.goal_rated", format!("match:{match_id}"), format!("goal {goal}: {level}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub held_on: String,
+    pub minutes: i64,
+    pub mode: SessionMode,
+    pub link: Option<String>,
+    pub protected: bool,
+    pub logged_by: String,
+}
+
+pub async fn sessions(db: &Db, match_id: i64) -> Result<Vec<Session>, StoreError> {
+    sqlx::query(
+        "SELECT s.*, u.name AS logged_by_name FROM mentoring_sessions s JOIN users u ON u.id = s.logged_by
+         WHERE s.match_id = $1 ORDER BY s.held_on DESC, s.id DESC",
+    )
+    .bind(match_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Session {
+            id: r.try_get("id")?,
+            held_on: r.try_get("held_on")?,
+            minutes: r.try_get("minutes")?,
+            mode: parse(r, "mode")?,
+            link: r.try_get("link")?,
+            protected: r.try_get::<i64, _>("protected")? == 1,
+            logged_by: r.try_get("logged_by_name")?,
+        })
+    })
+    .collect()
+}
+
+pub async fn log_session(db: &Db, by: Actor, match_id: i64, s: &SessionDraft) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO mentoring_sessions (match_id, held_on, minutes, mode, link, protected, logged_by, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(match_id)
+    .bind(s.held_on.iso())
+    .bind(i64::from(s.minutes))
+    .bind(s.mode.slug())
+    .bind(s.link.clone())
+    .bind(i64::from(s.protected))
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.session_logged",
+        format!("match:{match_id}"),
+        format!("{} minutes on {}", s.minutes, s.held_on.iso()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Note {
+    pub author: String,
+    pub body: String,
+    pub created_ms: i64,
+}
+
+/// The pair's private notes. Callers must have checked the reader is one of the pair.
+pub async fn notes(db: &Db, match_id: i64) -> Result<Vec<Note>, StoreError> {
+    sqlx::query(
+        "SELECT n.body, n.created_ms, u.name FROM mentoring_notes n JOIN users u ON u.id = n.author_id
+         WHERE n.match_id = $1 ORDER BY n.id DESC",
+    )
+    .bind(match_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok(Note { author: r.try_get("name")?, body: r.try_get("body")?, created_ms: r.try_get("created_ms")? }))
+    .collect()
+}
+
+/// Adds a private note. Its text is not copied to the audit log: only that a note was written.
+pub async fn add_note(db: &Db, by: Actor, match_id: i64, body: &str) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("INSERT INTO mentoring_notes (match_id, author_id, body, created_ms) VALUES ($1, $2, $3, $4)")
+        .bind(match_id)
+        .bind(by.user.get())
+        .bind(body.to_owned())
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.note_written", format!("match:{match_id}"), "a private note".into()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Feedback {
+    pub side: Side,
+    pub point: String,
+    pub answers: Vec<u8>,
+    pub created_ms: i64,
+}
+
+pub async fn feedback(db: &Db, match_id: i64) -> Result<Vec<Feedback>, StoreError> {
+    sqlx::query("SELECT * FROM mentoring_feedback WHERE match_id = $1 ORDER BY id")
+        .bind(match_id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let answers: String = r.try_get("answers")?;
+            Ok(Feedback {
+                side: parse(r, "side")?,
+                point: r.try_get("point")?,
+                answers: answers.split(',').filter_map(|a| a.parse().ok()).collect(),
+                created_ms: r.try_get("created_ms")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn give_feedback(db: &Db, by: Actor, match_id: i64, side: Side, point: &str, answers: &[u8]) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let taken = sqlx::query("SELECT 1 AS x FROM mentoring_feedback WHERE match_id = $1 AND side = $2 AND point = $3")
+        .bind(match_id)
+        .bind(side.slug())
+        .bind(point.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict("You have already given feedback for this point".into()));
+    }
+    let joined = answers.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+    sqlx::query("INSERT INTO mentoring_feedback (match_id, side, point, answers, created_ms) VALUES ($1, $2, $3, $4, $5)")
+        .bind(match_id)
+        .bind(side.slug())
+        .bind(point.to_owned())
+        .bind(joined)
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.feedback_given", format!("match:{match_id}"), format!("{} at {point}", side.label()))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces the HR months in the file (others are kept), all or nothing.
+pub async fn import_hr(db: &Db, by: Actor, months: &[HrMonth]) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    for m in months {
+        sqlx::query("DELETE FROM hr_months WHERE organisation_id = $1 AND month = $2")
+            .bind(by.organisation.get())
+            .bind(m.month.clone())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO hr_months (organisation_id, month, staff_in_post, leavers, leaver_references) VALUES ($1, $2, $3, $4, $5)")
+            .bind(by.organisation.get())
+            .bind(m.month.clone())
+            .bind(m.staff_in_post as i64)
+            .bind(m.leavers as i64)
+            .bind(m.leaver_references.iter().cloned().collect::<Vec<_>>().join(";"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(&mut tx, db.dialect(), by, "mentoring.hr_imported", format!("organisation:{}", by.organisation.get()), format!("{} months", months.len()))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces the unit-months in the file (others are kept), all or nothing.
+pub async fn import_incidents(db: &Db, by: Actor, rows: &[UnitMonth]) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    for r in rows {
+        sqlx::query("DELETE FROM unit_incidents WHERE organisation_id = $1 AND unit = $2 AND month = $3")
+            .bind(by.organisation.get())
+            .bind(r.unit.clone())
+            .bind(r.month.clone())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO unit_incidents (organisation_id, unit, month, incidents, bed_days) VALUES ($1, $2, $3, $4, $5)")
+            .bind(by.organisation.get())
+            .bind(r.unit.clone())
+            .bind(r.month.clone())
+            .bind(r.incidents as i64)
+            .bind(r.bed_days as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.incidents_imported",
+        format!("organisation:{}", by.organisation.get()),
+        format!("{} unit-months", rows.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn month_of(ms: i64) -> String {
+    CivilDate::from_unix_ms(ms).map(|d| format!("{}-{:02}", d.year, d.month)).unwrap_or_default()
+}
+
+/// Everything the programme's outcomes are computed from.
+pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Facts, StoreError> {
+    let people = participants(db, organisation, programme).await?;
+    // Months in which a participant's account submitted or joined an initiative.
+    let innovation: Vec<(i64, i64)> = sqlx::query(
+        "SELECT p.id, i.created_ms FROM participants p JOIN initiatives i ON i.submitter_id = p.user_id
+         WHERE p.programme_id = $1 AND i.organisation_id = $2
+         UNION ALL
+         SELECT p.id, i.created_ms FROM participants p JOIN team_members t ON t.user_id = p.user_id
+         JOIN initiatives i ON i.id = t.initiative_id WHERE p.programme_id = $1 AND i.organisation_id = $2",
+    )
+    .bind(programme)
+    .bind(organisation.get())
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("created_ms")?)))
+    .collect::<Result<_, StoreError>>()?;
+    let participants = people
+        .iter()
+        .map(|p| ParticipantFact {
+            side: p.side,
+            reference: p.reference.clone(),
+            unit: p.unit.clone(),
+            tags: p.tags.iter().cloned().collect(),
+            enrolled_month: month_of(p.enrolled_ms),
+            enrolled_day: p.enrolled_ms / DAY_MS,
+            innovation_months: innovation.iter().filter(|(id, _)| *id == p.id).map(|(_, ms)| month_of(*ms)).collect(),
+        })
+        .collect();
+    let matches = matches(db, organisation, programme)
+        .await?
+        .into_iter()
+        .map(|m| MatchFact {
+            mentee: m.mentee_reference,
+            mentor: m.mentor_reference,
+            status: m.status,
+            offered_month: month_of(m.offered_ms),
+            offered_day: m.offered_ms / DAY_MS,
+            active_from: m.answered_ms.filter(|_| matches!(m.status, MatchStatus::Active | MatchStatus::Closed)).map(month_of),
+            closed_month: m.closed_ms.map(month_of),
+        })
+        .collect();
+    let in_programme = "SELECT id FROM mentoring_matches WHERE programme_id = $1";
+    let sessions = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT held_on FROM mentoring_sessions WHERE match_id IN ({in_programme})")))
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<String, _>("held_on")?.chars().take(7).collect()))
+        .collect::<Result<_, StoreError>>()?;
+    let ratings = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT attainment, rated_ms FROM mentoring_goals WHERE attainment IS NOT NULL AND match_id IN ({in_programme})"
+    )))
+    .bind(programme)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let level: i64 = r.try_get("attainment")?;
+        Ok((month_of(r.try_get::<Option<i64>, _>("rated_ms")?.unwrap_or(0)), i8::try_from(level).unwrap_or(0)))
+    })
+    .collect::<Result<_, StoreError>>()?;
+    let feedback = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT answers, created_ms FROM mentoring_feedback WHERE match_id IN ({in_programme})")))
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let answers: String = r.try_get("answers")?;
+            let values: Vec<f64> = answers.split(',').filter_map(|a| a.parse().ok()).collect();
+            let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+            Ok((month_of(r.try_get("created_ms")?), mean))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let hr = sqlx::query("SELECT * FROM hr_months WHERE organisation_id = $1 ORDER BY month")
+        .bind(organisation.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(HrMonth {
+                month: r.try_get("month")?,
+                staff_in_post: r.try_get::<i64, _>("staff_in_post")?.max(0) as u64,
+                leavers: r.try_get::<i64, _>("leavers")?.max(0) as u64,
+                leaver_references: r
+                    .try_get::<String, _>("leaver_references")?
+                    .split(';')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let incidents = sqlx::query("SELECT * FROM unit_incidents WHERE organisation_id = $1 ORDER BY month, unit")
+        .bind(organisation.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(UnitMonth {
+                unit: r.try_get("unit")?,
+                month: r.try_get("month")?,
+                incidents: r.try_get::<i64, _>("incidents")?.max(0) as u64,
+                bed_days: r.try_get::<i64, _>("bed_days")?.max(0) as u64,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Facts { participants, matches, sessions, ratings, feedback, hr, incidents })
+}
+
+/// A person's mentoring for their appraisal record: each relationship with its sessions and hours.
+#[derive(Clone, Debug, Serialize)]
+pub struct MentoringRecord {
+    pub programme: String,
+    pub side: Side,
+    pub partner: String,
+    pub status: MatchStatus,
+    pub sessions: i64,
+    pub minutes: i64,
+}
+
+pub async fn record_of(db: &Db, organisation: OrganisationId, user: UserId) -> Result<Vec<MentoringRecord>, StoreError> {
+    let mut out = Vec::new();
+    for m in matches_of(db, organisation, user).await? {
+        if m.status == MatchStatus::Declined || m.status == MatchStatus::Offered {
+            continue;
+        }
+        let totals = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(minutes), 0) AS minutes FROM mentoring_sessions WHERE match_id = $1")
+            .bind(m.id)
+            .fetch_one(db.pool())
+            .await?;
+        let as_mentor = m.mentor_user == Some(user);
+        out.push(MentoringRecord {
+            programme: m.programme_name.clone(),
+            side: if as_mentor { Side::Mentor } else { Side::Mentee },
+            partner: if as_mentor { m.mentee_name.clone() } else { m.mentor_name.clone() },
+            status: m.status,
+            sessions: totals.try_get("n")?,
+            minutes: totals.try_get("minutes")?,
+        });
+    }
+    Ok(out)
+}

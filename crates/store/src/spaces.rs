@@ -1,0 +1,284 @@
+//! Collaborative spaces, open to every organisation of the hub: members (accounts from any
+//! organisation, and patient partners without one), outputs by design-thinking stage, and the
+//! initiatives started from a space.
+
+use kindling_domain::ids::{InitiativeId, UserId};
+use kindling_domain::initiatives::{InitiativeDraft, Stage as InitiativeStage};
+use kindling_domain::people::Profession;
+use kindling_domain::spaces::{SpaceDraft, Stage};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Actor, Db, StoreError, audit, initiatives};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Space {
+    pub id: i64,
+    pub title: String,
+    pub theme: String,
+    pub stage: Stage,
+    pub organisation: String,
+    pub created_by: String,
+    pub members: i64,
+    pub created_ms: i64,
+}
+
+const SPACES: &str = "SELECT s.*, g.name AS organisation_name, u.name AS creator,
+        (SELECT COUNT(*) FROM space_members m WHERE m.space_id = s.id)
+          + (SELECT COUNT(*) FROM space_partners p WHERE p.space_id = s.id) AS members
+    FROM spaces s JOIN organisations g ON g.id = s.organisation_id JOIN users u ON u.id = s.created_by";
+
+fn space_from(r: &AnyRow) -> Result<Space, StoreError> {
+    let stage: String = r.try_get("stage")?;
+    Ok(Space {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        theme: r.try_get("theme")?,
+        stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("space stage {stage:?}")))?,
+        organisation: r.try_get("organisation_name")?,
+        created_by: r.try_get("creator")?,
+        members: r.try_get("members")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Space>, StoreError> {
+    let sql = format!("{SPACES} ORDER BY s.created_ms DESC, s.id DESC");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?.iter().map(space_from).collect()
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Space>, StoreError> {
+    let sql = format!("{SPACES} WHERE s.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.as_ref().map(space_from).transpose()
+}
+
+/// Opens a space; its creator is its first member.
+pub async fn create(db: &Db, by: Actor, draft: &SpaceDraft) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO spaces (organisation_id, title, theme, stage, created_by, created_ms) VALUES ($1, $2, $3, 'understand', $4, $5) RETURNING id",
+    )
+    .bind(by.organisation.get())
+    .bind(draft.title.clone())
+    .bind(draft.theme.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(by.user.get())
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "space.created", format!("space:{id}"), draft.title.clone()).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A member with an account, from any organisation of the hub.
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    pub user: UserId,
+    pub name: String,
+    pub profession: Profession,
+    pub organisation: String,
+}
+
+pub async fn members(db: &Db, space: i64) -> Result<Vec<Member>, StoreError> {
+    // A person's organisation is the first they joined (their home organisation).
+    sqlx::query(
+        "SELECT u.id, u.name, u.profession,
+            (SELECT g.name FROM memberships x JOIN organisations g ON g.id = x.organisation_id
+             WHERE x.user_id = u.id ORDER BY g.id LIMIT 1) AS organisation
+         FROM space_members m JOIN users u ON u.id = m.user_id WHERE m.space_id = $1 ORDER BY u.name",
+    )
+    .bind(space)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let person = crate::users::person_from(r.try_get("id")?, r.try_get("name")?, &r.try_get::<String, _>("profession")?)?;
+        Ok(Member {
+            user: person.id,
+            name: person.name,
+            profession: person.profession,
+            organisation: r.try_get::<Option<String>, _>("organisation")?.unwrap_or_default(),
+        })
+    })
+    .collect()
+}
+
+pub async fn partners(db: &Db, space: i64) -> Result<Vec<String>, StoreError> {
+    sqlx::query("SELECT name FROM space_partners WHERE space_id = $1 ORDER BY id")
+        .bind(space)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get("name").map_err(StoreError::from))
+        .collect()
+}
+
+pub async fn join(db: &Db, by: Actor, space: i64) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let already = sqlx::query("SELECT 1 AS x FROM space_members WHERE space_id = $1 AND user_id = $2")
+        .bind(space)
+        .bind(by.user.get())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if already.is_none() {
+        sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
+            .bind(space)
+            .bind(by.user.get())
+            .bind(by.now_ms)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(&mut tx, db.dialect(), by, "space.joined", format!("space:{space}"), String::new()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_partner(db: &Db, by: Actor, space: i64, name: &str) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("INSERT INTO space_partners (space_id, name, joined_ms) VALUES ($1, $2, $3)")
+        .bind(space)
+        .bind(name.to_owned())
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "space.partner_added", format!("space:{space}"), "a patient partner".into()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Output {
+    pub stage: Stage,
+    pub body: String,
+    pub author: String,
+    pub created_ms: i64,
+}
+
+pub async fn outputs(db: &Db, space: i64) -> Result<Vec<Output>, StoreError> {
+    sqlx::query(
+        "SELECT o.stage, o.body, o.created_ms, u.name FROM space_outputs o JOIN users u ON u.id = o.author_id
+         WHERE o.space_id = $1 ORDER BY o.id",
+    )
+    .bind(space)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let stage: String = r.try_get("stage")?;
+        Ok(Output {
+            stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("space stage {stage:?}")))?,
+            body: r.try_get("body")?,
+            author: r.try_get("name")?,
+            created_ms: r.try_get("created_ms")?,
+        })
+    })
+    .collect()
+}
+
+/// Adds an output and moves the space on to that stage if it is further along.
+pub async fn add_output(db: &Db, by: Actor, space: &crate::spaces::Space, stage: Stage, body: &str) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("INSERT INTO space_outputs (space_id, stage, body, author_id, created_ms) VALUES ($1, $2, $3, $4, $5)")
+        .bind(space.id)
+        .bind(stage.slug())
+        .bind(body.to_owned())
+        .bind(by.user.get())
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+    if stage > space.stage {
+        sqlx::query("UPDATE spaces SET stage = $1 WHERE id = $2").bind(stage.slug()).bind(space.id).execute(&mut *tx).await?;
+    }
+    audit::record(&mut tx, db.dialect(), by, "space.output_added", format!("space:{}", space.id), stage.label().to_owned()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts an initiative (an idea in the actor's organisation) from the space, linked back to it.
+pub async fn start_idea(db: &Db, by: Actor, space: i64, draft: &InitiativeDraft) -> Result<InitiativeId, StoreError> {
+    let mut tx = db.write().await?;
+    let id = initiatives::create_in(&mut tx, db, by.organisation, by.user, draft, InitiativeStage::Idea, by.now_ms).await?;
+    sqlx::query("INSERT INTO space_initiatives (space_id, initiative_id) VALUES ($1, $2)")
+        .bind(space)
+        .bind(id.get())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, db.dialect(), by, "space.idea_started", format!("space:{space}"), format!("initiative {}", id.get())).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Linked {
+    pub id: InitiativeId,
+    pub title: String,
+    pub stage: InitiativeStage,
+}
+
+pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError> {
+    sqlx::query(
+        "SELECT i.id, i.title, i.stage FROM space_initiatives s JOIN initiatives i ON i.id = s.initiative_id
+         WHERE s.space_id = $1 ORDER BY i.id",
+    )
+    .bind(space)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let stage: String = r.try_get("stage")?;
+        Ok(Linked {
+            id: InitiativeId::new(r.try_get("id")?),
+            title: r.try_get("title")?,
+            stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("stage {stage:?}")))?,
+        })
+    })
+    .collect()
+}
+
+/// The space that an initiative was started in, if any.
+pub async fn of_initiative(db: &Db, initiative: InitiativeId) -> Result<Option<(i64, String)>, StoreError> {
+    sqlx::query("SELECT s.id, s.title FROM space_initiatives x JOIN spaces s ON s.id = x.space_id WHERE x.initiative_id = $1")
+        .bind(initiative.get())
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
+        .transpose()
+}
+
+/// Pairs of the given people who already work together: on the same initiative (as submitter or on
+/// its team), or in the same unit.
+pub async fn worked_together(db: &Db, people: &[UserId]) -> Result<Vec<(UserId, UserId)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT submitter_id AS user_id, 'i' || id AS grp FROM initiatives
+         UNION SELECT user_id, 'i' || initiative_id FROM team_members
+         UNION SELECT id, 'u' || unit_id FROM users WHERE unit_id IS NOT NULL",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut groups: std::collections::BTreeMap<String, Vec<UserId>> = Default::default();
+    for r in rows {
+        let user = UserId::new(r.try_get("user_id")?);
+        if people.contains(&user) {
+            groups.entry(r.try_get("grp")?).or_default().push(user);
+        }
+    }
+    let mut pairs = std::collections::BTreeSet::new();
+    for members in groups.values() {
+        for (k, a) in members.iter().enumerate() {
+            for b in &members[k + 1..] {
+                if a != b {
+                    pairs.insert(((*a).min(*b), (*a).max(*b)));
+                }
+            }
+        }
+    }
+    Ok(pairs.into_iter().collect())
+}

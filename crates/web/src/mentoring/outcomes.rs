@@ -1,0 +1,138 @@
+//! The programme's outcomes dashboard: each outcome month by month as an SPC chart with its verdict,
+//! the recurring training gaps, and the HR leavers and incident imports the comparisons need.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::body::Bytes;
+use kindling_charts::spc::{ChartText, svg, table_html};
+use kindling_domain::measures::RowError;
+use kindling_domain::mentoring::imports::{parse_hr, parse_incidents};
+use kindling_domain::mentoring::outcomes::{Series, recurring_gaps, series};
+use kindling_domain::validation::FieldErrors;
+use kindling_spc::{Obs, Options, Preset, analyse};
+use kindling_store::mentoring::{self, Programme};
+use serde::Serialize;
+
+use super::{leads, load, load_led};
+use crate::auth::Viewer;
+use crate::initiatives::field_errors;
+use crate::{AppError, AppState, now_ms, templates};
+
+#[derive(Serialize)]
+pub(crate) struct ChartView {
+    key: &'static str,
+    title: &'static str,
+    unit: &'static str,
+    chart: Option<String>,
+    table: Option<String>,
+    verdict: Option<String>,
+    points: usize,
+}
+
+/// Draws one series with the Making Data Count rules, or leaves the chart out when there are too few
+/// points for limits.
+pub(crate) fn chart(s: &Series) -> ChartView {
+    let mut options = Options::preset(Preset::Mdc, s.chart);
+    options.improvement = s.improvement;
+    let observations: Vec<Obs> = s.points.iter().map(|p| Obs { y: Some(p.y), n: p.n }).collect();
+    let labels: Vec<String> = s.points.iter().map(|p| p.month.clone()).collect();
+    let (chart, table, verdict) = match analyse(&observations, &options) {
+        Ok(analysis) if s.points.len() >= 2 => {
+            let verdict = kindling_spc::verdict::verdict(&analysis, &labels, None);
+            let text = ChartText { title: s.title, verdict: &verdict, x_labels: &labels, target: None, id: s.key };
+            (Some(svg(&analysis, &text)), Some(table_html(&analysis, &text)), Some(verdict))
+        }
+        _ => (None, None, None),
+    };
+    ChartView { key: s.key, title: s.title, unit: s.unit, chart, table, verdict, points: s.points.len() }
+}
+
+#[derive(Default, Serialize)]
+struct Imported {
+    which: &'static str,
+    errors: FieldErrors,
+    rows: Vec<RowError>,
+    done: Option<usize>,
+}
+
+fn this_month() -> String {
+    kindling_domain::initiatives::CivilDate::from_unix_ms(now_ms())
+        .map(|d| format!("{}-{:02}", d.year, d.month))
+        .unwrap_or_default()
+}
+
+async fn render(state: &AppState, viewer: &Viewer, programme: &Programme, imported: &Imported) -> Result<Response, AppError> {
+    let facts = mentoring::outcome_facts(state.db(), viewer.organisation, programme.id).await?;
+    let all = series(&facts, &this_month());
+    let charts: Vec<ChartView> = all.iter().map(chart).collect();
+    let gaps = recurring_gaps(&facts, 3);
+    let mentees = facts.participants.iter().filter(|p| p.side == kindling_domain::mentoring::Side::Mentee).count();
+    let matched = facts
+        .matches
+        .iter()
+        .filter(|m| m.status != kindling_domain::mentoring::MatchStatus::Declined)
+        .map(|m| m.mentee.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let status = if imported.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "mentoring/outcomes.html",
+        page! { title => format!("Outcomes: {}", programme.name), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), charts => charts, gaps => gaps, mentees => mentees, matched => matched, sessions => facts.sessions.len(), imported => imported, field_errors => field_errors(&imported.errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    let programme = load(&state, &viewer, &id).await?;
+    render(&state, &viewer, &programme, &Imported::default()).await
+}
+
+/// The HR leavers file or the incidents file: all rows or none.
+async fn import(state: AppState, viewer: Viewer, id: String, headers: HeaderMap, body: Bytes, which: &'static str) -> Result<Response, AppError> {
+    let programme = load_led(&state, &viewer, &id).await?;
+    let mut imported = Imported { which, ..Imported::default() };
+    let field = if which == "hr" { "hr_file" } else { "incidents_file" };
+    match crate::measures::uploaded_file(&headers, &body)?.1 {
+        Err(message) => imported.errors.add(field, message),
+        Ok((name, text)) => {
+            let by = viewer.actor(now_ms());
+            let outcome = if which == "hr" {
+                match parse_hr(&text) {
+                    Ok(months) => mentoring::import_hr(state.db(), by, &months).await.map(|()| Ok(months.len()))?,
+                    Err(rows) => Err(rows),
+                }
+            } else {
+                match parse_incidents(&text) {
+                    Ok(rows) => mentoring::import_incidents(state.db(), by, &rows).await.map(|()| Ok(rows.len()))?,
+                    Err(rows) => Err(rows),
+                }
+            };
+            match outcome {
+                Ok(count) => imported.done = Some(count),
+                Err(rows) => {
+                    imported.errors.add(
+                        field,
+                        format!("{name} has {} row{} that cannot be imported: nothing was imported.", rows.len(), if rows.len() == 1 { "" } else { "s" }),
+                    );
+                    imported.rows = rows;
+                }
+            }
+        }
+    }
+    render(&state, &viewer, &programme, &imported).await
+}
+
+pub async fn import_hr(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    import(state, viewer, id, headers, body, "hr").await
+}
+
+pub async fn import_incidents(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    import(state, viewer, id, headers, body, "incidents").await
+}

@@ -1,0 +1,257 @@
+//! A relationship after a match is published: the pair accept or decline, agree goals and rate them,
+//! log sessions, keep private notes, give feedback at set points, and close with a reflection. The
+//! programme lead sees its progress but never the notes.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::initiatives::CivilDate;
+use kindling_domain::mentoring::{
+    AGREEMENT, ATTAINMENT, FEEDBACK_POINTS, MatchStatus, SessionForm, SessionMode, Side, answer_offer, attainment_label,
+    parse_attainment, parse_feedback, screened_text,
+};
+use kindling_domain::people::Role;
+use kindling_domain::validation::FieldErrors;
+use kindling_store::mentoring::{self, Match, Programme};
+use serde::{Deserialize, Serialize};
+
+use super::parse_number;
+use crate::auth::Viewer;
+use crate::initiatives::field_errors;
+use crate::{AppError, AppState, now_ms, templates};
+
+/// Who is looking at a relationship.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Standing {
+    Mentee,
+    Mentor,
+    /// The programme's lead or an administrator: progress, not the private notes.
+    Lead,
+}
+
+impl Standing {
+    fn in_pair(self) -> bool {
+        matches!(self, Standing::Mentee | Standing::Mentor)
+    }
+}
+
+pub(crate) async fn load(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Match, Programme, Standing), AppError> {
+    let m = mentoring::find_match(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
+    let programme = mentoring::programme(state.db(), viewer.organisation, m.programme).await?.ok_or(AppError::NotFound)?;
+    let standing = if m.mentee_user == Some(viewer.user.id) {
+        Standing::Mentee
+    } else if m.mentor_user == Some(viewer.user.id) {
+        Standing::Mentor
+    } else if programme.lead == viewer.user.id || viewer.roles.contains(&Role::Admin) {
+        Standing::Lead
+    } else {
+        return Err(AppError::NotFound);
+    };
+    Ok((m, programme, standing))
+}
+
+fn require_pair(standing: Standing) -> Result<(), AppError> {
+    if standing.in_pair() { Ok(()) } else { Err(AppError::Forbidden("Only the mentee and mentor can do this.".into())) }
+}
+
+fn require_active(m: &Match) -> Result<(), AppError> {
+    if m.status == MatchStatus::Active {
+        Ok(())
+    } else {
+        Err(AppError::Conflict("This relationship is not active.".into()))
+    }
+}
+
+/// What a failed form leaves on the page: which form, what was typed, and the errors.
+#[derive(Default, Serialize)]
+pub(crate) struct Forms {
+    which: &'static str,
+    errors: FieldErrors,
+    session: SessionForm,
+    text: String,
+}
+
+async fn render(state: &AppState, viewer: &Viewer, raw: &str, forms: Forms) -> Result<Response, AppError> {
+    let (m, programme, standing) = load(state, viewer, raw).await?;
+    let goals = mentoring::goals(state.db(), m.id).await?;
+    let sessions = mentoring::sessions(state.db(), m.id).await?;
+    let notes = if standing.in_pair() { mentoring::notes(state.db(), m.id).await? } else { Vec::new() };
+    let feedback = mentoring::feedback(state.db(), m.id).await?;
+    let protected_minutes: i64 = sessions.iter().filter(|s| s.protected).map(|s| s.minutes).sum();
+    let goal_rows: Vec<minijinja::Value> = goals
+        .iter()
+        .map(|g| minijinja::context! { goal => minijinja::Value::from(minijinja::value::Serde(g)), label => g.attainment.map(attainment_label) })
+        .collect();
+    let my_side = match standing {
+        Standing::Mentee => Some(Side::Mentee),
+        Standing::Mentor => Some(Side::Mentor),
+        Standing::Lead => None,
+    };
+    let given: Vec<&str> = feedback.iter().filter(|f| Some(f.side) == my_side).map(|f| f.point.as_str()).collect();
+    let points: Vec<[&str; 2]> =
+        FEEDBACK_POINTS.iter().filter(|(slug, _)| !given.contains(slug)).map(|(a, b)| [*a, *b]).collect();
+    let attainment: Vec<[String; 2]> = ATTAINMENT.iter().map(|(l, label)| [l.to_string(), (*label).to_owned()]).collect();
+    let agreement: Vec<[String; 2]> = AGREEMENT.iter().map(|(l, label)| [l.to_string(), (*label).to_owned()]).collect();
+    let modes: Vec<[&str; 2]> = SessionMode::ALL.iter().map(|m| [m.slug(), m.label()]).collect();
+    let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "mentoring/match.html",
+        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    render(&state, &viewer, &id, Forms::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    answer: String,
+    reason: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    let accept = form.answer == "accept";
+    if accept && standing != Standing::Mentee {
+        return Err(AppError::Forbidden("The mentee accepts a match; the mentor may decline it.".into()));
+    }
+    match answer_offer(m.status, accept, &form.reason) {
+        Ok((status, reason)) => {
+            mentoring::answer(state.db(), viewer.actor(now_ms()), &m, status, reason.as_deref()).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "answer", errors, text: form.reason, ..Forms::default() }).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TextForm {
+    text: String,
+}
+
+pub async fn add_goal(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<TextForm>,
+) -> Result<Response, AppError> {
+    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    require_active(&m)?;
+    match screened_text("text", &form.text, "the goal") {
+        Ok(text) => {
+            mentoring::add_goal(state.db(), viewer.actor(now_ms()), m.id, &text).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}#goals", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "goal", errors, text: form.text, ..Forms::default() }).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RatingForm {
+    attainment: String,
+}
+
+pub async fn rate_goal(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, goal)): Path<(String, String)>,
+    axum::Form(form): axum::Form<RatingForm>,
+) -> Result<Response, AppError> {
+    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    match parse_attainment(&form.attainment) {
+        Ok(level) => {
+            mentoring::rate_goal(state.db(), viewer.actor(now_ms()), m.id, parse_number(&goal)?, level).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}#goals", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "rating", errors, ..Forms::default() }).await,
+    }
+}
+
+pub async fn log_session(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<SessionForm>,
+) -> Result<Response, AppError> {
+    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    require_active(&m)?;
+    let today = CivilDate::from_unix_ms(now_ms()).ok_or_else(|| AppError::BadRequest("the clock is wrong".into()))?;
+    match form.parse(today) {
+        Ok(session) => {
+            mentoring::log_session(state.db(), viewer.actor(now_ms()), m.id, &session).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}#sessions", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "session", errors, session: form, ..Forms::default() }).await,
+    }
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<TextForm>,
+) -> Result<Response, AppError> {
+    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    match screened_text("text", &form.text, "the note") {
+        Ok(text) => {
+            mentoring::add_note(state.db(), viewer.actor(now_ms()), m.id, &text).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}#notes", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "note", errors, text: form.text, ..Forms::default() }).await,
+    }
+}
+
+pub async fn give_feedback(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let questions = programme.settings.questions.len();
+    let answers: Vec<String> = (0..questions).map(|k| get(&format!("q{k}"))).collect();
+    let side = if standing == Standing::Mentor { Side::Mentor } else { Side::Mentee };
+    match parse_feedback(&get("point"), &answers, questions) {
+        Ok(values) => {
+            mentoring::give_feedback(state.db(), viewer.actor(now_ms()), m.id, side, &get("point"), &values).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}#feedback", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "feedback", errors, ..Forms::default() }).await,
+    }
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<TextForm>,
+) -> Result<Response, AppError> {
+    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    require_active(&m)?;
+    match screened_text("text", &form.text, "a short reflection") {
+        Ok(text) => {
+            mentoring::close(state.db(), viewer.actor(now_ms()), &m, &text).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &id, Forms { which: "close", errors, text: form.text, ..Forms::default() }).await,
+    }
+}

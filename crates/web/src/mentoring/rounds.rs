@@ -1,0 +1,456 @@
+//! Matching rounds: run the engine on the people waiting, review the proposal (each pair's breakdown,
+//! each mentor's load, why a mentee was not matched, why not another mentor), override and re-run,
+//! then publish.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::mentoring::{MatchStatus, Settings, Side};
+use kindling_domain::validation::FieldErrors;
+use kindling_matching::profiles::{Exclusion, Profile};
+use kindling_matching::round::{self, Pair, Round, RoundError, RoundInput, Unmatched};
+use kindling_store::mentoring::{self, Entry, NewRound, Participant, Programme, RoundRecord};
+use serde::{Deserialize, Serialize};
+
+use super::{load_led, parse_number};
+use crate::auth::Viewer;
+use crate::initiatives::field_errors;
+use crate::{AppError, AppState, now_ms, templates};
+
+/// The people a new round considers: mentees not yet matched, and mentors with places left and, where
+/// the programme requires it, training on record.
+pub(crate) struct Pool {
+    pub mentees: Vec<Participant>,
+    pub mentors: Vec<Participant>,
+    /// Pairs declined earlier, kept apart as if by a must-not-pair.
+    pub declined: Vec<(String, String)>,
+}
+
+pub(crate) async fn pool(state: &AppState, viewer: &Viewer, programme: &Programme) -> Result<Pool, AppError> {
+    let everyone = mentoring::participants(state.db(), viewer.organisation, programme.id).await?;
+    let needs_training = !programme.settings.required_training.is_empty();
+    let (mentees, mentors): (Vec<Participant>, Vec<Participant>) = everyone
+        .into_iter()
+        .filter(|p| match p.side {
+            Side::Mentee => p.current_match.is_none(),
+            Side::Mentor => p.capacity > p.load && (!needs_training || p.trained_ms.is_some()),
+        })
+        .partition(|p| p.side == Side::Mentee);
+    let declined = mentoring::matches(state.db(), viewer.organisation, programme.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.status == MatchStatus::Declined)
+        .map(|m| (m.mentee_reference, m.mentor_reference))
+        .collect();
+    Ok(Pool { mentees, mentors, declined })
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Solves on a blocking thread: a national-size round must not hold up the server's other requests.
+async fn solve(
+    mentees: Vec<Profile>,
+    mentors: Vec<Profile>,
+    settings: Settings,
+    must_pair: Vec<(String, String)>,
+    must_not_pair: Vec<(String, String)>,
+) -> Result<Result<Round, RoundError>, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let (weights, rules) = (settings.weights(), settings.rules(must_pair, must_not_pair));
+        round::run(&RoundInput { mentees: &mentees, mentors: &mentors, weights: &weights, rules: &rules }, threads())
+    })
+    .await
+    .map_err(|e| AppError::BadRequest(format!("the matching task failed: {e}")))
+}
+
+/// Runs and stores a round with the given overrides; a refused override comes back as its message.
+pub(crate) async fn run_round(
+    state: &AppState,
+    viewer: &Viewer,
+    programme: &Programme,
+    must_pair: Vec<(String, String)>,
+    must_not_pair: Vec<(String, String)>,
+) -> Result<Result<i64, String>, AppError> {
+    let started = Instant::now();
+    let pool = pool(state, viewer, programme).await?;
+    let mentees: Vec<Profile> = pool.mentees.iter().map(Participant::profile).collect();
+    let mentors: Vec<Profile> = pool.mentors.iter().map(Participant::profile).collect();
+    let mut apart = must_not_pair.clone();
+    apart.extend(pool.declined.iter().cloned());
+    let solved = solve(mentees.clone(), mentors.clone(), programme.settings.clone(), must_pair.clone(), apart).await?;
+    let round = match solved {
+        Ok(round) => round,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let mut mentor_of: Vec<Option<Pair>> = vec![None; mentees.len()];
+    for p in &round.pairs {
+        mentor_of[p.mentee] = Some(*p);
+    }
+    let mut entries: Vec<Entry> = pool
+        .mentees
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Entry {
+            participant: p.id,
+            mentor: mentor_of[i].map(|pair| pool.mentors[pair.mentor].id),
+            score: mentor_of[i].map(|pair| pair.score),
+            fixed: mentor_of[i].is_some_and(|pair| pair.fixed),
+            places: 0,
+            dual: round.mentee_value[i],
+        })
+        .collect();
+    entries.extend(pool.mentors.iter().zip(&mentors).enumerate().map(|(j, (p, profile))| Entry {
+        participant: p.id,
+        mentor: None,
+        score: None,
+        fixed: false,
+        places: profile.capacity,
+        dual: round.mentor_price[j],
+    }));
+    let record = NewRound {
+        must_pair,
+        must_not_pair,
+        mentees: mentees.len(),
+        mentors: mentors.len(),
+        elapsed_ms: 0,
+        certificate: round.certificate,
+        entries,
+    };
+    // The time recorded is everything the person waited for except the final write.
+    let record = NewRound { elapsed_ms: started.elapsed().as_millis() as i64, ..record };
+    let id = mentoring::save_round(state.db(), viewer.actor(now_ms()), programme.id, &record).await?;
+    Ok(Ok(id))
+}
+
+pub async fn run(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    let programme = load_led(&state, &viewer, &id).await?;
+    match run_round(&state, &viewer, &programme, Vec::new(), Vec::new()).await? {
+        Ok(round) => Ok(Redirect::to(&format!("/mentoring/rounds/{round}")).into_response()),
+        Err(message) => Err(AppError::Conflict(message)),
+    }
+}
+
+/// A stored round rebuilt for explaining: its people as they are now, its pairs and duals as solved.
+struct Rebuilt {
+    mentees: Vec<Participant>,
+    mentors: Vec<Participant>,
+    mentee_profiles: Vec<Profile>,
+    mentor_profiles: Vec<Profile>,
+    round: Round,
+}
+
+async fn rebuild(state: &AppState, viewer: &Viewer, programme: &Programme, record: &RoundRecord) -> Result<Rebuilt, AppError> {
+    let entries = mentoring::entries(state.db(), record.id).await?;
+    let everyone: HashMap<i64, Participant> = mentoring::participants(state.db(), viewer.organisation, programme.id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut mentees = Vec::new();
+    let mut mentors = Vec::new();
+    let (mut values, mut prices) = (Vec::new(), Vec::new());
+    let mut mentee_entries = Vec::new();
+    for e in &entries {
+        let Some(p) = everyone.get(&e.participant) else { continue };
+        match p.side {
+            Side::Mentee => {
+                mentees.push(p.clone());
+                values.push(e.dual);
+                mentee_entries.push(e);
+            }
+            Side::Mentor => {
+                mentors.push(p.clone());
+                prices.push(e.dual);
+            }
+        }
+    }
+    let places: HashMap<i64, u32> = entries.iter().filter(|e| e.mentor.is_none() && e.places > 0).map(|e| (e.participant, e.places)).collect();
+    let mentee_profiles: Vec<Profile> = mentees.iter().map(Participant::profile).collect();
+    let mentor_profiles: Vec<Profile> = mentors
+        .iter()
+        .map(|p| Profile { capacity: places.get(&p.id).copied().unwrap_or(0), ..p.profile() })
+        .collect();
+    let mentor_index: HashMap<i64, usize> = mentors.iter().enumerate().map(|(j, p)| (p.id, j)).collect();
+    let pairs = mentee_entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let j = *mentor_index.get(&e.mentor?)?;
+            Some(Pair { mentee: i, mentor: j, score: e.score.unwrap_or(0), fixed: e.fixed })
+        })
+        .collect();
+    Ok(Rebuilt {
+        mentees,
+        mentors,
+        mentee_profiles,
+        mentor_profiles,
+        round: Round { pairs, mentee_value: values, mentor_price: prices, certificate: record.certificate.clone() },
+    })
+}
+
+#[derive(Serialize)]
+struct PairRow<'a> {
+    mentee: &'a Participant,
+    mentor: &'a Participant,
+    score: i64,
+    fixed: bool,
+    breakdown: String,
+}
+
+#[derive(Serialize)]
+struct LoadRow<'a> {
+    mentor: &'a Participant,
+    places: u32,
+    proposed: usize,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoundQuery {
+    page: Option<String>,
+}
+
+const PER_PAGE: usize = 50;
+
+async fn load_round(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Programme, RoundRecord), AppError> {
+    let record = mentoring::round(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
+    let programme = load_led(state, viewer, &record.programme.to_string()).await?;
+    Ok((programme, record))
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct OverrideForm {
+    /// must-pair or must-not-pair
+    kind: String,
+    mentee: String,
+    mentor: String,
+}
+
+async fn render_round(
+    state: &AppState,
+    viewer: &Viewer,
+    programme: &Programme,
+    record: &RoundRecord,
+    page: usize,
+    form: &OverrideForm,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let rebuilt = rebuild(state, viewer, programme, record).await?;
+    let settings = &programme.settings;
+    let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), Vec::new()));
+    let mut rows: Vec<PairRow> = Vec::new();
+    let mut proposed = vec![0_usize; rebuilt.mentors.len()];
+    for p in &rebuilt.round.pairs {
+        proposed[p.mentor] += 1;
+    }
+    let pages = rebuilt.round.pairs.len().div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    for p in rebuilt.round.pairs.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE) {
+        let breakdown = kindling_matching::profiles::score_pair(
+            &rebuilt.mentee_profiles[p.mentee],
+            &rebuilt.mentor_profiles[p.mentor],
+            &weights,
+            &kindling_matching::profiles::Rules { must_not_pair: Vec::new(), ..rules.clone() },
+        )
+        .map(|b| b.parts.iter().map(|(name, points)| format!("{name} {points:+}")).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default();
+        rows.push(PairRow {
+            mentee: &rebuilt.mentees[p.mentee],
+            mentor: &rebuilt.mentors[p.mentor],
+            score: p.score,
+            fixed: p.fixed,
+            breakdown,
+        });
+    }
+    let matched: Vec<bool> = {
+        let mut m = vec![false; rebuilt.mentees.len()];
+        for p in &rebuilt.round.pairs {
+            m[p.mentee] = true;
+        }
+        m
+    };
+    let unmatched: Vec<&Participant> = rebuilt.mentees.iter().zip(&matched).filter(|(_, m)| !**m).map(|(p, _)| p).take(200).collect();
+    let unmatched_count = matched.iter().filter(|m| !**m).count();
+    let mut loads: Vec<LoadRow> = rebuilt
+        .mentors
+        .iter()
+        .zip(&rebuilt.mentor_profiles)
+        .zip(&proposed)
+        .map(|((mentor, profile), &proposed)| LoadRow { mentor, places: profile.capacity, proposed })
+        .collect();
+    loads.sort_by(|a, b| b.proposed.cmp(&a.proposed).then(a.mentor.name.cmp(&b.mentor.name)));
+    loads.truncate(100);
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "mentoring/round.html",
+        page! { title => format!("Matching round {}", record.id), section => "mentoring", viewer => viewer.view(), programme => programme, round => record, rows => rows, page => page, pages => pages, unmatched => unmatched, unmatched_count => unmatched_count, loads => loads, mentor_count => rebuilt.mentors.len(), form => form, errors => errors, field_errors => field_errors(errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<RoundQuery>,
+) -> Result<Response, AppError> {
+    let (programme, record) = load_round(&state, &viewer, &id).await?;
+    let page = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    render_round(&state, &viewer, &programme, &record, page, &OverrideForm::default(), &FieldErrors::new()).await
+}
+
+/// Adds an override to the round's and runs it again; a refused override leaves everything as it was.
+pub async fn add_override(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<OverrideForm>,
+) -> Result<Response, AppError> {
+    let (programme, record) = load_round(&state, &viewer, &id).await?;
+    let mut errors = FieldErrors::new();
+    let (mentee, mentor) = (form.mentee.trim().to_owned(), form.mentor.trim().to_owned());
+    if mentee.is_empty() {
+        errors.add("mentee", "Enter the mentee's reference");
+    }
+    if mentor.is_empty() {
+        errors.add("mentor", "Enter the mentor's reference");
+    }
+    if !matches!(form.kind.as_str(), "must-pair" | "must-not-pair") {
+        errors.add("kind", "Choose whether to pair them or keep them apart");
+    }
+    if record.status != kindling_domain::mentoring::RoundStatus::Proposed {
+        errors.add("kind", "Only the current proposal can be changed: run a new round");
+    }
+    if errors.is_empty() {
+        let (mut must_pair, mut must_not_pair) = (record.must_pair.clone(), record.must_not_pair.clone());
+        let pair = (mentee, mentor);
+        if form.kind == "must-pair" {
+            must_pair.retain(|(a, _)| *a != pair.0);
+            must_pair.push(pair);
+        } else {
+            must_not_pair.push(pair);
+        }
+        match run_round(&state, &viewer, &programme, must_pair, must_not_pair).await? {
+            Ok(round) => return Ok(Redirect::to(&format!("/mentoring/rounds/{round}")).into_response()),
+            Err(message) => errors.add("kind", format!("This override cannot be applied, so nothing was changed: {message}")),
+        }
+    }
+    render_round(&state, &viewer, &programme, &record, 1, &form, &errors).await
+}
+
+pub async fn publish(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    let (programme, record) = load_round(&state, &viewer, &id).await?;
+    mentoring::publish_round(state.db(), viewer.actor(now_ms()), &record).await?;
+    Ok(Redirect::to(&format!("/mentoring/programmes/{}", programme.id)).into_response())
+}
+
+pub(crate) fn exclusion_label(code: &str) -> &'static str {
+    [
+        Exclusion::LineManager,
+        Exclusion::MustNotPair,
+        Exclusion::ProfessionRule,
+        Exclusion::NoSharedAvailability,
+        Exclusion::SiteRule,
+        Exclusion::TrackRule,
+    ]
+    .into_iter()
+    .find(|e| e.code() == code)
+    .map_or("Another rule", |e| match e {
+        Exclusion::LineManager => "One is the other's line manager",
+        Exclusion::MustNotPair => "Kept apart by an override or an earlier decline",
+        Exclusion::ProfessionRule => "The programme's profession rule",
+        Exclusion::NoSharedAvailability => "No free time in common",
+        Exclusion::SiteRule => "Not at the same site",
+        Exclusion::TrackRule => "Grade: a mentor must be at least as senior (more junior for reverse mentoring)",
+    })
+}
+
+#[derive(Serialize)]
+struct AlternativeRow<'a> {
+    mentor: &'a Participant,
+    score: i64,
+    breakdown: String,
+    short_by: i64,
+    full: bool,
+}
+
+/// Why a mentee got the mentor they got, or none; and why not each of the best other mentors.
+pub async fn explain(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, participant)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (programme, record) = load_round(&state, &viewer, &id).await?;
+    let participant = parse_number(&participant)?;
+    let rebuilt = rebuild(&state, &viewer, &programme, &record).await?;
+    let i = rebuilt.mentees.iter().position(|p| p.id == participant).ok_or(AppError::NotFound)?;
+    let settings = &programme.settings;
+    let mut apart = record.must_not_pair.clone();
+    apart.extend(pool(&state, &viewer, &programme).await?.declined);
+    let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), apart));
+    let input = RoundInput { mentees: &rebuilt.mentee_profiles, mentors: &rebuilt.mentor_profiles, weights: &weights, rules: &rules };
+    let why = round::explain(&input, &rebuilt.round, i, 10);
+    let parts = |b: &kindling_matching::profiles::Breakdown| {
+        b.parts.iter().map(|(name, points)| format!("{name} {points:+}")).collect::<Vec<_>>().join(", ")
+    };
+    let matched = why.matched.as_ref().map(|(p, b)| (&rebuilt.mentors[p.mentor], b.total(), parts(b), p.fixed));
+    let alternatives: Vec<AlternativeRow> = why
+        .alternatives
+        .iter()
+        .map(|a| AlternativeRow {
+            mentor: &rebuilt.mentors[a.mentor],
+            score: a.breakdown.total(),
+            breakdown: parts(&a.breakdown),
+            short_by: a.short_by,
+            full: a.mentor_full,
+        })
+        .collect();
+    let excluded: Vec<(&str, usize)> = why.excluded.iter().map(|(code, n)| (exclusion_label(code), *n)).collect();
+    let unmatched = why.unmatched.as_ref().map(|u| match u {
+        Unmatched::NoEligibleMentor => minijinja::context! { kind => "none" },
+        Unmatched::TooFewPlaces { mentees, mentors, places } => {
+            let names: Vec<String> = mentors.iter().take(8).map(|&j| rebuilt.mentors[j].name.clone()).collect();
+            minijinja::context! { kind => "places", mentees => mentees, mentors => mentors.len(), places => places, names => names }
+        }
+    });
+    let html = templates::render(
+        "mentoring/explain.html",
+        page! { title => format!("Why: {}", rebuilt.mentees[i].name), section => "mentoring", viewer => viewer.view(), programme => programme, round => record, mentee => &rebuilt.mentees[i], matched => matched, alternatives => alternatives, excluded => excluded, unmatched => unmatched },
+    )?;
+    Ok(html.into_response())
+}
+
+/// Solves the current pool with the current and the proposed settings and compares the pairs.
+pub(crate) async fn preview(
+    state: &AppState,
+    viewer: &Viewer,
+    programme: &Programme,
+    proposed: &Settings,
+) -> Result<Option<super::Preview>, AppError> {
+    let pool = pool(state, viewer, programme).await?;
+    if pool.mentees.is_empty() || pool.mentors.is_empty() {
+        return Ok(None);
+    }
+    let mentees: Vec<Profile> = pool.mentees.iter().map(Participant::profile).collect();
+    let mentors: Vec<Profile> = pool.mentors.iter().map(Participant::profile).collect();
+    let now = solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.declined.clone()).await?;
+    let then = solve(mentees.clone(), mentors.clone(), proposed.clone(), Vec::new(), pool.declined.clone()).await?;
+    let (Ok(now), Ok(then)) = (now, then) else { return Ok(None) };
+    let (w, r) = (programme.settings.weights(), programme.settings.rules(Vec::new(), Vec::new()));
+    let input = RoundInput { mentees: &mentees, mentors: &mentors, weights: &w, rules: &r };
+    let before: HashMap<usize, usize> = now.pairs.iter().map(|p| (p.mentee, p.mentor)).collect();
+    let changed = then.pairs.iter().filter(|p| before.get(&p.mentee) != Some(&p.mentor)).count()
+        + now.pairs.len().saturating_sub(then.pairs.len());
+    Ok(Some(super::Preview {
+        current: round::character(&input, &now.pairs),
+        proposed: round::character(&input, &then.pairs),
+        changed,
+        pool: mentees.len(),
+    }))
+}

@@ -1,0 +1,260 @@
+//! Collaborative spaces: the list (every organisation's), opening one, joining, patient partners,
+//! outputs by design-thinking stage, starting an idea from the space, and "suggest teams".
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::initiatives::InitiativeForm;
+use kindling_domain::spaces::{SpaceForm, Stage, parse_output, parse_partner};
+use kindling_domain::validation::FieldErrors;
+use kindling_store::spaces::{self, Member, Space};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Viewer;
+use crate::initiatives::field_errors;
+use crate::mentoring::parse_number;
+use crate::{AppError, AppState, now_ms, templates};
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let all = spaces::list(state.db()).await?;
+    let html = templates::render("spaces/list.html", page! { title => "Collaborative spaces", section => "spaces", viewer => viewer.view(), spaces => all })?;
+    Ok(html.into_response())
+}
+
+fn render_new(viewer: &Viewer, form: &SpaceForm, errors: &FieldErrors) -> Result<Response, AppError> {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "spaces/new.html",
+        page! { title => "Open a collaborative space", section => "spaces", viewer => viewer.view(), form => form, errors => errors, field_errors => field_errors(errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn new_form(viewer: Viewer) -> Result<Response, AppError> {
+    render_new(&viewer, &SpaceForm::default(), &FieldErrors::new())
+}
+
+pub async fn create(State(state): State<AppState>, viewer: Viewer, axum::Form(form): axum::Form<SpaceForm>) -> Result<Response, AppError> {
+    match form.parse() {
+        Ok(draft) => {
+            let id = spaces::create(state.db(), viewer.actor(now_ms()), &draft).await?;
+            Ok(Redirect::to(&format!("/spaces/{id}")).into_response())
+        }
+        Err(errors) => render_new(&viewer, &form, &errors),
+    }
+}
+
+async fn load(state: &AppState, raw: &str) -> Result<Space, AppError> {
+    spaces::get(state.db(), parse_number(raw)?).await?.ok_or(AppError::NotFound)
+}
+
+/// A suggested team with its mix of professions and organisations.
+#[derive(Serialize)]
+pub(crate) struct TeamView {
+    members: Vec<Member>,
+    professions: Vec<&'static str>,
+    organisations: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Suggestion {
+    teams: Vec<TeamView>,
+    size: usize,
+    prior_pairs_total: usize,
+    prior_pairs_together: usize,
+    objective: i64,
+    upper_bound: i64,
+}
+
+/// Splits the space's members into mixed teams of at most `size`, keeping apart people who already
+/// work together, within a short time budget.
+pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result<Result<Suggestion, String>, AppError> {
+    let members = spaces::members(state.db(), space).await?;
+    let ids: Vec<_> = members.iter().map(|m| m.user).collect();
+    let prior = spaces::worked_together(state.db(), &ids).await?;
+    let index: HashMap<_, usize> = ids.iter().enumerate().map(|(k, id)| (*id, k)).collect();
+    let history: Vec<(usize, usize)> = prior.iter().filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?))).collect();
+    let mut kinds: Vec<&str> = Vec::new();
+    let professions: Vec<u32> = members
+        .iter()
+        .map(|m| {
+            let label = m.profession.label();
+            let at = kinds.iter().position(|k| *k == label).unwrap_or_else(|| {
+                kinds.push(label);
+                kinds.len() - 1
+            });
+            at as u32
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_millis(300);
+    let teams = match kindling_matching::teams::form_teams(&professions, &history, size, || Instant::now() < deadline) {
+        Ok(teams) => teams,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let views = teams
+        .teams
+        .iter()
+        .map(|team| {
+            let people: Vec<Member> = team.iter().map(|&k| members[k].clone()).collect();
+            let mut professions: Vec<&'static str> = people.iter().map(|m| m.profession.label()).collect();
+            professions.sort_unstable();
+            professions.dedup();
+            let mut organisations: Vec<String> = people.iter().map(|m| m.organisation.clone()).collect();
+            organisations.sort();
+            organisations.dedup();
+            TeamView { members: people, professions, organisations }
+        })
+        .collect();
+    Ok(Ok(Suggestion {
+        teams: views,
+        size,
+        prior_pairs_total: history.len(),
+        prior_pairs_together: teams.prior_pairs_together,
+        objective: teams.objective,
+        upper_bound: teams.upper_bound,
+    }))
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Typed {
+    stage: String,
+    body: String,
+    partner: String,
+    size: String,
+    title: String,
+    problem: String,
+    proposed_change: String,
+}
+
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    space: &Space,
+    typed: &Typed,
+    errors: &FieldErrors,
+    suggestion: Option<Suggestion>,
+) -> Result<Response, AppError> {
+    let members = spaces::members(state.db(), space.id).await?;
+    let partners = spaces::partners(state.db(), space.id).await?;
+    let outputs = spaces::outputs(state.db(), space.id).await?;
+    let linked = spaces::initiatives(state.db(), space.id).await?;
+    let is_member = members.iter().any(|m| m.user == viewer.user.id);
+    let stages: Vec<minijinja::Value> = Stage::ALL
+        .iter()
+        .map(|s| {
+            let mine: Vec<&spaces::Output> = outputs.iter().filter(|o| o.stage == *s).collect();
+            minijinja::context! { slug => s.slug(), label => s.label(), prompt => s.prompt(), outputs => minijinja::Value::from(minijinja::value::Serde(&mine)), current => *s == space.stage }
+        })
+        .collect();
+    let stage_options: Vec<[&str; 2]> = Stage::ALL.iter().map(|s| [s.slug(), s.label()]).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "spaces/show.html",
+        page! { title => space.title.clone(), section => "spaces", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    render(&state, &viewer, &space, &Typed { size: "4".into(), ..Typed::default() }, &FieldErrors::new(), None).await
+}
+
+pub async fn join(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    spaces::join(state.db(), viewer.actor(now_ms()), space.id).await?;
+    Ok(Redirect::to(&format!("/spaces/{}", space.id)).into_response())
+}
+
+async fn require_member(state: &AppState, viewer: &Viewer, space: &Space) -> Result<(), AppError> {
+    let members = spaces::members(state.db(), space.id).await?;
+    if members.iter().any(|m| m.user == viewer.user.id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Join the space first.".into()))
+    }
+}
+
+pub async fn add_partner(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    require_member(&state, &viewer, &space).await?;
+    match parse_partner(&typed.partner) {
+        Ok(name) => {
+            spaces::add_partner(state.db(), viewer.actor(now_ms()), space.id, &name).await?;
+            Ok(Redirect::to(&format!("/spaces/{}", space.id)).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &space, &typed, &errors, None).await,
+    }
+}
+
+pub async fn add_output(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    require_member(&state, &viewer, &space).await?;
+    match parse_output(&typed.stage, &typed.body) {
+        Ok((stage, body)) => {
+            spaces::add_output(state.db(), viewer.actor(now_ms()), &space, stage, &body).await?;
+            Ok(Redirect::to(&format!("/spaces/{}#{}", space.id, stage.slug())).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &space, &typed, &errors, None).await,
+    }
+}
+
+pub async fn start_idea(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    require_member(&state, &viewer, &space).await?;
+    let form = InitiativeForm {
+        title: typed.title.clone(),
+        problem: typed.problem.clone(),
+        proposed_change: typed.proposed_change.clone(),
+        tags: String::new(),
+        ..InitiativeForm::default()
+    };
+    match form.parse(|_| false) {
+        Ok(draft) => {
+            let initiative = spaces::start_idea(state.db(), viewer.actor(now_ms()), space.id, &draft).await?;
+            Ok(Redirect::to(&format!("/initiatives/{}", initiative.get())).into_response())
+        }
+        Err(errors) => render(&state, &viewer, &space, &typed, &errors, None).await,
+    }
+}
+
+pub async fn suggest_teams(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    let mut errors = FieldErrors::new();
+    let size = typed.size.trim().parse::<usize>().ok().filter(|s| (2..=12).contains(s));
+    let Some(size) = size else {
+        errors.add("size", "Enter a team size from 2 to 12");
+        return render(&state, &viewer, &space, &typed, &errors, None).await;
+    };
+    match suggest(&state, space.id, size).await? {
+        Ok(suggestion) => render(&state, &viewer, &space, &typed, &errors, Some(suggestion)).await,
+        Err(message) => {
+            errors.add("size", message);
+            render(&state, &viewer, &space, &typed, &errors, None).await
+        }
+    }
+}
