@@ -89,7 +89,10 @@ mod tests {
 
     #[test]
     fn outputs_are_screened_and_need_a_stage() {
-        assert_eq!(parse_output("define", "How might we cut waits?"), Ok((Stage::Define, "How might we cut waits?".into())));
+        assert_eq!(
+            parse_output("define", "How might we cut waits?"),
+            Ok((Stage::Define, "How might we cut waits?".into()))
+        );
         assert!(parse_output("later", "x").unwrap_err().for_field("stage").is_some());
         assert!(parse_output("understand", "Seen at SW1A 1AA").unwrap_err().for_field("body").is_some());
     }

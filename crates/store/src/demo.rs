@@ -8,6 +8,7 @@ use kindling_domain::people::{CareSetting, Email, Profession, Role};
 
 mod evidence;
 mod governance;
+mod mentoring;
 mod spread;
 mod support;
 
@@ -436,6 +437,19 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
     let asking = [pilot("Sepsis screening")?, pilot("Discharge letters")?, pilot("SSKIN bundle")?];
     support::seed(&mut tx, northfield, contacts, &asking, pilot("Protected mealtimes")?, now_ms).await?;
     tx.commit().await?;
+    // Mentoring writes through the store's own functions, each in its own transaction.
+    let people = mentoring::People {
+        programme_lead: user(&role_email(Role::ProgrammeLead))?.0,
+        mentee: user(&role_email(Role::Mentee))?.0,
+        mentee_email: role_email(Role::Mentee),
+        mentor: user(&role_email(Role::Mentor))?.0,
+        mentor_email: role_email(Role::Mentor),
+        clinician: user(&clinician)?.0,
+        improvement_lead: user(&lead)?.0,
+        carer: user(&carer)?.0,
+        carer_organisation: riverside,
+    };
+    mentoring::seed(db, northfield, &people, now_ms).await?;
     Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
 }
 

@@ -66,7 +66,8 @@ fn programme_from(r: &AnyRow) -> Result<Programme, StoreError> {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         objective: parse(r, "objective")?,
-        settings: serde_json::from_str(&settings).map_err(|e| StoreError::Corrupt(format!("programme settings: {e}")))?,
+        settings: serde_json::from_str(&settings)
+            .map_err(|e| StoreError::Corrupt(format!("programme settings: {e}")))?,
         lead: UserId::new(r.try_get("lead_id")?),
         lead_name: r.try_get("lead_name")?,
         mentees: r.try_get("mentees")?,
@@ -78,7 +79,13 @@ fn programme_from(r: &AnyRow) -> Result<Programme, StoreError> {
 
 pub async fn programmes(db: &Db, organisation: OrganisationId) -> Result<Vec<Programme>, StoreError> {
     let sql = format!("{PROGRAMMES} WHERE p.organisation_id = $1 ORDER BY p.name, p.id");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?.iter().map(programme_from).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(programme_from)
+        .collect()
 }
 
 pub async fn programme(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Programme>, StoreError> {
@@ -113,8 +120,15 @@ pub async fn create_programme(db: &Db, by: Actor, draft: &ProgrammeDraft) -> Res
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.programme_created", format!("programme:{id}"), draft.name.clone())
-        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.programme_created",
+        format!("programme:{id}"),
+        draft.name.clone(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -130,8 +144,15 @@ pub async fn update_programme(db: &Db, by: Actor, id: i64, draft: &ProgrammeDraf
         .bind(by.organisation.get())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.programme_updated", format!("programme:{id}"), draft.name.clone())
-        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.programme_updated",
+        format!("programme:{id}"),
+        draft.name.clone(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -217,8 +238,14 @@ fn participant_from(r: &AnyRow) -> Result<Participant, StoreError> {
 }
 
 /// A programme's participants, mentees first, by name.
-pub async fn participants(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<Participant>, StoreError> {
-    let sql = format!("{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.programme_id = $2 ORDER BY p.side DESC, p.name, p.id");
+pub async fn participants(
+    db: &Db,
+    organisation: OrganisationId,
+    programme: i64,
+) -> Result<Vec<Participant>, StoreError> {
+    let sql = format!(
+        "{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.programme_id = $2 ORDER BY p.side DESC, p.name, p.id"
+    );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(programme)
@@ -229,9 +256,14 @@ pub async fn participants(db: &Db, organisation: OrganisationId, programme: i64)
         .collect()
 }
 
-pub async fn participant(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<(i64, Participant)>, StoreError> {
+pub async fn participant(
+    db: &Db,
+    organisation: OrganisationId,
+    id: i64,
+) -> Result<Option<(i64, Participant)>, StoreError> {
     let sql = format!("{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.id = $2");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?
+    let Some(row) =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?
     else {
         return Ok(None);
     };
@@ -249,7 +281,12 @@ pub async fn references(db: &Db, programme: i64) -> Result<BTreeSet<(String, Str
         .collect()
 }
 
-async fn insert_participant(tx: &mut WriteTx, by: Actor, programme: i64, p: &ParticipantDraft) -> Result<i64, StoreError> {
+async fn insert_participant(
+    tx: &mut WriteTx,
+    by: Actor,
+    programme: i64,
+    p: &ParticipantDraft,
+) -> Result<i64, StoreError> {
     let taken = sqlx::query("SELECT 1 AS x FROM participants WHERE programme_id = $1 AND side = $2 AND reference = $3")
         .bind(programme)
         .bind(p.side.slug())
@@ -346,8 +383,15 @@ pub async fn record_training(db: &Db, by: Actor, participant: i64, training: &st
         .bind(participant)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.training_recorded", format!("participant:{participant}"), training.to_owned())
-        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.training_recorded",
+        format!("participant:{participant}"),
+        training.to_owned(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -355,11 +399,13 @@ pub async fn record_training(db: &Db, by: Actor, participant: i64, training: &st
 /// Changes a mentor's capacity; refused (nothing changed) if it is now below their load.
 pub async fn set_capacity(db: &Db, by: Actor, participant: i64, capacity: u32) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    let load: i64 = sqlx::query("SELECT COUNT(*) AS n FROM mentoring_matches WHERE mentor_id = $1 AND status IN ('offered', 'active')")
-        .bind(participant)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
+    let load: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM mentoring_matches WHERE mentor_id = $1 AND status IN ('offered', 'active')",
+    )
+    .bind(participant)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
     if i64::from(capacity) < load {
         return Err(StoreError::Conflict(format!("This mentor already has {load} mentees offered or active")));
     }
@@ -368,8 +414,15 @@ pub async fn set_capacity(db: &Db, by: Actor, participant: i64, capacity: u32) -
         .bind(participant)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.capacity_changed", format!("participant:{participant}"), format!("capacity {capacity}"))
-        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.capacity_changed",
+        format!("participant:{participant}"),
+        format!("capacity {capacity}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -410,7 +463,8 @@ fn round_from(r: &AnyRow) -> Result<RoundRecord, StoreError> {
         matched: r.try_get("matched")?,
         total_score: r.try_get("total_score")?,
         elapsed_ms: r.try_get("elapsed_ms")?,
-        certificate: serde_json::from_str(&certificate).map_err(|e| StoreError::Corrupt(format!("certificate: {e}")))?,
+        certificate: serde_json::from_str(&certificate)
+            .map_err(|e| StoreError::Corrupt(format!("certificate: {e}")))?,
         run_by: r.try_get("run_by_name")?,
         run_ms: r.try_get("run_ms")?,
         published_ms: r.try_get("published_ms")?,
@@ -422,12 +476,26 @@ const ROUNDS: &str = "SELECT r.*, u.name AS run_by_name FROM matching_rounds r J
 
 pub async fn rounds(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<RoundRecord>, StoreError> {
     let sql = format!("{ROUNDS} WHERE g.organisation_id = $1 AND r.programme_id = $2 ORDER BY r.id DESC");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(programme).fetch_all(db.pool()).await?.iter().map(round_from).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(round_from)
+        .collect()
 }
 
 pub async fn round(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<RoundRecord>, StoreError> {
     let sql = format!("{ROUNDS} WHERE g.organisation_id = $1 AND r.id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?.as_ref().map(round_from).transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(round_from)
+        .transpose()
 }
 
 /// One participant's place in a round: for a mentee, the mentor proposed (if any); for a mentor, the
@@ -486,13 +554,24 @@ pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) ->
     .await?
     .try_get("id")?;
     for chunk in round.entries.chunks(ENTRY_BATCH) {
-        let mut sql = String::from("INSERT INTO round_entries (round_id, participant_id, mentor_id, score, fixed, places, dual) VALUES ");
+        let mut sql = String::from(
+            "INSERT INTO round_entries (round_id, participant_id, mentor_id, score, fixed, places, dual) VALUES ",
+        );
         for k in 0..chunk.len() {
             let b = k * 7;
             if k > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7));
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
         }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
@@ -515,7 +594,11 @@ pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) ->
         format!("round:{id}"),
         format!(
             "programme {programme}: {} of {} mentees matched, total score {}, proven optimal ({} = {})",
-            round.certificate.matched, round.mentees, round.certificate.total_score, round.certificate.primal, round.certificate.dual
+            round.certificate.matched,
+            round.mentees,
+            round.certificate.total_score,
+            round.certificate.primal,
+            round.certificate.dual
         ),
     )
     .await?;
@@ -606,11 +689,23 @@ pub async fn publish_round(db: &Db, by: Actor, round: &RoundRecord) -> Result<us
     .collect::<Result<_, StoreError>>()?;
     for (user, match_id) in told {
         let href = format!("/mentoring/matches/{match_id}");
-        let notice = Notice::of(by, NotificationKind::Mentoring, "You have a new mentoring match: please accept or decline it", &href);
+        let notice = Notice::of(
+            by,
+            NotificationKind::Mentoring,
+            "You have a new mentoring match: please accept or decline it",
+            &href,
+        );
         notifications::notify(&mut tx, &[user], &notice).await?;
     }
-    audit::record(&mut tx, db.dialect(), by, "mentoring.round_published", format!("round:{}", round.id), format!("{created} matches offered"))
-        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.round_published",
+        format!("round:{}", round.id),
+        format!("{created} matches offered"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -670,18 +765,40 @@ fn match_from(r: &AnyRow) -> Result<Match, StoreError> {
 
 pub async fn matches(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<Match>, StoreError> {
     let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2 ORDER BY m.id");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(programme).fetch_all(db.pool()).await?.iter().map(match_from).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(match_from)
+        .collect()
 }
 
 pub async fn find_match(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Match>, StoreError> {
     let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND m.id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?.as_ref().map(match_from).transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(match_from)
+        .transpose()
 }
 
 /// The matches a person is in (on either side), newest first.
 pub async fn matches_of(db: &Db, organisation: OrganisationId, user: UserId) -> Result<Vec<Match>, StoreError> {
-    let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND (e.user_id = $2 OR r.user_id = $2) ORDER BY m.id DESC");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(user.get()).fetch_all(db.pool()).await?.iter().map(match_from).collect()
+    let sql =
+        format!("{MATCHES} WHERE g.organisation_id = $1 AND (e.user_id = $2 OR r.user_id = $2) ORDER BY m.id DESC");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(user.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(match_from)
+        .collect()
 }
 
 async fn tell_the_other(tx: &mut WriteTx, by: Actor, m: &Match, summary: &str) -> Result<(), StoreError> {
@@ -692,7 +809,13 @@ async fn tell_the_other(tx: &mut WriteTx, by: Actor, m: &Match, summary: &str) -
 
 /// Records an answer to an offered match (checked by the domain); a decline returns the mentee to the
 /// pool and keeps the pair apart in later rounds.
-pub async fn answer(db: &Db, by: Actor, m: &Match, status: MatchStatus, reason: Option<&str>) -> Result<(), StoreError> {
+pub async fn answer(
+    db: &Db,
+    by: Actor,
+    m: &Match,
+    status: MatchStatus,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
     let updated = sqlx::query(
         "UPDATE mentoring_matches SET status = $1, answered_ms = $2, decline_reason = $3 WHERE id = $4 AND status = 'offered'",
@@ -707,7 +830,8 @@ pub async fn answer(db: &Db, by: Actor, m: &Match, status: MatchStatus, reason: 
     if updated == 0 {
         return Err(StoreError::Conflict("This match has already been answered".into()));
     }
-    let summary = format!("Mentoring match {} with {}: {}", m.mentee_name, m.mentor_name, status.label().to_lowercase());
+    let summary =
+        format!("Mentoring match {} with {}: {}", m.mentee_name, m.mentor_name, status.label().to_lowercase());
     tell_the_other(&mut tx, by, m, &summary).await?;
     audit::record(&mut tx, db.dialect(), by, "mentoring.match_answered", format!("match:{}", m.id), summary).await?;
     tx.commit().await?;
@@ -727,8 +851,17 @@ pub async fn close(db: &Db, by: Actor, m: &Match, reflection: &str) -> Result<()
     if updated == 0 {
         return Err(StoreError::Conflict("Only an active relationship can be closed".into()));
     }
-    tell_the_other(&mut tx, by, m, &format!("Mentoring relationship closed: {} and {}", m.mentee_name, m.mentor_name)).await?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.match_closed", format!("match:{}", m.id), "closed with a reflection".into()).await?;
+    tell_the_other(&mut tx, by, m, &format!("Mentoring relationship closed: {} and {}", m.mentee_name, m.mentor_name))
+        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.match_closed",
+        format!("match:{}", m.id),
+        "closed with a reflection".into(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -762,32 +895,50 @@ pub async fn goals(db: &Db, match_id: i64) -> Result<Vec<Goal>, StoreError> {
 
 pub async fn add_goal(db: &Db, by: Actor, match_id: i64, text: &str) -> Result<i64, StoreError> {
     let mut tx = db.write().await?;
-    let id: i64 = sqlx::query("INSERT INTO mentoring_goals (match_id, text, created_ms) VALUES ($1, $2, $3) RETURNING id")
-        .bind(match_id)
-        .bind(text.to_owned())
-        .bind(by.now_ms)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.goal_agreed", format!("match:{match_id}"), format!("goal {id}")).await?;
+    let id: i64 =
+        sqlx::query("INSERT INTO mentoring_goals (match_id, text, created_ms) VALUES ($1, $2, $3) RETURNING id")
+            .bind(match_id)
+            .bind(text.to_owned())
+            .bind(by.now_ms)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.goal_agreed",
+        format!("match:{match_id}"),
+        format!("goal {id}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 pub async fn rate_goal(db: &Db, by: Actor, match_id: i64, goal: i64, level: i8) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    let updated = sqlx::query("UPDATE mentoring_goals SET attainment = $1, rated_ms = $2 WHERE id = $3 AND match_id = $4")
-        .bind(i64::from(level))
-        .bind(by.now_ms)
-        .bind(goal)
-        .bind(match_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let updated =
+        sqlx::query("UPDATE mentoring_goals SET attainment = $1, rated_ms = $2 WHERE id = $3 AND match_id = $4")
+            .bind(i64::from(level))
+            .bind(by.now_ms)
+            .bind(goal)
+            .bind(match_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if updated == 0 {
         return Err(StoreError::Conflict("There is no such goal in this relationship".into()));
     }
-    audit::record(&mut tx, db.dialect(), by, "mentoring.goal_rated", format!("match:{match_id}"), format!("goal {goal}: {level}")).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.goal_rated",
+        format!("match:{match_id}"),
+        format!("goal {goal}: {level}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -887,7 +1038,15 @@ pub async fn add_note(db: &Db, by: Actor, match_id: i64, body: &str) -> Result<(
         .bind(by.now_ms)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.note_written", format!("match:{match_id}"), "a private note".into()).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.note_written",
+        format!("match:{match_id}"),
+        "a private note".into(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -918,7 +1077,14 @@ pub async fn feedback(db: &Db, match_id: i64) -> Result<Vec<Feedback>, StoreErro
         .collect()
 }
 
-pub async fn give_feedback(db: &Db, by: Actor, match_id: i64, side: Side, point: &str, answers: &[u8]) -> Result<(), StoreError> {
+pub async fn give_feedback(
+    db: &Db,
+    by: Actor,
+    match_id: i64,
+    side: Side,
+    point: &str,
+    answers: &[u8],
+) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
     let taken = sqlx::query("SELECT 1 AS x FROM mentoring_feedback WHERE match_id = $1 AND side = $2 AND point = $3")
         .bind(match_id)
@@ -930,16 +1096,25 @@ pub async fn give_feedback(db: &Db, by: Actor, match_id: i64, side: Side, point:
         return Err(StoreError::Conflict("You have already given feedback for this point".into()));
     }
     let joined = answers.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
-    sqlx::query("INSERT INTO mentoring_feedback (match_id, side, point, answers, created_ms) VALUES ($1, $2, $3, $4, $5)")
-        .bind(match_id)
-        .bind(side.slug())
-        .bind(point.to_owned())
-        .bind(joined)
-        .bind(by.now_ms)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(&mut tx, db.dialect(), by, "mentoring.feedback_given", format!("match:{match_id}"), format!("{} at {point}", side.label()))
-        .await?;
+    sqlx::query(
+        "INSERT INTO mentoring_feedback (match_id, side, point, answers, created_ms) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(match_id)
+    .bind(side.slug())
+    .bind(point.to_owned())
+    .bind(joined)
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.feedback_given",
+        format!("match:{match_id}"),
+        format!("{} at {point}", side.label()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -962,8 +1137,15 @@ pub async fn import_hr(db: &Db, by: Actor, months: &[HrMonth]) -> Result<(), Sto
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(&mut tx, db.dialect(), by, "mentoring.hr_imported", format!("organisation:{}", by.organisation.get()), format!("{} months", months.len()))
-        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.hr_imported",
+        format!("organisation:{}", by.organisation.get()),
+        format!("{} months", months.len()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1043,18 +1225,23 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
             status: m.status,
             offered_month: month_of(m.offered_ms),
             offered_day: m.offered_ms / DAY_MS,
-            active_from: m.answered_ms.filter(|_| matches!(m.status, MatchStatus::Active | MatchStatus::Closed)).map(month_of),
+            active_from: m
+                .answered_ms
+                .filter(|_| matches!(m.status, MatchStatus::Active | MatchStatus::Closed))
+                .map(month_of),
             closed_month: m.closed_ms.map(month_of),
         })
         .collect();
     let in_programme = "SELECT id FROM mentoring_matches WHERE programme_id = $1";
-    let sessions = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT held_on FROM mentoring_sessions WHERE match_id IN ({in_programme})")))
-        .bind(programme)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| Ok(r.try_get::<String, _>("held_on")?.chars().take(7).collect()))
-        .collect::<Result<_, StoreError>>()?;
+    let sessions = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT held_on FROM mentoring_sessions WHERE match_id IN ({in_programme})"
+    )))
+    .bind(programme)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get::<String, _>("held_on")?.chars().take(7).collect()))
+    .collect::<Result<_, StoreError>>()?;
     let ratings = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT attainment, rated_ms FROM mentoring_goals WHERE attainment IS NOT NULL AND match_id IN ({in_programme})"
     )))
@@ -1067,18 +1254,20 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
         Ok((month_of(r.try_get::<Option<i64>, _>("rated_ms")?.unwrap_or(0)), i8::try_from(level).unwrap_or(0)))
     })
     .collect::<Result<_, StoreError>>()?;
-    let feedback = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT answers, created_ms FROM mentoring_feedback WHERE match_id IN ({in_programme})")))
-        .bind(programme)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            let answers: String = r.try_get("answers")?;
-            let values: Vec<f64> = answers.split(',').filter_map(|a| a.parse().ok()).collect();
-            let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-            Ok((month_of(r.try_get("created_ms")?), mean))
-        })
-        .collect::<Result<_, StoreError>>()?;
+    let feedback = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT answers, created_ms FROM mentoring_feedback WHERE match_id IN ({in_programme})"
+    )))
+    .bind(programme)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let answers: String = r.try_get("answers")?;
+        let values: Vec<f64> = answers.split(',').filter_map(|a| a.parse().ok()).collect();
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        Ok((month_of(r.try_get("created_ms")?), mean))
+    })
+    .collect::<Result<_, StoreError>>()?;
     let hr = sqlx::query("SELECT * FROM hr_months WHERE organisation_id = $1 ORDER BY month")
         .bind(organisation.get())
         .fetch_all(db.pool())
@@ -1126,16 +1315,22 @@ pub struct MentoringRecord {
     pub minutes: i64,
 }
 
-pub async fn record_of(db: &Db, organisation: OrganisationId, user: UserId) -> Result<Vec<MentoringRecord>, StoreError> {
+pub async fn record_of(
+    db: &Db,
+    organisation: OrganisationId,
+    user: UserId,
+) -> Result<Vec<MentoringRecord>, StoreError> {
     let mut out = Vec::new();
     for m in matches_of(db, organisation, user).await? {
         if m.status == MatchStatus::Declined || m.status == MatchStatus::Offered {
             continue;
         }
-        let totals = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(minutes), 0) AS minutes FROM mentoring_sessions WHERE match_id = $1")
-            .bind(m.id)
-            .fetch_one(db.pool())
-            .await?;
+        let totals = sqlx::query(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(minutes), 0) AS minutes FROM mentoring_sessions WHERE match_id = $1",
+        )
+        .bind(m.id)
+        .fetch_one(db.pool())
+        .await?;
         let as_mentor = m.mentor_user == Some(user);
         out.push(MentoringRecord {
             programme: m.programme_name.clone(),
@@ -1147,4 +1342,73 @@ pub async fn record_of(db: &Db, organisation: OrganisationId, user: UserId) -> R
         });
     }
     Ok(out)
+}
+
+/// The people a new round considers: mentees not yet matched, and mentors with places left and, where
+/// the programme requires it, training on record.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub mentees: Vec<Participant>,
+    pub mentors: Vec<Participant>,
+    /// Pairs declined earlier, kept apart as if by a must-not-pair.
+    pub declined: Vec<(String, String)>,
+}
+
+impl Pool {
+    pub fn profiles(&self) -> (Vec<Profile>, Vec<Profile>) {
+        (
+            self.mentees.iter().map(Participant::profile).collect(),
+            self.mentors.iter().map(Participant::profile).collect(),
+        )
+    }
+
+    /// Every participant's entry in a round solved on this pool.
+    pub fn entries(&self, round: &kindling_matching::round::Round) -> Vec<Entry> {
+        let mut mentor_of = vec![None; self.mentees.len()];
+        for p in &round.pairs {
+            mentor_of[p.mentee] = Some(*p);
+        }
+        let mut entries: Vec<Entry> = self
+            .mentees
+            .iter()
+            .zip(&mentor_of)
+            .zip(&round.mentee_value)
+            .map(|((p, pair), &dual)| Entry {
+                participant: p.id,
+                mentor: pair.map(|x: kindling_matching::round::Pair| self.mentors[x.mentor].id),
+                score: pair.map(|x| x.score),
+                fixed: pair.is_some_and(|x| x.fixed),
+                places: 0,
+                dual,
+            })
+            .collect();
+        entries.extend(self.mentors.iter().zip(&round.mentor_price).map(|(p, &dual)| Entry {
+            participant: p.id,
+            mentor: None,
+            score: None,
+            fixed: false,
+            places: p.capacity.saturating_sub(p.load),
+            dual,
+        }));
+        entries
+    }
+}
+
+pub async fn pool(db: &Db, organisation: OrganisationId, programme: &Programme) -> Result<Pool, StoreError> {
+    let everyone = participants(db, organisation, programme.id).await?;
+    let needs_training = !programme.settings.required_training.is_empty();
+    let (mentees, mentors): (Vec<Participant>, Vec<Participant>) = everyone
+        .into_iter()
+        .filter(|p| match p.side {
+            Side::Mentee => p.current_match.is_none(),
+            Side::Mentor => p.capacity > p.load && (!needs_training || p.trained_ms.is_some()),
+        })
+        .partition(|p| p.side == Side::Mentee);
+    let declined = matches(db, organisation, programme.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.status == MatchStatus::Declined)
+        .map(|m| (m.mentee_reference, m.mentor_reference))
+        .collect();
+    Ok(Pool { mentees, mentors, declined })
 }

@@ -100,7 +100,8 @@ pub async fn members(db: &Db, space: i64) -> Result<Vec<Member>, StoreError> {
     .await?
     .iter()
     .map(|r| {
-        let person = crate::users::person_from(r.try_get("id")?, r.try_get("name")?, &r.try_get::<String, _>("profession")?)?;
+        let person =
+            crate::users::person_from(r.try_get("id")?, r.try_get("name")?, &r.try_get::<String, _>("profession")?)?;
         Ok(Member {
             user: person.id,
             name: person.name,
@@ -149,7 +150,15 @@ pub async fn add_partner(db: &Db, by: Actor, space: i64, name: &str) -> Result<(
         .bind(by.now_ms)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, db.dialect(), by, "space.partner_added", format!("space:{space}"), "a patient partner".into()).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "space.partner_added",
+        format!("space:{space}"),
+        "a patient partner".into(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -184,7 +193,13 @@ pub async fn outputs(db: &Db, space: i64) -> Result<Vec<Output>, StoreError> {
 }
 
 /// Adds an output and moves the space on to that stage if it is further along.
-pub async fn add_output(db: &Db, by: Actor, space: &crate::spaces::Space, stage: Stage, body: &str) -> Result<(), StoreError> {
+pub async fn add_output(
+    db: &Db,
+    by: Actor,
+    space: &crate::spaces::Space,
+    stage: Stage,
+    body: &str,
+) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
     sqlx::query("INSERT INTO space_outputs (space_id, stage, body, author_id, created_ms) VALUES ($1, $2, $3, $4, $5)")
         .bind(space.id)
@@ -195,9 +210,21 @@ pub async fn add_output(db: &Db, by: Actor, space: &crate::spaces::Space, stage:
         .execute(&mut *tx)
         .await?;
     if stage > space.stage {
-        sqlx::query("UPDATE spaces SET stage = $1 WHERE id = $2").bind(stage.slug()).bind(space.id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE spaces SET stage = $1 WHERE id = $2")
+            .bind(stage.slug())
+            .bind(space.id)
+            .execute(&mut *tx)
+            .await?;
     }
-    audit::record(&mut tx, db.dialect(), by, "space.output_added", format!("space:{}", space.id), stage.label().to_owned()).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "space.output_added",
+        format!("space:{}", space.id),
+        stage.label().to_owned(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -205,13 +232,22 @@ pub async fn add_output(db: &Db, by: Actor, space: &crate::spaces::Space, stage:
 /// Starts an initiative (an idea in the actor's organisation) from the space, linked back to it.
 pub async fn start_idea(db: &Db, by: Actor, space: i64, draft: &InitiativeDraft) -> Result<InitiativeId, StoreError> {
     let mut tx = db.write().await?;
-    let id = initiatives::create_in(&mut tx, db, by.organisation, by.user, draft, InitiativeStage::Idea, by.now_ms).await?;
+    let id =
+        initiatives::create_in(&mut tx, db, by.organisation, by.user, draft, InitiativeStage::Idea, by.now_ms).await?;
     sqlx::query("INSERT INTO space_initiatives (space_id, initiative_id) VALUES ($1, $2)")
         .bind(space)
         .bind(id.get())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, db.dialect(), by, "space.idea_started", format!("space:{space}"), format!("initiative {}", id.get())).await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "space.idea_started",
+        format!("space:{space}"),
+        format!("initiative {}", id.get()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -245,12 +281,14 @@ pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError>
 
 /// The space that an initiative was started in, if any.
 pub async fn of_initiative(db: &Db, initiative: InitiativeId) -> Result<Option<(i64, String)>, StoreError> {
-    sqlx::query("SELECT s.id, s.title FROM space_initiatives x JOIN spaces s ON s.id = x.space_id WHERE x.initiative_id = $1")
-        .bind(initiative.get())
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
-        .transpose()
+    sqlx::query(
+        "SELECT s.id, s.title FROM space_initiatives x JOIN spaces s ON s.id = x.space_id WHERE x.initiative_id = $1",
+    )
+    .bind(initiative.get())
+    .fetch_optional(db.pool())
+    .await?
+    .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
+    .transpose()
 }
 
 /// Pairs of the given people who already work together: on the same initiative (as submitter or on

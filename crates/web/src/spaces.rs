@@ -20,7 +20,10 @@ use crate::{AppError, AppState, now_ms, templates};
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     let all = spaces::list(state.db()).await?;
-    let html = templates::render("spaces/list.html", page! { title => "Collaborative spaces", section => "spaces", viewer => viewer.view(), spaces => all })?;
+    let html = templates::render(
+        "spaces/list.html",
+        page! { title => "Collaborative spaces", section => "spaces", viewer => viewer.view(), spaces => all },
+    )?;
     Ok(html.into_response())
 }
 
@@ -37,7 +40,11 @@ pub async fn new_form(viewer: Viewer) -> Result<Response, AppError> {
     render_new(&viewer, &SpaceForm::default(), &FieldErrors::new())
 }
 
-pub async fn create(State(state): State<AppState>, viewer: Viewer, axum::Form(form): axum::Form<SpaceForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<SpaceForm>,
+) -> Result<Response, AppError> {
     match form.parse() {
         Ok(draft) => {
             let id = spaces::create(state.db(), viewer.actor(now_ms()), &draft).await?;
@@ -76,7 +83,8 @@ pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result
     let ids: Vec<_> = members.iter().map(|m| m.user).collect();
     let prior = spaces::worked_together(state.db(), &ids).await?;
     let index: HashMap<_, usize> = ids.iter().enumerate().map(|(k, id)| (*id, k)).collect();
-    let history: Vec<(usize, usize)> = prior.iter().filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?))).collect();
+    let history: Vec<(usize, usize)> =
+        prior.iter().filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?))).collect();
     let mut kinds: Vec<&str> = Vec::new();
     let professions: Vec<u32> = members
         .iter()

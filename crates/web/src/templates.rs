@@ -18,6 +18,18 @@ macro_rules! embedded {
 
 const TEMPLATES: &[(&str, &str)] = embedded!(
     "macros.html",
+    "mentoring/index.html",
+    "mentoring/programme_form.html",
+    "mentoring/programme.html",
+    "mentoring/participant_form.html",
+    "mentoring/participant.html",
+    "mentoring/round.html",
+    "mentoring/explain.html",
+    "mentoring/match.html",
+    "mentoring/outcomes.html",
+    "spaces/list.html",
+    "spaces/new.html",
+    "spaces/show.html",
     "base.html",
     "error.html",
     "sign_in.html",
@@ -88,6 +100,18 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_filter("recognition_kind", |slug: &str| {
         slug.parse::<kindling_domain::recognition::Kind>().map(|k| k.label()).unwrap_or("Recognition")
+    });
+    env.add_filter("match_status", |slug: &str| {
+        slug.parse::<kindling_domain::mentoring::MatchStatus>().map(|k| k.label()).unwrap_or("Unknown")
+    });
+    env.add_filter("objective_label", |slug: &str| {
+        slug.parse::<kindling_domain::mentoring::Objective>().map(|k| k.label()).unwrap_or("Mentoring")
+    });
+    env.add_filter("frequency_label", |slug: &str| {
+        slug.parse::<kindling_domain::mentoring::Frequency>().map(|k| k.label()).unwrap_or("Not set")
+    });
+    env.add_filter("session_mode", |slug: &str| {
+        slug.parse::<kindling_domain::mentoring::SessionMode>().map(|k| k.label()).unwrap_or("Other")
     });
     env.add_filter("care_setting", |slug: &str| {
         slug.parse::<kindling_domain::people::CareSetting>().map(|k| k.label()).unwrap_or("Not recorded")

@@ -577,11 +577,11 @@ pub fn screened_text(field: &'static str, raw: &str, label: &str) -> Result<Stri
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SessionForm {
-    #[serde(rename = "held-day")]
+    #[serde(rename = "held_day")]
     pub day: String,
-    #[serde(rename = "held-month")]
+    #[serde(rename = "held_month")]
     pub month: String,
-    #[serde(rename = "held-year")]
+    #[serde(rename = "held_year")]
     pub year: String,
     pub minutes: String,
     pub mode: String,

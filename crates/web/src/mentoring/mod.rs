@@ -6,10 +6,10 @@ pub mod outcomes;
 pub mod relationships;
 pub mod rounds;
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::body::Bytes;
 use kindling_domain::mentoring::imports::parse_participants;
 use kindling_domain::mentoring::{
     Frequency, LEARNING_STYLES, Objective, PROFESSION_RULES, ParticipantForm, ProgrammeForm, Side, check_capacity,
@@ -164,7 +164,9 @@ async fn render_programme(
     let waiting = everyone.iter().filter(|p| p.side == Side::Mentee && p.current_match.is_none()).count();
     let untrained = everyone
         .iter()
-        .filter(|p| p.side == Side::Mentor && p.trained_ms.is_none() && !programme.settings.required_training.is_empty())
+        .filter(|p| {
+            p.side == Side::Mentor && p.trained_ms.is_none() && !programme.settings.required_training.is_empty()
+        })
         .count();
     let rounds = mentoring::rounds(state.db(), viewer.organisation, programme.id).await?;
     let status = if upload.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -175,9 +177,19 @@ async fn render_programme(
     Ok((status, html).into_response())
 }
 
-pub async fn edit_programme(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_programme(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let programme = load_led(&state, &viewer, &id).await?;
-    render_programme_form(&viewer, Some(&programme), &ProgrammeForm::from_draft(&programme.draft()), &FieldErrors::new(), None)
+    render_programme_form(
+        &viewer,
+        Some(&programme),
+        &ProgrammeForm::from_draft(&programme.draft()),
+        &FieldErrors::new(),
+        None,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -222,7 +234,11 @@ fn render_participant_form(
     Ok((status, html).into_response())
 }
 
-pub async fn new_participant(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn new_participant(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let programme = load_led(&state, &viewer, &id).await?;
     let form = ParticipantForm { side: "mentee".into(), ..ParticipantForm::default() };
     render_participant_form(&viewer, &programme, &form, &FieldErrors::new())
@@ -310,7 +326,11 @@ fn render_participant(
     Ok((status, html).into_response())
 }
 
-pub async fn participant(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn participant(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let (programme, participant) = load_participant(&state, &viewer, &id).await?;
     render_participant(&viewer, &programme, &participant, &FieldErrors::new(), &participant.capacity.to_string())
 }
@@ -340,7 +360,11 @@ pub async fn set_capacity(
     }
 }
 
-pub async fn record_training(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn record_training(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let (programme, participant) = load_participant(&state, &viewer, &id).await?;
     let training = if programme.settings.required_training.is_empty() {
         "Mentor training".to_owned()

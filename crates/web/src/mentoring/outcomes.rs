@@ -1,10 +1,10 @@
 //! The programme's outcomes dashboard: each outcome month by month as an SPC chart with its verdict,
 //! the recurring training gaps, and the HR leavers and incident imports the comparisons need.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::body::Bytes;
 use kindling_charts::spc::{ChartText, svg, table_html};
 use kindling_domain::measures::RowError;
 use kindling_domain::mentoring::imports::{parse_hr, parse_incidents};
@@ -62,7 +62,12 @@ fn this_month() -> String {
         .unwrap_or_default()
 }
 
-async fn render(state: &AppState, viewer: &Viewer, programme: &Programme, imported: &Imported) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    programme: &Programme,
+    imported: &Imported,
+) -> Result<Response, AppError> {
     let facts = mentoring::outcome_facts(state.db(), viewer.organisation, programme.id).await?;
     let all = series(&facts, &this_month());
     let charts: Vec<ChartView> = all.iter().map(chart).collect();
@@ -89,7 +94,14 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
 }
 
 /// The HR leavers file or the incidents file: all rows or none.
-async fn import(state: AppState, viewer: Viewer, id: String, headers: HeaderMap, body: Bytes, which: &'static str) -> Result<Response, AppError> {
+async fn import(
+    state: AppState,
+    viewer: Viewer,
+    id: String,
+    headers: HeaderMap,
+    body: Bytes,
+    which: &'static str,
+) -> Result<Response, AppError> {
     let programme = load_led(&state, &viewer, &id).await?;
     let mut imported = Imported { which, ..Imported::default() };
     let field = if which == "hr" { "hr_file" } else { "incidents_file" };
@@ -113,7 +125,11 @@ async fn import(state: AppState, viewer: Viewer, id: String, headers: HeaderMap,
                 Err(rows) => {
                     imported.errors.add(
                         field,
-                        format!("{name} has {} row{} that cannot be imported: nothing was imported.", rows.len(), if rows.len() == 1 { "" } else { "s" }),
+                        format!(
+                            "{name} has {} row{} that cannot be imported: nothing was imported.",
+                            rows.len(),
+                            if rows.len() == 1 { "" } else { "s" }
+                        ),
                     );
                     imported.rows = rows;
                 }
@@ -123,7 +139,13 @@ async fn import(state: AppState, viewer: Viewer, id: String, headers: HeaderMap,
     render(&state, &viewer, &programme, &imported).await
 }
 
-pub async fn import_hr(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn import_hr(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     import(state, viewer, id, headers, body, "hr").await
 }
 

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::mentoring::{
-    AGREEMENT, ATTAINMENT, FEEDBACK_POINTS, MatchStatus, SessionForm, SessionMode, Side, answer_offer, attainment_label,
-    parse_attainment, parse_feedback, screened_text,
+    AGREEMENT, ATTAINMENT, FEEDBACK_POINTS, MatchStatus, SessionForm, SessionMode, Side, answer_offer,
+    attainment_label, parse_attainment, parse_feedback, screened_text,
 };
 use kindling_domain::people::Role;
 use kindling_domain::validation::FieldErrors;
@@ -36,9 +36,15 @@ impl Standing {
     }
 }
 
-pub(crate) async fn load(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Match, Programme, Standing), AppError> {
-    let m = mentoring::find_match(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
-    let programme = mentoring::programme(state.db(), viewer.organisation, m.programme).await?.ok_or(AppError::NotFound)?;
+pub(crate) async fn load(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+) -> Result<(Match, Programme, Standing), AppError> {
+    let m =
+        mentoring::find_match(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
+    let programme =
+        mentoring::programme(state.db(), viewer.organisation, m.programme).await?.ok_or(AppError::NotFound)?;
     let standing = if m.mentee_user == Some(viewer.user.id) {
         Standing::Mentee
     } else if m.mentor_user == Some(viewer.user.id) {
@@ -91,7 +97,8 @@ async fn render(state: &AppState, viewer: &Viewer, raw: &str, forms: Forms) -> R
     let given: Vec<&str> = feedback.iter().filter(|f| Some(f.side) == my_side).map(|f| f.point.as_str()).collect();
     let points: Vec<[&str; 2]> =
         FEEDBACK_POINTS.iter().filter(|(slug, _)| !given.contains(slug)).map(|(a, b)| [*a, *b]).collect();
-    let attainment: Vec<[String; 2]> = ATTAINMENT.iter().map(|(l, label)| [l.to_string(), (*label).to_owned()]).collect();
+    let attainment: Vec<[String; 2]> =
+        ATTAINMENT.iter().map(|(l, label)| [l.to_string(), (*label).to_owned()]).collect();
     let agreement: Vec<[String; 2]> = AGREEMENT.iter().map(|(l, label)| [l.to_string(), (*label).to_owned()]).collect();
     let modes: Vec<[&str; 2]> = SessionMode::ALL.iter().map(|m| [m.slug(), m.label()]).collect();
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -130,14 +137,18 @@ pub async fn answer(
             mentoring::answer(state.db(), viewer.actor(now_ms()), &m, status, reason.as_deref()).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "answer", errors, text: form.reason, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, &id, Forms { which: "answer", errors, text: form.reason, ..Forms::default() }).await
+        }
     }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TextForm {
-    text: String,
+    goal: String,
+    note: String,
+    reflection: String,
 }
 
 pub async fn add_goal(
@@ -149,12 +160,14 @@ pub async fn add_goal(
     let (m, _, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     require_active(&m)?;
-    match screened_text("text", &form.text, "the goal") {
+    match screened_text("goal", &form.goal, "the goal") {
         Ok(text) => {
             mentoring::add_goal(state.db(), viewer.actor(now_ms()), m.id, &text).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}#goals", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "goal", errors, text: form.text, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, &id, Forms { which: "goal", errors, text: form.goal, ..Forms::default() }).await
+        }
     }
 }
 
@@ -196,7 +209,9 @@ pub async fn log_session(
             mentoring::log_session(state.db(), viewer.actor(now_ms()), m.id, &session).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}#sessions", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "session", errors, session: form, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, &id, Forms { which: "session", errors, session: form, ..Forms::default() }).await
+        }
     }
 }
 
@@ -208,12 +223,14 @@ pub async fn add_note(
 ) -> Result<Response, AppError> {
     let (m, _, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
-    match screened_text("text", &form.text, "the note") {
+    match screened_text("note", &form.note, "the note") {
         Ok(text) => {
             mentoring::add_note(state.db(), viewer.actor(now_ms()), m.id, &text).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}#notes", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "note", errors, text: form.text, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, &id, Forms { which: "note", errors, text: form.note, ..Forms::default() }).await
+        }
     }
 }
 
@@ -247,11 +264,14 @@ pub async fn close(
     let (m, _, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     require_active(&m)?;
-    match screened_text("text", &form.text, "a short reflection") {
+    match screened_text("reflection", &form.reflection, "a short reflection") {
         Ok(text) => {
             mentoring::close(state.db(), viewer.actor(now_ms()), &m, &text).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "close", errors, text: form.text, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, &id, Forms { which: "close", errors, text: form.reflection, ..Forms::default() })
+                .await
+        }
     }
 }

@@ -8,11 +8,11 @@ use std::time::Instant;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kindling_domain::mentoring::{MatchStatus, Settings, Side};
+use kindling_domain::mentoring::{Settings, Side};
 use kindling_domain::validation::FieldErrors;
 use kindling_matching::profiles::{Exclusion, Profile};
 use kindling_matching::round::{self, Pair, Round, RoundError, RoundInput, Unmatched};
-use kindling_store::mentoring::{self, Entry, NewRound, Participant, Programme, RoundRecord};
+use kindling_store::mentoring::{self, NewRound, Participant, Pool, Programme, RoundRecord};
 use serde::{Deserialize, Serialize};
 
 use super::{load_led, parse_number};
@@ -20,32 +20,8 @@ use crate::auth::Viewer;
 use crate::initiatives::field_errors;
 use crate::{AppError, AppState, now_ms, templates};
 
-/// The people a new round considers: mentees not yet matched, and mentors with places left and, where
-/// the programme requires it, training on record.
-pub(crate) struct Pool {
-    pub mentees: Vec<Participant>,
-    pub mentors: Vec<Participant>,
-    /// Pairs declined earlier, kept apart as if by a must-not-pair.
-    pub declined: Vec<(String, String)>,
-}
-
 pub(crate) async fn pool(state: &AppState, viewer: &Viewer, programme: &Programme) -> Result<Pool, AppError> {
-    let everyone = mentoring::participants(state.db(), viewer.organisation, programme.id).await?;
-    let needs_training = !programme.settings.required_training.is_empty();
-    let (mentees, mentors): (Vec<Participant>, Vec<Participant>) = everyone
-        .into_iter()
-        .filter(|p| match p.side {
-            Side::Mentee => p.current_match.is_none(),
-            Side::Mentor => p.capacity > p.load && (!needs_training || p.trained_ms.is_some()),
-        })
-        .partition(|p| p.side == Side::Mentee);
-    let declined = mentoring::matches(state.db(), viewer.organisation, programme.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.status == MatchStatus::Declined)
-        .map(|m| (m.mentee_reference, m.mentor_reference))
-        .collect();
-    Ok(Pool { mentees, mentors, declined })
+    Ok(mentoring::pool(state.db(), viewer.organisation, programme).await?)
 }
 
 fn threads() -> usize {
@@ -78,40 +54,15 @@ pub(crate) async fn run_round(
 ) -> Result<Result<i64, String>, AppError> {
     let started = Instant::now();
     let pool = pool(state, viewer, programme).await?;
-    let mentees: Vec<Profile> = pool.mentees.iter().map(Participant::profile).collect();
-    let mentors: Vec<Profile> = pool.mentors.iter().map(Participant::profile).collect();
+    let (mentees, mentors) = pool.profiles();
     let mut apart = must_not_pair.clone();
     apart.extend(pool.declined.iter().cloned());
-    let solved = solve(mentees.clone(), mentors.clone(), programme.settings.clone(), must_pair.clone(), apart).await?;
-    let round = match solved {
-        Ok(round) => round,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
-    let mut mentor_of: Vec<Option<Pair>> = vec![None; mentees.len()];
-    for p in &round.pairs {
-        mentor_of[p.mentee] = Some(*p);
-    }
-    let mut entries: Vec<Entry> = pool
-        .mentees
-        .iter()
-        .enumerate()
-        .map(|(i, p)| Entry {
-            participant: p.id,
-            mentor: mentor_of[i].map(|pair| pool.mentors[pair.mentor].id),
-            score: mentor_of[i].map(|pair| pair.score),
-            fixed: mentor_of[i].is_some_and(|pair| pair.fixed),
-            places: 0,
-            dual: round.mentee_value[i],
-        })
-        .collect();
-    entries.extend(pool.mentors.iter().zip(&mentors).enumerate().map(|(j, (p, profile))| Entry {
-        participant: p.id,
-        mentor: None,
-        score: None,
-        fixed: false,
-        places: profile.capacity,
-        dual: round.mentor_price[j],
-    }));
+    let round =
+        match solve(mentees.clone(), mentors.clone(), programme.settings.clone(), must_pair.clone(), apart).await? {
+            Ok(round) => round,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+    let entries = pool.entries(&round);
     let record = NewRound {
         must_pair,
         must_not_pair,
@@ -144,7 +95,12 @@ struct Rebuilt {
     round: Round,
 }
 
-async fn rebuild(state: &AppState, viewer: &Viewer, programme: &Programme, record: &RoundRecord) -> Result<Rebuilt, AppError> {
+async fn rebuild(
+    state: &AppState,
+    viewer: &Viewer,
+    programme: &Programme,
+    record: &RoundRecord,
+) -> Result<Rebuilt, AppError> {
     let entries = mentoring::entries(state.db(), record.id).await?;
     let everyone: HashMap<i64, Participant> = mentoring::participants(state.db(), viewer.organisation, programme.id)
         .await?
@@ -169,12 +125,11 @@ async fn rebuild(state: &AppState, viewer: &Viewer, programme: &Programme, recor
             }
         }
     }
-    let places: HashMap<i64, u32> = entries.iter().filter(|e| e.mentor.is_none() && e.places > 0).map(|e| (e.participant, e.places)).collect();
+    let places: HashMap<i64, u32> =
+        entries.iter().filter(|e| e.mentor.is_none() && e.places > 0).map(|e| (e.participant, e.places)).collect();
     let mentee_profiles: Vec<Profile> = mentees.iter().map(Participant::profile).collect();
-    let mentor_profiles: Vec<Profile> = mentors
-        .iter()
-        .map(|p| Profile { capacity: places.get(&p.id).copied().unwrap_or(0), ..p.profile() })
-        .collect();
+    let mentor_profiles: Vec<Profile> =
+        mentors.iter().map(|p| Profile { capacity: places.get(&p.id).copied().unwrap_or(0), ..p.profile() }).collect();
     let mentor_index: HashMap<i64, usize> = mentors.iter().enumerate().map(|(j, p)| (p.id, j)).collect();
     let pairs = mentee_entries
         .iter()
@@ -218,7 +173,8 @@ pub struct RoundQuery {
 const PER_PAGE: usize = 50;
 
 async fn load_round(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Programme, RoundRecord), AppError> {
-    let record = mentoring::round(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
+    let record =
+        mentoring::round(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
     let programme = load_led(state, viewer, &record.programme.to_string()).await?;
     Ok((programme, record))
 }
@@ -275,7 +231,8 @@ async fn render_round(
         }
         m
     };
-    let unmatched: Vec<&Participant> = rebuilt.mentees.iter().zip(&matched).filter(|(_, m)| !**m).map(|(p, _)| p).take(200).collect();
+    let unmatched: Vec<&Participant> =
+        rebuilt.mentees.iter().zip(&matched).filter(|(_, m)| !**m).map(|(p, _)| p).take(200).collect();
     let unmatched_count = matched.iter().filter(|m| !**m).count();
     let mut loads: Vec<LoadRow> = rebuilt
         .mentors
@@ -338,13 +295,19 @@ pub async fn add_override(
         }
         match run_round(&state, &viewer, &programme, must_pair, must_not_pair).await? {
             Ok(round) => return Ok(Redirect::to(&format!("/mentoring/rounds/{round}")).into_response()),
-            Err(message) => errors.add("kind", format!("This override cannot be applied, so nothing was changed: {message}")),
+            Err(message) => {
+                errors.add("kind", format!("This override cannot be applied, so nothing was changed: {message}"))
+            }
         }
     }
     render_round(&state, &viewer, &programme, &record, 1, &form, &errors).await
 }
 
-pub async fn publish(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn publish(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let (programme, record) = load_round(&state, &viewer, &id).await?;
     mentoring::publish_round(state.db(), viewer.actor(now_ms()), &record).await?;
     Ok(Redirect::to(&format!("/mentoring/programmes/{}", programme.id)).into_response())
@@ -394,7 +357,12 @@ pub async fn explain(
     let mut apart = record.must_not_pair.clone();
     apart.extend(pool(&state, &viewer, &programme).await?.declined);
     let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), apart));
-    let input = RoundInput { mentees: &rebuilt.mentee_profiles, mentors: &rebuilt.mentor_profiles, weights: &weights, rules: &rules };
+    let input = RoundInput {
+        mentees: &rebuilt.mentee_profiles,
+        mentors: &rebuilt.mentor_profiles,
+        weights: &weights,
+        rules: &rules,
+    };
     let why = round::explain(&input, &rebuilt.round, i, 10);
     let parts = |b: &kindling_matching::profiles::Breakdown| {
         b.parts.iter().map(|(name, points)| format!("{name} {points:+}")).collect::<Vec<_>>().join(", ")
@@ -439,7 +407,8 @@ pub(crate) async fn preview(
     }
     let mentees: Vec<Profile> = pool.mentees.iter().map(Participant::profile).collect();
     let mentors: Vec<Profile> = pool.mentors.iter().map(Participant::profile).collect();
-    let now = solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.declined.clone()).await?;
+    let now =
+        solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.declined.clone()).await?;
     let then = solve(mentees.clone(), mentors.clone(), proposed.clone(), Vec::new(), pool.declined.clone()).await?;
     let (Ok(now), Ok(then)) = (now, then) else { return Ok(None) };
     let (w, r) = (programme.settings.weights(), programme.settings.rules(Vec::new(), Vec::new()));
