@@ -207,7 +207,10 @@ async fn render_round(
     }
     let pages = rebuilt.round.pairs.len().div_ceil(PER_PAGE).max(1);
     let page = page.clamp(1, pages);
-    for p in rebuilt.round.pairs.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE) {
+    // Overrides first, so the lead sees at once what they changed.
+    let mut ordered: Vec<&Pair> = rebuilt.round.pairs.iter().collect();
+    ordered.sort_by_key(|p| !p.fixed);
+    for p in ordered.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE) {
         let breakdown = kindling_matching::profiles::score_pair(
             &rebuilt.mentee_profiles[p.mentee],
             &rebuilt.mentor_profiles[p.mentor],
