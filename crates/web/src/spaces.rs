@@ -126,6 +126,23 @@ pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result
     }))
 }
 
+impl Suggestion {
+    pub(crate) fn into_dto(self) -> crate::api::mentoring::TeamsDto {
+        crate::api::mentoring::TeamsDto {
+            teams: self
+                .teams
+                .into_iter()
+                .map(|t| crate::api::mentoring::TeamDto {
+                    members: t.members.into_iter().map(|m| m.name).collect(),
+                    professions: t.professions.into_iter().map(str::to_owned).collect(),
+                })
+                .collect(),
+            prior_pairs: self.prior_pairs_total,
+            prior_pairs_together: self.prior_pairs_together,
+        }
+    }
+}
+
 #[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Typed {

@@ -28,8 +28,11 @@ pub const PARTICIPANT_COLUMNS: [&str; 14] = [
 
 const REQUIRED_PARTICIPANT_COLUMNS: [&str; 7] = ["side", "reference", "name", "profession", "grade", "site", "tags"];
 
+/// A file's lower-cased column names, and each data line's number and fields.
+type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
+
 /// A file's header and data lines (blank lines skipped), or the error for an empty file.
-fn table(text: &str) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), Vec<RowError>> {
+fn table(text: &str) -> Result<Table, Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {

@@ -46,7 +46,7 @@ impl Dice {
         items[self.next(items.len() as u64) as usize]
     }
 
-    fn some<'a>(&mut self, items: &[&'a str], count: usize) -> BTreeSet<String> {
+    fn some(&mut self, items: &[&str], count: usize) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         while out.len() < count {
             out.insert(self.pick(items).to_owned());

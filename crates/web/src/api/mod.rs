@@ -7,6 +7,7 @@ pub mod initiatives;
 pub mod innovators;
 pub mod learning;
 pub mod measures;
+pub mod mentoring;
 pub mod people;
 
 use axum::extract::FromRequestParts;
@@ -29,11 +30,11 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page, innovators::pathways, innovators::complete_step, innovators::appraisal),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page, innovators::pathways, innovators::complete_step, innovators::appraisal, mentoring::list_programmes, mentoring::list_participants, mentoring::enrol, mentoring::run, mentoring::list_rounds, mentoring::get_round, mentoring::publish, mentoring::my_matches, mentoring::log_session, mentoring::list_spaces, mentoring::suggest_teams),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"), (name = "innovators", description = "Driver diagrams, support offers and requests, public pages"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"), (name = "innovators", description = "Driver diagrams, support offers and requests, public pages"), (name = "mentoring", description = "Mentoring programmes, participants, matching rounds and relationships; collaborative spaces"))
 )]
 pub struct ApiDoc;
 
@@ -81,6 +82,15 @@ pub fn router() -> Router<AppState> {
         .route("/v1/pathways/{pathway}/steps/{step}", axum::routing::post(innovators::complete_step))
         .route("/v1/people/{id}/appraisal", get(innovators::appraisal))
         .route("/v1/approvals/{id}/decision", axum::routing::post(governance::decide))
+        .route("/v1/programmes", get(mentoring::list_programmes))
+        .route("/v1/programmes/{id}/participants", get(mentoring::list_participants).post(mentoring::enrol))
+        .route("/v1/programmes/{id}/rounds", get(mentoring::list_rounds).post(mentoring::run))
+        .route("/v1/rounds/{id}", get(mentoring::get_round))
+        .route("/v1/rounds/{id}/publish", axum::routing::post(mentoring::publish))
+        .route("/v1/me/matches", get(mentoring::my_matches))
+        .route("/v1/matches/{id}/sessions", axum::routing::post(mentoring::log_session))
+        .route("/v1/spaces", get(mentoring::list_spaces))
+        .route("/v1/spaces/{id}/teams", axum::routing::post(mentoring::suggest_teams))
         .fallback(|| async { ApiError::not_found() })
 }
 

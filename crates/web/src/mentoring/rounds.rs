@@ -8,10 +8,12 @@ use std::time::Instant;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::ids::OrganisationId;
 use kindling_domain::mentoring::{Settings, Side};
 use kindling_domain::validation::FieldErrors;
 use kindling_matching::profiles::{Exclusion, Profile};
 use kindling_matching::round::{self, Pair, Round, RoundError, RoundInput, Unmatched};
+use kindling_store::Actor;
 use kindling_store::mentoring::{self, NewRound, Participant, Pool, Programme, RoundRecord};
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +22,12 @@ use crate::auth::Viewer;
 use crate::initiatives::field_errors;
 use crate::{AppError, AppState, now_ms, templates};
 
-pub(crate) async fn pool(state: &AppState, viewer: &Viewer, programme: &Programme) -> Result<Pool, AppError> {
-    Ok(mentoring::pool(state.db(), viewer.organisation, programme).await?)
+pub(crate) async fn pool(
+    state: &AppState,
+    organisation: OrganisationId,
+    programme: &Programme,
+) -> Result<Pool, AppError> {
+    Ok(mentoring::pool(state.db(), organisation, programme).await?)
 }
 
 fn threads() -> usize {
@@ -47,13 +53,13 @@ async fn solve(
 /// Runs and stores a round with the given overrides; a refused override comes back as its message.
 pub(crate) async fn run_round(
     state: &AppState,
-    viewer: &Viewer,
+    by: Actor,
     programme: &Programme,
     must_pair: Vec<(String, String)>,
     must_not_pair: Vec<(String, String)>,
 ) -> Result<Result<i64, String>, AppError> {
     let started = Instant::now();
-    let pool = pool(state, viewer, programme).await?;
+    let pool = pool(state, by.organisation, programme).await?;
     let (mentees, mentors) = pool.profiles();
     let mut apart = must_not_pair.clone();
     apart.extend(pool.declined.iter().cloned());
@@ -63,24 +69,23 @@ pub(crate) async fn run_round(
             Err(e) => return Ok(Err(e.to_string())),
         };
     let entries = pool.entries(&round);
+    // The time recorded is everything the person waits for except the final write.
     let record = NewRound {
         must_pair,
         must_not_pair,
         mentees: mentees.len(),
         mentors: mentors.len(),
-        elapsed_ms: 0,
+        elapsed_ms: started.elapsed().as_millis() as i64,
         certificate: round.certificate,
         entries,
     };
-    // The time recorded is everything the person waited for except the final write.
-    let record = NewRound { elapsed_ms: started.elapsed().as_millis() as i64, ..record };
-    let id = mentoring::save_round(state.db(), viewer.actor(now_ms()), programme.id, &record).await?;
+    let id = mentoring::save_round(state.db(), by, programme.id, &record).await?;
     Ok(Ok(id))
 }
 
 pub async fn run(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
     let programme = load_led(&state, &viewer, &id).await?;
-    match run_round(&state, &viewer, &programme, Vec::new(), Vec::new()).await? {
+    match run_round(&state, viewer.actor(now_ms()), &programme, Vec::new(), Vec::new()).await? {
         Ok(round) => Ok(Redirect::to(&format!("/mentoring/rounds/{round}")).into_response()),
         Err(message) => Err(AppError::Conflict(message)),
     }
@@ -296,7 +301,7 @@ pub async fn add_override(
         } else {
             must_not_pair.push(pair);
         }
-        match run_round(&state, &viewer, &programme, must_pair, must_not_pair).await? {
+        match run_round(&state, viewer.actor(now_ms()), &programme, must_pair, must_not_pair).await? {
             Ok(round) => return Ok(Redirect::to(&format!("/mentoring/rounds/{round}")).into_response()),
             Err(message) => {
                 errors.add("kind", format!("This override cannot be applied, so nothing was changed: {message}"))
@@ -358,7 +363,7 @@ pub async fn explain(
     let i = rebuilt.mentees.iter().position(|p| p.id == participant).ok_or(AppError::NotFound)?;
     let settings = &programme.settings;
     let mut apart = record.must_not_pair.clone();
-    apart.extend(pool(&state, &viewer, &programme).await?.declined);
+    apart.extend(pool(&state, viewer.organisation, &programme).await?.declined);
     let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), apart));
     let input = RoundInput {
         mentees: &rebuilt.mentee_profiles,
@@ -404,7 +409,7 @@ pub(crate) async fn preview(
     programme: &Programme,
     proposed: &Settings,
 ) -> Result<Option<super::Preview>, AppError> {
-    let pool = pool(state, viewer, programme).await?;
+    let pool = pool(state, viewer.organisation, programme).await?;
     if pool.mentees.is_empty() || pool.mentors.is_empty() {
         return Ok(None);
     }

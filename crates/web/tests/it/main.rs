@@ -7,6 +7,7 @@ mod feedback;
 mod governance;
 mod innovators;
 mod learning;
+mod mentoring;
 mod pages;
 mod recognition;
 mod security;

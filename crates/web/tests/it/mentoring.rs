@@ -1,0 +1,212 @@
+//! Mentoring over HTTP: the bad inputs that must change nothing (a capacity below the current load, a
+//! must-pair that breaks a hard rule, a participant file with a bad row), notes that stay private to
+//! the pair, another organisation's programme that does not exist for them, and the JSON API.
+
+use kindling_domain::ids::OrganisationId;
+use kindling_domain::mentoring::Side;
+use kindling_store::mentoring;
+use kindling_testkit::TestApp;
+use serde_json::{Value, json};
+
+const NORTHFIELD: OrganisationId = OrganisationId::new(1);
+const LEAD: &str = "programme-lead@demo.kindling.test";
+
+async fn programme(app: &TestApp) -> mentoring::Programme {
+    mentoring::programmes(app.db(), NORTHFIELD).await.unwrap().remove(0)
+}
+
+fn location(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), 303, "expected a redirect after a change");
+    response.headers()["location"].to_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_capacity_below_the_current_load_is_refused_and_nothing_changes() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let everyone = mentoring::participants(app.db(), NORTHFIELD, p.id).await?;
+    let busy = everyone.iter().find(|x| x.side == Side::Mentor && x.load >= 2).expect("a mentor with two mentees");
+    let lead = app.signed_in(LEAD).await?;
+    let page = format!("/mentoring/participants/{}", busy.id);
+    let below = (busy.load - 1).to_string();
+    let refused = lead.submit(&page, &format!("{page}/capacity"), &[("capacity", &below)]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains(&format!("This mentor already has {} mentees offered or active", busy.load)), "{html}");
+    assert!(html.contains(&format!("value=\"{below}\"")), "what was typed is kept");
+    let after = mentoring::participant(app.db(), NORTHFIELD, busy.id).await?.unwrap().1;
+    assert_eq!(after.capacity, busy.capacity);
+    // Raising it works.
+    let raised = (busy.capacity + 1).to_string();
+    location(&lead.submit(&page, &format!("{page}/capacity"), &[("capacity", &raised)]).await?);
+    assert_eq!(mentoring::participant(app.db(), NORTHFIELD, busy.id).await?.unwrap().1.capacity, busy.capacity + 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_must_pair_that_breaks_a_hard_rule_changes_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let home = format!("/mentoring/programmes/{}", p.id);
+    // A senior mentee (grade 10) joins; every demo mentor is grade 7 to 9, so none may mentor them.
+    let enrolled = lead
+        .submit(
+            &format!("{home}/participants/new"),
+            &format!("{home}/participants"),
+            &[
+                ("side", "mentee"),
+                ("reference", "SENIOR-1"),
+                ("name", "Director of Nursing"),
+                ("profession", "nurse"),
+                ("grade", "10"),
+                ("site", "Northfield General Hospital"),
+                ("tags", "leadership"),
+                ("learning_style", ""),
+                ("track", "standard"),
+            ],
+        )
+        .await?;
+    location(&enrolled);
+    let round_page = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    let rounds_before = mentoring::rounds(app.db(), NORTHFIELD, p.id).await?.len();
+    let pool = mentoring::pool(app.db(), NORTHFIELD, &p).await?;
+    let mentor = &pool.mentors[0];
+    let refused = lead
+        .submit(
+            &round_page,
+            &format!("{round_page}/overrides"),
+            &[("kind", "must-pair"), ("mentee", "SENIOR-1"), ("mentor", &mentor.reference)],
+        )
+        .await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    let expected = format!(
+        "This override cannot be applied, so nothing was changed: must-pair SENIOR-1–{} breaks a hard rule (track_rule)",
+        mentor.reference
+    );
+    assert!(html.contains(&expected), "{html}");
+    assert_eq!(mentoring::rounds(app.db(), NORTHFIELD, p.id).await?.len(), rounds_before, "no new round");
+    // The explanation says why: nobody is eligible, every mentor excluded on grade.
+    let round_id: i64 = round_page.rsplit('/').next().unwrap().parse()?;
+    let senior = mentoring::participants(app.db(), NORTHFIELD, p.id)
+        .await?
+        .into_iter()
+        .find(|x| x.reference == "SENIOR-1")
+        .unwrap();
+    let (status, why) = lead.get_text(&format!("/mentoring/rounds/{round_id}/mentees/{}", senior.id)).await?;
+    assert_eq!(status, 200);
+    assert!(why.contains("No mentor in this round is eligible"), "{why}");
+    assert!(why.contains(&format!(
+        "Grade: a mentor must be at least as senior (more junior for reverse mentoring): {}",
+        pool.mentors.len()
+    )));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_participant_file_with_a_bad_row_enrols_nobody() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let before = mentoring::participants(app.db(), NORTHFIELD, p.id).await?.len();
+    let lead = app.signed_in(LEAD).await?;
+    let home = format!("/mentoring/programmes/{}", p.id);
+    let file = "side,reference,name,email,profession,grade,site,unit,tags,learning_style,availability,capacity,line_manager,track\n\
+        mentor,NEWM,Ola Ade,,doctor,8,Northfield General Hospital,,leadership;research,,mon-am,2,,\n\
+        mentor,NEWN,Ivy Ng,,doctor,8,Northfield General Hospital,,leadership,,,,,\n\
+        mentee,NE0003,Repeat Person,,nurse,5,Northfield General Hospital,,qi,,,,,\n";
+    let refused =
+        lead.upload(&home, &format!("{home}/participants/import"), "file", "people.csv", file.as_bytes()).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("people.csv has 2 rows that cannot be imported: nobody was enrolled."), "{html}");
+    assert!(html.contains("Line 3: capacity: Enter how many mentees they can take as a whole number from 1 to 20"));
+    assert!(html.contains("Line 4: Mentee NE0003 is already enrolled"));
+    assert_eq!(mentoring::participants(app.db(), NORTHFIELD, p.id).await?.len(), before);
+    Ok(())
+}
+
+#[tokio::test]
+async fn notes_stay_with_the_pair_and_other_organisations_see_nothing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    let mine = mentoring::matches(app.db(), NORTHFIELD, programme(&app).await.id).await?;
+    let jess = mine.iter().find(|m| m.mentee_reference == "NE-JT").unwrap();
+    let page = format!("/mentoring/matches/{}", jess.id);
+    // Declining needs a reason; accepting needs none.
+    let refused = mentee.submit(&page, &format!("{page}/answer"), &[("answer", "decline"), ("reason", "")]).await?;
+    assert_eq!(refused.status(), 422);
+    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    location(&mentee.submit(&page, &format!("{page}/notes"), &[("note", "We talked about my rota worries.")]).await?);
+    let refused = mentee.submit(&page, &format!("{page}/notes"), &[("note", "Her NHS number is 943 476 5919")]).await?;
+    assert_eq!(refused.status(), 422);
+    let mentor = app.signed_in("mentor@demo.kindling.test").await?;
+    assert!(mentor.get_text(&page).await?.1.contains("We talked about my rota worries."));
+    let lead = app.signed_in(LEAD).await?;
+    let (status, html) = lead.get_text(&page).await?;
+    assert_eq!(status, 200);
+    assert!(!html.contains("rota worries"), "the lead never sees the pair's notes");
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    assert_eq!(clinician.get_text(&page).await?.0, 404);
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    assert_eq!(carer.get_text(&format!("/mentoring/programmes/{}", jess.programme)).await?.0, 404);
+    assert_eq!(carer.get_text(&page).await?.0, 404);
+    Ok(())
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> anyhow::Result<(u16, Value)> {
+    let mut request = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    Ok((status, serde_json::from_str(&response.text().await?).unwrap_or(Value::Null)))
+}
+
+#[tokio::test]
+async fn the_api_runs_and_reads_rounds_for_the_lead_only() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.token_for(LEAD).await?;
+    let (status, list) = call(&app, reqwest::Method::GET, "/api/v1/programmes", &lead, None).await?;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"][0]["mentees"], 200);
+    assert_eq!(list["items"][0]["mentors"], 60);
+    let rounds = format!("/api/v1/programmes/{}/rounds", p.id);
+    let (status, problem) =
+        call(&app, reqwest::Method::POST, &rounds, &lead, Some(json!({"must_pair": [["NOBODY", "NM0002"]]}))).await?;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["message"], "must-pair NOBODY–NM0002: no such mentee or mentor");
+    let (status, round) = call(&app, reqwest::Method::POST, &rounds, &lead, Some(json!({}))).await?;
+    assert_eq!(status, 201);
+    assert_eq!(round["certificate"]["proven"], true);
+    assert_eq!(round["certificate"]["primal"], round["certificate"]["dual"]);
+    let (status, full) =
+        call(&app, reqwest::Method::GET, &format!("/api/v1/rounds/{}", round["id"]), &lead, None).await?;
+    assert_eq!(status, 200);
+    assert_eq!(full["pairs"].as_array().unwrap().len() as i64, full["matched"].as_i64().unwrap());
+    let clinician = app.token_for("clinician@demo.kindling.test").await?;
+    let (status, _) =
+        call(&app, reqwest::Method::GET, &format!("/api/v1/programmes/{}/participants", p.id), &clinician, None)
+            .await?;
+    assert_eq!(status, 403);
+    let mentee = app.token_for("mentee@demo.kindling.test").await?;
+    let (status, matches) = call(&app, reqwest::Method::GET, "/api/v1/me/matches", &mentee, None).await?;
+    assert_eq!(status, 200);
+    assert_eq!(matches["items"][0]["mentor"], "Dr Kwame Mensah");
+    assert_eq!(matches["items"][0]["status"], "offered");
+    let (status, teams) =
+        call(&app, reqwest::Method::POST, "/api/v1/spaces/1/teams", &clinician, Some(json!({"size": 3}))).await?;
+    assert_eq!(status, 200);
+    let members: usize =
+        teams["teams"].as_array().unwrap().iter().map(|t| t["members"].as_array().unwrap().len()).sum();
+    assert_eq!(members, 6, "the demo space's six members with accounts, each in one team");
+    Ok(())
+}
