@@ -85,6 +85,11 @@ pub(crate) fn median(mut runs: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
 }
 
 pub(crate) fn sign_in(base: &str) -> Result<String> {
+    sign_in_as(base, "clinician@demo.kindling.test")
+}
+
+/// Signs a demo account in (password `bench-password`) and returns its session cookie.
+pub(crate) fn sign_in_as(base: &str, email: &str) -> Result<String> {
     let jar = std::env::temp_dir().join(format!("kindling-bench-{}.jar", std::process::id()));
     let jar = jar.to_str().unwrap_or_default().to_owned();
     let page = Command::new("curl").args(["-fsS", "-c", &jar, "-b", &jar, &format!("{base}/sign-in")]).output()?;
@@ -92,7 +97,7 @@ pub(crate) fn sign_in(base: &str) -> Result<String> {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).context("no csrf token")? + marker.len();
     let token = &html[start..start + 64];
-    let form = format!("csrf_token={token}&email=clinician%40demo.kindling.test&password=bench-password&next=%2F");
+    let form = format!("csrf_token={token}&email={}&password=bench-password&next=%2F", email.replace('@', "%40"));
     let status = Command::new("curl")
         .args(["-fsS", "-o", "/dev/null", "-c", &jar, "-b", &jar, "-d", &form, &format!("{base}/sign-in")])
         .status()?;

@@ -11,6 +11,7 @@ mod bench;
 mod bench_dashboard;
 mod bench_exports;
 mod bench_match;
+mod bench_rounds;
 mod bench_spc;
 mod postgres;
 mod tidy;
@@ -29,6 +30,7 @@ commands:
   e2e       the browser journeys (builds the binary first)
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
+  bench-rounds  a 5,000 × 1,500 matching round from the web page beside the engine alone
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
   bench-exports  the board report as PDF and a chart as PNG, beside their HTML and SVG forms (needs wrk)
@@ -69,6 +71,7 @@ fn main() -> Result<()> {
         }
         Some("bench-spc") => bench_spc::run(&root),
         Some("bench-match") => bench_match::run(&root),
+        Some("bench-rounds") => bench_rounds::run(&root),
         _ => {
             eprintln!("{USAGE}");
             bail!("unknown or missing command")

@@ -19,7 +19,7 @@ use kindling_store::users::User;
 use kindling_store::{orgs, users};
 use serde::Serialize;
 
-use crate::{AppError, AppState, MAX_BODY_BYTES, now_ms};
+use crate::{AppError, AppState, now_ms};
 
 /// Cookie names. Over https the session cookie takes the `__Host-` prefix, which browsers only accept
 /// with `Secure`, `Path=/` and no `Domain`, so no other site or subdomain can plant one.
@@ -167,8 +167,9 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         tracing::warn!(path = %request.uri().path(), "cross-site form post refused");
         return AppError::Csrf.into_response();
     }
+    let limit = crate::body_limit(request.uri().path());
     let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+    let Ok(bytes) = to_bytes(body, limit).await else {
         return AppError::BadRequest("The form was too large to send.".into()).into_response();
     };
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");

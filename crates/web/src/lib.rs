@@ -129,6 +129,19 @@ pub fn now_ms() -> i64 {
 /// The largest request body accepted (forms and JSON alike).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// The largest participant file a programme lead may upload: a national programme's 6,500 people
+/// are about 500 KiB. Only that route accepts more than [`MAX_BODY_BYTES`].
+pub const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
+
+/// The body limit for a path: forms and the API get [`MAX_BODY_BYTES`], participant imports more.
+pub(crate) fn body_limit(path: &str) -> usize {
+    if path.starts_with("/mentoring/programmes/") && path.ends_with("/participants/import") {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -263,7 +276,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Every form's body is read (and limited by path) by the CSRF guard; this is the outer bound.
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(ops::track_metrics))

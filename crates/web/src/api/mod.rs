@@ -92,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/spaces", get(mentoring::list_spaces))
         .route("/v1/spaces/{id}/teams", axum::routing::post(mentoring::suggest_teams))
         .fallback(|| async { ApiError::not_found() })
+        .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
 }
 
 /// The OpenAPI document, pretty-printed (for `kindling openapi`).
