@@ -261,8 +261,28 @@ pub(crate) async fn appraisal_for(state: &AppState, reader: Reader<'_>, id: &str
             r.draft.change
         )
     }));
+    let relationships = kindling_store::mentoring::record_of(state.db(), reader.organisation, person).await?;
     let mut mentoring = Section::new("Mentoring given and received");
-    mentoring.paragraphs.push("No mentoring relationships are recorded in Kindling for this person.".into());
+    if relationships.is_empty() {
+        mentoring.paragraphs.push("No mentoring relationships are recorded in Kindling for this person.".into());
+    } else {
+        mentoring.table = Some((
+            vec!["Programme".into(), "As".into(), "With".into(), "Status".into(), "Sessions".into(), "Hours".into()],
+            relationships
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.programme.clone(),
+                        r.side.label().to_owned(),
+                        r.partner.clone(),
+                        r.status.label().to_owned(),
+                        r.sessions.to_string(),
+                        format!("{:.1}", r.minutes as f64 / 60.0),
+                    ]
+                })
+                .collect(),
+        ));
+    }
     let mut thanks = Section::new("Recognition");
     if recognised.is_empty() {
         thanks.paragraphs.push("None recorded.".into());
@@ -292,7 +312,23 @@ pub(crate) async fn appraisal_for(state: &AppState, reader: Reader<'_>, id: &str
             ));
         }
     }
-    let csv = appraisal_csv(&member.name, &involved, &reviews, &recognised, &steps);
+    let mut csv = appraisal_csv(&member.name, &involved, &reviews, &recognised, &steps);
+    for r in &relationships {
+        let field = crate::measures::csv_cell;
+        csv.push_str(&format!(
+            "{},mentoring,{},{},\n",
+            field(&member.name),
+            field(&r.programme),
+            field(&format!(
+                "{} with {}; {}; {} sessions, {} minutes",
+                r.side.label(),
+                r.partner,
+                r.status.label(),
+                r.sessions,
+                r.minutes
+            )),
+        ));
+    }
     let paper = Paper {
         title: format!("Appraisal record: {}", member.name),
         subtitle: format!(

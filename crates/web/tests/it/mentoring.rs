@@ -146,6 +146,37 @@ async fn notes_stay_with_the_pair_and_other_organisations_see_nothing() -> anyho
     let (status, html) = lead.get_text(&page).await?;
     assert_eq!(status, 200);
     assert!(!html.contains("rota worries"), "the lead never sees the pair's notes");
+    // A session logged today shows on her appraisal record's mentoring section.
+    let today = kindling_domain::initiatives::CivilDate::from_unix_ms(kindling_testkit::now_ms()).unwrap();
+    let (day, month, year) = (today.day.to_string(), today.month.to_string(), today.year.to_string());
+    location(
+        &mentee
+            .submit(
+                &page,
+                &format!("{page}/sessions"),
+                &[
+                    ("held_day", &day),
+                    ("held_month", &month),
+                    ("held_year", &year),
+                    ("minutes", "90"),
+                    ("mode", "video"),
+                    ("link", "https://meet.example.nhs.uk/abc"),
+                    ("protected", "yes"),
+                ],
+            )
+            .await?,
+    );
+    let jess_user = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("mentee@demo.kindling.test")?,
+    )
+    .await?
+    .unwrap();
+    let (_, record) = mentee.get_text(&format!("/people/{}/appraisal", jess_user.id.get())).await?;
+    assert!(record.contains("Mentoring given and received"));
+    assert!(record.contains("Dr Kwame Mensah"), "{record}");
+    // One session of 90 minutes: 1.5 hours.
+    assert!(record.contains("1.5"), "{record}");
     let clinician = app.signed_in("clinician@demo.kindling.test").await?;
     assert_eq!(clinician.get_text(&page).await?.0, 404);
     let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
@@ -208,5 +239,57 @@ async fn the_api_runs_and_reads_rounds_for_the_lead_only() -> anyhow::Result<()>
     let members: usize =
         teams["teams"].as_array().unwrap().iter().map(|t| t["members"].as_array().unwrap().len()).sum();
     assert_eq!(members, 6, "the demo space's six members with accounts, each in one team");
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_the_participant_import_accepts_a_large_body() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let home = format!("/mentoring/programmes/{}", p.id);
+    // 300 KiB of text in an ordinary form is refused; the same size as a participant file is read
+    // (and refused row by row, since its rows are not participants).
+    let big = "x".repeat(300 * 1024);
+    let refused = lead.submit(&home, "/spaces", &[("title", "Big"), ("theme", &big)]).await?;
+    assert_eq!(refused.status(), 400);
+    let header = "side,reference,name,profession,grade,site,tags\n";
+    let file = format!("{header}{}\n", big);
+    let read = lead.upload(&home, &format!("{home}/participants/import"), "file", "big.csv", file.as_bytes()).await?;
+    assert_eq!(read.status(), 422);
+    assert!(read.text().await?.contains("big.csv has 1 row that cannot be imported"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_idea_started_in_a_space_links_back_to_it() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let refused = clinician
+        .submit("/spaces/1", "/spaces/1/outputs", &[("stage", "understand"), ("body", "Mr Smith fell at home")])
+        .await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Remove what looks like a name after a title"));
+    let started = clinician
+        .submit(
+            "/spaces/1",
+            "/spaces/1/ideas",
+            &[
+                ("title", "A medication change sheet"),
+                ("problem", "Care homes hear of changes late"),
+                ("proposed_change", "A sheet that travels with the resident"),
+            ],
+        )
+        .await?;
+    let initiative = location(&started);
+    let (_, html) = clinician.get_text(&initiative).await?;
+    assert!(html.contains("Started in the collaborative space <a href=\"/spaces/1\">Safer transfers of care between hospital and care homes</a>"), "{html}");
+    let (_, space) = clinician.get_text("/spaces/1").await?;
+    assert!(space.contains(&format!("<a href=\"{initiative}\">A medication change sheet</a>")));
+    // Someone who has not joined cannot add to the space.
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let refused =
+        approver.submit("/spaces/1", "/spaces/1/outputs", &[("stage", "ideate"), ("body", "An idea")]).await?;
+    assert_eq!(refused.status(), 403);
     Ok(())
 }
