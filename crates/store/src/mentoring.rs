@@ -1326,7 +1326,7 @@ pub async fn record_of(
             continue;
         }
         let totals = sqlx::query(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(minutes), 0) AS minutes FROM mentoring_sessions WHERE match_id = $1",
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS minutes FROM mentoring_sessions WHERE match_id = $1",
         )
         .bind(m.id)
         .fetch_one(db.pool())

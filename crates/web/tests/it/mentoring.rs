@@ -293,3 +293,71 @@ async fn an_idea_started_in_a_space_links_back_to_it() -> anyhow::Result<()> {
     assert_eq!(refused.status(), 403);
     Ok(())
 }
+
+#[tokio::test]
+async fn every_mentoring_page_renders_for_the_lead() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let round = mentoring::rounds(app.db(), NORTHFIELD, p.id).await?.remove(0);
+    let first = mentoring::matches(app.db(), NORTHFIELD, p.id).await?.remove(0);
+    let mentor = mentoring::participants(app.db(), NORTHFIELD, p.id)
+        .await?
+        .into_iter()
+        .find(|x| x.side == Side::Mentor)
+        .unwrap();
+    let lead = app.signed_in(LEAD).await?;
+    for page in [
+        "/mentoring".to_owned(),
+        format!("/mentoring/programmes/{}", p.id),
+        format!("/mentoring/programmes/{}?side=mentor&page=2", p.id),
+        format!("/mentoring/programmes/{}/edit", p.id),
+        format!("/mentoring/programmes/{}/participants/new", p.id),
+        format!("/mentoring/programmes/{}/outcomes", p.id),
+        format!("/mentoring/participants/{}", mentor.id),
+        format!("/mentoring/rounds/{}", round.id),
+        format!("/mentoring/rounds/{}?page=2", round.id),
+        format!("/mentoring/matches/{}", first.id),
+        "/mentoring/programmes/new".to_owned(),
+        "/spaces".to_owned(),
+        "/spaces/new".to_owned(),
+        "/spaces/1".to_owned(),
+    ] {
+        let (status, html) = lead.get_text(&page).await?;
+        assert_eq!(status, 200, "{page}: {html}");
+    }
+    // The outcomes draw charts from the demo's months of data.
+    let (_, outcomes) = lead.get_text(&format!("/mentoring/programmes/{}/outcomes", p.id)).await?;
+    assert!(outcomes.matches("<svg").count() >= 6, "{outcomes}");
+    // Previewing new weights compares the pairs they would make with today's.
+    let mut form: Vec<(&str, String)> = vec![
+        ("name", p.name.clone()),
+        ("objective", "leadership".into()),
+        ("eligibility", p.settings.eligibility.clone()),
+        ("duration_months", "9".into()),
+        ("frequency", "monthly".into()),
+        ("protected_minutes", "60".into()),
+        ("profession_rule", "any".into()),
+        ("required_training", p.settings.required_training.clone()),
+        ("shared_goal", "10".into()),
+        ("same_learning_style", "5".into()),
+        ("same_site", "40".into()),
+        ("different_profession", "4".into()),
+        ("shared_slot", "2".into()),
+        ("ideal_grade_gap", "2".into()),
+        ("grade_gap_penalty", "2".into()),
+        ("questions", "Useful".into()),
+    ];
+    form.push(("action", "preview".into()));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let edit = format!("/mentoring/programmes/{}/edit", p.id);
+    let preview = lead.submit(&edit, &edit, &fields).await?;
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await?;
+    assert!(html.contains("What these weights would change"), "{html}");
+    assert_eq!(
+        mentoring::programme(app.db(), NORTHFIELD, p.id).await?.unwrap().settings.weights.same_site,
+        3,
+        "a preview saves nothing"
+    );
+    Ok(())
+}
