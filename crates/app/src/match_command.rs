@@ -403,6 +403,40 @@ fn solve_text(mentors: &str, edges: &str, args: &SolveArgs, mentors_name: &str, 
     })
 }
 
+/// Runs a round on a participant file with a new programme's default settings and prints the
+/// certificate and the time the engine took (reading the file excluded).
+fn round_text(text: &str, file: &str) -> Result<String> {
+    use kindling_domain::mentoring::imports::parse_participants;
+    use kindling_domain::mentoring::{ProgrammeForm, Side};
+    let people = parse_participants(text, &std::collections::BTreeSet::new()).map_err(|rows| {
+        let first = rows.first().map(|r| format!("line {}: {}", r.line, r.message)).unwrap_or_default();
+        anyhow!("{file}: {} bad rows, the first {first}", rows.len())
+    })?;
+    let mut form = ProgrammeForm::new_programme();
+    form.name = "command line".into();
+    form.eligibility = "everyone in the file".into();
+    let settings = form.parse().map_err(|e| anyhow!("default settings: {e:?}"))?.settings;
+    let (weights, rules) = (settings.weights(), settings.rules(Vec::new(), Vec::new()));
+    let started = std::time::Instant::now();
+    let side = |s: Side| people.iter().filter(|p| p.side == s).map(|p| p.profile()).collect::<Vec<_>>();
+    let (mentees, mentors) = (side(Side::Mentee), side(Side::Mentor));
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let input =
+        kindling_matching::round::RoundInput { mentees: &mentees, mentors: &mentors, weights: &weights, rules: &rules };
+    let round = kindling_matching::round::run(&input, threads).map_err(|e| anyhow!("{e}"))?;
+    let elapsed_ms = started.elapsed().as_millis();
+    let doc = json!({
+        "mentees": mentees.len(),
+        "mentors": mentors.len(),
+        "matched": round.certificate.matched,
+        "total_score": round.certificate.total_score,
+        "proven": round.certificate.proven(),
+        "certificate": round.certificate,
+        "elapsed_ms": elapsed_ms,
+    });
+    Ok(format!("{}\n", serde_json::to_string(&doc)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,6 +522,25 @@ mod tests {
     }
 
     #[test]
+    fn a_round_from_a_participant_file_is_proven_optimal() {
+        let header = "side,reference,name,email,profession,grade,site,unit,tags,learning_style,availability,capacity,line_manager,track";
+        // One place, two mentees: the one who shares a goal with the mentor scores 10 more.
+        let file = format!(
+            "{header}\nmentor,M1,Ada,,doctor,8,A,,leadership;qi,,,1,,\nmentee,E1,Ben,,nurse,6,A,,qi,,,,,\nmentee,E2,Cy,,nurse,6,A,,research,,,,,\n"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&round_text(&file, "p.csv").unwrap()).unwrap();
+        assert_eq!(doc["mentees"], 2);
+        assert_eq!(doc["matched"], 1);
+        assert_eq!(doc["proven"], true);
+        assert_eq!(doc["certificate"]["primal"], doc["certificate"]["dual"]);
+        let bad = format!("{header}\nmentor,M1,Ada,,doctor,eight,A,,qi,,,1,,\n");
+        assert_eq!(
+            round_text(&bad, "p.csv").unwrap_err().to_string(),
+            "p.csv: 1 bad rows, the first line 2: grade: Enter the grade or band as a whole number from 1 to 20"
+        );
+    }
+
+    #[test]
     fn errors_name_the_file_and_line() {
         let err = |m: &str, e: &str| {
             solve_text(m, e, &args("total", Format::Json), "m.csv", "e.csv").unwrap_err().to_string()
@@ -501,38 +554,4 @@ mod tests {
             "e.csv: line 2: mentor \"M9\" is not in the mentors file"
         );
     }
-}
-
-/// Runs a round on a participant file with a new programme's default settings and prints the
-/// certificate and the time the engine took (reading the file excluded).
-fn round_text(text: &str, file: &str) -> Result<String> {
-    use kindling_domain::mentoring::imports::parse_participants;
-    use kindling_domain::mentoring::{ProgrammeForm, Side};
-    let people = parse_participants(text, &std::collections::BTreeSet::new()).map_err(|rows| {
-        let first = rows.first().map(|r| format!("line {}: {}", r.line, r.message)).unwrap_or_default();
-        anyhow!("{file}: {} bad rows, the first {first}", rows.len())
-    })?;
-    let mut form = ProgrammeForm::new_programme();
-    form.name = "command line".into();
-    form.eligibility = "everyone in the file".into();
-    let settings = form.parse().map_err(|e| anyhow!("default settings: {e:?}"))?.settings;
-    let (weights, rules) = (settings.weights(), settings.rules(Vec::new(), Vec::new()));
-    let started = std::time::Instant::now();
-    let side = |s: Side| people.iter().filter(|p| p.side == s).map(|p| p.profile()).collect::<Vec<_>>();
-    let (mentees, mentors) = (side(Side::Mentee), side(Side::Mentor));
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let input =
-        kindling_matching::round::RoundInput { mentees: &mentees, mentors: &mentors, weights: &weights, rules: &rules };
-    let round = kindling_matching::round::run(&input, threads).map_err(|e| anyhow!("{e}"))?;
-    let elapsed_ms = started.elapsed().as_millis();
-    let doc = json!({
-        "mentees": mentees.len(),
-        "mentors": mentors.len(),
-        "matched": round.certificate.matched,
-        "total_score": round.certificate.total_score,
-        "proven": round.certificate.proven(),
-        "certificate": round.certificate,
-        "elapsed_ms": elapsed_ms,
-    });
-    Ok(format!("{}\n", serde_json::to_string(&doc)?))
 }
