@@ -34,6 +34,35 @@ fn parse<T: std::str::FromStr>(r: &AnyRow, column: &str) -> Result<T, StoreError
     raw.parse().map_err(|_| corrupt(column, &raw))
 }
 
+/// Runs a query with two integer parameters (the organisation, then an id) and reads every row.
+async fn all_of<T>(
+    db: &Db,
+    sql: String,
+    a: i64,
+    b: i64,
+    read: fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(a).bind(b).fetch_all(db.pool()).await?.iter().map(read).collect()
+}
+
+/// [`all_of`] for at most one row.
+async fn one_of<T>(
+    db: &Db,
+    sql: String,
+    a: i64,
+    b: i64,
+    read: fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(a)
+        .bind(b)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(read)
+        .transpose()
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Programme {
     pub id: i64,
@@ -90,14 +119,7 @@ pub async fn programmes(db: &Db, organisation: OrganisationId) -> Result<Vec<Pro
 
 pub async fn programme(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Programme>, StoreError> {
     let sql = format!("{PROGRAMMES} WHERE p.organisation_id = $1 AND p.id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(programme_from)
-        .transpose()
+    one_of(db, sql, organisation.get(), id, programme_from).await
 }
 
 fn settings_json(draft: &ProgrammeDraft) -> Result<String, StoreError> {
@@ -246,14 +268,7 @@ pub async fn participants(
     let sql = format!(
         "{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.programme_id = $2 ORDER BY p.side DESC, p.name, p.id"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(programme)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(participant_from)
-        .collect()
+    all_of(db, sql, organisation.get(), programme, participant_from).await
 }
 
 pub async fn participant(
@@ -476,26 +491,12 @@ const ROUNDS: &str = "SELECT r.*, u.name AS run_by_name FROM matching_rounds r J
 
 pub async fn rounds(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<RoundRecord>, StoreError> {
     let sql = format!("{ROUNDS} WHERE g.organisation_id = $1 AND r.programme_id = $2 ORDER BY r.id DESC");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(programme)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(round_from)
-        .collect()
+    all_of(db, sql, organisation.get(), programme, round_from).await
 }
 
 pub async fn round(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<RoundRecord>, StoreError> {
     let sql = format!("{ROUNDS} WHERE g.organisation_id = $1 AND r.id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(round_from)
-        .transpose()
+    one_of(db, sql, organisation.get(), id, round_from).await
 }
 
 /// One participant's place in a round: for a mentee, the mentor proposed (if any); for a mentor, the
@@ -765,40 +766,19 @@ fn match_from(r: &AnyRow) -> Result<Match, StoreError> {
 
 pub async fn matches(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<Match>, StoreError> {
     let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2 ORDER BY m.id");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(programme)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(match_from)
-        .collect()
+    all_of(db, sql, organisation.get(), programme, match_from).await
 }
 
 pub async fn find_match(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Match>, StoreError> {
     let sql = format!("{MATCHES} WHERE g.organisation_id = $1 AND m.id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(match_from)
-        .transpose()
+    one_of(db, sql, organisation.get(), id, match_from).await
 }
 
 /// The matches a person is in (on either side), newest first.
 pub async fn matches_of(db: &Db, organisation: OrganisationId, user: UserId) -> Result<Vec<Match>, StoreError> {
     let sql =
         format!("{MATCHES} WHERE g.organisation_id = $1 AND (e.user_id = $2 OR r.user_id = $2) ORDER BY m.id DESC");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .bind(user.get())
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(match_from)
-        .collect()
+    all_of(db, sql, organisation.get(), user.get(), match_from).await
 }
 
 async fn tell_the_other(tx: &mut WriteTx, by: Actor, m: &Match, summary: &str) -> Result<(), StoreError> {
