@@ -129,7 +129,8 @@ test('the mentee accepts her match and logs a session', async ({ page }) => {
 
 test('a space suggests mixed teams that keep apart people who already work together', async ({ page }) => {
   await signIn(page, 'clinician@demo.kindling.test');
-  await menu(page).getByRole('link', { name: 'Spaces' }).click();
+  await menu(page).getByRole('link', { name: 'Mentoring' }).click();
+  await page.getByRole('link', { name: 'Collaborative spaces' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Collaborative spaces' })).toBeVisible();
   await expectAccessible(page);
   await page.getByRole('link', { name: 'Safer transfers of care between hospital and care homes' }).click();

@@ -22,7 +22,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let all = spaces::list(state.db()).await?;
     let html = templates::render(
         "spaces/list.html",
-        page! { title => "Collaborative spaces", section => "spaces", viewer => viewer.view(), spaces => all },
+        page! { title => "Collaborative spaces", section => "mentoring", viewer => viewer.view(), spaces => all },
     )?;
     Ok(html.into_response())
 }
@@ -31,7 +31,7 @@ fn render_new(viewer: &Viewer, form: &SpaceForm, errors: &FieldErrors) -> Result
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "spaces/new.html",
-        page! { title => "Open a collaborative space", section => "spaces", viewer => viewer.view(), form => form, errors => errors, field_errors => field_errors(errors) },
+        page! { title => "Open a collaborative space", section => "mentoring", viewer => viewer.view(), form => form, errors => errors, field_errors => field_errors(errors) },
     )?;
     Ok((status, html).into_response())
 }
@@ -179,7 +179,7 @@ async fn render(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "spaces/show.html",
-        page! { title => space.title.clone(), section => "spaces", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion },
+        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion },
     )?;
     Ok((status, html).into_response())
 }
