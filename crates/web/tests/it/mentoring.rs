@@ -361,3 +361,57 @@ async fn every_mentoring_page_renders_for_the_lead() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_new_programme_with_nobody_in_it_runs_an_empty_round_and_shows_empty_outcomes() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in(LEAD).await?;
+    let fields = [
+        ("name", "Preceptorship for new registrants"),
+        ("objective", "preceptorship"),
+        ("eligibility", "Nurses in their first year"),
+        ("duration_months", "12"),
+        ("frequency", "fortnightly"),
+        ("protected_minutes", "30"),
+        ("profession_rule", "same"),
+        ("required_training", ""),
+        ("shared_goal", "10"),
+        ("same_learning_style", "5"),
+        ("same_site", "3"),
+        ("different_profession", "0"),
+        ("shared_slot", "2"),
+        ("ideal_grade_gap", "1"),
+        ("grade_gap_penalty", "2"),
+        ("questions", "My preceptor helped me settle in\nI feel confident on shift"),
+    ];
+    // A clinician cannot set up a programme.
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    assert_eq!(clinician.get_text("/mentoring/programmes/new").await?.0, 403);
+    let home = location(&lead.submit("/mentoring/programmes/new", "/mentoring/programmes", &fields).await?);
+    let round = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    let (status, html) = lead.get_text(&round).await?;
+    assert_eq!(status, 200);
+    assert!(html.contains("Nobody could be matched in this round."), "{html}");
+    assert!(html.contains("Every mentee in the round has a mentor."));
+    let (status, html) = lead.get_text(&format!("{home}/outcomes")).await?;
+    assert_eq!(status, 200);
+    assert!(html.contains("0 mentees enrolled, 0 matched"), "{html}");
+    // A member who is not its lead may read the programme page but not run its rounds.
+    let id: i64 = home.rsplit('/').next().unwrap().parse()?;
+    let p = mentoring::programme(app.db(), NORTHFIELD, id).await?.unwrap();
+    assert_eq!(p.settings.questions.len(), 2);
+    assert_eq!(clinician.get_text(&home).await?.0, 200);
+    assert_eq!(clinician.submit(&home, &format!("{home}/rounds"), &[]).await?.status(), 403);
+    // Ids that are not there, or not numbers, are not found: never a server error.
+    for page in [
+        "/mentoring/rounds/abc",
+        "/mentoring/rounds/999999",
+        &format!("{round}/mentees/999999"),
+        "/mentoring/matches/0",
+        "/mentoring/participants/-1",
+        "/spaces/xyz",
+    ] {
+        assert_eq!(lead.get_text(page).await?.0, 404, "{page}");
+    }
+    Ok(())
+}
