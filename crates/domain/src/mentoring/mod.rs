@@ -181,10 +181,6 @@ impl Settings {
             must_not_pair,
         }
     }
-
-    pub fn frequency_label(&self) -> &'static str {
-        self.frequency.label()
-    }
 }
 
 pub const PROFESSION_RULES: [(&str, &str); 3] = [
@@ -670,13 +666,6 @@ pub fn parse_feedback(point: &str, answers: &[String], questions: usize) -> Resu
         errors.add("answers", "Answer every question");
     }
     errors.into_result(|| parsed.into_iter().flatten().collect())
-}
-
-/// Which of a match's two people is acting, if either.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PairRole {
-    Mentee,
-    Mentor,
 }
 
 /// An answer to an offered match.
