@@ -14,6 +14,7 @@ use kindling_domain::mentoring::{
     MatchStatus, Objective, ParticipantDraft, ProgrammeDraft, RoundStatus, SessionDraft, SessionMode, Settings, Side,
 };
 use kindling_domain::notifications::Kind as NotificationKind;
+use kindling_domain::people::Role;
 use kindling_matching::profiles::{Profile, Track};
 use kindling_matching::round::Certificate;
 use serde::Serialize;
@@ -78,6 +79,11 @@ pub struct Programme {
 }
 
 impl Programme {
+    /// Whether someone with these roles runs the programme: its lead, or an administrator.
+    pub fn is_led_by(&self, user: UserId, roles: &[Role]) -> bool {
+        self.lead == user || roles.contains(&Role::Admin)
+    }
+
     pub fn draft(&self) -> ProgrammeDraft {
         ProgrammeDraft { name: self.name.clone(), objective: self.objective, settings: self.settings.clone() }
     }

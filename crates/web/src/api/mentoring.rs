@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::mentoring::{ParticipantForm, SessionForm};
-use kindling_domain::people::Role;
 use kindling_store::mentoring::{self, Programme};
 use kindling_store::{Actor, spaces};
 use serde::{Deserialize, Serialize};
@@ -25,13 +24,14 @@ fn number(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(ApiError::not_found)
 }
 
-async fn programme(state: &AppState, who: &ApiUser, raw: &str) -> Result<Programme, ApiError> {
-    mentoring::programme(state.db(), who.organisation, number(raw)?).await?.ok_or_else(ApiError::not_found)
+async fn led(state: &AppState, who: &ApiUser, raw: &str) -> Result<Programme, ApiError> {
+    led_id(state, who, number(raw)?).await
 }
 
-async fn led(state: &AppState, who: &ApiUser, raw: &str) -> Result<Programme, ApiError> {
-    let p = programme(state, who, raw).await?;
-    if p.lead == who.user.id || who.roles.contains(&Role::Admin) {
+/// A programme of the caller's organisation that the caller leads.
+async fn led_id(state: &AppState, who: &ApiUser, id: i64) -> Result<Programme, ApiError> {
+    let p = mentoring::programme(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
+    if p.is_led_by(who.user.id, &who.roles) {
         Ok(p)
     } else {
         Err(ApiError::forbidden("Only the programme's lead can do this.".into()))
@@ -324,7 +324,7 @@ pub async fn list_rounds(
 
 async fn led_round(state: &AppState, who: &ApiUser, raw: &str) -> Result<mentoring::RoundRecord, ApiError> {
     let record = mentoring::round(state.db(), who.organisation, number(raw)?).await?.ok_or_else(ApiError::not_found)?;
-    led(state, who, &record.programme.to_string()).await?;
+    led_id(state, who, record.programme).await?;
     Ok(record)
 }
 

@@ -30,7 +30,7 @@ fn may_create(viewer: &Viewer) -> bool {
 
 /// Whether the viewer runs this programme: its lead, or an administrator.
 pub(crate) fn leads(viewer: &Viewer, programme: &Programme) -> bool {
-    programme.lead == viewer.user.id || viewer.roles.contains(&Role::Admin)
+    programme.is_led_by(viewer.user.id, &viewer.roles)
 }
 
 pub(crate) fn parse_number(raw: &str) -> Result<i64, AppError> {
@@ -44,7 +44,12 @@ pub(crate) async fn load(state: &AppState, viewer: &Viewer, raw: &str) -> Result
 
 /// A programme the viewer leads.
 pub(crate) async fn load_led(state: &AppState, viewer: &Viewer, raw: &str) -> Result<Programme, AppError> {
-    let programme = load(state, viewer, raw).await?;
+    load_led_id(state, viewer, parse_number(raw)?).await
+}
+
+/// [`load_led`] by the programme's id, as a participant or round names it.
+pub(crate) async fn load_led_id(state: &AppState, viewer: &Viewer, id: i64) -> Result<Programme, AppError> {
+    let programme = mentoring::programme(state.db(), viewer.organisation, id).await?.ok_or(AppError::NotFound)?;
     if !leads(viewer, &programme) {
         return Err(AppError::Forbidden("Only the programme's lead can do this.".into()));
     }
@@ -307,7 +312,7 @@ pub async fn import(
 async fn load_participant(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Programme, Participant), AppError> {
     let (programme, participant) =
         mentoring::participant(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
-    let programme = load_led(state, viewer, &programme.to_string()).await?;
+    let programme = load_led_id(state, viewer, programme).await?;
     Ok((programme, participant))
 }
 

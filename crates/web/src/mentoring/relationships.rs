@@ -10,7 +10,6 @@ use kindling_domain::mentoring::{
     AGREEMENT, ATTAINMENT, FEEDBACK_POINTS, MatchStatus, SessionForm, SessionMode, Side, answer_offer,
     attainment_label, parse_attainment, parse_feedback, screened_text,
 };
-use kindling_domain::people::Role;
 use kindling_domain::validation::FieldErrors;
 use kindling_store::mentoring::{self, Match, Programme};
 use serde::{Deserialize, Serialize};
@@ -49,7 +48,7 @@ pub(crate) async fn load(
         Standing::Mentee
     } else if m.mentor_user == Some(viewer.user.id) {
         Standing::Mentor
-    } else if programme.lead == viewer.user.id || viewer.roles.contains(&Role::Admin) {
+    } else if programme.is_led_by(viewer.user.id, &viewer.roles) {
         Standing::Lead
     } else {
         return Err(AppError::NotFound);

@@ -17,7 +17,7 @@ use kindling_store::Actor;
 use kindling_store::mentoring::{self, NewRound, Participant, Pool, Programme, RoundRecord};
 use serde::{Deserialize, Serialize};
 
-use super::{load_led, parse_number};
+use super::{load_led, load_led_id, parse_number};
 use crate::auth::Viewer;
 use crate::initiatives::field_errors;
 use crate::{AppError, AppState, now_ms, templates};
@@ -180,7 +180,7 @@ const PER_PAGE: usize = 50;
 async fn load_round(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Programme, RoundRecord), AppError> {
     let record =
         mentoring::round(state.db(), viewer.organisation, parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
-    let programme = load_led(state, viewer, &record.programme.to_string()).await?;
+    let programme = load_led_id(state, viewer, record.programme).await?;
     Ok((programme, record))
 }
 
