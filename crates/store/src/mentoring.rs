@@ -1390,11 +1390,22 @@ pub async fn pool(db: &Db, organisation: OrganisationId, programme: &Programme) 
             Side::Mentor => p.capacity > p.load && (!needs_training || p.trained_ms.is_some()),
         })
         .partition(|p| p.side == Side::Mentee);
-    let declined = matches(db, organisation, programme.id)
+    let declined = declined_pairs(db, organisation, programme.id).await?;
+    Ok(Pool { mentees, mentors, declined })
+}
+
+/// The (mentee, mentor) references of the programme's declined matches: kept apart in later rounds.
+pub async fn declined_pairs(
+    db: &Db,
+    organisation: OrganisationId,
+    programme: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let sql = format!(
+        "{MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2 AND m.status = 'declined' ORDER BY m.id"
+    );
+    Ok(all_of(db, sql, organisation.get(), programme, match_from)
         .await?
         .into_iter()
-        .filter(|m| m.status == MatchStatus::Declined)
         .map(|m| (m.mentee_reference, m.mentor_reference))
-        .collect();
-    Ok(Pool { mentees, mentors, declined })
+        .collect())
 }

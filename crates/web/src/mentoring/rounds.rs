@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::mentoring::{Settings, Side};
 use kindling_domain::validation::FieldErrors;
-use kindling_matching::profiles::{Exclusion, Profile};
+use kindling_matching::profiles::{Breakdown, Exclusion, Profile, score_pair};
 use kindling_matching::round::{self, Pair, Round, RoundError, RoundInput, Unmatched};
 use kindling_store::Actor;
 use kindling_store::mentoring::{self, NewRound, Participant, Pool, Programme, RoundRecord};
@@ -61,20 +61,20 @@ pub(crate) async fn run_round(
     let started = Instant::now();
     let pool = pool(state, by.organisation, programme).await?;
     let (mentees, mentors) = pool.profiles();
+    let (mentee_count, mentor_count) = (mentees.len(), mentors.len());
     let mut apart = must_not_pair.clone();
     apart.extend(pool.declined.iter().cloned());
-    let round =
-        match solve(mentees.clone(), mentors.clone(), programme.settings.clone(), must_pair.clone(), apart).await? {
-            Ok(round) => round,
-            Err(e) => return Ok(Err(e.to_string())),
-        };
+    let round = match solve(mentees, mentors, programme.settings.clone(), must_pair.clone(), apart).await? {
+        Ok(round) => round,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
     let entries = pool.entries(&round);
     // The time recorded is everything the person waits for except the final write.
     let record = NewRound {
         must_pair,
         must_not_pair,
-        mentees: mentees.len(),
-        mentors: mentors.len(),
+        mentees: mentee_count,
+        mentors: mentor_count,
         elapsed_ms: started.elapsed().as_millis() as i64,
         certificate: round.certificate,
         entries,
@@ -153,6 +153,11 @@ async fn rebuild(
     })
 }
 
+/// A score's breakdown as one line: "base +20, shared goals +20, …".
+fn describe(b: &Breakdown) -> String {
+    b.parts.iter().map(|(name, points)| format!("{name} {points:+}")).collect::<Vec<_>>().join(", ")
+}
+
 #[derive(Serialize)]
 struct PairRow<'a> {
     mentee: &'a Participant,
@@ -204,6 +209,7 @@ async fn render_round(
 ) -> Result<Response, AppError> {
     let rebuilt = rebuild(state, viewer, programme, record).await?;
     let settings = &programme.settings;
+    // Breakdowns under the rules without must-not-pairs: a must-pair may override one.
     let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), Vec::new()));
     let mut rows: Vec<PairRow> = Vec::new();
     let mut proposed = vec![0_usize; rebuilt.mentors.len()];
@@ -216,14 +222,10 @@ async fn render_round(
     let mut ordered: Vec<&Pair> = rebuilt.round.pairs.iter().collect();
     ordered.sort_by_key(|p| !p.fixed);
     for p in ordered.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE) {
-        let breakdown = kindling_matching::profiles::score_pair(
-            &rebuilt.mentee_profiles[p.mentee],
-            &rebuilt.mentor_profiles[p.mentor],
-            &weights,
-            &kindling_matching::profiles::Rules { must_not_pair: Vec::new(), ..rules.clone() },
-        )
-        .map(|b| b.parts.iter().map(|(name, points)| format!("{name} {points:+}")).collect::<Vec<_>>().join(", "))
-        .unwrap_or_default();
+        let breakdown =
+            score_pair(&rebuilt.mentee_profiles[p.mentee], &rebuilt.mentor_profiles[p.mentor], &weights, &rules)
+                .map(|b| describe(&b))
+                .unwrap_or_default();
         rows.push(PairRow {
             mentee: &rebuilt.mentees[p.mentee],
             mentor: &rebuilt.mentors[p.mentor],
@@ -363,7 +365,7 @@ pub async fn explain(
     let i = rebuilt.mentees.iter().position(|p| p.id == participant).ok_or(AppError::NotFound)?;
     let settings = &programme.settings;
     let mut apart = record.must_not_pair.clone();
-    apart.extend(pool(&state, viewer.organisation, &programme).await?.declined);
+    apart.extend(mentoring::declined_pairs(state.db(), viewer.organisation, programme.id).await?);
     let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), apart));
     let input = RoundInput {
         mentees: &rebuilt.mentee_profiles,
@@ -372,17 +374,14 @@ pub async fn explain(
         rules: &rules,
     };
     let why = round::explain(&input, &rebuilt.round, i, 10);
-    let parts = |b: &kindling_matching::profiles::Breakdown| {
-        b.parts.iter().map(|(name, points)| format!("{name} {points:+}")).collect::<Vec<_>>().join(", ")
-    };
-    let matched = why.matched.as_ref().map(|(p, b)| (&rebuilt.mentors[p.mentor], b.total(), parts(b), p.fixed));
+    let matched = why.matched.as_ref().map(|(p, b)| (&rebuilt.mentors[p.mentor], b.total(), describe(b), p.fixed));
     let alternatives: Vec<AlternativeRow> = why
         .alternatives
         .iter()
         .map(|a| AlternativeRow {
             mentor: &rebuilt.mentors[a.mentor],
             score: a.breakdown.total(),
-            breakdown: parts(&a.breakdown),
+            breakdown: describe(&a.breakdown),
             short_by: a.short_by,
             full: a.mentor_full,
         })
