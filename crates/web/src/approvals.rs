@@ -239,18 +239,30 @@ pub(crate) struct DaysChart {
 /// Draws `days` (one per decision or answer, in order, labelled by date) as an XmR chart with its
 /// table and verdict, and their median. Too few points for a chart leave it out.
 pub(crate) fn days_chart(days: &[f64], labels: &[String], title: &str, id: &str) -> DaysChart {
-    let mut options = Options::preset(Preset::Mdc, Chart::Xmr);
-    options.improvement = Improvement::Decrease;
     let observations: Vec<Obs> = days.iter().map(|d| Obs { y: Some(*d), n: None }).collect();
-    let (chart, table, verdict) = match analyse(&observations, &options) {
-        Ok(analysis) => {
-            let verdict = kindling_spc::verdict::verdict(&analysis, labels, None);
-            let text = ChartText { title, verdict: &verdict, x_labels: labels, target: None, id };
-            (Some(spc_svg(&analysis, &text)), Some(table_html(&analysis, &text)), Some(verdict))
-        }
-        Err(_) => (None, None, None),
+    let (chart, table, verdict) = match drawn(&observations, labels, title, id, Chart::Xmr, Improvement::Decrease) {
+        Some((chart, table, verdict)) => (Some(chart), Some(table), Some(verdict)),
+        None => (None, None, None),
     };
     DaysChart { chart, table, verdict, median: median(days) }
+}
+
+/// A series judged with the Making Data Count rules and drawn: the SVG, its table and the verdict,
+/// or `None` when the engine cannot analyse it (too few points).
+pub(crate) fn drawn(
+    observations: &[Obs],
+    labels: &[String],
+    title: &str,
+    id: &str,
+    chart: Chart,
+    improvement: Improvement,
+) -> Option<(String, String, String)> {
+    let mut options = Options::preset(Preset::Mdc, chart);
+    options.improvement = improvement;
+    let analysis = analyse(observations, &options).ok()?;
+    let verdict = kindling_spc::verdict::verdict(&analysis, labels, None);
+    let text = ChartText { title, verdict: &verdict, x_labels: labels, target: None, id };
+    Some((spc_svg(&analysis, &text), table_html(&analysis, &text), verdict))
 }
 
 /// The middle value (the lower middle of an even count), `None` for none.

@@ -5,12 +5,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use kindling_charts::spc::{ChartText, svg, table_html};
 use kindling_domain::measures::RowError;
 use kindling_domain::mentoring::imports::{parse_hr, parse_incidents};
 use kindling_domain::mentoring::outcomes::{Series, recurring_gaps, series};
 use kindling_domain::validation::FieldErrors;
-use kindling_spc::{Obs, Options, Preset, analyse};
+use kindling_spc::Obs;
 use kindling_store::mentoring::{self, Programme};
 use serde::Serialize;
 
@@ -33,17 +32,14 @@ pub(crate) struct ChartView {
 /// Draws one series with the Making Data Count rules, or leaves the chart out when there are too few
 /// points for limits.
 pub(crate) fn chart(s: &Series) -> ChartView {
-    let mut options = Options::preset(Preset::Mdc, s.chart);
-    options.improvement = s.improvement;
     let observations: Vec<Obs> = s.points.iter().map(|p| Obs { y: Some(p.y), n: p.n }).collect();
     let labels: Vec<String> = s.points.iter().map(|p| p.month.clone()).collect();
-    let (chart, table, verdict) = match analyse(&observations, &options) {
-        Ok(analysis) if s.points.len() >= 2 => {
-            let verdict = kindling_spc::verdict::verdict(&analysis, &labels, None);
-            let text = ChartText { title: s.title, verdict: &verdict, x_labels: &labels, target: None, id: s.key };
-            (Some(svg(&analysis, &text)), Some(table_html(&analysis, &text)), Some(verdict))
-        }
-        _ => (None, None, None),
+    let drawn = (s.points.len() >= 2)
+        .then(|| crate::approvals::drawn(&observations, &labels, s.title, s.key, s.chart, s.improvement))
+        .flatten();
+    let (chart, table, verdict) = match drawn {
+        Some((chart, table, verdict)) => (Some(chart), Some(table), Some(verdict)),
+        None => (None, None, None),
     };
     ChartView { key: s.key, title: s.title, unit: s.unit, chart, table, verdict, points: s.points.len() }
 }
