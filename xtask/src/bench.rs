@@ -84,6 +84,19 @@ pub(crate) fn median(mut runs: Vec<(f64, f64, f64)>) -> (f64, f64, f64) {
     runs[runs.len() / 2]
 }
 
+/// The middle of some timings (the upper middle of an even count).
+pub(crate) fn median_of(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// The CSRF token of a page's forms.
+pub(crate) fn csrf_token(html: &str) -> Result<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).context("no csrf token")? + marker.len();
+    Ok(html[start..start + 64].to_owned())
+}
+
 pub(crate) fn sign_in(base: &str) -> Result<String> {
     sign_in_as(base, "clinician@demo.kindling.test")
 }
@@ -94,9 +107,7 @@ pub(crate) fn sign_in_as(base: &str, email: &str) -> Result<String> {
     let jar = jar.to_str().unwrap_or_default().to_owned();
     let page = Command::new("curl").args(["-fsS", "-c", &jar, "-b", &jar, &format!("{base}/sign-in")]).output()?;
     let html = String::from_utf8_lossy(&page.stdout);
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).context("no csrf token")? + marker.len();
-    let token = &html[start..start + 64];
+    let token = csrf_token(&html)?;
     let form = format!("csrf_token={token}&email={}&password=bench-password&next=%2F", email.replace('@', "%40"));
     let status = Command::new("curl")
         .args(["-fsS", "-o", "/dev/null", "-c", &jar, "-b", &jar, "-d", &form, &format!("{base}/sign-in")])

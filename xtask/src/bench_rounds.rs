@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench::{Guard, sign_in_as, wait_ready};
+use crate::bench::{Guard, csrf_token, median_of, sign_in_as, wait_ready};
 
 const BASE: &str = "http://127.0.0.1:18186";
 const ROUNDS: usize = 3;
@@ -60,17 +60,6 @@ fn curl(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn csrf(html: &str) -> Result<String> {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).context("no csrf token")? + marker.len();
-    Ok(html[start..start + 64].to_owned())
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 pub fn run(root: &Path) -> Result<()> {
     super::run("cargo", &["build", "--locked", "--release", "-p", "kindling", "--bin", "kindling"])?;
     let scratch = root.join("target/bench");
@@ -94,7 +83,7 @@ pub fn run(root: &Path) -> Result<()> {
     let header = format!("Cookie: {cookie}");
     let same = "Sec-Fetch-Site: same-origin";
     // A programme with the default weights and no training requirement, then the file imported.
-    let token = csrf(&curl(&["-fsS", "-H", &header, &format!("{BASE}/mentoring/programmes/new")])?)?;
+    let token = csrf_token(&curl(&["-fsS", "-H", &header, &format!("{BASE}/mentoring/programmes/new")])?)?;
     let form = format!(
         "csrf_token={token}&name=National+benchmark&objective=leadership&eligibility=Everyone&duration_months=6&frequency=monthly&protected_minutes=60&profession_rule=any&required_training=&shared_goal=10&same_learning_style=5&same_site=3&different_profession=4&shared_slot=2&ideal_grade_gap=2&grade_gap_penalty=2&questions=Useful"
     );
@@ -114,7 +103,7 @@ pub fn run(root: &Path) -> Result<()> {
     ])?;
     let programme = created.rsplit('/').next().context("no programme created")?.to_owned();
     let page = format!("{BASE}/mentoring/programmes/{programme}");
-    let token = csrf(&curl(&["-fsS", "-H", &header, &page])?)?;
+    let token = csrf_token(&curl(&["-fsS", "-H", &header, &page])?)?;
     let imported = curl(&[
         "-sS",
         "-o",
@@ -138,7 +127,7 @@ pub fn run(root: &Path) -> Result<()> {
     let mut web = Vec::new();
     let mut recorded = Vec::new();
     for _ in 0..ROUNDS {
-        let token = csrf(&curl(&["-fsS", "-H", &header, &page])?)?;
+        let token = csrf_token(&curl(&["-fsS", "-H", &header, &page])?)?;
         let out = curl(&[
             "-fsS",
             "-o",
@@ -185,7 +174,7 @@ pub fn run(root: &Path) -> Result<()> {
                     .map(|t| t.parse::<f64>().unwrap_or(f64::NAN))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(median(runs))
+        Ok(median_of(runs))
     };
     let review = time(&round_url)?;
     let round_html = curl(&["-fsS", "-H", &header, &round_url])?;
@@ -217,7 +206,7 @@ pub fn run(root: &Path) -> Result<()> {
         engine.push(field("elapsed_ms").parse::<f64>()? / 1000.0);
         println!("engine alone: {} matched, proven, {} ms", field("matched"), field("elapsed_ms"));
     }
-    let (w, r, e) = (median(web), median(recorded), median(engine));
+    let (w, r, e) = (median_of(web), median_of(recorded), median_of(engine));
     println!();
     println!("| {MENTEES} mentees × {MENTORS} mentors, median of {ROUNDS} | seconds | × engine alone |");
     println!("|---|---:|---:|");

@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::bench::median_of;
+
 pub const SERIES: usize = 10_000;
 pub const POINTS: usize = 100;
 /// controlchartspy takes about 25 ms a series, so it runs on a sample and its rate is scaled.
@@ -55,11 +57,6 @@ pub fn write_series(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 pub fn run(root: &Path) -> Result<()> {
     let csv = root.join("target/bench/series.csv");
     write_series(&csv)?;
@@ -92,7 +89,7 @@ pub fn run(root: &Path) -> Result<()> {
             bail!("expected {} summary rows, got {rows}", SERIES + 1);
         }
     }
-    let process_s = median(process.clone());
+    let process_s = median_of(process.clone());
     println!("kindling spc --format summary, whole process: {process:?} s; median {process_s:.3} s");
 
     let venv = root.join("target/pyvenv");
@@ -116,7 +113,7 @@ pub fn run(root: &Path) -> Result<()> {
     }
     let reference: Vec<f64> =
         String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
-    let reference_per_series = median(reference.clone()) / REFERENCE_SAMPLE as f64;
+    let reference_per_series = median_of(reference.clone()) / REFERENCE_SAMPLE as f64;
     println!(
         "controlchartspy 0.1.3, {REFERENCE_SAMPLE} series per rep: {reference:?} s; {:.2} ms per series",
         reference_per_series * 1e3
