@@ -77,8 +77,13 @@ pub(crate) struct Forms {
     text: String,
 }
 
-async fn render(state: &AppState, viewer: &Viewer, raw: &str, forms: Forms) -> Result<Response, AppError> {
-    let (m, programme, standing) = load(state, viewer, raw).await?;
+/// The page for a relationship already loaded (and checked) by the handler.
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    (m, programme, standing): (Match, Programme, Standing),
+    forms: Forms,
+) -> Result<Response, AppError> {
     let goals = mentoring::goals(state.db(), m.id).await?;
     let sessions = mentoring::sessions(state.db(), m.id).await?;
     let notes = if standing.in_pair() { mentoring::notes(state.db(), m.id).await? } else { Vec::new() };
@@ -109,7 +114,7 @@ async fn render(state: &AppState, viewer: &Viewer, raw: &str, forms: Forms) -> R
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
-    render(&state, &viewer, &id, Forms::default()).await
+    render(&state, &viewer, load(&state, &viewer, &id).await?, Forms::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -125,7 +130,7 @@ pub async fn answer(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<AnswerForm>,
 ) -> Result<Response, AppError> {
-    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     let accept = form.answer == "accept";
     if accept && standing != Standing::Mentee {
@@ -137,7 +142,13 @@ pub async fn answer(
             Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response())
         }
         Err(errors) => {
-            render(&state, &viewer, &id, Forms { which: "answer", errors, text: form.reason, ..Forms::default() }).await
+            render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "answer", errors, text: form.reason, ..Forms::default() },
+            )
+            .await
         }
     }
 }
@@ -156,7 +167,7 @@ pub async fn add_goal(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<TextForm>,
 ) -> Result<Response, AppError> {
-    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     require_active(&m)?;
     match screened_text("goal", &form.goal, "the goal") {
@@ -165,7 +176,13 @@ pub async fn add_goal(
             Ok(Redirect::to(&format!("/mentoring/matches/{}#goals", m.id)).into_response())
         }
         Err(errors) => {
-            render(&state, &viewer, &id, Forms { which: "goal", errors, text: form.goal, ..Forms::default() }).await
+            render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "goal", errors, text: form.goal, ..Forms::default() },
+            )
+            .await
         }
     }
 }
@@ -182,14 +199,17 @@ pub async fn rate_goal(
     Path((id, goal)): Path<(String, String)>,
     axum::Form(form): axum::Form<RatingForm>,
 ) -> Result<Response, AppError> {
-    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     match parse_attainment(&form.attainment) {
         Ok(level) => {
             mentoring::rate_goal(state.db(), viewer.actor(now_ms()), m.id, parse_number(&goal)?, level).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}#goals", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "rating", errors, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, (m, programme, standing), Forms { which: "rating", errors, ..Forms::default() })
+                .await
+        }
     }
 }
 
@@ -199,7 +219,7 @@ pub async fn log_session(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<SessionForm>,
 ) -> Result<Response, AppError> {
-    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     require_active(&m)?;
     let today = CivilDate::from_unix_ms(now_ms()).ok_or_else(|| AppError::BadRequest("the clock is wrong".into()))?;
@@ -209,7 +229,13 @@ pub async fn log_session(
             Ok(Redirect::to(&format!("/mentoring/matches/{}#sessions", m.id)).into_response())
         }
         Err(errors) => {
-            render(&state, &viewer, &id, Forms { which: "session", errors, session: form, ..Forms::default() }).await
+            render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "session", errors, session: form, ..Forms::default() },
+            )
+            .await
         }
     }
 }
@@ -220,7 +246,7 @@ pub async fn add_note(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<TextForm>,
 ) -> Result<Response, AppError> {
-    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     match screened_text("note", &form.note, "the note") {
         Ok(text) => {
@@ -228,7 +254,13 @@ pub async fn add_note(
             Ok(Redirect::to(&format!("/mentoring/matches/{}#notes", m.id)).into_response())
         }
         Err(errors) => {
-            render(&state, &viewer, &id, Forms { which: "note", errors, text: form.note, ..Forms::default() }).await
+            render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "note", errors, text: form.note, ..Forms::default() },
+            )
+            .await
         }
     }
 }
@@ -250,7 +282,10 @@ pub async fn give_feedback(
             mentoring::give_feedback(state.db(), viewer.actor(now_ms()), m.id, side, &get("point"), &values).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}#feedback", m.id)).into_response())
         }
-        Err(errors) => render(&state, &viewer, &id, Forms { which: "feedback", errors, ..Forms::default() }).await,
+        Err(errors) => {
+            render(&state, &viewer, (m, programme, standing), Forms { which: "feedback", errors, ..Forms::default() })
+                .await
+        }
     }
 }
 
@@ -260,7 +295,7 @@ pub async fn close(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<TextForm>,
 ) -> Result<Response, AppError> {
-    let (m, _, standing) = load(&state, &viewer, &id).await?;
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
     require_active(&m)?;
     match screened_text("reflection", &form.reflection, "a short reflection") {
@@ -269,8 +304,13 @@ pub async fn close(
             Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response())
         }
         Err(errors) => {
-            render(&state, &viewer, &id, Forms { which: "close", errors, text: form.reflection, ..Forms::default() })
-                .await
+            render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "close", errors, text: form.reflection, ..Forms::default() },
+            )
+            .await
         }
     }
 }
