@@ -291,22 +291,22 @@ pub async fn of_initiative(db: &Db, initiative: InitiativeId) -> Result<Option<(
     .transpose()
 }
 
-/// Pairs of the given people who already work together: on the same initiative (as submitter or on
+/// Pairs of a space's members who already work together: on the same initiative (as submitter or on
 /// its team), or in the same unit.
-pub async fn worked_together(db: &Db, people: &[UserId]) -> Result<Vec<(UserId, UserId)>, StoreError> {
+pub async fn worked_together(db: &Db, space: i64) -> Result<Vec<(UserId, UserId)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT submitter_id AS user_id, 'i' || id AS grp FROM initiatives
-         UNION SELECT user_id, 'i' || initiative_id FROM team_members
-         UNION SELECT id, 'u' || unit_id FROM users WHERE unit_id IS NOT NULL",
+        "SELECT g.user_id, g.grp FROM (
+            SELECT submitter_id AS user_id, 'i' || id AS grp FROM initiatives
+            UNION SELECT user_id, 'i' || initiative_id FROM team_members
+            UNION SELECT id, 'u' || unit_id FROM users WHERE unit_id IS NOT NULL
+         ) g JOIN space_members m ON m.user_id = g.user_id WHERE m.space_id = $1",
     )
+    .bind(space)
     .fetch_all(db.pool())
     .await?;
     let mut groups: std::collections::BTreeMap<String, Vec<UserId>> = Default::default();
     for r in rows {
-        let user = UserId::new(r.try_get("user_id")?);
-        if people.contains(&user) {
-            groups.entry(r.try_get("grp")?).or_default().push(user);
-        }
+        groups.entry(r.try_get("grp")?).or_default().push(UserId::new(r.try_get("user_id")?));
     }
     let mut pairs = std::collections::BTreeSet::new();
     for members in groups.values() {

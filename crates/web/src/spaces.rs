@@ -81,7 +81,7 @@ pub(crate) struct Suggestion {
 pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result<Result<Suggestion, String>, AppError> {
     let members = spaces::members(state.db(), space).await?;
     let ids: Vec<_> = members.iter().map(|m| m.user).collect();
-    let prior = spaces::worked_together(state.db(), &ids).await?;
+    let prior = spaces::worked_together(state.db(), space).await?;
     let index: HashMap<_, usize> = ids.iter().enumerate().map(|(k, id)| (*id, k)).collect();
     let history: Vec<(usize, usize)> =
         prior.iter().filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?))).collect();

@@ -12,6 +12,7 @@ use kindling_testkit::{demo_db, now_ms};
 
 mod evidence;
 mod search;
+mod spaces;
 
 fn draft(title: &str) -> InitiativeDraft {
     InitiativeDraft {
