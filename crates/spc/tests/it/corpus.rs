@@ -1,5 +1,6 @@
-//! Reads `shared/reference/spc` (or `KINDLING_SPC_CORPUS`) and compares the engine with every expected
-//! output. A missing corpus is a failure, never a skip.
+//! Reads the reference corpus in `crates/spc/tests/corpus` (or `KINDLING_SPC_CORPUS`) and compares the
+//! engine with every expected output. A missing corpus is a failure, never a skip. The corpus is a copy
+//! kept in the repository so that a clone alone passes the checks; its README names each tool and version.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use serde_json::Value;
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("KINDLING_SPC_CORPUS") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/spc"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
     }
 }
 
