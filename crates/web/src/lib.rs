@@ -49,9 +49,9 @@ mod security;
 mod sign_in;
 mod spaces;
 mod spread;
-mod spreadsheet;
 mod support;
 mod templates;
+mod uploads;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -278,6 +278,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(security::headers))
         // Every form's body is read (and limited by path) by the CSRF guard; this is the outer bound.
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        // Extractors (`Bytes`, `Json`, `Form`) otherwise stop at axum's own 2 MB, below a participant file's
+        // 4 MiB; the two limits above are the ones that apply.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(ops::track_metrics))

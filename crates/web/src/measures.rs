@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::equity::{self, Dimension};
 use kindling_domain::ids::{MeasureId, PhaseId};
@@ -395,33 +395,6 @@ pub async fn paste(
     }
 }
 
-/// A multipart form's fields, and its file as (name, CSV text) or the problem with it.
-pub(crate) type Upload = (Vec<multipart::Part>, Result<(String, String), String>);
-
-/// The uploaded file's text (an Excel workbook converted to CSV), its name, and the other fields;
-/// or the problem to show on the file field.
-pub(crate) fn uploaded_file(headers: &HeaderMap, body: &[u8]) -> Result<Upload, AppError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let parts = multipart::boundary(content_type)
-        .and_then(|b| multipart::parse(body, b))
-        .ok_or_else(|| AppError::BadRequest("The upload could not be read; choose the file again.".into()))?;
-    let file = parts.iter().find(|p| p.name == "file" && p.filename.as_deref().is_some_and(|f| !f.is_empty()));
-    let outcome = match file {
-        None => Err("Select a CSV file or an Excel workbook".to_owned()),
-        Some(file) => {
-            let name = file.filename.clone().unwrap_or_default();
-            if name.to_ascii_lowercase().ends_with(".xlsx") {
-                crate::spreadsheet::xlsx_to_csv(&file.data).map(|text| (name, text))
-            } else {
-                String::from_utf8(file.data.clone()).map(|text| (name, text)).map_err(|_| {
-                    "The file must be a CSV file saved as text (UTF-8), or an Excel workbook (.xlsx)".to_owned()
-                })
-            }
-        }
-    };
-    Ok((parts, outcome))
-}
-
 /// Upload of subgroup data for one breakdown: all-or-nothing, replacing that breakdown's data.
 pub async fn subgroups(
     State(state): State<AppState>,
@@ -432,7 +405,7 @@ pub async fn subgroups(
 ) -> Result<Response, AppError> {
     let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
     require_edit(&viewer, &item)?;
-    let (parts, file) = uploaded_file(&headers, &body)?;
+    let (parts, file) = crate::uploads::uploaded_file(&headers, &body).await?;
     let chosen = multipart::text(&parts, "dimension").unwrap_or("").to_owned();
     let mut errors = FieldErrors::new();
     let dimension = chosen.parse::<Dimension>().ok();
@@ -496,7 +469,7 @@ pub async fn import(
     let (item, measure) = load_measure(&state, &viewer, &id, &measure).await?;
     require_edit(&viewer, &item)?;
     let mut errors = FieldErrors::new();
-    let outcome = match uploaded_file(&headers, &body)?.1 {
+    let outcome = match crate::uploads::uploaded_file(&headers, &body).await?.1 {
         Ok(file) => Some(file),
         Err(message) => {
             errors.add("file", message);

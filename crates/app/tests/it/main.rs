@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use kindling_testkit::{PASSWORD, demo_db};
 
 mod digest;
+mod uploads;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kindling");
 
@@ -55,9 +56,20 @@ struct Server {
 }
 
 fn start_server(data_dir: &std::path::Path) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
+    spawn_server(command)
+}
+
+/// The server on an existing database (a test's own, on SQLite or PostgreSQL).
+fn start_server_on(database_url: &str) -> Server {
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--bind", "127.0.0.1:0", "--database-url", database_url]);
+    spawn_server(command)
+}
+
+fn spawn_server(mut command: Command) -> Server {
+    let mut child = command
         .env("KINDLING_DEMO_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())

@@ -281,7 +281,7 @@ pub async fn import(
 ) -> Result<Response, AppError> {
     let programme = load_led(&state, &viewer, &id).await?;
     let mut upload = ParticipantUpload::default();
-    let file = crate::measures::uploaded_file(&headers, &body)?.1;
+    let file = crate::uploads::uploaded_file(&headers, &body).await?.1;
     match file {
         Err(message) => upload.errors.add("file", message),
         Ok((name, text)) => {

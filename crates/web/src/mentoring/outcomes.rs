@@ -101,7 +101,7 @@ async fn import(
     let programme = load_led(&state, &viewer, &id).await?;
     let mut imported = Imported { which, ..Imported::default() };
     let field = if which == "hr" { "hr_file" } else { "incidents_file" };
-    match crate::measures::uploaded_file(&headers, &body)?.1 {
+    match crate::uploads::uploaded_file(&headers, &body).await?.1 {
         Err(message) => imported.errors.add(field, message),
         Ok((name, text)) => {
             let by = viewer.actor(now_ms());
