@@ -22,6 +22,8 @@ const PURE_ALLOWED: &[&str] = &[
     "serde",
     "thiserror",
     "sha2",
+    "sha1",
+    "hmac",
     "proptest",
     "serde_json",
     "toml",

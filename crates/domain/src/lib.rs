@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod drivers;
@@ -34,4 +35,5 @@ pub mod search;
 pub mod spaces;
 pub mod spread;
 pub mod support;
+mod tabular;
 pub mod validation;

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{ParticipantDraft, ParticipantForm};
-use crate::measures::{RowError, csv_fields};
+use crate::measures::RowError;
+use crate::tabular::{require, table};
 
 /// The participant file's columns, in any order; the first five and `profession`, `grade`, `site`
 /// and `tags` are required.
@@ -27,29 +28,6 @@ pub const PARTICIPANT_COLUMNS: [&str; 14] = [
 ];
 
 const REQUIRED_PARTICIPANT_COLUMNS: [&str; 7] = ["side", "reference", "name", "profession", "grade", "site", "tags"];
-
-/// A file's lower-cased column names, and each data line's number and fields.
-type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
-
-/// A file's header and data lines (blank lines skipped), or the error for an empty file.
-fn table(text: &str) -> Result<Table, Vec<RowError>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err(vec![RowError { line: 1, message: "The file is empty".into() }]);
-    };
-    let columns = csv_fields(header).iter().map(|h| h.trim().to_lowercase()).collect();
-    Ok((columns, lines.map(|(i, l)| (i + 1, csv_fields(l))).collect()))
-}
-
-fn require(columns: &[String], required: &[&str]) -> Result<(), Vec<RowError>> {
-    let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.iter().any(|x| x == c)).collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(vec![RowError { line: 1, message: format!("The header is missing the column(s): {}", missing.join(", ")) }])
-    }
-}
 
 /// Parses a participant file. `existing` are the references already enrolled, by side, so that a
 /// file that repeats one is refused rather than half-applied.
