@@ -44,6 +44,8 @@ enum LogFormat {
 enum Command {
     /// Run the web application.
     Serve(ServeArgs),
+    /// Set up an empty installation: its first organisation and administrator (prints a one-time link).
+    Setup(SetupArgs),
     /// Administration tasks.
     Admin {
         #[command(subcommand)]
@@ -102,6 +104,88 @@ impl DatabaseArgs {
 }
 
 #[derive(Args, Debug)]
+struct SetupArgs {
+    /// The first organisation's name.
+    #[arg(long)]
+    organisation: String,
+    /// What kind of organisation it is ("NHS trust", "Local authority", "Care provider"…).
+    #[arg(long)]
+    kind: String,
+    /// The first administrator's work email address.
+    #[arg(long)]
+    admin_email: String,
+    /// The first administrator's name (defaults to the part of the email before the @).
+    #[arg(long)]
+    admin_name: Option<String>,
+    /// The address people use to reach Kindling, for the link printed.
+    #[arg(long, env = "KINDLING_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    public_url: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Single sign-on for the whole installation (an organisation's own is set on `/admin/sign-in`).
+#[derive(Args, Debug, Clone, Default)]
+struct OidcArgs {
+    /// The OpenID Connect issuer, e.g. https://login.microsoftonline.com/TENANT-ID/v2.0 (http only on a
+    /// loopback address, for tests).
+    #[arg(long, env = "KINDLING_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The client (application) id registered with the provider.
+    #[arg(long, env = "KINDLING_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The sign-in button's label.
+    #[arg(long, env = "KINDLING_OIDC_LABEL", default_value = "Sign in with your organisation's account")]
+    oidc_label: String,
+    /// Email domains whose people may sign in, comma-separated.
+    #[arg(long, env = "KINDLING_OIDC_ALLOWED_DOMAINS", value_delimiter = ',')]
+    oidc_allowed_domains: Vec<String>,
+    /// Create people in the allowed domains on their first sign-in (off by default).
+    #[arg(long, env = "KINDLING_OIDC_CREATE_PEOPLE")]
+    oidc_create_people: bool,
+    /// The role people created on first sign-in get.
+    #[arg(long, env = "KINDLING_OIDC_DEFAULT_ROLE", default_value = "clinician")]
+    oidc_default_role: String,
+    /// The claim holding groups or app roles (`groups` or `roles` for Entra ID).
+    #[arg(long, env = "KINDLING_OIDC_ROLES_CLAIM", default_value = "")]
+    oidc_roles_claim: String,
+    /// Group-to-role mappings, `group=role`, comma-separated.
+    #[arg(long, env = "KINDLING_OIDC_ROLE_MAP", value_delimiter = ',')]
+    oidc_role_map: Vec<String>,
+}
+
+impl OidcArgs {
+    /// The installation's provider, if configured; the client secret comes only from the environment.
+    fn provider(&self) -> Result<Option<kindling_web::sso::InstallationProvider>> {
+        let Some(issuer) = &self.oidc_issuer else { return Ok(None) };
+        let issuer = issuer.trim_end_matches('/').to_owned();
+        kindling_web::sso::issuer_allowed(&issuer).map_err(|why| anyhow::anyhow!("--oidc-issuer: {why}"))?;
+        let client_id = self.oidc_client_id.clone().context("--oidc-client-id is needed with --oidc-issuer")?;
+        let client_secret = std::env::var("KINDLING_OIDC_CLIENT_SECRET")
+            .context("KINDLING_OIDC_CLIENT_SECRET must hold the client secret when --oidc-issuer is given")?;
+        let default_role = self.oidc_default_role.parse().map_err(|e| anyhow::anyhow!("--oidc-default-role: {e}"))?;
+        let role_map = kindling_domain::accounts::sso::parse_role_map(&self.oidc_role_map.join("\n"))
+            .map_err(|why| anyhow::anyhow!("--oidc-role-map: {why}"))?;
+        let allowed_domains: Vec<String> =
+            self.oidc_allowed_domains.iter().map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect();
+        if self.oidc_create_people && allowed_domains.is_empty() {
+            bail!("--oidc-create-people needs --oidc-allowed-domains");
+        }
+        Ok(Some(kindling_web::sso::InstallationProvider {
+            issuer,
+            client_id,
+            client_secret,
+            label: self.oidc_label.clone(),
+            allowed_domains,
+            create_people: self.oidc_create_people,
+            default_role,
+            roles_claim: self.oidc_roles_claim.clone(),
+            role_map,
+        }))
+    }
+}
+
+#[derive(Args, Debug)]
 struct ServeArgs {
     #[command(flatten)]
     database: DatabaseArgs,
@@ -116,6 +200,12 @@ struct ServeArgs {
     public_url: Option<String>,
     #[command(flatten)]
     mail: digest::MailArgs,
+    #[command(flatten)]
+    oidc: OidcArgs,
+    /// 64 hex digits that seal organisations' single sign-on client secrets in the database. Without it,
+    /// a key is kept in `secret.key` in the data directory (SQLite), or secrets come from the environment.
+    #[arg(long = "secret-key", env = "KINDLING_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
     /// How often to check for due email digests, in minutes.
     #[arg(long, env = "KINDLING_DIGEST_CHECK_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1440))]
     digest_check_minutes: u64,
@@ -156,6 +246,14 @@ enum AuditCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Write the audit log as JSON Lines (one entry per line, oldest first) for a SIEM.
+    Export {
+        /// Only entries on or after this date (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -184,6 +282,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Setup(args) => setup(args).await,
         Command::Admin { command: AdminCommand::Token { email, label, database } } => {
             let db = database.open().await?;
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -192,7 +291,12 @@ async fn run(command: Command) -> Result<ExitCode> {
             };
             // Issued from the command line by whoever operates the server: no acting user.
             let by = tokens::Audited { actor: None, organisation: user.home_organisation(), now_ms: now_ms() };
-            let issued = tokens::issue(&db, user.id, &label, by).await?;
+            // Issued by whoever operates the server, for integrations: read and write, a year.
+            let grant = tokens::Grant {
+                scope: kindling_domain::accounts::TokenScope::ReadWrite,
+                expires_ms: Some(now_ms() + kindling_domain::accounts::MAX_TOKEN_DAYS * 24 * 60 * 60 * 1000),
+            };
+            let issued = tokens::issue(&db, user.id, &label, grant, by).await?;
             print_out(&issued.secret);
             Ok(ExitCode::SUCCESS)
         }
@@ -209,6 +313,17 @@ async fn run(command: Command) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Audit { command: AuditCommand::Export { since, database } } => {
+            let db = database.open().await?;
+            let since_ms = match since.as_deref() {
+                None => 0,
+                Some(raw) => kindling_domain::initiatives::CivilDate::parse_iso(raw)
+                    .map(kindling_domain::initiatives::CivilDate::unix_ms)
+                    .with_context(|| format!("--since {raw:?} is not a date like 2026-12-01"))?,
+            };
+            audit_export(&db, since_ms).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Spc(args) => {
             let out = spc_command::run(&args)?;
             use std::io::Write;
@@ -223,10 +338,10 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Digest { command: DigestCommand::Send { database, mail, public_url } } => {
             let db = database.open().await?;
-            let Some(mailer) = digest::Mailer::from_args(&mail, &public_url)? else {
+            let Some(mailer) = mail.mailer()? else {
                 bail!("no mail transport: give --smtp-url or --mail-dir");
             };
-            let sent = digest::send_due(&db, &mailer, now_ms()).await?;
+            let sent = digest::send_due(&db, &mailer, &public_url, now_ms()).await?;
             println!("{sent} digest(s) sent");
             Ok(ExitCode::SUCCESS)
         }
@@ -241,6 +356,96 @@ async fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes the audit log as JSON Lines, page by page, so a log of any size streams out.
+async fn audit_export(db: &Db, since_ms: i64) -> Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut after = 0;
+    loop {
+        let page = kindling_store::audit::page_since(db, after, since_ms, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for entry in &page {
+            let at = jiff::Timestamp::from_millisecond(entry.event.at_ms).map(|t| t.to_string()).unwrap_or_default();
+            let line = serde_json::json!({
+                "seq": entry.seq, "at": at, "at_ms": entry.event.at_ms,
+                "actor_id": entry.event.actor.map(|a| a.get()), "organisation_id": entry.event.organisation.map(|o| o.get()),
+                "action": entry.event.action, "subject": entry.event.subject, "summary": entry.event.summary,
+                "prev_hash": entry.prev_hash, "hash": entry.hash,
+            });
+            if writeln!(out, "{line}").is_err() {
+                return Ok(());
+            }
+        }
+    }
+    let _ = out.flush();
+    Ok(())
+}
+
+/// `kindling setup`: exit 0 with the link, or 2 (changing nothing) when the installation is set up already.
+async fn setup(args: SetupArgs) -> Result<ExitCode> {
+    let db = args.database.open().await?;
+    let email = Email::parse(&args.admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
+    let organisation = args.organisation.trim();
+    let kind = args.kind.trim();
+    if organisation.is_empty() || kind.is_empty() {
+        bail!("--organisation and --kind must not be empty");
+    }
+    let name = args
+        .admin_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().replace(['.', '_'], " "));
+    let first = kindling_store::accounts::FirstRun { organisation, kind, admin_email: &email, admin_name: name.trim() };
+    match kindling_store::accounts::setup(&db, &first, now_ms()).await? {
+        Some(done) => {
+            let link = format!("{}/set-password?token={}", args.public_url.trim_end_matches('/'), done.token);
+            print_out(&format!("Kindling is set up for {organisation}."));
+            print_out(&format!(
+                "{email} can choose a password (or sign in with single sign-on) at this link, once, within 24 hours:"
+            ));
+            print_out(&link);
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!(
+                "This Kindling is already set up; nothing was changed. Administrators invite people from Administration, People."
+            );
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// The key that seals client secrets: given, or kept in the data directory for SQLite (created once,
+/// readable by the service alone).
+fn secret_key(args: &ServeArgs) -> Result<Option<kindling_web::sso::SecretKey>> {
+    if let Some(hex) = &args.secret_key {
+        return kindling_web::sso::SecretKey::from_hex(hex).map(Some).context("--secret-key must be 64 hex digits");
+    }
+    if args.database.database_url.is_some() {
+        return Ok(None);
+    }
+    let path = args.database.data_dir.join("secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return kindling_web::sso::SecretKey::from_hex(&text)
+            .map(Some)
+            .with_context(|| format!("{} is not a key", path.display()));
+    }
+    // 32 random bytes as 64 hex digits.
+    let hex = kindling_store::accounts::fresh_token();
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
+        file.write_all(hex.as_bytes())?;
+    }
+    Ok(kindling_web::sso::SecretKey::from_hex(&hex))
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
@@ -284,21 +489,42 @@ async fn serve(args: ServeArgs) -> Result<()> {
             demo::EMAIL_DOMAIN
         );
     }
-    let config = kindling_web::Config {
-        secure_cookies: args.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
-        demo: demo_ready,
-    };
-    let state = kindling_web::AppState::new(db.clone(), config);
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
-    match digest::Mailer::from_args(&args.mail, &public_url)? {
-        Some(mailer) => {
-            let every = std::time::Duration::from_secs(args.digest_check_minutes * 60);
-            tokio::spawn(digest::run(db.clone(), mailer, every));
-        }
-        None => tracing::info!("no mail transport configured (--smtp-url or --mail-dir): email digests wait"),
-    }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     let local = listener.local_addr()?;
+    let public_url =
+        args.public_url.clone().unwrap_or_else(|| format!("http://{local}")).trim_end_matches('/').to_owned();
+    let mailer = args.mail.mailer()?.map(std::sync::Arc::new);
+    // An installation nobody can sign in to yet: a one-time setup token, printed in the log only.
+    let setup_token = if kindling_store::accounts::is_set_up(&db).await? {
+        None
+    } else {
+        let token = kindling_store::accounts::fresh_token();
+        tracing::warn!(
+            setup_url = format!("{public_url}/setup?token={token}"),
+            "Kindling is not set up yet: open the setup address (or run `kindling setup`)"
+        );
+        eprintln!("Kindling is not set up yet. Open {public_url}/setup?token={token} or run `kindling setup --help`.");
+        Some(token)
+    };
+    let config = kindling_web::Config {
+        secure_cookies: public_url.starts_with("https://"),
+        demo: demo_ready,
+        public_url: public_url.clone(),
+        setup_token,
+        mailer: mailer.clone(),
+        sso: args.oidc.provider()?,
+        secret_key: secret_key(&args)?,
+    };
+    let state = kindling_web::AppState::new(db.clone(), config);
+    match mailer {
+        Some(mailer) => {
+            let every = std::time::Duration::from_secs(args.digest_check_minutes * 60);
+            tokio::spawn(digest::run(db.clone(), mailer, public_url.clone(), every));
+        }
+        None => tracing::info!(
+            "no mail transport configured (--smtp-url or --mail-dir): email digests wait, invitations are shown to administrators"
+        ),
+    }
     tracing::info!(address = %local, "listening");
     eprintln!("Kindling is running at http://{local}/");
     let app = kindling_web::router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -542,6 +542,11 @@ impl CivilDate {
         add_days(self, days)
     }
 
+    /// Midnight UTC at the start of the date, in milliseconds since the Unix epoch.
+    pub fn unix_ms(self) -> i64 {
+        days_from_civil(self) * 86_400_000
+    }
+
     /// Whole months later (or earlier, when negative), keeping the day where the month has it.
     pub fn add_months(self, months: i64) -> Option<CivilDate> {
         add_months(self, months)

@@ -26,4 +26,3 @@ pub(crate) fn require(columns: &[String], required: &[&str]) -> Result<(), Vec<R
         Err(vec![RowError { line: 1, message: format!("The header is missing the column(s): {}", missing.join(", ")) }])
     }
 }
-

@@ -172,7 +172,9 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
                 name: person.name,
                 profession: person.profession,
                 unit: Some(unit),
+                site: None,
                 password_hash: &hash,
+                status: kindling_domain::accounts::AccountStatus::Active,
             };
             let id = users::create(&mut tx, &new, start).await?;
             for role in person.roles {
@@ -187,6 +189,14 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
             .map(|(_, id, roles)| (*id, *roles))
             .ok_or_else(|| StoreError::Corrupt(format!("demo user {email} missing")))
     };
+    // The demo administrator runs the hub (adds organisations) and also sits on Riverside's board, so the
+    // organisation switcher has something to switch between.
+    let admin = user(&role_email(Role::Admin))?.0;
+    sqlx::query("UPDATE users SET hub_admin = 1 WHERE id = $1").bind(admin.get()).execute(&mut *tx).await?;
+    users::grant_role(&mut tx, admin, riverside, Role::Executive).await?;
+    // Every demo account shares one published password, so a second factor would protect nothing; the
+    // demo organisations say so on their administration page.
+    sqlx::query("UPDATE organisations SET two_factor = 'nobody'").execute(&mut *tx).await?;
     let clinician = role_email(Role::Clinician);
     let lead = role_email(Role::ImprovementLead);
     let pharmacist = format!("pharmacist@{EMAIL_DOMAIN}");

@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod backup;
@@ -26,6 +27,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod pathways;
 pub mod pdsa;
+pub mod people;
 pub mod policy;
 pub mod public_pages;
 pub mod recognition;
@@ -35,6 +37,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod spaces;
 pub mod spread;
+pub mod sso;
 pub mod support;
 pub mod throttle;
 pub mod tokens;

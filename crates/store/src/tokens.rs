@@ -1,6 +1,7 @@
 //! Personal API tokens. The bearer token is shown once when issued; only its hash is stored, and a
 //! token can be revoked at any time.
 
+use kindling_domain::accounts::TokenScope;
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{OrganisationId, TokenId, UserId};
 use sqlx::Row;
@@ -40,17 +41,28 @@ impl Audited {
     }
 }
 
+/// What a new token may do and until when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub scope: TokenScope,
+    /// When it stops working; `None` never (only from the command line, for a service account).
+    pub expires_ms: Option<i64>,
+}
+
 /// Issues a token for `user`, audited in the same transaction.
-pub async fn issue(db: &Db, user: UserId, label: &str, by: Audited) -> Result<IssuedToken, StoreError> {
+pub async fn issue(db: &Db, user: UserId, label: &str, grant: Grant, by: Audited) -> Result<IssuedToken, StoreError> {
     let secret = format!("{PREFIX}{}", random_token());
     let mut tx = db.write().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_ms, scope, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id",
     )
     .bind(user.get())
     .bind(token_hash(&secret))
     .bind(label)
     .bind(by.now_ms)
+    .bind(grant.scope.slug())
+    .bind(grant.expires_ms)
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -64,13 +76,30 @@ pub async fn issue(db: &Db, user: UserId, label: &str, by: Audited) -> Result<Is
     Ok(IssuedToken { id: TokenId::new(id), secret })
 }
 
-/// The user a bearer token belongs to, unless it is unknown or revoked.
-pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<UserId>, StoreError> {
-    let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_ms IS NULL")
-        .bind(token_hash(secret))
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.map(|r| r.try_get("user_id").map(UserId::new)).transpose()?)
+/// The person a bearer token belongs to and what it may do, unless it is unknown, revoked, expired, or
+/// its person is no longer active. Its last use is recorded at most once a minute.
+pub async fn authenticate(db: &Db, secret: &str, now_ms: i64) -> Result<Option<(UserId, TokenScope)>, StoreError> {
+    let hash = token_hash(secret);
+    let row = sqlx::query(
+        "SELECT t.user_id, t.scope, t.last_used_ms FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.revoked_ms IS NULL AND (t.expires_ms IS NULL OR t.expires_ms > $2)
+         AND u.status = 'active'",
+    )
+    .bind(&hash)
+    .bind(now_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let last: Option<i64> = row.try_get("last_used_ms")?;
+    if last.is_none_or(|last| now_ms - last >= kindling_domain::accounts::SESSION_TOUCH_MS) {
+        sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE token_hash = $2")
+            .bind(now_ms)
+            .bind(&hash)
+            .execute(db.pool())
+            .await?;
+    }
+    let scope = row.try_get::<String, _>("scope")?.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?;
+    Ok(Some((UserId::new(row.try_get("user_id")?), scope)))
 }
 
 /// Revokes a token of `user`; false if there was no such live token.
@@ -98,21 +127,30 @@ pub struct TokenSummary {
     pub label: String,
     pub created_ms: i64,
     pub revoked_ms: Option<i64>,
+    pub scope: TokenScope,
+    pub expires_ms: Option<i64>,
+    pub last_used_ms: Option<i64>,
 }
 
 pub async fn list(db: &Db, user: UserId) -> Result<Vec<TokenSummary>, StoreError> {
-    sqlx::query("SELECT id, label, created_ms, revoked_ms FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
-        .bind(user.get())
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(TokenSummary {
-                id: TokenId::new(r.try_get("id")?),
-                label: r.try_get("label")?,
-                created_ms: r.try_get("created_ms")?,
-                revoked_ms: r.try_get("revoked_ms")?,
-            })
+    sqlx::query(
+        "SELECT id, label, created_ms, revoked_ms, scope, expires_ms, last_used_ms FROM api_tokens WHERE user_id = $1
+         ORDER BY id DESC",
+    )
+    .bind(user.get())
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(TokenSummary {
+            id: TokenId::new(r.try_get("id")?),
+            label: r.try_get("label")?,
+            created_ms: r.try_get("created_ms")?,
+            revoked_ms: r.try_get("revoked_ms")?,
+            scope: r.try_get::<String, _>("scope")?.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+            expires_ms: r.try_get("expires_ms")?,
+            last_used_ms: r.try_get("last_used_ms")?,
         })
-        .collect()
+    })
+    .collect()
 }

@@ -89,35 +89,62 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The application running on a random loopback port over the demo hub.
+/// The application running on a random loopback port over the demo hub, with email written to a folder
+/// of its own.
 #[derive(Debug)]
 pub struct TestApp {
     pub addr: SocketAddr,
     pub test_db: TestDb,
+    /// Where the app's email lands, one `.eml` file per message.
+    pub mail_dir: PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.mail_dir);
     }
+}
+
+/// The settings a test app starts with: the demo hub, plain cookies.
+pub fn test_config() -> kindling_web::Config {
+    kindling_web::Config { secure_cookies: false, demo: true, ..kindling_web::Config::default() }
 }
 
 impl TestApp {
     pub async fn spawn() -> Result<Self> {
-        Self::spawn_with(kindling_web::Config { secure_cookies: false, demo: true }).await
+        Self::spawn_with(test_config()).await
     }
 
+    /// The app over the demo hub with `config`; an empty public URL becomes the app's own address, and
+    /// without a mailer the app writes email into [`TestApp::mail_dir`].
     pub async fn spawn_with(config: kindling_web::Config) -> Result<Self> {
-        let test_db = demo_db().await?;
-        let state = kindling_web::AppState::new(test_db.db.clone(), config);
+        Self::spawn_on(demo_db().await?, config).await
+    }
+
+    /// The app over a database the test prepared (an empty one, to test first-run setup).
+    pub async fn spawn_on(test_db: TestDb, mut config: kindling_web::Config) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        if config.public_url.is_empty() {
+            config.public_url = format!("http://{addr}");
+        }
+        let mail_dir = std::env::temp_dir().join(format!("kindling-mail-{}", random_name()));
+        if config.mailer.is_none() {
+            let settings = kindling_mail::Settings {
+                smtp_url: None,
+                mail_dir: Some(mail_dir.clone()),
+                from: "Kindling <kindling@test.invalid>".into(),
+            };
+            config.mailer = kindling_mail::Mailer::from_settings(&settings)?.map(std::sync::Arc::new);
+        }
+        let state = kindling_web::AppState::new(test_db.db.clone(), config);
         let app = kindling_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum_serve(listener, app).await;
         });
-        Ok(Self { addr, test_db, server })
+        Ok(Self { addr, test_db, mail_dir, server })
     }
 
     pub fn db(&self) -> &Db {
@@ -151,7 +178,35 @@ impl TestApp {
         let user = kindling_store::users::find_by_email(self.db(), &email).await?.context("no such user")?;
         let by =
             kindling_store::tokens::Audited { actor: None, organisation: user.home_organisation(), now_ms: now_ms() };
-        Ok(kindling_store::tokens::issue(self.db(), user.id, "test", by).await?.secret)
+        let grant =
+            kindling_store::tokens::Grant { scope: kindling_domain::accounts::TokenScope::ReadWrite, expires_ms: None };
+        Ok(kindling_store::tokens::issue(self.db(), user.id, "test", grant, by).await?.secret)
+    }
+
+    /// Every email the app has written, oldest first, as (recipient line, whole message).
+    pub fn emails(&self) -> Vec<(String, String)> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.mail_dir)
+            .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .map(|text| {
+                let to = text.lines().find(|l| l.starts_with("To: ")).unwrap_or_default().to_owned();
+                (to, text)
+            })
+            .collect()
+    }
+
+    /// The first link to this app in the newest email to `email` (quoted-printable undone).
+    pub fn link_sent_to(&self, email: &str) -> Option<String> {
+        let (_, text) = self.emails().into_iter().rev().find(|(to, _)| to.contains(email))?;
+        let text = text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+        let base = format!("http://{}", self.addr);
+        let start = text.find(&base)?;
+        let link: String = text[start..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<').collect();
+        Some(link.trim_start_matches(&base).to_owned())
     }
 }
 
@@ -170,8 +225,21 @@ pub struct Browser {
     base: String,
 }
 
+/// A plain HTTP client for tests, as `reqwest::Client::new()` makes one (no cookies, redirects followed).
+pub fn http() -> reqwest::Client {
+    install_tls_provider();
+    reqwest::Client::builder().build().expect("reqwest client")
+}
+
+/// reqwest is built without a default TLS provider (the product uses ring, as lettre does); every client
+/// needs one installed first, even for plain http.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Browser {
     pub fn new(base: String) -> Self {
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

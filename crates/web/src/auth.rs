@@ -53,12 +53,20 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[derive(Clone, Debug)]
 pub struct Viewer {
     pub user: User,
+    /// The organisation chosen in the header's switcher (the person's home organisation until they
+    /// choose), checked against their memberships on every request.
     pub organisation: OrganisationId,
     pub organisation_name: String,
     pub roles: Vec<Role>,
     pub csrf_token: String,
     /// The session token from the cookie, so sign-out can end exactly this session.
     pub session_token: String,
+    /// The session's stored id (the hash of its token): how the account page names it.
+    pub session_id: String,
+    /// The provider's ID token when the person signed in with single sign-on (to sign out there too).
+    pub id_token_hint: Option<String>,
+    /// Every organisation the person belongs to, for the switcher, by name.
+    pub organisations: Vec<(OrganisationId, String)>,
     /// Notifications not yet read (shown in the header on every page).
     pub unread: i64,
 }
@@ -69,8 +77,12 @@ pub struct ViewerView<'a> {
     pub name: &'a str,
     pub email: &'a str,
     pub organisation_name: &'a str,
+    pub organisation_id: i64,
+    pub organisations: Vec<(i64, &'a str)>,
     pub csrf_token: &'a str,
     pub unread: i64,
+    pub is_admin: bool,
+    pub is_hub_admin: bool,
 }
 
 impl Viewer {
@@ -79,8 +91,12 @@ impl Viewer {
             name: &self.user.name,
             email: &self.user.email,
             organisation_name: &self.organisation_name,
+            organisation_id: self.organisation.get(),
+            organisations: self.organisations.iter().map(|(id, name)| (id.get(), name.as_str())).collect(),
             csrf_token: &self.csrf_token,
             unread: self.unread,
+            is_admin: self.roles.contains(&Role::Admin),
+            is_hub_admin: self.user.hub_admin,
         }
     }
 
@@ -104,16 +120,21 @@ async fn session_for(state: &AppState, headers: &HeaderMap) -> Result<Option<(St
     Ok(sessions::find(state.db(), token, now_ms()).await?.map(|s| (token.to_owned(), s)))
 }
 
-/// Loads the person and their home organisation. `None` if they no longer belong anywhere.
-pub async fn load_viewer(
-    state: &AppState,
-    user: &User,
-) -> Result<Option<(OrganisationId, String, Vec<Role>)>, AppError> {
-    let Some(organisation) = user.home_organisation() else {
-        return Ok(None);
-    };
-    let name = orgs::organisation(state.db(), organisation).await?.map(|o| o.name).unwrap_or_default();
-    Ok(Some((organisation, name, user.roles_in(organisation))))
+/// The organisation a person works in: the one their session chose if they still belong to it,
+/// otherwise their home organisation. `None` if they no longer belong anywhere.
+pub fn working_organisation(user: &User, chosen: Option<OrganisationId>) -> Option<OrganisationId> {
+    chosen.filter(|o| user.is_member_of(*o)).or_else(|| user.home_organisation())
+}
+
+/// Every organisation a person belongs to, with its name, by name.
+pub async fn organisations_of(state: &AppState, user: &User) -> Result<Vec<(OrganisationId, String)>, AppError> {
+    let mut named = Vec::with_capacity(user.memberships.len());
+    for m in &user.memberships {
+        let name = orgs::organisation(state.db(), m.organisation).await?.map(|o| o.name).unwrap_or_default();
+        named.push((m.organisation, name));
+    }
+    named.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(named)
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -133,11 +154,15 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(user) = users::get(state.db(), session.user).await? else {
             return Err(sign_in());
         };
-        let Some((organisation, organisation_name, roles)) = load_viewer(state, &user).await? else {
+        let Some(organisation) = working_organisation(&user, session.organisation) else {
             return Err(AppError::Forbidden(
                 "Your account is not a member of any organisation. Ask an administrator to add you.".into(),
             ));
         };
+        let organisations = organisations_of(state, &user).await?;
+        let organisation_name =
+            organisations.iter().find(|(id, _)| *id == organisation).map(|(_, n)| n.clone()).unwrap_or_default();
+        let roles = user.roles_in(organisation);
         let unread = kindling_store::notifications::unread_count(state.db(), user.id).await?;
         Ok(Viewer {
             user,
@@ -146,6 +171,9 @@ impl FromRequestParts<AppState> for Viewer {
             roles,
             csrf_token: session.csrf_token,
             session_token,
+            session_id: session.id,
+            id_token_hint: session.id_token_hint,
+            organisations,
             unread,
         })
     }
@@ -266,6 +294,52 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
+
+/// Starts a session for a person who has proved who they are, and sends them on to `next` with the
+/// session cookie.
+pub async fn establish_session(
+    state: &AppState,
+    user: kindling_domain::ids::UserId,
+    organisation: Option<OrganisationId>,
+    origin: &sessions::Origin,
+    next: &str,
+) -> Result<Response, AppError> {
+    let token = sessions::start(state.db(), user, organisation, origin, now_ms()).await?;
+    tracing::info!(user.id = %user, method = %origin.method, "signed in");
+    let secure = state.config().secure_cookies;
+    let mut response = axum::response::Redirect::to(crate::sign_in::safe_next(next)).into_response();
+    let set = cookie(session_cookie_name(secure), &token, sessions::SESSION_MS / 1000, secure);
+    response.headers_mut().append(header::SET_COOKIE, set.parse().map_err(|_| AppError::BadRequest("cookie".into()))?);
+    Ok(response)
+}
+
+/// A short description of the browser, from its User-Agent, for the list of sessions ("Chrome on
+/// Windows"); the raw header is not kept.
+pub fn describe_device(headers: &HeaderMap) -> String {
+    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+        .iter()
+        .find(|(token, _)| agent.contains(token))
+        .map(|(_, name)| *name);
+    let system = [
+        ("Windows", "Windows"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Mac OS", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| agent.contains(token))
+    .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => format!("A browser on {s}"),
+        (None, None) if agent.is_empty() => "Unknown device".to_owned(),
+        (None, None) => agent.chars().take(60).collect(),
     }
 }
 

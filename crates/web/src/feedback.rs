@@ -153,20 +153,6 @@ fn public_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
     format!("{scheme}://{host}/feedback/{token}")
 }
 
-/// The QR code as SVG markup, dark modules on white, scaled to `size` pixels.
-fn qr_svg(url: &str, size: u32) -> Option<String> {
-    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(size, size)
-        .dark_color(qrcode::render::svg::Color("#000000"))
-        .light_color(qrcode::render::svg::Color("#ffffff"))
-        .build();
-    // Drop the XML declaration; label the image for screen readers.
-    let start = svg.find("<svg")?;
-    Some(svg[start..].replacen("<svg ", "<svg role=\"img\" aria-label=\"QR code for the feedback link\" ", 1))
-}
-
 fn require_team(viewer: &Viewer, item: &Initiative) -> Result<(), AppError> {
     crate::initiatives::require_edit(viewer, item, "manage its feedback")
 }
@@ -278,7 +264,8 @@ pub async fn poster(
     let by = viewer.actor(now_ms());
     let token = feedback::link_for(state.db(), by, item.id).await?.ok_or(AppError::NotFound)?;
     let url = public_url(&state, &headers, &token);
-    let qr = qr_svg(&url, 320).ok_or_else(|| AppError::BadRequest("The link is too long for a QR code.".into()))?;
+    let qr = crate::qr::svg(&url, 320, "QR code for the feedback link")
+        .ok_or_else(|| AppError::BadRequest("The link is too long for a QR code.".into()))?;
     Ok(templates::render(
         "feedback/poster.html",
         page! { title => format!("Feedback poster: {}", item.draft.title), section => "initiatives", viewer => viewer.view(), item => &item, url => url, qr => qr },

@@ -16,7 +16,25 @@ struct FunnelRow {
     count: i64,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Html<String>, AppError> {
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct HomeQuery {
+    notice: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Result<Viewer, AppError>,
+    axum::extract::Query(query): axum::extract::Query<HomeQuery>,
+) -> Result<Html<String>, AppError> {
+    let viewer = match viewer {
+        Ok(viewer) => viewer,
+        // An installation nobody can sign in to yet says how to set it up.
+        Err(AppError::SignInRequired { .. }) if !kindling_store::accounts::is_set_up(state.db()).await? => {
+            return crate::setup::instructions();
+        }
+        Err(e) => return Err(e),
+    };
     let (recent, _) =
         initiatives::list(state.db(), viewer.organisation, &Filter::default(), Page::parse(None, 8)).await?;
     let funnel: Vec<FunnelRow> = initiatives::count_by_stage(state.db(), viewer.organisation)
@@ -26,6 +44,6 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Html<
         .collect();
     templates::render(
         "home.html",
-        page! { title => "Home", section => "home", viewer => viewer.view(), recent => recent, funnel => funnel },
+        page! { title => "Home", section => "home", viewer => viewer.view(), recent => recent, funnel => funnel, notice => query.notice },
     )
 }

@@ -20,6 +20,8 @@ macro_rules! page {
 }
 
 mod account;
+mod accounts;
+mod admin;
 pub mod api;
 mod approvals;
 mod assets;
@@ -44,11 +46,14 @@ mod pathways;
 mod pdsa;
 mod policy;
 mod public_page;
+mod qr;
 mod recognition;
 mod security;
+mod setup;
 mod sign_in;
 mod spaces;
 mod spread;
+pub mod sso;
 mod support;
 mod templates;
 mod uploads;
@@ -73,6 +78,28 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The database holds the demo hub: the sign-in page says how to sign in.
     pub demo: bool,
+    /// The address people use to reach Kindling (`https://kindling.example.nhs.uk`), without a trailing
+    /// slash: every link sent by email starts with it, and single sign-on returns to it.
+    pub public_url: String,
+    /// The one-time token that lets `/setup` set up an empty installation (printed in the log, never in a
+    /// page); `None` once set up or when started on a database that already is.
+    pub setup_token: Option<String>,
+    /// Where invitations and password resets are sent from; without it, they are not sent and the
+    /// administrator copies the link from the page.
+    pub mailer: Option<Arc<kindling_mail::Mailer>>,
+    /// Single sign-on for the whole installation, from flags and the environment.
+    pub sso: Option<sso::InstallationProvider>,
+    /// The key that seals organisations' single sign-on client secrets in the database.
+    pub secret_key: Option<sso::SecretKey>,
+}
+
+impl Config {
+    /// A link to a path of this site, as sent by email.
+    pub fn link(&self, path: &str) -> String {
+        let base =
+            if self.public_url.is_empty() { "http://127.0.0.1:8080" } else { self.public_url.trim_end_matches('/') };
+        format!("{base}{path}")
+    }
 }
 
 /// Shared by every request: the database, the settings and the metrics registry.
@@ -87,6 +114,7 @@ struct Inner {
     config: Config,
     evidence: evidence::EvidenceCache,
     fonts: exports::FontCache,
+    sso: sso::SsoClient,
 }
 
 impl AppState {
@@ -98,6 +126,7 @@ impl AppState {
                 config,
                 evidence: evidence::EvidenceCache::default(),
                 fonts: exports::FontCache::default(),
+                sso: sso::SsoClient::default(),
             }),
         }
     }
@@ -113,6 +142,11 @@ impl AppState {
     /// Analyses of measures, kept until they change.
     pub(crate) fn evidence(&self) -> &evidence::EvidenceCache {
         &self.inner.evidence
+    }
+
+    /// The single sign-on client and what it has discovered about providers.
+    pub(crate) fn sso(&self) -> &sso::SsoClient {
+        &self.inner.sso
     }
 
     /// The fonts PDF and PNG exports draw with, found on first use.
@@ -133,9 +167,12 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// are about 500 KiB. Only that route accepts more than [`MAX_BODY_BYTES`].
 pub const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
 
-/// The body limit for a path: forms and the API get [`MAX_BODY_BYTES`], participant imports more.
+/// The body limit for a path: forms and the API get [`MAX_BODY_BYTES`], participant and people files
+/// more (a trust's whole workforce is a few hundred kilobytes).
 pub(crate) fn body_limit(path: &str) -> usize {
-    if path.starts_with("/mentoring/programmes/") && path.ends_with("/participants/import") {
+    if (path.starts_with("/mentoring/programmes/") && path.ends_with("/participants/import"))
+        || path.starts_with("/admin/people/import")
+    {
         MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
@@ -147,7 +184,36 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::show))
         .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-in/two-factor", get(sign_in::code_form).post(sign_in::code_submit))
+        .route("/sign-in/set-up-two-factor", get(sign_in::enrol_form).post(sign_in::enrol_submit))
+        .route("/sign-in/sso/callback", get(sso::callback))
+        .route("/sign-in/sso/{key}", get(sso::start))
         .route("/sign-out", post(sign_in::sign_out))
+        .route("/setup", get(setup::form).post(setup::submit))
+        .route("/set-password", get(accounts::set_password_form).post(accounts::set_password_submit))
+        .route("/password/forgot", get(accounts::forgot_form).post(accounts::forgot_submit))
+        .route("/password/forgot/sent", get(accounts::forgot_sent))
+        .route("/switch-organisation", post(admin::switch_organisation))
+        .route("/admin", get(admin::index))
+        .route("/admin/organisation", get(admin::organisation::show).post(admin::organisation::update))
+        .route("/admin/sites", post(admin::organisation::add_site))
+        .route("/admin/sites/{id}", get(admin::organisation::site_form).post(admin::organisation::update_site))
+        .route("/admin/sites/{id}/retire", post(admin::organisation::retire_site))
+        .route("/admin/sites/{id}/restore", post(admin::organisation::restore_site))
+        .route("/admin/sign-in", get(admin::organisation::sign_in_page))
+        .route("/admin/sign-in/policy", post(admin::organisation::save_policy))
+        .route("/admin/sign-in/sso", post(admin::organisation::save_sso))
+        .route("/admin/sign-in/sso/remove", post(admin::organisation::remove_sso))
+        .route("/admin/people", get(admin::people::list))
+        .route("/admin/people/invite", get(admin::people::invite_form).post(admin::people::invite))
+        .route("/admin/people/import", get(admin::people::import_form).post(admin::people::import_upload))
+        .route("/admin/people/import/confirm", post(admin::people::import_confirm))
+        .route("/admin/people/{id}", get(admin::people::show))
+        .route("/admin/people/{id}/roles", post(admin::people::set_roles))
+        .route("/admin/people/{id}/{action}", post(admin::people::act))
+        .route("/admin/audit", get(admin::audit::list))
+        .route("/admin/audit.csv", get(admin::audit::csv))
+        .route("/admin/hub", get(admin::hub::show).post(admin::hub::add))
         .route("/initiatives", get(initiatives::list))
         .route("/initiatives/new", get(initiatives::new_form).post(initiatives::create))
         .route("/initiatives/{id}", get(initiatives::show))
@@ -267,6 +333,10 @@ pub fn router(state: AppState) -> Router {
         .route("/feedback/{token}/thanks", get(feedback::public_thanks))
         .route("/account", get(account::show))
         .route("/account/tokens", post(account::create_token))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions/{id}/end", post(account::end_session))
+        .route("/account/two-factor", get(account::two_factor_form).post(account::two_factor_submit))
+        .route("/account/two-factor/remove", post(account::two_factor_remove))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .nest("/api", api::router())
         .route("/healthz", get(ops::healthz))

@@ -80,6 +80,31 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "pathways/list.html",
     "pathways/show.html",
     "pathways/template.html",
+    "accounts/two_factor.html",
+    "accounts/enrol.html",
+    "accounts/recovery_codes.html",
+    "accounts/set_password.html",
+    "accounts/forgot.html",
+    "email/invitation.txt",
+    "email/invitation.html",
+    "email/setup.txt",
+    "email/setup.html",
+    "email/reset.txt",
+    "email/reset.html",
+    "setup/form.html",
+    "setup/done.html",
+    "setup/instructions.html",
+    "admin/index.html",
+    "admin/organisation.html",
+    "admin/site.html",
+    "admin/sign_in.html",
+    "admin/people.html",
+    "admin/invite.html",
+    "admin/person.html",
+    "admin/import.html",
+    "admin/imported.html",
+    "admin/audit.html",
+    "admin/hub.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -112,6 +137,13 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_filter("session_mode", |slug: &str| {
         slug.parse::<kindling_domain::mentoring::SessionMode>().map(|k| k.label()).unwrap_or("Other")
+    });
+    env.add_filter("role_labels", |roles: Vec<String>| {
+        roles
+            .iter()
+            .map(|slug| slug.parse::<kindling_domain::people::Role>().map(|r| r.label()).unwrap_or("Unknown"))
+            .collect::<Vec<_>>()
+            .join(", ")
     });
     env.add_filter("care_setting", |slug: &str| {
         slug.parse::<kindling_domain::people::CareSetting>().map(|k| k.label()).unwrap_or("Not recorded")
@@ -170,6 +202,12 @@ pub fn iso_date(ms: i64) -> String {
 pub fn render(name: &str, context: impl Serialize) -> Result<Html<String>, AppError> {
     let template = ENV.get_template(name)?;
     Ok(Html(template.render(Value::from(minijinja::value::Serde(&context)))?))
+}
+
+/// Renders a plain-text template (an email's text part): nothing is escaped.
+pub fn render_text(name: &str, context: impl Serialize) -> Result<String, AppError> {
+    let template = ENV.get_template(name)?;
+    Ok(template.render(Value::from(minijinja::value::Serde(&context)))?)
 }
 
 /// The error page, which must render even when everything else is failing.

@@ -21,7 +21,7 @@ async fn admin_token_then_the_api_returns_the_demo_initiatives() -> anyhow::Resu
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout)?.trim().to_owned();
     assert!(token.starts_with("kdl_") && token.len() == 68, "{token}");
-    let user = kindling_store::tokens::authenticate(&test_db.db, &token).await?;
+    let user = kindling_store::tokens::authenticate(&test_db.db, &token, kindling_testkit::now_ms()).await?;
     assert!(user.is_some());
     // Issued from the command line, so audited with no acting user.
     let entries = kindling_store::audit::for_subject(&test_db.db, "token:1").await?;
@@ -104,7 +104,7 @@ async fn killing_the_server_mid_write_loses_no_acknowledged_data() -> anyhow::Re
         ]);
         String::from_utf8(out.stdout)?.trim().to_owned()
     };
-    let client = reqwest::Client::new();
+    let client = kindling_testkit::http();
     let mut acknowledged = Vec::new();
     // Each writer reports every acknowledged write; the test kills the server once 40 are in.
     let (acks, mut ack_count) = tokio::sync::watch::channel(0_usize);

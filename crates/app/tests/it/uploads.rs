@@ -66,7 +66,7 @@ async fn hostile_workbooks_neither_crash_nor_swell_the_server() -> anyhow::Resul
             .upload(&programme_page, &format!("{programme_page}/participants/import"), "file", &name, &bytes)
             .await?;
         assert_eq!(response.status(), 422, "{name} at the participant import");
-        let healthy = reqwest::get(format!("{}/healthz", server.base)).await?;
+        let healthy = kindling_testkit::http().get(format!("{}/healthz", server.base)).send().await?;
         assert_eq!(healthy.status(), 200, "the server answers after {name}");
     }
 
@@ -90,7 +90,7 @@ async fn hostile_workbooks_neither_crash_nor_swell_the_server() -> anyhow::Resul
     // Two workbooks are read at a time, each holding at most its 16 MB text budget (the XML reader's
     // buffer may double it); before the fix one file aborted the process and eight took it to 755 MiB.
     assert!(after < before + 120, "peak resident memory went from {before} MiB to {after} MiB");
-    assert_eq!(reqwest::get(format!("{}/healthz", server.base)).await?.status(), 200);
+    assert_eq!(kindling_testkit::http().get(format!("{}/healthz", server.base)).send().await?.status(), 200);
     server.child.kill()?;
     server.child.wait()?;
     Ok(())

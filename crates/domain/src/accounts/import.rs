@@ -42,7 +42,9 @@ pub fn parse_people(text: &str, sites: &[String]) -> Result<Vec<PersonRow>, Vec<
         let email = match Email::parse(get(email_at)) {
             Ok(email) => {
                 if let Some(first) = seen.insert(email.as_str().to_owned(), line) {
-                    problems.push(format!("the email address {email} is also on line {first}; each person may appear once"));
+                    problems.push(format!(
+                        "the email address {email} is also on line {first}; each person may appear once"
+                    ));
                 }
                 Some(email)
             }
@@ -147,7 +149,11 @@ mod tests {
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [3, 4, 5]);
         assert_eq!(errors[0].message, "The email address a@x.nhs.uk is also on line 2; each person may appear once");
-        assert!(errors[1].message.starts_with("The email address \"not-an-email\" is not in the correct format; the name must be given"));
+        assert!(
+            errors[1]
+                .message
+                .starts_with("The email address \"not-an-email\" is not in the correct format; the name must be given")
+        );
         assert!(errors[1].message.contains("the profession \"surgeon\" is not one of: nurse, midwife"));
         assert!(errors[1].message.contains("the role \"wizard\" is not one of: admin, clinician"));
         assert!(errors[1].message.ends_with("there is no site called \"Moon Base\"; add it on the Sites page first"));

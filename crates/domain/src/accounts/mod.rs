@@ -36,17 +36,57 @@ slug_enum!(
         Invitation = ("invitation", "Invitation"),
         /// A person who forgot their password chooses a new one.
         Reset = ("reset", "Password reset"),
+        /// A person who gave the right password still has to give a code from their authenticator.
+        SecondFactor = ("second-factor", "Second step of signing in"),
     }
 );
 
+slug_enum!(
+    /// Who in an organisation must sign in with a second factor.
+    TwoFactorPolicy, "two-factor policy" {
+        /// Administrators must; others may choose to. The default.
+        Administrators = ("administrators", "Administrators must use two-factor sign-in; others may"),
+        /// Everyone must.
+        Everyone = ("everyone", "Everyone must use two-factor sign-in"),
+        /// Nobody must: only the demonstration hub, whose accounts share one published password.
+        Nobody = ("nobody", "Not required (demonstration hub only)"),
+    }
+);
+
+impl TwoFactorPolicy {
+    /// Whether a person with these roles must have two-factor sign-in under this policy.
+    pub fn requires(self, roles: &[crate::people::Role]) -> bool {
+        match self {
+            Self::Everyone => true,
+            Self::Administrators => roles.contains(&crate::people::Role::Admin),
+            Self::Nobody => false,
+        }
+    }
+}
+
+slug_enum!(
+    /// What an API token may do.
+    TokenScope, "token scope" {
+        /// Only read: every `GET`.
+        Read = ("read", "Read only"),
+        /// Read and change, as the person could on the pages.
+        ReadWrite = ("read-write", "Read and write"),
+    }
+);
+
+/// The longest an API token may live; people choose shorter (90 days by default).
+pub const MAX_TOKEN_DAYS: i64 = 366;
+
 impl LinkPurpose {
-    /// How long a link stays valid: a day for setup, a week for an invitation, an hour for a reset.
+    /// How long a link stays valid: a day for setup, a week for an invitation, an hour for a reset,
+    /// five minutes between a right password and its second factor.
     pub const fn valid_for_ms(self) -> i64 {
         const HOUR: i64 = 60 * 60 * 1000;
         match self {
             Self::Setup => 24 * HOUR,
             Self::Invitation => 7 * 24 * HOUR,
             Self::Reset => HOUR,
+            Self::SecondFactor => 5 * 60 * 1000,
         }
     }
 }
@@ -148,7 +188,10 @@ mod tests {
             assert_eq!(check_new_password(password, password, email), outcome, "{password:?}");
         }
         assert_eq!(check_new_password(&"a".repeat(129), &"a".repeat(129), email), Err(PasswordProblem::TooLong));
-        assert_eq!(check_new_password("correct horse battery", "correct horse batery", email), Err(PasswordProblem::Mismatch));
+        assert_eq!(
+            check_new_password("correct horse battery", "correct horse batery", email),
+            Err(PasswordProblem::Mismatch)
+        );
         // Twelve characters count as twelve, whatever their bytes.
         assert_eq!(check_new_password("ééééééééééé", "ééééééééééé", email), Err(PasswordProblem::TooShort));
     }
@@ -169,6 +212,15 @@ mod tests {
         let busy = start + SESSION_ABSOLUTE_MS - 1_000;
         assert!(session_live(start, busy, busy + 500));
         assert!(!session_live(start, busy, start + SESSION_ABSOLUTE_MS));
+    }
+
+    #[test]
+    fn who_must_use_two_factor_sign_in() {
+        use crate::people::Role::{Admin, Clinician};
+        assert!(TwoFactorPolicy::Administrators.requires(&[Clinician, Admin]));
+        assert!(!TwoFactorPolicy::Administrators.requires(&[Clinician]));
+        assert!(TwoFactorPolicy::Everyone.requires(&[Clinician]));
+        assert!(!TwoFactorPolicy::Nobody.requires(&[Admin]));
     }
 
     #[test]

@@ -145,7 +145,12 @@ mod tests {
     use super::*;
 
     fn expected() -> Expected<'static> {
-        Expected { issuer: "https://login.example/tenant/v2.0", client_id: "kindling", nonce: "n-0S6", now_s: 1_000_000 }
+        Expected {
+            issuer: "https://login.example/tenant/v2.0",
+            client_id: "kindling",
+            nonce: "n-0S6",
+            now_s: 1_000_000,
+        }
     }
 
     fn good() -> Value {

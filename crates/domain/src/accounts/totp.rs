@@ -22,7 +22,8 @@ pub fn code(secret: &[u8], step: u64) -> u32 {
     let digest = mac.finalize().into_bytes();
     // Dynamic truncation (RFC 4226, 5.3).
     let offset = usize::from(digest[19] & 0x0f);
-    let binary = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+    let binary =
+        u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
     binary % 1_000_000
 }
 
@@ -157,9 +158,15 @@ mod tests {
     /// RFC 4648, section 10 (without padding).
     #[test]
     fn base32_matches_rfc_4648() {
-        for (plain, encoded) in
-            [("", ""), ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"), ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")]
-        {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
             assert_eq!(base32_encode(plain.as_bytes()), encoded);
             assert_eq!(base32_decode(encoded).unwrap(), plain.as_bytes());
             assert_eq!(base32_decode(&encoded.to_lowercase()).unwrap(), plain.as_bytes());

@@ -41,7 +41,8 @@ ALTER TABLE sessions ADD COLUMN place TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN method TEXT NOT NULL DEFAULT 'password';
 ALTER TABLE sessions ADD COLUMN id_token_hint TEXT;
 
-ALTER TABLE organisations ADD COLUMN require_two_factor BIGINT NOT NULL DEFAULT 0;
+-- Who must use two-factor sign-in: 'administrators' (the default), 'everyone', or 'nobody' (the demo only).
+ALTER TABLE organisations ADD COLUMN two_factor TEXT NOT NULL DEFAULT 'administrators';
 ALTER TABLE organisations ADD COLUMN passwords_allowed BIGINT NOT NULL DEFAULT 1;
 
 ALTER TABLE sites ADD COLUMN retired_ms BIGINT;

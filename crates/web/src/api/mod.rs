@@ -251,13 +251,17 @@ pub struct ApiJson<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-/// The person behind a bearer token, in their home organisation.
+/// The person behind a bearer token, in their home organisation or the one named by the
+/// `X-Kindling-Organisation` header (checked against their memberships on every call).
 #[derive(Debug)]
 pub struct ApiUser {
     pub user: User,
     pub organisation: OrganisationId,
     pub roles: Vec<Role>,
 }
+
+/// The header that chooses which of a person's organisations an API call works in.
+pub const ORGANISATION_HEADER: &str = "x-kindling-organisation";
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
@@ -270,10 +274,31 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
-        let user_id = tokens::authenticate(state.db(), bearer).await?.ok_or_else(ApiError::unauthorized)?;
+        let (user_id, scope) =
+            tokens::authenticate(state.db(), bearer, crate::now_ms()).await?.ok_or_else(ApiError::unauthorized)?;
+        let reads_only = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+        if scope == kindling_domain::accounts::TokenScope::Read && !reads_only {
+            return Err(ApiError::forbidden(
+                "This token may only read. Create a read-and-write token on your account page to make changes.".into(),
+            ));
+        }
         let user = users::get(state.db(), user_id).await?.ok_or_else(ApiError::unauthorized)?;
-        let organisation = user
-            .home_organisation()
+        let chosen = match parts.headers.get(ORGANISATION_HEADER) {
+            None => None,
+            Some(value) => {
+                let id = value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).map(OrganisationId::new);
+                match id.filter(|o| user.is_member_of(*o)) {
+                    Some(o) => Some(o),
+                    None => {
+                        tracing::warn!(user.id = %user.id, "API call for an organisation the person does not belong to");
+                        return Err(ApiError::forbidden(
+                            "You are not a member of the organisation named in X-Kindling-Organisation.".into(),
+                        ));
+                    }
+                }
+            }
+        };
+        let organisation = crate::auth::working_organisation(&user, chosen)
             .ok_or_else(|| ApiError::forbidden("This account is not a member of any organisation.".into()))?;
         let roles = user.roles_in(organisation);
         Ok(ApiUser { user, organisation, roles })

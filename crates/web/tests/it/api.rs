@@ -10,7 +10,7 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> anyhow::Result<(u16, String, Value)> {
-    let mut request = reqwest::Client::new().request(method, app.url(path));
+    let mut request = kindling_testkit::http().request(method, app.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }

@@ -225,7 +225,7 @@ async fn impossible_scores_are_refused_by_form_and_api_and_nothing_is_stored() -
     assert!(html.contains("Choose a consequence and a likelihood, each from 1 to 5"));
     assert!(html.contains("The tool ranks referrals from photographs"), "what was typed is kept");
     let token = app.token_for("improvement-lead@demo.kindling.test").await?;
-    let response = reqwest::Client::new()
+    let response = kindling_testkit::http()
         .post(app.url(&format!("/api/v1/initiatives/{id}/risks")))
         .bearer_auth(&token)
         .json(&serde_json::json!({"domain": "weather", "cause": "c", "event": "e", "consequence": "q",

@@ -235,7 +235,7 @@ async fn the_api_screens_reviews_and_searches_within_what_the_caller_may_see() -
     let app = TestApp::spawn().await?;
     let id = initiative(&app, NORTHFIELD, "Paperless handover").await;
     let token = app.token_for("clinician@demo.kindling.test").await?;
-    let client = reqwest::Client::new();
+    let client = kindling_testkit::http();
     let body = |happened: &str, visibility: &str| {
         serde_json::json!({"expected": "Shorter handover", "happened": happened, "why_differ": "Too little detail",
             "keep": "Bedside handover", "change": "A printed summary", "visibility": visibility})

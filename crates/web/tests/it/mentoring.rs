@@ -192,7 +192,7 @@ async fn call(
     token: &str,
     body: Option<Value>,
 ) -> anyhow::Result<(u16, Value)> {
-    let mut request = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
+    let mut request = kindling_testkit::http().request(method, app.url(path)).bearer_auth(token);
     if let Some(body) = body {
         request = request.json(&body);
     }

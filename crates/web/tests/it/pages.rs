@@ -252,14 +252,25 @@ async fn editing_is_for_the_team_and_keeps_history() -> anyhow::Result<()> {
 async fn the_account_page_issues_and_revokes_api_tokens() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let browser = app.signed_in("clinician@demo.kindling.test").await?;
-    let response = browser.submit("/account", "/account/tokens", &[("label", "Ward dashboard")]).await?;
+    // A form without a choice of scope is given back with its error.
+    let refused = browser.submit("/account", "/account/tokens", &[("label", "Ward dashboard")]).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Select what the token may do"));
+    let fields = [("label", "Ward dashboard"), ("scope", "read"), ("days", "30")];
+    let response = browser.submit("/account", "/account/tokens", &fields).await?;
     assert_eq!(response.status(), 200);
     let html = response.text().await?;
     let start = html.find("kdl_").expect("token shown once");
     let token = html[start..start + 68].to_owned();
-    let api = reqwest::Client::new();
+    let api = kindling_testkit::http();
     let ok = api.get(app.url("/api/v1/initiatives")).bearer_auth(&token).send().await?;
     assert_eq!(ok.status(), 200);
+    // A read-only token reads and cannot write.
+    let body = serde_json::json!({"title": "t", "problem": "p", "proposed_change": "c"});
+    let write = api.post(app.url("/api/v1/initiatives")).bearer_auth(&token).json(&body).send().await?;
+    assert_eq!(write.status(), 403);
+    let (_, page) = browser.get_text("/account").await?;
+    assert!(page.contains("Read only") && page.contains("Expires on"), "the scope and expiry are shown");
     let (_, page) = browser.get_text("/account").await?;
     assert!(!page.contains(&token), "a token is never shown twice");
     let id = kindling_store::tokens::list(

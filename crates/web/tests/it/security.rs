@@ -21,8 +21,15 @@ async fn every_response_carries_the_security_headers() -> anyhow::Result<()> {
 #[tokio::test]
 async fn session_cookies_are_http_only_and_same_site_and_secure_over_https() -> anyhow::Result<()> {
     for secure in [false, true] {
-        let app = TestApp::spawn_with(kindling_web::Config { secure_cookies: secure, demo: true }).await?;
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let app =
+            TestApp::spawn_with(kindling_web::Config { secure_cookies: secure, ..kindling_testkit::test_config() })
+                .await?;
+        let client = {
+            kindling_testkit::install_tls_provider();
+            reqwest::Client::builder()
+        }
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
         let page = client.get(app.url("/sign-in")).send().await?;
         let csrf_cookie = page.headers()["set-cookie"].to_str()?.to_owned();
         let html = page.text().await?;
@@ -103,7 +110,7 @@ async fn another_organisations_initiative_is_not_found_anywhere() -> anyhow::Res
     let (_, list) = carer.get_text("/initiatives").await?;
     assert!(list.contains("2 initiatives found") && !list.contains("Discharge letters"));
     let token = app.token_for("carer@riverside.demo.kindling.test").await?;
-    let api = reqwest::Client::new().get(app.url("/api/v1/initiatives/1")).bearer_auth(token).send().await?;
+    let api = kindling_testkit::http().get(app.url("/api/v1/initiatives/1")).bearer_auth(token).send().await?;
     assert_eq!(api.status(), 404);
     Ok(())
 }
