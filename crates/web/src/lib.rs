@@ -32,6 +32,7 @@ mod error;
 mod evidence;
 mod exports;
 mod feedback;
+mod form_fields;
 mod governance;
 mod home;
 mod initiatives;

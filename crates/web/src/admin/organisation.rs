@@ -29,6 +29,8 @@ pub struct OrganisationForm {
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct SiteForm {
+    /// `site_name` on the page, where the organisation's own form has a `name` too.
+    #[serde(rename = "site_name")]
     name: String,
     setting: String,
     /// New units, one per line.

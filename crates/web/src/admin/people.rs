@@ -77,30 +77,27 @@ pub async fn list(
     Ok(html.into_response())
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
+#[derive(Debug, Default, Serialize)]
 pub struct InviteForm {
     email: String,
     name: String,
     profession: String,
-    /// Checkbox values; a form posts each ticked one.
-    #[serde(deserialize_with = "one_or_many")]
+    /// The ticked role boxes.
     roles: Vec<String>,
     site: String,
 }
 
-/// `roles=a&roles=b` and `roles=a` alike.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
+impl InviteForm {
+    fn from_pairs(pairs: &[(String, String)]) -> Self {
+        use crate::form_fields::{all, first};
+        Self {
+            email: first(pairs, "email"),
+            name: first(pairs, "name"),
+            profession: first(pairs, "profession"),
+            roles: all(pairs, "roles"),
+            site: first(pairs, "site"),
+        }
     }
-    Ok(match OneOrMany::deserialize(deserializer)? {
-        OneOrMany::One(one) => vec![one],
-        OneOrMany::Many(many) => many,
-    })
 }
 
 async fn render_invite(
@@ -133,9 +130,10 @@ pub async fn invite_form(State(state): State<AppState>, viewer: Viewer) -> Resul
 pub async fn invite(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::Form(form): axum::Form<InviteForm>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     require_admin(&viewer)?;
+    let form = InviteForm::from_pairs(&pairs);
     let mut errors = FieldErrors::new();
     let email = Email::parse(&form.email).map_err(|e| errors.add("email", e.to_string())).ok();
     let name = required_text(&mut errors, "name", &form.name, "their full name", 120);
@@ -248,22 +246,16 @@ pub async fn show(
     render_person(&state, &viewer, user_id(&id)?, &FieldErrors::new(), &query.notice, None, None).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RolesForm {
-    #[serde(deserialize_with = "one_or_many")]
-    roles: Vec<String>,
-}
-
 pub async fn set_roles(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<RolesForm>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     require_admin(&viewer)?;
     let id = user_id(&id)?;
-    let roles: Vec<Role> = form.roles.iter().filter_map(|r| r.parse().ok()).collect();
+    let ticked = crate::form_fields::all(&pairs, "roles");
+    let roles: Vec<Role> = ticked.iter().filter_map(|r| r.parse().ok()).collect();
     let mut errors = FieldErrors::new();
     if roles.is_empty() {
         errors.add("roles", "Choose at least one role. To stop someone signing in, deactivate them instead");
@@ -275,7 +267,7 @@ pub async fn set_roles(
             Err(e) => return Err(e.into()),
         }
     }
-    render_person(&state, &viewer, id, &errors, "", Some(&form.roles), None).await
+    render_person(&state, &viewer, id, &errors, "", Some(&ticked), None).await
 }
 
 /// Deactivate, reactivate, resend or withdraw an invitation, end sessions, remove the authenticator.

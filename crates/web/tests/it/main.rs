@@ -4,6 +4,7 @@
 mod api;
 mod evidence;
 mod feedback;
+mod going_live;
 mod governance;
 mod innovators;
 mod learning;
