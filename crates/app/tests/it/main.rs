@@ -216,3 +216,107 @@ fn spc_errors_name_the_file_and_line_and_write_nothing_to_standard_output() {
     assert!(stderr.contains("bad.csv: line 5, column y: \"five\" is not a number"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn setup_creates_the_first_organisation_once_and_then_changes_nothing() -> anyhow::Result<()> {
+    let test_db = kindling_testkit::fresh_db().await?;
+    let args = |org: &str| {
+        vec![
+            "setup".to_owned(),
+            "--organisation".into(),
+            org.into(),
+            "--kind".into(),
+            "NHS trust".into(),
+            "--admin-email".into(),
+            "First.Admin@northfield.nhs.uk".into(),
+            "--public-url".into(),
+            "https://kindling.northfield.nhs.uk/".into(),
+            "--database-url".into(),
+            test_db.url.clone(),
+        ]
+    };
+    let first = Command::new(BIN).args(args("Northfield NHS Trust")).env("RUST_LOG", "warn").output()?;
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let out = String::from_utf8(first.stdout)?;
+    assert!(out.contains("Kindling is set up for Northfield NHS Trust."), "{out}");
+    let link = out.lines().find(|l| l.starts_with("https://kindling.northfield.nhs.uk/set-password?token=")).expect("the link");
+    let token = link.rsplit('=').next().unwrap();
+    assert_eq!(token.len(), 64);
+    let check = kindling_store::accounts::check_link(
+        &test_db.db,
+        token,
+        &[kindling_domain::accounts::LinkPurpose::Setup],
+        kindling_testkit::now_ms(),
+    )
+    .await?;
+    let kindling_store::accounts::LinkCheck::Valid(valid) = check else { panic!("{check:?}") };
+    // Valid for a day.
+    assert!(valid.expires_ms - kindling_testkit::now_ms() > 23 * 3_600_000);
+    let admin = kindling_store::users::get(&test_db.db, valid.user.unwrap()).await?.unwrap();
+    assert_eq!((admin.email.as_str(), admin.hub_admin), ("first.admin@northfield.nhs.uk", true));
+    assert_eq!(admin.roles_in(valid.organisation.unwrap()), [kindling_domain::people::Role::Admin]);
+    // Again: exit 2, one clear sentence, nothing changed.
+    let second = Command::new(BIN).args(args("Another Trust")).env("RUST_LOG", "warn").output()?;
+    assert_eq!(second.status.code(), Some(2));
+    assert!(second.stdout.is_empty());
+    let said = String::from_utf8(second.stderr)?;
+    assert!(said.starts_with("This Kindling is already set up; nothing was changed."), "{said}");
+    assert_eq!(kindling_store::orgs::all(&test_db.db).await?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn serve_on_an_empty_database_logs_a_setup_address_that_the_home_page_never_shows() -> anyhow::Result<()> {
+    let test_db = kindling_testkit::fresh_db().await?;
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &test_db.url])
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut setup = None;
+    let base = loop {
+        let line = lines.next().expect("server exited before listening")?;
+        if let Some(at) = line.find("/setup?token=") {
+            let token: String = line[at + "/setup?token=".len()..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+            setup = Some(token);
+        }
+        if let Some(rest) = line.strip_prefix("Kindling is running at ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let token = setup.expect("a setup address in the log");
+    assert_eq!(token.len(), 64);
+    let client = kindling_testkit::http();
+    let home = client.get(format!("{base}/")).send().await?.text().await?;
+    assert!(home.contains("Set up Kindling") && !home.contains(&token));
+    assert_eq!(client.get(format!("{base}/setup")).send().await?.status(), 404);
+    assert_eq!(client.get(format!("{base}/setup?token={token}")).send().await?.status(), 200);
+    child.kill()?;
+    child.wait()?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn audit_export_writes_json_lines_for_a_siem() -> anyhow::Result<()> {
+    let test_db = demo_db().await?;
+    let out = kindling(&["audit", "export", "--database-url", &test_db.url]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout)?.lines().map(serde_json::from_str).collect::<Result<_, _>>()?;
+    let count = match kindling_store::audit::verify(&test_db.db).await? {
+        kindling_store::audit::Verification::Intact { entries } => entries,
+        kindling_store::audit::Verification::Broken(b) => panic!("{b}"),
+    };
+    assert_eq!(lines.len() as u64, count);
+    assert_eq!(lines[0]["seq"], 1);
+    assert!(lines.windows(2).all(|w| w[1]["prev_hash"] == w[0]["hash"]), "each line chains onto the one before");
+    let future = kindling(&["audit", "export", "--since", "2999-01-01", "--database-url", &test_db.url]);
+    assert!(future.status.success() && future.stdout.is_empty());
+    let bad = kindling(&["audit", "export", "--since", "last week", "--database-url", &test_db.url]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date like 2026-12-01"));
+    Ok(())
+}

@@ -12,3 +12,4 @@ mod mentoring;
 mod pages;
 mod recognition;
 mod security;
+mod sso;
