@@ -239,7 +239,10 @@ async fn setup_creates_the_first_organisation_once_and_then_changes_nothing() ->
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let out = String::from_utf8(first.stdout)?;
     assert!(out.contains("Kindling is set up for Northfield NHS Trust."), "{out}");
-    let link = out.lines().find(|l| l.starts_with("https://kindling.northfield.nhs.uk/set-password?token=")).expect("the link");
+    let link = out
+        .lines()
+        .find(|l| l.starts_with("https://kindling.northfield.nhs.uk/set-password?token="))
+        .expect("the link");
     let token = link.rsplit('=').next().unwrap();
     assert_eq!(token.len(), 64);
     let check = kindling_store::accounts::check_link(
@@ -279,7 +282,8 @@ async fn serve_on_an_empty_database_logs_a_setup_address_that_the_home_page_neve
     let base = loop {
         let line = lines.next().expect("server exited before listening")?;
         if let Some(at) = line.find("/setup?token=") {
-            let token: String = line[at + "/setup?token=".len()..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+            let token: String =
+                line[at + "/setup?token=".len()..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
             setup = Some(token);
         }
         if let Some(rest) = line.strip_prefix("Kindling is running at ") {

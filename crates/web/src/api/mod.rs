@@ -2,6 +2,7 @@
 //! `application/problem+json` (RFC 9457), and described by an OpenAPI 3.1 document generated from the
 //! handlers and types themselves (`/api/openapi.json`).
 
+pub mod admin;
 pub mod governance;
 pub mod initiatives;
 pub mod innovators;
@@ -30,11 +31,11 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
-    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page, innovators::pathways, innovators::complete_step, innovators::appraisal, mentoring::list_programmes, mentoring::list_participants, mentoring::enrol, mentoring::run, mentoring::list_rounds, mentoring::get_round, mentoring::publish, mentoring::my_matches, mentoring::log_session, mentoring::list_spaces, mentoring::suggest_teams),
+    paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page, innovators::pathways, innovators::complete_step, innovators::appraisal, mentoring::list_programmes, mentoring::list_participants, mentoring::enrol, mentoring::run, mentoring::list_rounds, mentoring::get_round, mentoring::publish, mentoring::my_matches, mentoring::log_session, mentoring::list_spaces, mentoring::suggest_teams, admin::list_people, admin::invite, admin::get_person, admin::put_roles, admin::deactivate, admin::reactivate, admin::list_sites, admin::add_site, admin::list_audit),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"), (name = "innovators", description = "Driver diagrams, support offers and requests, public pages"), (name = "mentoring", description = "Mentoring programmes, participants, matching rounds and relationships; collaborative spaces"))
+    tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"), (name = "innovators", description = "Driver diagrams, support offers and requests, public pages"), (name = "mentoring", description = "Mentoring programmes, participants, matching rounds and relationships; collaborative spaces"), (name = "administration", description = "People, sites and the audit log, for the organisation's administrators. Send `X-Kindling-Organisation: ID` to work in another organisation you belong to."))
 )]
 pub struct ApiDoc;
 
@@ -91,6 +92,13 @@ pub fn router() -> Router<AppState> {
         .route("/v1/matches/{id}/sessions", axum::routing::post(mentoring::log_session))
         .route("/v1/spaces", get(mentoring::list_spaces))
         .route("/v1/spaces/{id}/teams", axum::routing::post(mentoring::suggest_teams))
+        .route("/v1/admin/people", get(admin::list_people).post(admin::invite))
+        .route("/v1/admin/people/{id}", get(admin::get_person))
+        .route("/v1/admin/people/{id}/roles", axum::routing::put(admin::put_roles))
+        .route("/v1/admin/people/{id}/deactivate", axum::routing::post(admin::deactivate))
+        .route("/v1/admin/people/{id}/reactivate", axum::routing::post(admin::reactivate))
+        .route("/v1/admin/sites", get(admin::list_sites).post(admin::add_site))
+        .route("/v1/admin/audit", get(admin::list_audit))
         .fallback(|| async { ApiError::not_found() })
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
 }

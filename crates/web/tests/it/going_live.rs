@@ -618,3 +618,76 @@ async fn sign_in_never_redirects_off_site() -> anyhow::Result<()> {
 fn kindling_web_percent(raw: &str) -> String {
     raw.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+#[tokio::test]
+async fn the_administration_api_invites_changes_roles_and_deactivates() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let api = kindling_testkit::http();
+    let token = app.token_for(ADMIN).await?;
+    let url = |path: &str| app.url(&format!("/api/v1/admin{path}"));
+    let clinician_token = app.token_for("clinician@demo.kindling.test").await?;
+    assert_eq!(api.get(url("/people")).bearer_auth(&clinician_token).send().await?.status(), 403);
+    let body = serde_json::json!({"email": "Api.Person@northfield.nhs.uk", "name": "Api Person", "profession": "pharmacist", "roles": ["clinician"]});
+    let created = api.post(url("/people")).bearer_auth(&token).json(&body).send().await?;
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await?;
+    assert_eq!((created["person"]["status"].as_str(), created["emailed"].as_bool()), (Some("invited"), Some(true)));
+    let id = created["person"]["id"].as_i64().unwrap();
+    assert!(app.link_sent_to("api.person@northfield.nhs.uk").is_some());
+    let again = api.post(url("/people")).bearer_auth(&token).json(&body).send().await?;
+    assert_eq!(again.status(), 409);
+    let bad = api
+        .post(url("/people"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"email": "x", "name": "", "profession": "wizard", "roles": []}))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.headers()["content-type"], "application/problem+json");
+    let unknown_role = api
+        .post(url("/people"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"email": "a@b.nhs.uk", "name": "A", "profession": "nurse", "roles": ["wizard"]}))
+        .send()
+        .await?;
+    assert!(unknown_role.status().is_client_error());
+    let roles = api
+        .put(url(&format!("/people/{id}/roles")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"roles": ["approver", "clinician"]}))
+        .send()
+        .await?;
+    assert_eq!(roles.status(), 200);
+    let listed: serde_json::Value =
+        api.get(url("/people?role=approver&q=api")).bearer_auth(&token).send().await?.json().await?;
+    assert_eq!(listed["total"], 1);
+    let off: serde_json::Value =
+        api.post(url(&format!("/people/{id}/deactivate"))).bearer_auth(&token).send().await?.json().await?;
+    assert_eq!(off["status"], "deactivated");
+    let me = kindling_store::users::find_by_email(app.db(), &kindling_domain::people::Email::parse(ADMIN).unwrap())
+        .await?
+        .unwrap();
+    let last = api.post(url(&format!("/people/{}/deactivate", me.id))).bearer_auth(&token).send().await?;
+    assert_eq!(last.status(), 409);
+    let carer = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("carer@riverside.demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    assert_eq!(api.get(url(&format!("/people/{}", carer.id))).bearer_auth(&token).send().await?.status(), 404);
+    let site = api
+        .post(url("/sites"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Harbour Clinic", "setting": "primary-care", "units": ["Nurse clinic"]}))
+        .send()
+        .await?;
+    assert_eq!(site.status(), 201);
+    let sites: serde_json::Value = api.get(url("/sites")).bearer_auth(&token).send().await?.json().await?;
+    assert!(sites.as_array().unwrap().iter().any(|s| s["name"] == "Harbour Clinic" && s["setting"] == "primary-care"));
+    let audit: serde_json::Value =
+        api.get(url("/audit?action=people")).bearer_auth(&token).send().await?.json().await?;
+    assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "people.deactivated"));
+    assert_eq!(api.get(url("/audit?from=soon")).bearer_auth(&token).send().await?.status(), 422);
+    Ok(())
+}

@@ -116,7 +116,13 @@ fn claims(provider: &Provider, nonce: &str, email: &str) -> Value {
 }
 
 async fn people_count(app: &TestApp) -> anyhow::Result<i64> {
-    let (_, total) = kindling_store::people::list(app.db(), kindling_domain::ids::OrganisationId::new(1), &Default::default(), kindling_domain::paging::Page::parse(None, 1)).await?;
+    let (_, total) = kindling_store::people::list(
+        app.db(),
+        kindling_domain::ids::OrganisationId::new(1),
+        &Default::default(),
+        kindling_domain::paging::Page::parse(None, 1),
+    )
+    .await?;
     Ok(total as i64)
 }
 
@@ -126,14 +132,19 @@ async fn a_good_token_creates_a_person_in_an_allowed_domain_and_signs_them_in() 
     let app = app_with(&provider).await?;
     let browser = app.browser();
     let (state, nonce) = begin(&browser).await?;
-    *provider.next_token.lock().unwrap() = provider.sign(&provider.key, &claims(&provider, &nonce, "Nia.Okoro@northfield.nhs.uk"));
+    *provider.next_token.lock().unwrap() =
+        provider.sign(&provider.key, &claims(&provider, &nonce, "Nia.Okoro@northfield.nhs.uk"));
     let callback = browser.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?;
     assert_eq!(callback.status(), 303, "{}", callback.text().await?);
     assert_eq!(callback.headers()["location"], "/initiatives");
     assert_eq!(browser.get("/initiatives").await?.status(), 200);
     let email = kindling_domain::people::Email::parse("nia.okoro@northfield.nhs.uk").unwrap();
     let nia = kindling_store::users::find_by_email(app.db(), &email).await?.expect("created just in time");
-    assert_eq!(nia.roles_in(kindling_domain::ids::OrganisationId::new(1)), [Role::ImprovementLead], "mapped from her group");
+    assert_eq!(
+        nia.roles_in(kindling_domain::ids::OrganisationId::new(1)),
+        [Role::ImprovementLead],
+        "mapped from her group"
+    );
     // The state was used: the same callback again is refused.
     let replay = app.browser().get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?;
     assert_eq!(replay.status(), 400);
@@ -141,7 +152,8 @@ async fn a_good_token_creates_a_person_in_an_allowed_domain_and_signs_them_in() 
     // Signed in again later, she is found by her subject, not created twice.
     let again = app.browser();
     let (state, nonce) = begin(&again).await?;
-    *provider.next_token.lock().unwrap() = provider.sign(&provider.key, &claims(&provider, &nonce, "nia.okoro@northfield.nhs.uk"));
+    *provider.next_token.lock().unwrap() =
+        provider.sign(&provider.key, &claims(&provider, &nonce, "nia.okoro@northfield.nhs.uk"));
     assert_eq!(again.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?.status(), 303);
     // Signing out also signs out at the provider.
     let out = again.submit("/initiatives", "/sign-out", &[]).await?;
@@ -164,10 +176,15 @@ async fn a_token_failing_any_check_is_refused_and_creates_nothing() -> anyhow::R
         ("wrong nonce", |c, _| c["nonce"] = json!("not-this-sign-in"), 400, "could not be verified"),
         ("expired", |c, now| c["exp"] = json!(now - 3600), 400, "could not be verified"),
         ("outside the allowed domains", |c, _| c["email"] = json!("someone@evil.example"), 403, "cannot be used here"),
-        ("unverified email outside the domains", |c, _| {
-            c["email"] = json!("nia@gmail.example");
-            c["email_verified"] = json!(false);
-        }, 403, "cannot be used here"),
+        (
+            "unverified email outside the domains",
+            |c, _| {
+                c["email"] = json!("nia@gmail.example");
+                c["email_verified"] = json!(false);
+            },
+            403,
+            "cannot be used here",
+        ),
     ];
     for (what, fault, status, says) in faults {
         let browser = app.browser();
@@ -183,14 +200,17 @@ async fn a_token_failing_any_check_is_refused_and_creates_nothing() -> anyhow::R
     // Signed by a key the provider does not publish.
     let browser = app.browser();
     let (state, nonce) = begin(&browser).await?;
-    *provider.next_token.lock().unwrap() = provider.sign(&other_key, &claims(&provider, &nonce, "forged@northfield.nhs.uk"));
+    *provider.next_token.lock().unwrap() =
+        provider.sign(&other_key, &claims(&provider, &nonce, "forged@northfield.nhs.uk"));
     let forged = browser.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?;
     assert_eq!(forged.status(), 400);
     assert_eq!(people_count(&app).await?, before, "nobody was created");
     // The provider's own refusal, and the provider being down.
     let browser = app.browser();
     let (state, _) = begin(&browser).await?;
-    let refused = browser.get(&format!("/sign-in/sso/callback?error=access_denied&error_description=User+cancelled&state={state}")).await?;
+    let refused = browser
+        .get(&format!("/sign-in/sso/callback?error=access_denied&error_description=User+cancelled&state={state}"))
+        .await?;
     assert_eq!(refused.status(), 502);
     let server = std::mem::replace(&mut provider.server, tokio::spawn(async {}));
     server.abort();
