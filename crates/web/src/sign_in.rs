@@ -92,7 +92,7 @@ async fn render(
         crate::sso::providers(state).await?.into_iter().map(|p| (p.key, p.label)).collect();
     let html = templates::render(
         "sign_in.html",
-        page! { title => "Sign in", csrf_token => &token, form => form, errors => errors, field_errors => field_errors(errors), next => safe_next(&form.next), demo => state.config().demo, providers => providers, notice => notice },
+        page! { title => "Sign in", csrf_token => &token, form => form, errors => errors, field_errors => field_errors(errors), next => safe_next(&form.next), next_encoded => crate::error::percent_encode(safe_next(&form.next)), demo => state.config().demo, providers => providers, notice => notice },
     )?;
     Ok(anonymous_page(html, status, set))
 }

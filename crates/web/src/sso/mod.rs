@@ -208,6 +208,8 @@ struct Metadata {
     jwks_uri: String,
     #[serde(default)]
     end_session_endpoint: Option<String>,
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
 }
 
 struct Discovered {
@@ -345,6 +347,7 @@ pub struct CallbackQuery {
 #[derive(Deserialize)]
 struct TokenResponse {
     id_token: Option<String>,
+    access_token: Option<String>,
 }
 
 /// The provider sends the browser back here: exchange the code, check the ID token, sign the person in.
@@ -428,9 +431,45 @@ async fn finish(
     }
     let tokens: TokenResponse = response.json().await.map_err(|e| SsoFailure::ProviderError(e.to_string()))?;
     let id_token = tokens.id_token.ok_or_else(|| SsoFailure::ProviderError("no ID token was returned".into()))?;
-    let identity = verify_id_token(state, provider, &id_token, &pending.nonce, now).await?;
+    let mut identity = verify_id_token(state, provider, &id_token, &pending.nonce, now).await?;
+    if identity.email.is_none()
+        && let (Some(endpoint), Some(access)) = (&discovered.metadata.userinfo_endpoint, &tokens.access_token)
+    {
+        complete_from_userinfo(state, endpoint, access, &mut identity).await?;
+    }
     let (user, organisation) = resolve_person(state, provider, &identity, now).await?;
     Ok((user, organisation, id_token))
+}
+
+/// Fills in the email and name from the UserInfo endpoint, for providers that keep them out of the ID
+/// token (as OpenID Connect Core 5.4 allows). The answer must be about the same subject (5.3.4).
+async fn complete_from_userinfo(
+    state: &AppState,
+    endpoint: &str,
+    access: &str,
+    identity: &mut Identity,
+) -> Result<(), SsoFailure> {
+    let response = state
+        .sso()
+        .http
+        .get(endpoint)
+        .bearer_auth(access)
+        .send()
+        .await
+        .map_err(|e| SsoFailure::Unreachable(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(SsoFailure::ProviderError(format!("the UserInfo endpoint answered {}", response.status())));
+    }
+    let info: serde_json::Value = response.json().await.map_err(|e| SsoFailure::ProviderError(e.to_string()))?;
+    if info.get("sub").and_then(|v| v.as_str()) != Some(identity.subject.as_str()) {
+        return Err(SsoFailure::Token("the UserInfo answer is about another subject".into()));
+    }
+    identity.email = info.get("email").and_then(|v| v.as_str()).map(str::to_lowercase);
+    identity.email_verified = matches!(info.get("email_verified"), Some(serde_json::Value::Bool(true)));
+    if identity.name.is_none() {
+        identity.name = info.get("name").and_then(|v| v.as_str()).map(str::to_owned);
+    }
+    Ok(())
 }
 
 /// The identity in an ID token whose signature and claims pass every check. Keys are fetched again once
