@@ -13,6 +13,7 @@ mod bench_exports;
 mod bench_match;
 mod bench_rounds;
 mod bench_spc;
+mod deb;
 mod postgres;
 mod tidy;
 
@@ -30,6 +31,8 @@ commands:
   e2e       the browser journeys (builds the binary first)
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
+  deb       build the Debian package into target/debian (release build)
+  deb-check build it, install it with dpkg -i, run the installed binary, purge it (needs root or sudo)
   bench-rounds  a 5,000 × 1,500 matching round from the web page beside the engine alone
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
@@ -62,6 +65,8 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some("vendor") => vendor(&root),
+        Some("deb") => deb::build(&root).map(|_| ()),
+        Some("deb-check") => deb::check(&root),
         Some("bench-http") => bench::run(&root),
         Some("bench-dashboard") => bench_dashboard::run(&root),
         Some("bench-exports") => bench_exports::run(&root),
@@ -107,7 +112,7 @@ fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
     result
 }
 
-fn run(program: &str, args: &[&str]) -> Result<()> {
+pub(crate) fn run(program: &str, args: &[&str]) -> Result<()> {
     run_env(program, args, &[])
 }
 
@@ -155,6 +160,7 @@ fn ci(root: &Path) -> Result<()> {
         run("cargo", &["build", "--locked", "-p", "kindling"])?;
         e2e(root)
     })?;
+    step("Debian package: build, install, run, purge", || deb::check(root))?;
     println!("\nall checks passed in {:.1} minutes", started.elapsed().as_secs_f64() / 60.0);
     Ok(())
 }
@@ -230,7 +236,7 @@ fn install_system_packages() -> Result<()> {
     apt(&install)
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
