@@ -38,6 +38,7 @@ commands:
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
   bench-exports  the board report as PDF and a chart as PNG, beside their HTML and SVG forms (needs wrk)
   bench-search  library search over 100,000 documents, beside a bare full-text match
+  bench-sign-in  sign-in by password and by single sign-on callback, 16 at once, beside /healthz
   bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
   bench-match the matching solver beside SciPy and OR-Tools on the same instances";
 
@@ -75,6 +76,10 @@ fn main() -> Result<()> {
             run(root.join("target/release/examples/search_bench").to_str().unwrap_or_default(), &[])
         }
         Some("bench-spc") => bench_spc::run(&root),
+        Some("bench-sign-in") => {
+            run("cargo", &["build", "--locked", "--release", "-p", "kindling-web", "--example", "bench_sign_in"])?;
+            run(root.join("target/release/examples/bench_sign_in").to_str().unwrap_or_default(), &[])
+        }
         Some("bench-match") => bench_match::run(&root),
         Some("bench-rounds") => bench_rounds::run(&root),
         _ => {

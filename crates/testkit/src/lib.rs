@@ -4,6 +4,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod oidc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

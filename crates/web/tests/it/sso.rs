@@ -7,75 +7,13 @@
 //! test signed. The happy path through a real, certified provider (the `oidc-provider` npm package) is
 //! the browser journey `e2e/tests/sso.spec.js`.
 
-use std::sync::{Arc, Mutex};
-
-use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kindling_domain::people::Role;
+use kindling_testkit::oidc::{CLIENT_ID as CLIENT, StandInProvider as Provider, begin_sign_in, new_key};
 use kindling_testkit::{TestApp, test_config};
-use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde_json::{Value, json};
 
-const CLIENT: &str = "kindling-test-client";
-
-/// The stand-in provider: its address, the key it publishes, and the ID token its token endpoint returns.
-struct Provider {
-    issuer: String,
-    key: EcdsaKeyPair,
-    next_token: Arc<Mutex<String>>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-fn new_key() -> EcdsaKeyPair {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 async fn start_provider() -> Provider {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
-    let key = new_key();
-    let public = key.public_key().as_ref().to_vec();
-    let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",
-        "x": b64(&public[1..33]), "y": b64(&public[33..65])}]});
-    let discovery = json!({
-        "issuer": issuer, "authorization_endpoint": format!("{issuer}/auth"), "token_endpoint": format!("{issuer}/token"),
-        "jwks_uri": format!("{issuer}/jwks"), "end_session_endpoint": format!("{issuer}/logout"),
-    });
-    let next_token = Arc::new(Mutex::new(String::new()));
-    let app = Router::new()
-        .route("/.well-known/openid-configuration", get(move || async move { Json(discovery) }))
-        .route("/jwks", get(move || async move { Json(jwks) }))
-        .route(
-            "/token",
-            post(|State(next): State<Arc<Mutex<String>>>| async move {
-                Json(json!({"access_token": "a", "token_type": "Bearer", "id_token": *next.lock().unwrap()}))
-            }),
-        )
-        .with_state(next_token.clone());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Provider { issuer, key, next_token, server }
-}
-
-impl Provider {
-    fn sign(&self, key: &EcdsaKeyPair, claims: &Value) -> String {
-        let header = b64(json!({"alg": "ES256", "kid": "k1", "typ": "JWT"}).to_string().as_bytes());
-        let body = b64(claims.to_string().as_bytes());
-        let message = format!("{header}.{body}");
-        let signature = key.sign(&SystemRandom::new(), message.as_bytes()).unwrap();
-        format!("{message}.{}", b64(signature.as_ref()))
-    }
+    Provider::start().await
 }
 
 async fn app_with(provider: &Provider) -> anyhow::Result<TestApp> {
@@ -93,26 +31,12 @@ async fn app_with(provider: &Provider) -> anyhow::Result<TestApp> {
     TestApp::spawn_with(kindling_web::Config { sso: Some(sso), ..test_config() }).await
 }
 
-/// Starts a sign-in at the app, as the button does: the state and nonce it sent to the provider.
 async fn begin(browser: &kindling_testkit::Browser) -> anyhow::Result<(String, String)> {
-    let response = browser.get("/sign-in/sso/installation?next=/initiatives").await?;
-    assert_eq!(response.status(), 303);
-    let location = response.headers()["location"].to_str()?.to_owned();
-    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)?;
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    assert_eq!(get("code_challenge_method"), "S256");
-    assert_eq!(get("client_id"), CLIENT);
-    assert!(get("redirect_uri").ends_with("/sign-in/sso/callback"));
-    Ok((get("state"), get("nonce")))
+    begin_sign_in(browser, "installation").await
 }
 
 fn claims(provider: &Provider, nonce: &str, email: &str) -> Value {
-    let now = kindling_testkit::now_ms() / 1000;
-    json!({
-        "iss": provider.issuer, "aud": CLIENT, "sub": format!("sub-{email}"), "iat": now, "exp": now + 300,
-        "nonce": nonce, "email": email, "email_verified": true, "name": "Nia Okoro", "groups": ["kindling-leads"],
-    })
+    provider.claims(nonce, email)
 }
 
 async fn people_count(app: &TestApp) -> anyhow::Result<i64> {
@@ -132,8 +56,7 @@ async fn a_good_token_creates_a_person_in_an_allowed_domain_and_signs_them_in() 
     let app = app_with(&provider).await?;
     let browser = app.browser();
     let (state, nonce) = begin(&browser).await?;
-    *provider.next_token.lock().unwrap() =
-        provider.sign(&provider.key, &claims(&provider, &nonce, "Nia.Okoro@northfield.nhs.uk"));
+    provider.issue("abc", provider.sign(&provider.key, &claims(&provider, &nonce, "Nia.Okoro@northfield.nhs.uk")));
     let callback = browser.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?;
     assert_eq!(callback.status(), 303, "{}", callback.text().await?);
     assert_eq!(callback.headers()["location"], "/initiatives");
@@ -152,13 +75,11 @@ async fn a_good_token_creates_a_person_in_an_allowed_domain_and_signs_them_in() 
     // Signed in again later, she is found by her subject, not created twice.
     let again = app.browser();
     let (state, nonce) = begin(&again).await?;
-    *provider.next_token.lock().unwrap() =
-        provider.sign(&provider.key, &claims(&provider, &nonce, "nia.okoro@northfield.nhs.uk"));
+    provider.issue("abc", provider.sign(&provider.key, &claims(&provider, &nonce, "nia.okoro@northfield.nhs.uk")));
     assert_eq!(again.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?.status(), 303);
     // Signing out also signs out at the provider.
     let out = again.submit("/initiatives", "/sign-out", &[]).await?;
     assert!(out.headers()["location"].to_str()?.starts_with(&format!("{}/logout?id_token_hint=", provider.issuer)));
-    provider.server.abort();
     Ok(())
 }
 
@@ -191,7 +112,7 @@ async fn a_token_failing_any_check_is_refused_and_creates_nothing() -> anyhow::R
         let (state, nonce) = begin(&browser).await?;
         let mut c = claims(&provider, &nonce, &format!("{}@northfield.nhs.uk", what.replace(' ', ".")));
         fault(&mut c, now);
-        *provider.next_token.lock().unwrap() = provider.sign(&provider.key, &c);
+        provider.issue("abc", provider.sign(&provider.key, &c));
         let response = browser.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?;
         assert_eq!(response.status().as_u16(), status, "{what}");
         assert!(response.text().await?.contains(says), "{what}");
@@ -200,8 +121,7 @@ async fn a_token_failing_any_check_is_refused_and_creates_nothing() -> anyhow::R
     // Signed by a key the provider does not publish.
     let browser = app.browser();
     let (state, nonce) = begin(&browser).await?;
-    *provider.next_token.lock().unwrap() =
-        provider.sign(&other_key, &claims(&provider, &nonce, "forged@northfield.nhs.uk"));
+    provider.issue("abc", provider.sign(&other_key, &claims(&provider, &nonce, "forged@northfield.nhs.uk")));
     let forged = browser.get(&format!("/sign-in/sso/callback?code=abc&state={state}")).await?;
     assert_eq!(forged.status(), 400);
     assert_eq!(people_count(&app).await?, before, "nobody was created");
@@ -212,9 +132,7 @@ async fn a_token_failing_any_check_is_refused_and_creates_nothing() -> anyhow::R
         .get(&format!("/sign-in/sso/callback?error=access_denied&error_description=User+cancelled&state={state}"))
         .await?;
     assert_eq!(refused.status(), 502);
-    let server = std::mem::replace(&mut provider.server, tokio::spawn(async {}));
-    server.abort();
-    let _ = server.await;
+    provider.stop().await;
     // A fresh app has discovered nothing yet, so it must reach the provider, which is down.
     let cold = app_with(&provider).await?;
     let down = cold.browser().get("/sign-in/sso/installation").await?;
