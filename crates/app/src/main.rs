@@ -127,7 +127,7 @@ struct SetupArgs {
 /// Single sign-on for the whole installation (an organisation's own is set on `/admin/sign-in`).
 #[derive(Args, Debug, Clone, Default)]
 struct OidcArgs {
-    /// The OpenID Connect issuer, e.g. https://login.microsoftonline.com/TENANT-ID/v2.0 (http only on a
+    /// The OpenID Connect issuer, e.g. `https://login.microsoftonline.com/TENANT-ID/v2.0` (http only on a
     /// loopback address, for tests).
     #[arg(long, env = "KINDLING_OIDC_ISSUER")]
     oidc_issuer: Option<String>,

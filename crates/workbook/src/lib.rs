@@ -9,11 +9,11 @@
 //! position and the number of cells as they arrive, and stops with a [`WorkbookError`] (a sentence a
 //! person can act on) at the first excess. It is pure: bytes in, text or an error out.
 //!
-//! - [`archive`]: the zip archive and the budget of unpacked bytes.
-//! - [`xml`]: reading one part's XML events, with text and references resolved.
-//! - [`parts`]: the workbook's first sheet, its date styles and its shared strings.
-//! - [`sheet`]: the cells of a sheet, bounded, and the CSV they become.
-//! - [`dates`]: Excel serial dates to ISO 8601.
+//! - `archive`: the zip archive and the budget of unpacked bytes.
+//! - `xml`: reading one part's XML events, with text and references resolved.
+//! - `parts`: the workbook's first sheet, its date styles and its shared strings.
+//! - `sheet`: the cells of a sheet, bounded, and the CSV they become.
+//! - `dates`: Excel serial dates to ISO 8601.
 
 #![forbid(unsafe_code)]
 
