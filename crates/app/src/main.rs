@@ -202,6 +202,10 @@ struct ServeArgs {
     mail: digest::MailArgs,
     #[command(flatten)]
     oidc: OidcArgs,
+    /// Reverse proxies (addresses or networks, comma-separated) whose `Forwarded` / `X-Forwarded-For`
+    /// headers name the client; from anyone else those headers are ignored.
+    #[arg(long, env = "KINDLING_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<kindling_web::client::Cidr>,
     /// 64 hex digits that seal organisations' single sign-on client secrets in the database. Without it,
     /// a key is kept in `secret.key` in the data directory (SQLite), or secrets come from the environment.
     #[arg(long = "secret-key", env = "KINDLING_SECRET_KEY", hide_env_values = true)]
@@ -514,6 +518,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         mailer: mailer.clone(),
         sso: args.oidc.provider()?,
         secret_key: secret_key(&args)?,
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     let state = kindling_web::AppState::new(db.clone(), config);
     match mailer {

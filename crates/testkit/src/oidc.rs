@@ -63,17 +63,22 @@ impl StandInProvider {
             "jwks_uri": format!("{issuer}/jwks"), "end_session_endpoint": format!("{issuer}/logout"),
         });
         let tokens: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-        let app = Router::new()
-            .route("/.well-known/openid-configuration", get(move || async move { Json(discovery) }))
-            .route("/jwks", get(move || async move { Json(jwks) }))
-            .route(
-                "/token",
-                post(|State(tokens): State<Arc<Mutex<HashMap<String, String>>>>, Form(request): Form<TokenRequest>| async move {
-                    let id_token = tokens.lock().map(|mut t| t.remove(&request.code)).ok().flatten().unwrap_or_default();
-                    Json(json!({"access_token": "a", "token_type": "Bearer", "id_token": id_token}))
-                }),
-            )
-            .with_state(tokens.clone());
+        let app =
+            Router::new()
+                .route("/.well-known/openid-configuration", get(move || async move { Json(discovery) }))
+                .route("/jwks", get(move || async move { Json(jwks) }))
+                .route(
+                    "/token",
+                    post(
+                        |State(tokens): State<Arc<Mutex<HashMap<String, String>>>>,
+                         Form(request): Form<TokenRequest>| async move {
+                            let id_token =
+                                tokens.lock().map(|mut t| t.remove(&request.code)).ok().flatten().unwrap_or_default();
+                            Json(json!({"access_token": "a", "token_type": "Bearer", "id_token": id_token}))
+                        },
+                    ),
+                )
+                .with_state(tokens.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

@@ -106,9 +106,21 @@ async fn main() -> anyhow::Result<()> {
                         let browser = Browser::new(base.clone());
                         let (_, page) = browser.get_text("/sign-in").await.expect("form");
                         let token = kindling_testkit::csrf_token(&page).expect("token");
-                        let form = [("csrf_token", token.as_str()), ("email", "clinician@demo.kindling.test"), ("password", PASSWORD), ("next", "/")];
+                        let form = [
+                            ("csrf_token", token.as_str()),
+                            ("email", "clinician@demo.kindling.test"),
+                            ("password", PASSWORD),
+                            ("next", "/"),
+                        ];
                         let t = Instant::now();
-                        let r = browser.client.post(browser.url("/sign-in")).header("sec-fetch-site", "same-origin").form(&form).send().await.expect("sign-in");
+                        let r = browser
+                            .client
+                            .post(browser.url("/sign-in"))
+                            .header("sec-fetch-site", "same-origin")
+                            .form(&form)
+                            .send()
+                            .await
+                            .expect("sign-in");
                         samples.push(t.elapsed());
                         assert_eq!(r.status(), 303);
                     }
@@ -137,7 +149,10 @@ async fn main() -> anyhow::Result<()> {
                         let email = format!("bench{worker}@northfield.nhs.uk");
                         provider.issue(&code, provider.sign(&provider.key, &provider.claims(&nonce, &email)));
                         let t = Instant::now();
-                        let r = browser.get(&format!("/sign-in/sso/callback?code={code}&state={state}")).await.expect("callback");
+                        let r = browser
+                            .get(&format!("/sign-in/sso/callback?code={code}&state={state}"))
+                            .await
+                            .expect("callback");
                         samples.push(t.elapsed());
                         assert_eq!(r.status(), 303);
                     }

@@ -273,7 +273,7 @@ pub async fn forgot_submit(
     };
     let now = now_ms();
     let key = format!("reset:{email}");
-    if throttle::is_locked(state.db(), &key, &client, now).await? {
+    if throttle::wait_ms(state.db(), &key, &client, now).await? > 0 {
         tracing::warn!(client = %client, "password reset requests throttled");
     } else {
         // Each request counts towards the limit, whatever its outcome.

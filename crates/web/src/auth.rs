@@ -343,16 +343,18 @@ pub fn describe_device(headers: &HeaderMap) -> String {
     }
 }
 
-/// The client's address, for throttling (`unknown` when the server was not started with connection info).
+/// The client's address, for throttling (`unknown` when the server was not started with connection info):
+/// the connection's, or what a trusted reverse proxy reports (`crate::client`).
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
         let addr =
-            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(ClientAddr(addr.unwrap_or_else(|| "unknown".into())))
+            peer.map(|peer| crate::client::client_address(peer, &parts.headers, &state.config().trusted_proxies));
+        Ok(ClientAddr(addr.map_or_else(|| "unknown".into(), |a| a.to_string())))
     }
 }

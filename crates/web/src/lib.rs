@@ -26,6 +26,7 @@ pub mod api;
 mod approvals;
 mod assets;
 pub mod auth;
+pub mod client;
 mod dashboard;
 mod drivers;
 mod error;
@@ -92,6 +93,9 @@ pub struct Config {
     pub sso: Option<sso::InstallationProvider>,
     /// The key that seals organisations' single sign-on client secrets in the database.
     pub secret_key: Option<sso::SecretKey>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers say who the client is; from anyone
+    /// else those headers are ignored.
+    pub trusted_proxies: Vec<client::Cidr>,
 }
 
 impl Config {

@@ -127,10 +127,27 @@ pub async fn submit(
         return render(&state, &headers, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY, "").await;
     };
     let now = now_ms();
-    if throttle::is_locked(state.db(), email.as_str(), &client, now).await? {
-        tracing::warn!(client = %client, "sign-in throttled");
-        errors.add("email", "There have been too many attempts to sign in. Wait 15 minutes, then try again.");
-        return render(&state, &headers, &form, &errors, StatusCode::TOO_MANY_REQUESTS, "").await;
+    let secure = state.config().secure_cookies;
+    // A browser that has signed in to this account before is not slowed by others' failures.
+    let device = read_cookie(&headers, device_cookie_name(secure)).map(str::to_owned);
+    let known = match &device {
+        Some(token) => throttle::device_known(state.db(), token, email.as_str()).await?,
+        None => false,
+    };
+    if !known {
+        let wait = throttle::wait_ms(state.db(), email.as_str(), &client, now).await?;
+        if wait > 0 {
+            tracing::warn!(client = %client, wait_ms = wait, "sign-in throttled");
+            let seconds = (wait + 999) / 1000;
+            errors.add(
+                "email",
+                format!(
+                    "There have been too many attempts to sign in. Wait {seconds} second{}, then try again.",
+                    if seconds == 1 { "" } else { "s" }
+                ),
+            );
+            return render(&state, &headers, &form, &errors, StatusCode::TOO_MANY_REQUESTS, "").await;
+        }
     }
     let credentials = users::credentials(state.db(), &email).await?;
     let stored = credentials.as_ref().map_or_else(|| dummy_password_hash().to_owned(), |(_, hash)| hash.clone());
@@ -139,6 +156,9 @@ pub async fn submit(
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false);
     let user = credentials.filter(|_| matches).map(|(id, _)| id);
     throttle::record(state.db(), email.as_str(), &client, user.is_some(), now).await?;
+    if let (Some(token), true) = (&device, known) {
+        throttle::device_attempt(state.db(), token, email.as_str(), user.is_some(), now).await?;
+    }
     let Some(user) = user else {
         tracing::info!(client = %client, "sign-in refused: wrong email or password");
         errors.add("email", "Enter a correct email address and password");
@@ -159,16 +179,30 @@ pub async fn submit(
     }
     let roles = organisation.map(|o| person.roles_in(o)).unwrap_or_default();
     let must_enrol = !person.two_factor && policy.two_factor.requires(&roles);
-    if person.two_factor || must_enrol {
-        return to_second_step(&state, user, must_enrol, &form.next).await;
-    }
-    let origin = sessions::Origin {
-        device: crate::auth::describe_device(&headers),
-        place: client,
-        method: "password".into(),
-        id_token_hint: None,
+    let mut response = if person.two_factor || must_enrol {
+        to_second_step(&state, user, must_enrol, &form.next).await?
+    } else {
+        let origin = sessions::Origin {
+            device: crate::auth::describe_device(&headers),
+            place: client,
+            method: "password".into(),
+            id_token_hint: None,
+        };
+        crate::auth::establish_session(&state, user, organisation, &origin, &form.next).await?
     };
-    crate::auth::establish_session(&state, user, organisation, &origin, &form.next).await
+    if !known {
+        let token = throttle::remember_device(state.db(), email.as_str(), now).await?;
+        let set = cookie(device_cookie_name(secure), &token, 365 * 24 * 60 * 60, secure);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set.parse().map_err(|_| AppError::BadRequest("cookie".into()))?);
+    }
+    Ok(response)
+}
+
+/// The device cookie: this browser has signed in to an account before (`throttle::remember_device`).
+fn device_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-kindling_device" } else { "kindling_device" }
 }
 
 /// Sends someone whose password was right to the second step: the code form, or enrolment when they
@@ -249,8 +283,12 @@ pub async fn code_submit(
     let mut errors = FieldErrors::new();
     // Codes are throttled like passwords, by person and by client.
     let key = format!("second-factor:{user}");
-    if throttle::is_locked(state.db(), &key, &client, now).await? {
-        errors.add("code", "There have been too many wrong codes. Wait 15 minutes, then sign in again.");
+    let wait = throttle::wait_ms(state.db(), &key, &client, now).await?;
+    if wait > 0 {
+        errors.add(
+            "code",
+            format!("There have been too many wrong codes. Wait {} seconds, then try again.", (wait + 999) / 1000),
+        );
         return render_code(&state, &headers, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let typed = form.code.trim();

@@ -87,3 +87,15 @@ CREATE TABLE sso_pending (
 ALTER TABLE api_tokens ADD COLUMN expires_ms BIGINT;
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'read-write';
 ALTER TABLE api_tokens ADD COLUMN last_used_ms BIGINT;
+
+-- Browsers that have signed in to an account before (a "device cookie", OWASP): their attempts skip the
+-- delays that strangers' failures put on the account and on a shared address, so nobody can lock others
+-- out, until the browser itself fails five times in a row.
+CREATE TABLE known_devices (
+    token_hash TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    failures BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    last_used_ms BIGINT NOT NULL
+);
+CREATE INDEX known_devices_by_account ON known_devices (account);

@@ -133,21 +133,93 @@ async fn unknown_and_malformed_ids_are_not_found() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Signs in from `client`, as a reverse proxy would report it (`X-Forwarded-For`).
+async fn sign_in_from(
+    browser: &kindling_testkit::Browser,
+    client: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<reqwest::Response> {
+    let (_, page) = browser.get_text("/sign-in").await?;
+    let token = csrf_token(&page).unwrap();
+    let form = [("csrf_token", token.as_str()), ("email", email), ("password", password), ("next", "/")];
+    Ok(browser
+        .client
+        .post(browser.url("/sign-in"))
+        .header("sec-fetch-site", "same-origin")
+        .header("x-forwarded-for", client)
+        .form(&form)
+        .send()
+        .await?)
+}
+
+/// Issue 17: 32 failed sign-ins with random emails from one address once gave 429 to everyone else at that
+/// address, and behind a reverse proxy everyone shares the proxy's address.
 #[tokio::test]
-async fn repeated_wrong_passwords_lock_sign_in_for_that_email() -> anyhow::Result<()> {
-    let app = TestApp::spawn().await?;
-    let browser = app.browser();
-    for _ in 0..kindling_store::throttle::MAX_FAILURES_PER_EMAIL {
-        let response = browser.sign_in("approver@demo.kindling.test", "wrong").await?;
-        assert_eq!(response.status(), 422);
-        let html = response.text().await?;
-        assert!(html.contains("Enter a correct email address and password"));
-        assert!(html.contains("value=\"approver@demo.kindling.test\""), "the email is kept");
+async fn one_address_cannot_deny_sign_in_to_everyone_behind_a_trusted_proxy() -> anyhow::Result<()> {
+    let trusted = vec!["127.0.0.0/8".parse().unwrap(), "::1".parse().unwrap()];
+    let app = TestApp::spawn_with(kindling_web::Config { trusted_proxies: trusted, ..kindling_testkit::test_config() })
+        .await?;
+    let attacker = app.browser();
+    let mut refused = 0;
+    for n in 0..32 {
+        let status =
+            sign_in_from(&attacker, "203.0.113.66", &format!("random{n}@demo.kindling.test"), "guess").await?.status();
+        refused += usize::from(status == 429);
     }
-    let locked = browser.sign_in("approver@demo.kindling.test", PASSWORD).await?;
-    assert_eq!(locked.status(), 429);
-    assert!(locked.text().await?.contains("too many attempts"));
-    // Another account from the same address is not locked by someone else's mistakes.
+    assert!(refused > 0, "the attacker's own address is slowed down");
+    // A colleague behind the same proxy, at another address, signs in at once.
+    assert_eq!(
+        sign_in_from(&app.browser(), "203.0.113.77", "executive@demo.kindling.test", PASSWORD).await?.status(),
+        303
+    );
+    Ok(())
+}
+
+/// Without a trusted proxy configured, a client cannot choose its address by sending the header.
+#[tokio::test]
+async fn forwarded_headers_from_untrusted_clients_are_ignored() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let attacker = app.browser();
+    let mut last = 0;
+    for n in 0..26 {
+        // A new address every time, to dodge the limit.
+        last = sign_in_from(&attacker, &format!("198.51.100.{n}"), &format!("random{n}@demo.kindling.test"), "guess")
+            .await?
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429, "the header was ignored and the real address slowed down");
+    Ok(())
+}
+
+/// Strangers guessing at an account slow it down, progressively, but never lock out a browser that has
+/// signed in to it before.
+#[tokio::test]
+async fn guessing_at_an_account_slows_strangers_but_not_its_owner() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let owner = app.browser();
+    assert_eq!(owner.sign_in("approver@demo.kindling.test", PASSWORD).await?.status(), 303);
+    assert_eq!(owner.submit("/", "/sign-out", &[]).await?.status(), 303);
+    let stranger = app.browser();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = stranger.sign_in("approver@demo.kindling.test", "wrong").await?;
+        statuses.push(response.status().as_u16());
+        if response.status() == 422 {
+            let html = response.text().await?;
+            assert!(html.contains("Enter a correct email address and password"));
+            assert!(html.contains("value=\"approver@demo.kindling.test\""), "the email is kept");
+        }
+    }
+    assert_eq!(&statuses[..4], [422, 422, 422, 422], "four free attempts");
+    assert!(statuses[4..].contains(&429), "then a wait: {statuses:?}");
+    let waiting = stranger.sign_in("approver@demo.kindling.test", PASSWORD).await?;
+    assert_eq!(waiting.status(), 429);
+    assert!(waiting.text().await?.contains("too many attempts to sign in. Wait"));
+    // The owner's browser is known: it signs in straight away.
+    assert_eq!(owner.sign_in("approver@demo.kindling.test", PASSWORD).await?.status(), 303);
+    // Another account is not slowed by someone else's mistakes.
     assert_eq!(app.browser().sign_in("executive@demo.kindling.test", PASSWORD).await?.status(), 303);
     Ok(())
 }
