@@ -43,7 +43,7 @@ enum LogFormat {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the web application.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Set up an empty installation: its first organisation and administrator (prints a one-time link).
     Setup(SetupArgs),
     /// Administration tasks.
@@ -285,7 +285,7 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
-        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(*args).await.map(|()| ExitCode::SUCCESS),
         Command::Setup(args) => setup(args).await,
         Command::Admin { command: AdminCommand::Token { email, label, database } } => {
             let db = database.open().await?;
