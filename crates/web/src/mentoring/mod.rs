@@ -158,11 +158,19 @@ async fn render_programme(
     upload: &ParticipantUpload,
 ) -> Result<Response, AppError> {
     let everyone = mentoring::participants(state.db(), viewer.organisation, programme.id).await?;
+    // Only the lead sees who else is enrolled, with grades, sites, goals and match state; everyone else
+    // sees their own enrolment and the programme's totals (issue 17: the API already refused the same).
+    let mine: Vec<&Participant> = everyone.iter().filter(|p| p.user == Some(viewer.user.id)).collect();
+    let totals = (
+        everyone.iter().filter(|p| p.side == Side::Mentee).count(),
+        everyone.iter().filter(|p| p.side == Side::Mentor).count(),
+    );
     let side = match query.side.as_deref() {
         Some("mentor") => Side::Mentor,
         _ => Side::Mentee,
     };
-    let shown: Vec<&Participant> = everyone.iter().filter(|p| p.side == side).collect();
+    let shown: Vec<&Participant> =
+        if leads(viewer, programme) { everyone.iter().filter(|p| p.side == side).collect() } else { Vec::new() };
     let pages = shown.len().div_ceil(PER_PAGE).max(1);
     let page = query.page.as_deref().and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
     let slice: Vec<&&Participant> = shown.iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
@@ -177,7 +185,7 @@ async fn render_programme(
     let status = if upload.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/programme.html",
-        page! { title => programme.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), participants => slice, side => side.slug(), page => page, pages => pages, shown => shown.len(), waiting => waiting, untrained => untrained, rounds => rounds, upload => upload, field_errors => field_errors(&upload.errors) },
+        page! { title => programme.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), participants => slice, mine => mine, totals => totals, side => side.slug(), page => page, pages => pages, shown => shown.len(), waiting => waiting, untrained => untrained, rounds => rounds, upload => upload, field_errors => field_errors(&upload.errors) },
     )?;
     Ok((status, html).into_response())
 }

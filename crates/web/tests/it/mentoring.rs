@@ -415,3 +415,25 @@ async fn a_new_programme_with_nobody_in_it_runs_an_empty_round_and_shows_empty_o
     }
     Ok(())
 }
+
+/// Issue 17: signed in as a mentee, the programme page listed all 260 participants with grade, site, goals
+/// and match state. A participant now sees only their own enrolment and the totals.
+#[tokio::test]
+async fn a_participant_sees_only_their_own_enrolment_not_everyone_elses() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let everyone = mentoring::participants(app.db(), NORTHFIELD, p.id).await?;
+    let someone_else = everyone.iter().find(|x| x.user.is_none()).expect("a participant without an account");
+    let page = format!("/mentoring/programmes/{}", p.id);
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    for side in ["", "?side=mentor"] {
+        let (status, html) = mentee.get_text(&format!("{page}{side}")).await?;
+        assert_eq!(status, 200);
+        assert!(!html.contains(&someone_else.name), "another participant's name is shown");
+        assert!(html.contains("Your enrolment") && html.contains("You are enrolled as a mentee"), "{html}");
+    }
+    let lead = app.signed_in(LEAD).await?;
+    let (_, html) = lead.get_text(&format!("{page}?side={}", someone_else.side.slug())).await?;
+    assert!(html.contains("Profession and grade"), "the lead still sees the list");
+    Ok(())
+}
