@@ -95,7 +95,13 @@ impl IntoResponse for AppError {
             tracing::warn!(error = %self, "request refused");
         }
         let body = templates::render_error(status.as_u16(), &title, &message);
-        (status, [(header::CACHE_CONTROL, "no-store")], body).into_response()
+        let mut response = (status, [(header::CACHE_CONTROL, "no-store")], body).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static(crate::api::RETRY_AFTER_SECONDS));
+        }
+        response
     }
 }
 

@@ -133,6 +133,9 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+/// How long a client should wait before trying again while the database is unavailable.
+pub(crate) const RETRY_AFTER_SECONDS: &str = "5";
+
 /// An API failure, rendered as problem+json.
 #[derive(Debug)]
 pub struct ApiError(StatusCode, Problem);
@@ -211,6 +214,9 @@ impl IntoResponse for ApiError {
         if self.0 == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
         response
     }
 }
@@ -219,6 +225,16 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(detail) => Self::conflict(detail),
+            // The database cannot be reached: a client should come back, not report a bug.
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "API request while the database is unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "about:blank",
+                    "Service Unavailable",
+                    Some("Kindling cannot reach its database at the moment. Try again shortly.".into()),
+                )
+            }
             other => {
                 tracing::error!(error = %other, "API request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "about:blank", "Internal Server Error", None)

@@ -479,3 +479,24 @@ async fn pathway_progress_and_appraisal_records_over_the_api() -> anyhow::Result
     assert_eq!((status, content_type.as_str()), (403, "application/problem+json"));
     Ok(())
 }
+
+/// Issue 17: during a database outage the API answered 500. It answers 503 with `Retry-After` and a
+/// problem document; pages answer the NHS "service unavailable" page.
+#[tokio::test]
+async fn a_database_outage_is_answered_as_unavailable_not_as_a_bug() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("clinician@demo.kindling.test").await?;
+    let browser = app.signed_in("clinician@demo.kindling.test").await?;
+    app.db().close().await;
+    let api = kindling_testkit::http().get(app.url("/api/v1/initiatives")).bearer_auth(&token).send().await?;
+    assert_eq!(api.status(), 503);
+    assert_eq!(api.headers()["retry-after"], "5");
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = api.json().await?;
+    assert_eq!(problem["title"], "Service Unavailable");
+    let page = browser.get("/initiatives").await?;
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(page.text().await?.contains("Sorry, the service is unavailable"));
+    Ok(())
+}
