@@ -206,6 +206,9 @@ struct ServeArgs {
     /// headers name the client; from anyone else those headers are ignored.
     #[arg(long, env = "KINDLING_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<kindling_web::client::Cidr>,
+    /// The bearer token Prometheus sends for `/metrics`; without it, only this machine may read them.
+    #[arg(long, env = "KINDLING_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// 64 hex digits that seal organisations' single sign-on client secrets in the database. Without it,
     /// a key is kept in `secret.key` in the data directory (SQLite), or secrets come from the environment.
     #[arg(long = "secret-key", env = "KINDLING_SECRET_KEY", hide_env_values = true)]
@@ -519,6 +522,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         sso: args.oidc.provider()?,
         secret_key: secret_key(&args)?,
         trusted_proxies: args.trusted_proxies.clone(),
+        metrics_token: args.metrics_token.clone(),
     };
     let state = kindling_web::AppState::new(db.clone(), config);
     match mailer {

@@ -96,6 +96,8 @@ pub struct Config {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers say who the client is; from anyone
     /// else those headers are ignored.
     pub trusted_proxies: Vec<client::Cidr>,
+    /// A bearer token `/metrics` asks for; without one, only loopback connections may read it.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -350,7 +352,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         // Every form's body is read (and limited by path) by the CSRF guard; this is the outer bound.
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         // Extractors (`Bytes`, `Json`, `Form`) otherwise stop at axum's own 2 MB, below a participant file's

@@ -43,7 +43,22 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics() -> Response {
+/// The metrics, for a Prometheus server: with the configured bearer token, or (without one) from this
+/// machine only, so request counts and routes are not published to the world.
+pub async fn metrics(axum::extract::State(state): axum::extract::State<crate::AppState>, request: Request) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let allowed = match &state.config().metrics_token {
+        Some(expected) => request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0, |a, (x, y)| a | (x ^ y)) == 0),
+        None => peer.is_some_and(|p| p.ip().to_canonical().is_loopback()),
+    };
+    if !allowed {
+        return (axum::http::StatusCode::NOT_FOUND, "Not found").into_response();
+    }
     let body = METRICS.get().map(PrometheusHandle::render).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

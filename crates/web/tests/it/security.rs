@@ -31,6 +31,9 @@ async fn session_cookies_are_http_only_and_same_site_and_secure_over_https() -> 
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
         let page = client.get(app.url("/sign-in")).send().await?;
+        // HTTPS only, for a year, when the public address is https (issue 17).
+        let hsts = page.headers().get("strict-transport-security").map(|v| v.to_str().unwrap_or_default().to_owned());
+        assert_eq!(hsts.as_deref(), secure.then_some("max-age=31536000; includeSubDomains"));
         let csrf_cookie = page.headers()["set-cookie"].to_str()?.to_owned();
         let html = page.text().await?;
         let token = csrf_token(&html).unwrap();
@@ -255,5 +258,20 @@ async fn signing_out_ends_the_session_on_the_server() -> anyhow::Result<()> {
     let entries = kindling_store::audit::for_subject(app.db(), &format!("user:{}", clinician.id)).await?;
     let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
     assert_eq!(actions, ["session.signed_in", "session.signed_out"]);
+    Ok(())
+}
+
+/// Issue 17: `/metrics` was open to anyone. With a token configured it needs the token; without one,
+/// only this machine may read it (the test's own loopback connection).
+#[tokio::test]
+async fn metrics_need_their_token() -> anyhow::Result<()> {
+    let config = kindling_web::Config { metrics_token: Some("prometheus-secret".into()), ..kindling_testkit::test_config() };
+    let app = TestApp::spawn_with(config).await?;
+    let client = kindling_testkit::http();
+    assert_eq!(client.get(app.url("/metrics")).send().await?.status(), 404);
+    assert_eq!(client.get(app.url("/metrics")).bearer_auth("wrong-secret-here").send().await?.status(), 404);
+    let ok = client.get(app.url("/metrics")).bearer_auth("prometheus-secret").send().await?;
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await?.contains("http_requests_total"));
     Ok(())
 }
