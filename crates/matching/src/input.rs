@@ -89,8 +89,14 @@ pub fn parse(mentors_csv: &str, edges_csv: &str) -> Result<NamedProblem, (Which,
     for (n, f) in rows(mentors_csv, &["mentor", "capacity"], 1).map_err(|e| (Which::Mentors, e))? {
         let capacity: i64 =
             f[1].parse().map_err(|_| (Which::Mentors, err(n, format!("capacity {:?} is not a whole number", f[1]))))?;
-        if !(0..=u32::MAX as i64).contains(&capacity) {
+        if capacity < 0 {
             return Err((Which::Mentors, err(n, format!("capacity {capacity} must be 0 or more"))));
+        }
+        if capacity > i64::from(u32::MAX) {
+            return Err((
+                Which::Mentors,
+                err(n, format!("capacity {capacity} is more than the largest allowed, {}", u32::MAX)),
+            ));
         }
         if mentor_index.insert(f[0].clone(), mentor_ids.len() as u32).is_some() {
             return Err((Which::Mentors, err(n, format!("mentor {:?} is listed twice", f[0]))));
@@ -203,6 +209,13 @@ mod tests {
             "mentee,mentor,score\n",
             Which::Mentors,
             "line 2: capacity -1 must be 0 or more",
+        );
+        // Issue 17: 2^63 - 1 was answered "must be 0 or more".
+        check(
+            "mentor,capacity\nm1,9223372036854775807\n",
+            "mentee,mentor,score\na,m1,1\n",
+            Which::Mentors,
+            "line 2: capacity 9223372036854775807 is more than the largest allowed, 4294967295",
         );
         check(m, "mentee,mentor,score\na,m1,-5\n", Which::Edges, "line 2: score -5 must be between 0 and 1073741824");
         check(

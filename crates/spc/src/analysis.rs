@@ -339,6 +339,10 @@ fn mr_values(observations: &[Obs], phase_of: &[usize], bridge: bool) -> Vec<Opti
     out
 }
 
+/// The largest value whose limits can be computed: sums of a hundred thousand such values, and three
+/// times their moving ranges, stay far inside double precision.
+pub const MAX_CHARTABLE: f64 = 1e300;
+
 fn finish(values: Vec<Option<f64>>, mut lines: Vec<Lines>, phase_of: Vec<usize>, options: &Options) -> Analysis {
     let mut warnings = Vec::new();
     let with_values = values.iter().filter(|v| v.is_some()).count();
@@ -351,6 +355,16 @@ fn finish(values: Vec<Option<f64>>, mut lines: Vec<Lines>, phase_of: Vec<usize>,
         ));
         for l in &mut lines {
             *l = Lines { centre: l.centre, ..Lines::default() };
+        }
+    }
+    // Differences and sums of values this large overflow double precision, and the limits computed from
+    // them come out infinite (and are then dropped): say so rather than show a chart without limits.
+    if has_limits && !too_few && values.iter().flatten().any(|v| v.abs() > MAX_CHARTABLE) {
+        warnings.push(format!(
+            "values larger than {MAX_CHARTABLE:e} in size overflow the arithmetic of the limits, so no limits are shown: rescale the data (for example to thousands or millions)"
+        ));
+        for l in &mut lines {
+            *l = Lines { centre: l.centre.filter(|c| c.is_finite()), ..Lines::default() };
         }
     }
     if options.short_phase_warning > 0 {

@@ -902,7 +902,8 @@ pub async fn add_goal(db: &Db, by: Actor, match_id: i64, text: &str) -> Result<i
     Ok(id)
 }
 
-pub async fn rate_goal(db: &Db, by: Actor, match_id: i64, goal: i64, level: i8) -> Result<(), StoreError> {
+/// Rates a goal of the relationship; `false` (nothing changed) if it has no such goal.
+pub async fn rate_goal(db: &Db, by: Actor, match_id: i64, goal: i64, level: i8) -> Result<bool, StoreError> {
     let mut tx = db.write().await?;
     let updated =
         sqlx::query("UPDATE mentoring_goals SET attainment = $1, rated_ms = $2 WHERE id = $3 AND match_id = $4")
@@ -914,7 +915,7 @@ pub async fn rate_goal(db: &Db, by: Actor, match_id: i64, goal: i64, level: i8) 
             .await?
             .rows_affected();
     if updated == 0 {
-        return Err(StoreError::Conflict("There is no such goal in this relationship".into()));
+        return Ok(false);
     }
     audit::record(
         &mut tx,
@@ -926,7 +927,7 @@ pub async fn rate_goal(db: &Db, by: Actor, match_id: i64, goal: i64, level: i8) 
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -53,7 +53,10 @@ pub async fn metrics(axum::extract::State(state): axum::extract::State<crate::Ap
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0, |a, (x, y)| a | (x ^ y)) == 0),
+            .is_some_and(|given| {
+                given.len() == expected.len()
+                    && given.bytes().zip(expected.bytes()).fold(0, |a, (x, y)| a | (x ^ y)) == 0
+            }),
         None => peer.is_some_and(|p| p.ip().to_canonical().is_loopback()),
     };
     if !allowed {

@@ -150,3 +150,18 @@ proptest! {
         }
     }
 }
+
+/// Issue 17: ±1e308 values came back with no limits and no word why. The limits still cannot be computed
+/// (the differences overflow), and the analysis now says so.
+#[test]
+fn values_too_large_for_limits_are_named_in_a_warning() {
+    let values: Vec<f64> = (0..20).map(|i| if i % 2 == 0 { 1e308 } else { -1e308 }).collect();
+    let a = analyse(&obs(&values), &Options::preset(Preset::Mdc, Chart::Xmr)).unwrap();
+    assert!(a.warnings.iter().any(|w| w.contains("overflow")), "{:?}", a.warnings);
+    assert!(a.points.iter().all(|p| p.lines.upper.is_none() && p.lines.lower.is_none()));
+    // Large but chartable values keep their limits and raise no such warning.
+    let fine: Vec<f64> = (0..20).map(|i| 1e200 + f64::from(i) * 1e198).collect();
+    let b = analyse(&obs(&fine), &Options::preset(Preset::Mdc, Chart::Xmr)).unwrap();
+    assert!(!b.warnings.iter().any(|w| w.contains("overflow")));
+    assert!(b.points.iter().all(|p| p.lines.upper.is_some_and(f64::is_finite)));
+}

@@ -203,7 +203,10 @@ pub async fn rate_goal(
     require_pair(standing)?;
     match parse_attainment(&form.attainment) {
         Ok(level) => {
-            mentoring::rate_goal(state.db(), viewer.actor(now_ms()), m.id, parse_number(&goal)?, level).await?;
+            // A goal of another relationship, or none, is not found (issue 17: it answered 409).
+            if !mentoring::rate_goal(state.db(), viewer.actor(now_ms()), m.id, parse_number(&goal)?, level).await? {
+                return Err(AppError::NotFound);
+            }
             Ok(Redirect::to(&format!("/mentoring/matches/{}#goals", m.id)).into_response())
         }
         Err(errors) => {

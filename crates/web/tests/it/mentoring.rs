@@ -437,3 +437,17 @@ async fn a_participant_sees_only_their_own_enrolment_not_everyone_elses() -> any
     assert!(html.contains("Profession and grade"), "the lead still sees the list");
     Ok(())
 }
+
+/// Issue 17: rating a goal that does not exist answered 409 ("someone else changed this first"); it is
+/// not found.
+#[tokio::test]
+async fn rating_a_goal_that_does_not_exist_is_not_found() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    let mine = mentoring::matches(app.db(), NORTHFIELD, programme(&app).await.id).await?;
+    let jess = mine.iter().find(|m| m.mentee_reference == "NE-JT").unwrap();
+    let page = format!("/mentoring/matches/{}", jess.id);
+    let missing = mentee.submit(&page, &format!("{page}/goals/999999"), &[("attainment", "1")]).await?;
+    assert_eq!(missing.status(), 404);
+    Ok(())
+}

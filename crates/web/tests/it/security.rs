@@ -265,7 +265,8 @@ async fn signing_out_ends_the_session_on_the_server() -> anyhow::Result<()> {
 /// only this machine may read it (the test's own loopback connection).
 #[tokio::test]
 async fn metrics_need_their_token() -> anyhow::Result<()> {
-    let config = kindling_web::Config { metrics_token: Some("prometheus-secret".into()), ..kindling_testkit::test_config() };
+    let config =
+        kindling_web::Config { metrics_token: Some("prometheus-secret".into()), ..kindling_testkit::test_config() };
     let app = TestApp::spawn_with(config).await?;
     let client = kindling_testkit::http();
     assert_eq!(client.get(app.url("/metrics")).send().await?.status(), 404);
