@@ -46,6 +46,10 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
     let base_url = base_url.trim_end_matches('/');
     for due in notifications::due_digests(db, now_ms).await? {
         let Some(email) = compose_digest(&due.name, due.preference, &due.items, base_url) else { continue };
+        // Several nodes (and `kindling digest send`) may find the same person due: one sends.
+        if !notifications::claim_digest(db, &due, now_ms).await? {
+            continue;
+        }
         let outgoing = Outgoing {
             to_name: due.name.clone(),
             to_email: due.email.clone(),
@@ -59,7 +63,10 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
                 notifications::mark_digest_sent(db, due.user, now_ms).await?;
                 sent += 1;
             }
-            Err(e) => tracing::warn!(user.id = %due.user, error = format!("{e:#}"), "digest not sent; will retry"),
+            Err(e) => {
+                tracing::warn!(user.id = %due.user, error = format!("{e:#}"), "digest not sent; will retry");
+                notifications::release_digest(db, due.user).await?;
+            }
         }
     }
     Ok(sent)

@@ -12,6 +12,8 @@ mod mentoring;
 mod spread;
 mod support;
 
+use sqlx::Row;
+
 use crate::secrets::hash_password;
 use crate::users::NewUser;
 use crate::{Actor, Db, StoreError, initiatives, orgs, users};
@@ -38,17 +40,28 @@ struct Person {
 }
 
 /// Seeds the demo hub if the database holds no organisation yet; returns `None` if it already had data.
+/// Seeds the demonstration hub unless the database holds an organisation. Several nodes started at once
+/// on one PostgreSQL database seed it once: the check and the seed share one transaction, serialised by
+/// the same advisory lock as `kindling setup`.
 pub async fn seed_if_empty(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, StoreError> {
     if orgs::count_organisations(db).await? > 0 {
         return Ok(None);
     }
-    seed(db, password, now_ms).await.map(Some)
+    seed(db, password, now_ms).await
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError> {
+async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, StoreError> {
     let mut tx = db.write().await?;
+    if db.dialect() == crate::Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(4201, 2)").execute(&mut *tx).await?;
+    }
+    let existing: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM organisations").fetch_one(&mut *tx).await?.try_get("n")?;
+    if existing > 0 {
+        return Ok(None);
+    }
     orgs::set_setting(&mut tx, "hub.name", "Kindling demonstration hub").await?;
     let start = now_ms - 120 * DAY_MS;
 
@@ -460,7 +473,7 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Seeded, StoreError
         carer_organisation: riverside,
     };
     mentoring::seed(db, northfield, &people, now_ms).await?;
-    Ok(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() })
+    Ok(Some(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() }))
 }
 
 struct Story<'a> {

@@ -224,6 +224,8 @@ pub async fn set_digest_preference(db: &Db, by: Actor, digest: Digest) -> Result
 #[derive(Clone, Debug)]
 pub struct DueDigest {
     pub user: UserId,
+    /// When the person's last digest was sent: the claim checks nobody sent one since.
+    pub last_sent_ms: Option<i64>,
     pub email: String,
     pub name: String,
     pub preference: Digest,
@@ -274,6 +276,7 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
         }
         due.push(DueDigest {
             user: UserId::new(user),
+            last_sent_ms: last,
             email: p.try_get("email")?,
             name: p.try_get("name")?,
             preference,
@@ -284,9 +287,38 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
 }
 
 /// Records that the person's digest went out at `now_ms` (after it was handed to the mail transport).
+/// How long a claim on a digest holds if its process dies before sending (a later pass then retries).
+pub const DIGEST_CLAIM_MS: i64 = 10 * 60 * 1000;
+
+/// Claims `due`'s digest for this process: true for exactly one of several processes (nodes, timers,
+/// `kindling digest send`) looking at the same person at once, and false if another has claimed it or
+/// sent one since it was found due.
+pub async fn claim_digest(db: &Db, due: &DueDigest, now_ms: i64) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let won = sqlx::query(
+        "UPDATE users SET digest_claim_ms = $1
+         WHERE id = $2 AND COALESCE(digest_sent_ms, 0) = $3 AND (digest_claim_ms IS NULL OR digest_claim_ms < $4)",
+    )
+    .bind(now_ms)
+    .bind(due.user.get())
+    .bind(due.last_sent_ms.unwrap_or(0))
+    .bind(now_ms - DIGEST_CLAIM_MS)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(won == 1)
+}
+
+/// Gives a claim back when the transport did not take the digest, so the next pass tries again.
+pub async fn release_digest(db: &Db, user: UserId) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET digest_claim_ms = NULL WHERE id = $1").bind(user.get()).execute(db.pool()).await?;
+    Ok(())
+}
+
 pub async fn mark_digest_sent(db: &Db, user: UserId, now_ms: i64) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    sqlx::query("UPDATE users SET digest_sent_ms = $1 WHERE id = $2")
+    sqlx::query("UPDATE users SET digest_sent_ms = $1, digest_claim_ms = NULL WHERE id = $2")
         .bind(now_ms)
         .bind(user.get())
         .execute(&mut *tx)

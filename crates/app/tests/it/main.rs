@@ -6,9 +6,10 @@ use std::process::{Child, Command, Stdio};
 use kindling_testkit::{PASSWORD, demo_db};
 
 mod digest;
+mod nodes;
 mod uploads;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kindling");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_kindling");
 
 fn kindling(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).env("RUST_LOG", "warn").output().expect("run kindling")

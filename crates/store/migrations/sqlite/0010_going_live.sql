@@ -99,3 +99,6 @@ CREATE TABLE known_devices (
     last_used_ms BIGINT NOT NULL
 );
 CREATE INDEX known_devices_by_account ON known_devices (account);
+
+-- A digest being sent, claimed by one process so that several nodes never send the same person two.
+ALTER TABLE users ADD COLUMN digest_claim_ms BIGINT;
