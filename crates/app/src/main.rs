@@ -16,6 +16,7 @@ use kindling_domain::people::Email;
 use kindling_store::audit::Verification;
 use kindling_store::{Db, demo, redact_url, tokens, users};
 
+mod anchor;
 mod digest;
 mod match_command;
 mod spc_command;
@@ -91,6 +92,11 @@ struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
+    /// The SQLite data directory, unless a database URL is given.
+    fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        self.database_url.is_none().then_some(self.data_dir.as_path())
+    }
+
     async fn open(&self) -> Result<Db> {
         let db = match &self.database_url {
             Some(url) => Db::connect(url).await.with_context(|| format!("connecting to {}", redact_url(url)))?,
@@ -202,6 +208,8 @@ struct ServeArgs {
     mail: digest::MailArgs,
     #[command(flatten)]
     oidc: OidcArgs,
+    #[command(flatten)]
+    anchors: anchor::AnchorArgs,
     /// Reverse proxies (addresses or networks, comma-separated) whose `Forwarded` / `X-Forwarded-For`
     /// headers name the client; from anyone else those headers are ignored.
     #[arg(long, env = "KINDLING_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -248,10 +256,20 @@ enum DigestCommand {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Check every link of the audit chain; exit 0 with the entry count if intact.
+    /// Check every link of the audit chain, and against its signed anchors; exit 0 with the entry count
+    /// if intact, 2 naming the problem otherwise.
     Verify {
         #[command(flatten)]
         database: DatabaseArgs,
+        #[command(flatten)]
+        anchors: anchor::AnchorArgs,
+    },
+    /// Anchor the audit chain now: sign its newest entry into the anchor file (serve does every minute).
+    Anchor {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        anchors: anchor::AnchorArgs,
     },
     /// Write the audit log as JSON Lines (one entry per line, oldest first) for a SIEM.
     Export {
@@ -307,11 +325,38 @@ async fn run(command: Command) -> Result<ExitCode> {
             print_out(&issued.secret);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify { database } } => {
+        Command::Audit { command: AuditCommand::Anchor { database, anchors } } => {
+            let db = database.open().await?;
+            let Some(anchoring) = anchors.resolve(database.sqlite_dir())? else {
+                bail!("give --audit-anchor-file (anchoring needs a file outside the database)");
+            };
+            match anchoring.anchor(&db, now_ms()).await? {
+                Some(a) => println!("anchored entry {} in {}", a.seq, anchoring.file.display()),
+                None => println!("nothing new to anchor"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify { database, anchors } } => {
             let db = database.open().await?;
             match kindling_store::audit::verify(&db).await? {
                 Verification::Intact { entries } => {
-                    println!("audit chain intact: {entries} entries");
+                    let anchoring = anchors.resolve(database.sqlite_dir())?;
+                    match &anchoring {
+                        Some(a) if a.file.exists() => match a.verify(&db, &a.file).await? {
+                            Ok(Some(seq)) => {
+                                println!(
+                                    "audit chain intact: {entries} entries; matches its anchors up to entry {seq} ({})",
+                                    a.file.display()
+                                );
+                            }
+                            Ok(None) => println!("audit chain intact: {entries} entries; no anchors yet"),
+                            Err(problem) => {
+                                eprintln!("{problem}");
+                                return Ok(ExitCode::from(2));
+                            }
+                        },
+                        _ => println!("audit chain intact: {entries} entries"),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Verification::Broken(broken) => {
@@ -496,6 +541,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
             demo::EMAIL_DOMAIN
         );
     }
+    let anchoring = match args.anchors.resolve(args.database.sqlite_dir())? {
+        Some(a) => {
+            let a = std::sync::Arc::new(a);
+            tokio::spawn(anchor::run(db.clone(), a.clone()));
+            Some(a)
+        }
+        None => {
+            tracing::warn!(
+                "the audit chain is not anchored: give --audit-anchor-file to sign checkpoints outside the database"
+            );
+            None
+        }
+    };
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     let local = listener.local_addr()?;
     let public_url =
@@ -538,6 +596,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     eprintln!("Kindling is running at http://{local}/");
     let app = kindling_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    if let Some(anchoring) = anchoring {
+        // The last entries of this run are anchored before the process ends.
+        if let Err(e) = anchoring.anchor(&db, now_ms()).await {
+            tracing::warn!(error = format!("{e:#}"), "anchoring the audit chain at shutdown failed");
+        }
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

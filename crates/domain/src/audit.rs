@@ -147,9 +147,93 @@ impl ChainVerifier {
     }
 }
 
+/// A checkpoint of the chain kept outside the database: the newest entry's number and hash at a moment,
+/// signed with a key the database does not hold. A chain that verifies on its own can still have been
+/// cut short (its newest entries deleted) or rewritten from some entry on with every later hash
+/// recomputed; neither survives a comparison with the anchors written before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+    pub at_ms: i64,
+}
+
+/// What an anchor's signature covers.
+impl Anchor {
+    pub fn message(&self) -> String {
+        format!("kindling-audit-anchor:v1:{}:{}:{}", self.seq, self.hash, self.at_ms)
+    }
+
+    /// One line of the anchor file: `seq hash at_ms signature-hex`.
+    pub fn line(&self, signature_hex: &str) -> String {
+        format!("{} {} {} {signature_hex}", self.seq, self.hash, self.at_ms)
+    }
+
+    /// Reads a line of the anchor file into the anchor and its signature (hex).
+    pub fn parse_line(line: &str) -> Option<(Self, String)> {
+        let mut parts = line.split_whitespace();
+        let seq = parts.next()?.parse().ok()?;
+        let hash = parts.next()?.to_owned();
+        let at_ms = parts.next()?.parse().ok()?;
+        let signature = parts.next()?.to_owned();
+        (parts.next().is_none() && hash.len() == 64).then_some((Self { seq, hash, at_ms }, signature))
+    }
+}
+
+/// How the stored chain stands against its anchors.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AnchorProblem {
+    #[error("audit log cut short: entry {seq} was anchored on {at_ms} (ms) but the log ends at entry {last}")]
+    Truncated { seq: i64, at_ms: i64, last: i64 },
+    #[error("audit entry {seq} does not match its anchor: the log was rewritten from there on")]
+    Rewritten { seq: i64 },
+    #[error("anchor line {line} is not signed by the audit key: the anchor file was altered")]
+    BadSignature { line: usize },
+    #[error("anchor line {line} cannot be read")]
+    Unreadable { line: usize },
+}
+
+/// Checks anchors (already signature-checked, in file order) against the stored hashes: `stored(seq)`
+/// gives the hash of entry `seq`, if it exists; `last` is the newest entry's number.
+pub fn check_anchors(
+    anchors: &[Anchor],
+    last: i64,
+    mut stored: impl FnMut(i64) -> Option<String>,
+) -> Result<Option<i64>, AnchorProblem> {
+    let mut newest = None;
+    for anchor in anchors {
+        if anchor.seq > last {
+            return Err(AnchorProblem::Truncated { seq: anchor.seq, at_ms: anchor.at_ms, last });
+        }
+        if stored(anchor.seq).as_deref() != Some(anchor.hash.as_str()) {
+            return Err(AnchorProblem::Rewritten { seq: anchor.seq });
+        }
+        newest = newest.max(Some(anchor.seq));
+    }
+    Ok(newest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_catch_truncation_and_rewriting() {
+        let stored = |seq: i64| Some(format!("{seq:064}"));
+        let anchor = |seq: i64| Anchor { seq, hash: format!("{seq:064}"), at_ms: 1 };
+        assert_eq!(check_anchors(&[anchor(3), anchor(7)], 9, stored), Ok(Some(7)));
+        assert_eq!(check_anchors(&[], 9, stored), Ok(None));
+        assert_eq!(
+            check_anchors(&[anchor(3), anchor(12)], 9, stored),
+            Err(AnchorProblem::Truncated { seq: 12, at_ms: 1, last: 9 })
+        );
+        let rewritten = |seq: i64| Some(if seq >= 5 { "f".repeat(64) } else { format!("{seq:064}") });
+        assert_eq!(check_anchors(&[anchor(3), anchor(7)], 9, rewritten), Err(AnchorProblem::Rewritten { seq: 7 }));
+        let line = anchor(7).line("abcd");
+        assert_eq!(Anchor::parse_line(&line), Some((anchor(7), "abcd".to_owned())));
+        assert_eq!(Anchor::parse_line("7 short 1 ab"), None);
+        assert_eq!(Anchor::message(&anchor(7)), format!("kindling-audit-anchor:v1:7:{}:1", "0".repeat(63) + "7"));
+    }
 
     fn event(n: i64) -> AuditEvent {
         AuditEvent {

@@ -249,3 +249,24 @@ pub async fn page_since(db: &Db, after: i64, since_ms: i64, limit: i64) -> Resul
         .map(entry_from_row)
         .collect()
 }
+
+/// The newest entry's number and hash, if the log has any.
+pub async fn head(db: &Db) -> Result<Option<(i64, String)>, StoreError> {
+    let row =
+        sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(db.pool()).await?;
+    row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?))).transpose()
+}
+
+/// The stored hash of entry `seq`, if it exists.
+pub async fn hash_of(db: &Db, seq: i64) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1").bind(seq).fetch_optional(db.pool()).await?;
+    Ok(row.map(|r| r.try_get("hash")).transpose()?)
+}
+
+/// Appends an event on its own (a read of sensitive records, a failed sign-in): nothing else changes.
+pub async fn append_alone(db: &Db, event: &AuditEvent) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    append(&mut tx, db.dialect(), event).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -161,6 +161,16 @@ pub async fn submit(
     }
     let Some(user) = user else {
         tracing::info!(client = %client, "sign-in refused: wrong email or password");
+        // Failed sign-ins are in the audit log too, for whoever investigates an attack.
+        let failed = kindling_domain::audit::AuditEvent {
+            at_ms: now,
+            actor: None,
+            organisation: None,
+            action: "session.sign_in_failed".into(),
+            subject: format!("email:{email}"),
+            summary: format!("Failed sign-in from {client}"),
+        };
+        kindling_store::audit::append_alone(state.db(), &failed).await?;
         errors.add("email", "Enter a correct email address and password");
         return render(&state, &headers, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY, "").await;
     };

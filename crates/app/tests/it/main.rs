@@ -325,3 +325,80 @@ async fn audit_export_writes_json_lines_for_a_siem() -> anyhow::Result<()> {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date like 2026-12-01"));
     Ok(())
 }
+
+/// Issue 17: deleting the newest audit entries, or editing one and recomputing every later hash, passed
+/// `kindling audit verify`. Against its signed anchors, neither does.
+#[tokio::test]
+async fn audit_anchors_catch_a_chain_cut_short_or_rewritten() -> anyhow::Result<()> {
+    use kindling_domain::audit::{AuditEvent, entry_hash};
+    let scratch = std::env::temp_dir().join(format!("kindling-anchors-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let (file, key) = (scratch.join("anchors.log"), scratch.join("anchor.key"));
+    let with_anchors = |command: &str, url: &str| {
+        kindling(&[
+            "audit",
+            command,
+            "--database-url",
+            url,
+            "--audit-anchor-file",
+            file.to_str().unwrap(),
+            "--audit-key-file",
+            key.to_str().unwrap(),
+        ])
+    };
+    // Cut short: the newest three entries deleted.
+    let test_db = demo_db().await?;
+    let anchored = with_anchors("anchor", &test_db.url);
+    assert!(anchored.status.success(), "{}", String::from_utf8_lossy(&anchored.stderr));
+    let (last, _) = kindling_store::audit::head(&test_db.db).await?.unwrap();
+    assert_eq!(String::from_utf8(anchored.stdout)?.trim(), format!("anchored entry {last} in {}", file.display()));
+    let ok = with_anchors("verify", &test_db.url);
+    assert!(String::from_utf8(ok.stdout)?.contains(&format!("matches its anchors up to entry {last}")));
+    kindling_store::raw_execute(&test_db.db, &format!("DELETE FROM audit_log WHERE seq > {}", last - 3)).await?;
+    assert!(
+        kindling(&["audit", "verify", "--database-url", &test_db.url]).status.success(),
+        "the chain alone cannot tell"
+    );
+    let cut = with_anchors("verify", &test_db.url);
+    assert_eq!(cut.status.code(), Some(2));
+    assert!(String::from_utf8(cut.stderr)?.contains(&format!("audit log cut short: entry {last} was anchored")));
+
+    // Rewritten: entry 5 edited and every later hash recomputed.
+    let _ = std::fs::remove_file(&file);
+    let test_db = demo_db().await?;
+    assert!(with_anchors("anchor", &test_db.url).status.success());
+    let entries = kindling_store::audit::page_since(&test_db.db, 0, 0, 100_000).await?;
+    let mut prev = entries[3].hash.clone();
+    for entry in &entries[4..] {
+        let mut event: AuditEvent = entry.event.clone();
+        if entry.seq == 5 {
+            event.summary = "Nothing happened here".into();
+        }
+        let hash = entry_hash(entry.seq, &event, &prev);
+        let sql = format!(
+            "UPDATE audit_log SET summary = '{}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+            event.summary.replace('\'', "''"),
+            entry.seq
+        );
+        kindling_store::raw_execute(&test_db.db, &sql).await?;
+        prev = hash;
+    }
+    assert!(
+        kindling(&["audit", "verify", "--database-url", &test_db.url]).status.success(),
+        "the chain alone cannot tell"
+    );
+    let rewritten = with_anchors("verify", &test_db.url);
+    assert_eq!(rewritten.status.code(), Some(2));
+    assert!(String::from_utf8(rewritten.stderr)?.contains("does not match its anchor: the log was rewritten"));
+
+    // The anchor file itself altered.
+    let text = std::fs::read_to_string(&file)?;
+    std::fs::write(&file, text.replacen(' ', " 1", 1))?;
+    let forged = with_anchors("verify", &test_db.url);
+    assert_eq!(forged.status.code(), Some(2));
+    let said = String::from_utf8(forged.stderr)?;
+    assert!(said.contains("not signed by the audit key") || said.contains("cannot be read"), "{said}");
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(())
+}

@@ -126,6 +126,15 @@ pub async fn csv(
         out.push('\n');
     }
     tracing::info!(user.id = %viewer.user.id, rows = entries.len(), "audit log downloaded");
+    let read = kindling_domain::audit::AuditEvent {
+        at_ms: crate::now_ms(),
+        actor: Some(viewer.user.id),
+        organisation: Some(viewer.organisation),
+        action: "audit.downloaded".into(),
+        subject: format!("organisation:{}", viewer.organisation),
+        summary: format!("Audit log downloaded as CSV ({} entries)", entries.len()),
+    };
+    audit::append_alone(state.db(), &read).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -416,6 +416,10 @@ async fn sign_in_answers_do_not_reveal_who_has_an_account_or_its_state() -> anyh
         pages.push(text.replace(email, "EMAIL").split("name=\"csrf_token\" value=\"").next().unwrap().to_owned());
     }
     assert!(pages.windows(2).all(|w| w[0] == w[1]), "unknown, invited and known accounts are answered alike");
+    // Each failure is in the audit log (issue 17).
+    let failures = kindling_store::audit::for_subject(app.db(), "email:nobody@demo.kindling.test").await?;
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].event.action, "session.sign_in_failed");
     Ok(())
 }
 
