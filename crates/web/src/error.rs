@@ -30,6 +30,9 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("template error: {0}")]
     Template(#[from] minijinja::Error),
+    /// Too many expensive downloads are being prepared; try again shortly.
+    #[error("too busy")]
+    TooBusy,
     /// A PDF or PNG could not be produced.
     #[error("export failed: {0}")]
     Export(kindling_documents::Error),
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooBusy => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Export(kindling_documents::Error::NoFont) => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +80,10 @@ impl IntoResponse for AppError {
             AppError::Conflict(why) | AppError::Store(StoreError::Conflict(why)) => {
                 ("Someone else changed this first".to_owned(), why.clone())
             }
+            AppError::TooBusy => (
+                "Too many downloads are being prepared".to_owned(),
+                "Kindling is preparing many reports at the moment. Wait a minute, then try the download again.".to_owned(),
+            ),
             AppError::Csrf => (
                 "Your form could not be sent".to_owned(),
                 "For your security, forms expire when you sign out or after a long time. Go back, reload the page and try again. If it keeps happening, check that your browser allows cookies for this site.".to_owned(),
@@ -96,7 +104,7 @@ impl IntoResponse for AppError {
         }
         let body = templates::render_error(status.as_u16(), &title, &message);
         let mut response = (status, [(header::CACHE_CONTROL, "no-store")], body).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static(crate::api::RETRY_AFTER_SECONDS));

@@ -8,16 +8,48 @@ use tokio::sync::OnceCell;
 
 use crate::{AppError, AppState};
 
-/// The fonts, once found. A failure is not kept: installing a font fixes the next export.
-#[derive(Debug, Default)]
-pub struct FontCache(OnceCell<Fonts>);
+/// The fonts, once found (a failure is not kept: installing a font fixes the next export), and the
+/// limit on exports in flight.
+#[derive(Debug)]
+pub struct FontCache(OnceCell<Fonts>, tokio::sync::Semaphore, std::sync::atomic::AtomicUsize);
 
-/// Runs `work` with the fonts on the blocking pool.
+impl Default for FontCache {
+    fn default() -> Self {
+        Self(OnceCell::new(), tokio::sync::Semaphore::new(EXPORTS_AT_ONCE), std::sync::atomic::AtomicUsize::new(0))
+    }
+}
+
+/// Exports rendered at the same moment: a board report PDF costs about a second of one core.
+pub const EXPORTS_AT_ONCE: usize = 2;
+/// Exports allowed to wait their turn; beyond this, people are asked to try again shortly (issue 17: a
+/// rate limit on expensive downloads, so a burst of them cannot starve every page).
+pub const EXPORTS_WAITING: usize = 12;
+
+/// Counts an export waiting or running, for as long as it lives.
+struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Runs `work` with the fonts on the blocking pool, two at a time; refused as too busy (429) when a dozen
+/// already wait.
 pub async fn render<T, F>(state: &AppState, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&Fonts) -> Result<T, kindling_documents::Error> + Send + 'static,
 {
+    let pool = state.fonts();
+    if pool.2.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= EXPORTS_AT_ONCE + EXPORTS_WAITING {
+        pool.2.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        tracing::warn!("export refused: too many downloads being prepared");
+        return Err(AppError::TooBusy);
+    }
+    let _queued = Queued(&pool.2);
+    let _permit =
+        pool.1.acquire().await.map_err(|e| AppError::Export(kindling_documents::Error::Convert(e.to_string())))?;
     let fonts = state
         .fonts()
         .0

@@ -137,8 +137,16 @@ async fn two_nodes_seed_once_keep_every_write_and_send_each_digest_once() -> any
     assert!(twice.is_empty(), "each person gets exactly one digest: {twice:?}");
 
     drop((a, b));
-    let verify = Command::new(BIN).args(["audit", "verify", "--database-url", &test_db.url]).output()?;
+    // The chain, anchored outside the database, verifies against its anchor.
+    let anchors = scratch.join("anchors.log");
+    let anchor_args = ["--audit-anchor-file", anchors.to_str().unwrap()];
+    let anchored =
+        Command::new(BIN).args(["audit", "anchor", "--database-url", &test_db.url]).args(anchor_args).output()?;
+    assert!(anchored.status.success(), "{}", String::from_utf8_lossy(&anchored.stderr));
+    let verify =
+        Command::new(BIN).args(["audit", "verify", "--database-url", &test_db.url]).args(anchor_args).output()?;
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(String::from_utf8(verify.stdout)?.contains("matches its anchors up to entry"));
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
 }

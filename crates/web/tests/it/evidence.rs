@@ -354,3 +354,33 @@ async fn people_outside_the_team_can_read_the_evidence_but_not_change_it() -> an
     assert_eq!(measures::points(app.db(), kindling_domain::ids::MeasureId::new(measure)).await?.len(), 24);
     Ok(())
 }
+
+/// Issue 17: a board report PDF costs about a second of CPU and nothing limited them. Thirty at once are
+/// served two at a time with a dozen waiting; the rest are asked to try again shortly, and the pages stay
+/// quick meanwhile.
+#[tokio::test]
+async fn a_burst_of_pdf_downloads_is_limited_and_pages_stay_responsive() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("executive@demo.kindling.test").await?;
+    let downloads: Vec<_> = (0..30)
+        .map(|_| {
+            let browser = browser.clone();
+            tokio::spawn(async move { browser.get("/dashboard/board-report.pdf").await.map(|r| r.status().as_u16()) })
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (status, _) = browser.get_text("/initiatives").await?;
+    assert_eq!(status, 200);
+    let page_ms = started.elapsed().as_millis();
+    let mut statuses = Vec::new();
+    for d in downloads {
+        statuses.push(d.await??);
+    }
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert!(statuses.contains(&429), "some were asked to wait: {statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 200).count() >= 14, "{statuses:?}");
+    assert!(page_ms < 5_000, "a page took {page_ms} ms during the burst");
+    let too_busy = browser.get("/dashboard/board-report.pdf").await?;
+    assert_eq!(too_busy.status(), 200, "once the burst is over, downloads work again");
+    Ok(())
+}
