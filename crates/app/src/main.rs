@@ -214,6 +214,15 @@ struct ServeArgs {
     /// headers name the client; from anyone else those headers are ignored.
     #[arg(long, env = "KINDLING_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<kindling_web::client::Cidr>,
+    /// Days read notifications are kept.
+    #[arg(long, env = "KINDLING_RETAIN_NOTIFICATIONS_DAYS", default_value_t = 365, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    retain_notifications_days: i64,
+    /// Days the free text of public feedback is kept (its rating stays, in the measure).
+    #[arg(long, env = "KINDLING_RETAIN_FEEDBACK_TEXT_DAYS", default_value_t = 730, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    retain_feedback_text_days: i64,
+    /// Days sign-in attempts and expired links are kept.
+    #[arg(long, env = "KINDLING_RETAIN_SIGN_IN_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    retain_sign_in_days: i64,
     /// The bearer token Prometheus sends for `/metrics`; without it, only this machine may read them.
     #[arg(long, env = "KINDLING_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
@@ -554,6 +563,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             None
         }
     };
+    let retention = kindling_store::data_protection::Retention {
+        notifications_days: args.retain_notifications_days,
+        feedback_text_days: args.retain_feedback_text_days,
+        sign_in_records_days: args.retain_sign_in_days,
+    };
+    tokio::spawn(retention_job(db.clone(), retention));
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     let local = listener.local_addr()?;
     let public_url =
@@ -605,6 +620,26 @@ async fn serve(args: ServeArgs) -> Result<()> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The retention schedule, looked at every ten minutes; whichever node holds the hour's lease applies it.
+async fn retention_job(db: Db, retention: kindling_store::data_protection::Retention) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match kindling_store::data_protection::apply_retention(&db, retention, now_ms()).await {
+            Ok(Some(applied)) => tracing::info!(
+                notifications = applied.notifications,
+                feedback_texts = applied.feedback_texts,
+                sessions = applied.sessions,
+                sign_in_records = applied.sign_in_records,
+                "retention schedule applied"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "applying the retention schedule failed"),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, close the database cleanly.

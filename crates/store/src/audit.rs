@@ -211,6 +211,8 @@ pub async fn list(
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
+    // Anonymised leavers are shown by their pseudonym wherever the log is read (the stored log is untouched).
+    let redactions = crate::data_protection::redactions(db).await?;
     let rows = bind(format!(
         "SELECT a.seq, a.at_ms, a.actor_id, u.name AS actor_name, a.action, a.subject, a.summary
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
@@ -228,7 +230,7 @@ pub async fn list(
                 actor_name: r.try_get("actor_name")?,
                 action: r.try_get("action")?,
                 subject: r.try_get("subject")?,
-                summary: r.try_get("summary")?,
+                summary: crate::data_protection::redact(&r.try_get::<String, _>("summary")?, &redactions),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

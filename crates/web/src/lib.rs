@@ -217,7 +217,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/people/import/confirm", post(admin::people::import_confirm))
         .route("/admin/people/{id}", get(admin::people::show))
         .route("/admin/people/{id}/roles", post(admin::people::set_roles))
-        .route("/admin/people/{id}/{action}", post(admin::people::act))
+        .route("/admin/people/{id}/{action}", get(admin::people::download).post(admin::people::act))
         .route("/admin/audit", get(admin::audit::list))
         .route("/admin/audit.csv", get(admin::audit::csv))
         .route("/admin/hub", get(admin::hub::show).post(admin::hub::add))

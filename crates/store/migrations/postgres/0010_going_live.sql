@@ -102,3 +102,11 @@ CREATE INDEX known_devices_by_account ON known_devices (account);
 
 -- A digest being sent, claimed by one process so that several nodes never send the same person two.
 ALTER TABLE users ADD COLUMN digest_claim_ms BIGINT;
+
+-- Names and email addresses of people anonymised at leaving (UK GDPR erasure), with what replaces them
+-- wherever the audit log is shown: the stored log stays as it was, so its chain still verifies.
+CREATE TABLE redactions (
+    original TEXT PRIMARY KEY,
+    replacement TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);

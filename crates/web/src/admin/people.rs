@@ -231,7 +231,7 @@ async fn render_person(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "admin/person.html",
-        page! { title => member.name.clone(), section => "admin", viewer => viewer.view(), member => &member, status_label => member.status.label(), roles => role_options(), ticked => ticked, errors => errors, field_errors => by_field(errors), notice => notice, link => link, open_sessions => open_sessions, is_self => member.id == viewer.user.id },
+        page! { title => member.name.clone(), section => "admin", viewer => viewer.view(), member => &member, status_label => member.status.label(), roles => role_options(), ticked => ticked, errors => errors, field_errors => by_field(errors), notice => notice, link => link, open_sessions => open_sessions, is_self => member.id == viewer.user.id, anonymised => member.email.ends_with("@anonymised.invalid") },
     )?;
     Ok((status, html).into_response())
 }
@@ -316,6 +316,14 @@ pub async fn act(
         "end-sessions" => {
             store::end_sessions(state.db(), by, id).await?.ok_or(AppError::NotFound)?;
             "sessions-ended"
+        }
+        "anonymise" => {
+            if !kindling_store::data_protection::anonymise(state.db(), by, id).await? {
+                errors.add("anonymise", "Only a deactivated person can be anonymised. Deactivate them first.");
+                ""
+            } else {
+                "anonymised"
+            }
         }
         "remove-two-factor" => {
             store::member(state.db(), viewer.organisation, id).await?.ok_or(AppError::NotFound)?;
@@ -485,4 +493,73 @@ pub async fn import_confirm(
         page! { title => "People imported", section => "admin", viewer => viewer.view(), invited => applied.invited.len(), joined => applied.joined, updated => applied.updated, unsent => unsent, file => form.file },
     )?;
     Ok(html.into_response())
+}
+
+/// Everything held about a person (a subject access request), as JSON or CSV. The download is audited.
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    require_admin(&viewer)?;
+    let id = user_id(&id)?;
+    let Some(sections) = kindling_store::data_protection::subject_access(state.db(), viewer.organisation, id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let (body, content_type, extension) = match file.as_str() {
+        "export.json" => {
+            let json: serde_json::Map<String, serde_json::Value> = sections
+                .iter()
+                .map(|s| {
+                    let rows = s
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            serde_json::Value::Object(
+                                r.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+                            )
+                        })
+                        .collect();
+                    (s.name.to_owned(), serde_json::Value::Array(rows))
+                })
+                .collect();
+            (serde_json::to_string_pretty(&json).unwrap_or_default(), "application/json", "json")
+        }
+        "export.csv" => {
+            let mut out = String::from("section,row,field,value\n");
+            for s in &sections {
+                for (n, row) in s.rows.iter().enumerate() {
+                    for (field, value) in row {
+                        let cells = [s.name.to_owned(), (n + 1).to_string(), field.clone(), value.clone()];
+                        out.push_str(&cells.iter().map(|c| crate::measures::csv_cell(c)).collect::<Vec<_>>().join(","));
+                        out.push('\n');
+                    }
+                }
+            }
+            (out, "text/csv; charset=utf-8", "csv")
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let read = kindling_domain::audit::AuditEvent {
+        at_ms: now_ms(),
+        actor: Some(viewer.user.id),
+        organisation: Some(viewer.organisation),
+        action: "people.subject_access_export".into(),
+        subject: format!("user:{id}"),
+        summary: format!("Everything held about this person downloaded ({extension})"),
+    };
+    kindling_store::audit::append_alone(state.db(), &read).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"kindling-person-{id}.{extension}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -695,3 +695,80 @@ async fn the_administration_api_invites_changes_roles_and_deactivates() -> anyho
     assert_eq!(api.get(url("/audit?from=soon")).bearer_auth(&token).send().await?.status(), 422);
     Ok(())
 }
+
+/// Issue 17 (data protection): an administrator downloads everything held about a person, then
+/// anonymises the leaver; the audit log shows the pseudonym everywhere it is read, and its chain still
+/// verifies.
+#[tokio::test]
+async fn subject_access_and_anonymising_a_leaver_keep_the_audit_chain_verifiable() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app.signed_in(ADMIN).await?;
+    let email = kindling_domain::people::Email::parse("pharmacist@demo.kindling.test").unwrap();
+    let person = kindling_store::users::find_by_email(app.db(), &email).await?.unwrap();
+    let page = format!("/admin/people/{}", person.id);
+    let json = admin.get(&format!("{page}/export.json")).await?;
+    assert_eq!(json.status(), 200);
+    assert!(json.headers()["content-disposition"].to_str()?.contains("attachment"));
+    let held: serde_json::Value = json.json().await?;
+    assert_eq!(held["account"][0]["email"], "pharmacist@demo.kindling.test");
+    assert!(held["initiatives_submitted"].as_array().is_some_and(|a| !a.is_empty()), "{held}");
+    let csv = admin.get(&format!("{page}/export.csv")).await?.text().await?;
+    assert!(
+        csv.starts_with("section,row,field,value\n") && csv.contains("account,1,email,pharmacist@demo.kindling.test")
+    );
+    // Not deactivated yet: refused on the page.
+    let early = admin.submit(&page, &format!("{page}/anonymise"), &[]).await?;
+    assert_eq!(early.status(), 422);
+    admin.submit(&page, &format!("{page}/deactivate"), &[]).await?;
+    let done = admin.submit(&page, &format!("{page}/anonymise"), &[]).await?;
+    assert_eq!(done.status(), 303);
+    let after = kindling_store::users::get(app.db(), person.id).await?.unwrap();
+    assert_eq!(after.name, format!("Former member {}", person.id));
+    assert!(after.email.ends_with("@anonymised.invalid"));
+    // The audit log, as administrators read it, never shows the old name.
+    let (_, log) = admin.get_text("/admin/audit").await?;
+    assert!(!log.contains(&person.name), "the audit page shows the pseudonym");
+    let csv = admin.get("/admin/audit.csv").await?.text().await?;
+    assert!(!csv.contains(&person.name) && !csv.contains("pharmacist@demo.kindling.test"));
+    // And the stored chain still verifies.
+    assert!(matches!(
+        kindling_store::audit::verify(app.db()).await?,
+        kindling_store::audit::Verification::Intact { .. }
+    ));
+    // Another organisation's person cannot be exported.
+    let carer = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("carer@riverside.demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    assert_eq!(admin.get(&format!("/admin/people/{}/export.json", carer.id)).await?.status(), 404);
+    Ok(())
+}
+
+/// The retention schedule runs once an hour across every node, and removes what has passed its time.
+#[tokio::test]
+async fn the_retention_schedule_runs_once_however_many_nodes_ask() -> anyhow::Result<()> {
+    use kindling_store::data_protection::{Retention, apply_retention};
+    let app = TestApp::spawn().await?;
+    kindling_store::raw_execute(
+        app.db(),
+        "INSERT INTO feedback (initiative_id, audience, rating, comment, period, sender_hash, received_ms)
+         VALUES (1, 'patient', 4, 'A comment from long ago', '2020-01-01', 'x', 1)",
+    )
+    .await?;
+    let now = kindling_testkit::now_ms();
+    let (a, b) = tokio::join!(
+        apply_retention(app.db(), Retention::default(), now),
+        apply_retention(app.db(), Retention::default(), now)
+    );
+    let ran: Vec<_> = [a?, b?].into_iter().flatten().collect();
+    assert_eq!(ran.len(), 1, "exactly one of two nodes applies it");
+    assert_eq!(ran[0].feedback_texts, 1, "the old feedback text is gone, its rating kept");
+    assert!(
+        apply_retention(app.db(), Retention::default(), now + 60_000).await?.is_none(),
+        "not again within the hour"
+    );
+    assert!(apply_retention(app.db(), Retention::default(), now + 3_600_001).await?.is_some());
+    Ok(())
+}
