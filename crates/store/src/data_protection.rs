@@ -184,7 +184,7 @@ pub async fn redactions(db: &Db) -> Result<Vec<(String, String)>, StoreError> {
         .iter()
         .map(|r| Ok((r.try_get("original")?, r.try_get("replacement")?)))
         .collect::<Result<_, StoreError>>()?;
-    all.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    all.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
     Ok(all)
 }
 
