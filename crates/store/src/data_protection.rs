@@ -249,23 +249,23 @@ pub async fn apply_retention(db: &Db, retention: Retention, now_ms: i64) -> Resu
     if won != 1 || last.parse::<i64>().is_ok_and(|l| now_ms - l < RETENTION_EVERY_MS) {
         return Ok(None);
     }
-    let mut applied = Applied::default();
-    applied.notifications = sqlx::query("DELETE FROM notifications WHERE read_ms IS NOT NULL AND read_ms < $1")
+    let notifications = sqlx::query("DELETE FROM notifications WHERE read_ms IS NOT NULL AND read_ms < $1")
         .bind(now_ms - retention.notifications_days * DAY_MS)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    applied.feedback_texts =
+    let feedback_texts =
         sqlx::query("UPDATE feedback SET comment = NULL WHERE comment IS NOT NULL AND received_ms < $1")
             .bind(now_ms - retention.feedback_text_days * DAY_MS)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-    applied.sessions = sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1")
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1")
         .bind(now_ms)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    let mut applied = Applied { notifications, feedback_texts, sessions, sign_in_records: 0 };
     let records = now_ms - retention.sign_in_records_days * DAY_MS;
     for sql in [
         "DELETE FROM login_attempts WHERE at_ms < $1",
