@@ -12,6 +12,7 @@ mod bench_dashboard;
 mod bench_exports;
 mod bench_match;
 mod bench_rounds;
+mod bench_soak;
 mod bench_spc;
 mod deb;
 mod postgres;
@@ -38,6 +39,7 @@ commands:
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
   bench-exports  the board report as PDF and a chart as PNG, beside their HTML and SVG forms (needs wrk)
   bench-search  library search over 100,000 documents, beside a bare full-text match
+  bench-soak [MINUTES]  64 connections on a signed-in page and a write endpoint (10 minutes), memory over time
   bench-sign-in  sign-in by password and by single sign-on callback, 16 at once, beside /healthz
   bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
   bench-match the matching solver beside SciPy and OR-Tools on the same instances";
@@ -76,6 +78,10 @@ fn main() -> Result<()> {
             run(root.join("target/release/examples/search_bench").to_str().unwrap_or_default(), &[])
         }
         Some("bench-spc") => bench_spc::run(&root),
+        Some("bench-soak") => {
+            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(10);
+            bench_soak::run(&root, minutes)
+        }
         Some("bench-sign-in") => {
             run("cargo", &["build", "--locked", "--release", "-p", "kindling-web", "--example", "bench_sign_in"])?;
             run(root.join("target/release/examples/bench_sign_in").to_str().unwrap_or_default(), &[])
