@@ -772,3 +772,69 @@ async fn the_retention_schedule_runs_once_however_many_nodes_ask() -> anyhow::Re
     assert!(apply_retention(app.db(), Retention::default(), now + 3_600_001).await?.is_some());
     Ok(())
 }
+
+/// An organisation that signs in only through its identity provider switches Kindling passwords off
+/// (only once single sign-on is set up, or nobody could sign in); its people are then sent to the provider.
+#[tokio::test]
+async fn an_organisation_can_switch_kindling_passwords_off_once_single_sign_on_is_set_up() -> anyhow::Result<()> {
+    let key = kindling_web::sso::SecretKey::from_hex(&"ab".repeat(32)).unwrap();
+    let app = TestApp::spawn_with(kindling_web::Config { secret_key: Some(key), ..test_config() }).await?;
+    let admin = app.signed_in(ADMIN).await?;
+    let policy = [("two_factor", "administrators"), ("passwords_allowed", "no")];
+    let early = admin.submit("/admin/sign-in", "/admin/sign-in/policy", &policy).await?;
+    assert_eq!(early.status(), 422);
+    assert!(early.text().await?.contains("Set up single sign-on below before switching passwords off"));
+    let sso = [
+        ("issuer", "https://login.microsoftonline.com/tenant-id/v2.0"),
+        ("client_id", "kindling-northfield"),
+        ("client_secret", "s3cret-value"),
+        ("label", "Sign in with your Northfield account"),
+        ("allowed_domains", "northfield.nhs.uk\ndemo.kindling.test"),
+        ("create_people", ""),
+        ("default_role", "clinician"),
+        ("roles_claim", "groups"),
+        ("role_map", "g-approvers = approver"),
+    ];
+    assert_eq!(admin.submit("/admin/sign-in", "/admin/sign-in/sso", &sso).await?.status(), 303);
+    let stored = kindling_store::sso::provider(app.db(), NORTHFIELD).await?.unwrap();
+    assert!(!stored.client_secret_sealed.contains("s3cret"), "the secret is stored sealed");
+    assert_eq!(admin.submit("/admin/sign-in", "/admin/sign-in/policy", &policy).await?.status(), 303);
+    // The sign-in page offers the organisation's button, and passwords are refused for its people.
+    let (_, page) = app.browser().get_text("/sign-in").await?;
+    assert!(page.contains("Sign in with your Northfield account"));
+    let refused = app.browser().sign_in("clinician@demo.kindling.test", PASSWORD).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Your organisation signs in with its own account system"));
+    // An http issuer is refused unless it is on a loopback address.
+    let mut bad = sso;
+    bad[0] = ("issuer", "http://idp.northfield.nhs.uk");
+    let refused = admin.submit("/admin/sign-in", "/admin/sign-in/sso", &bad).await?;
+    assert_eq!(refused.status(), 422);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_hub_administrator_adds_an_organisation_and_invites_its_first_administrator() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app.signed_in(ADMIN).await?;
+    let form = [
+        ("name", "Westshire County Council"),
+        ("kind", "Local authority"),
+        ("admin_name", "Wren Admin"),
+        ("admin_email", "wren@westshire.gov.uk"),
+    ];
+    let added = admin.submit("/admin/hub", "/admin/hub", &form).await?;
+    assert_eq!(added.status(), 200);
+    assert!(added.text().await?.contains("The organisation has been added and its first administrator invited"));
+    let again = admin.submit("/admin/hub", "/admin/hub", &form).await?;
+    assert_eq!(again.status(), 422);
+    let link = app.link_sent_to("wren@westshire.gov.uk").expect("invited");
+    let wren = app.browser();
+    let set = set_password(&wren, &link, "moorland kettle river").await?;
+    // Administrators of a new organisation enrol two-factor sign-in first.
+    assert!(location(&set).starts_with("/sign-in/set-up-two-factor"));
+    // Someone who is not a hub administrator cannot add organisations.
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    assert_eq!(lead.get("/admin/hub").await?.status(), 403);
+    Ok(())
+}
