@@ -160,15 +160,18 @@ impl Outcome {
 pub struct DecisionForm {
     pub outcome: String,
     pub reason: String,
-    /// One condition per line, for "approve with conditions".
+    /// One condition per line, each confirmed by the decider (the API's plain form).
     pub conditions: String,
+    /// Conditions with who confirms each and when it is due (the page's form); empty rows are ignored.
+    #[serde(skip)]
+    pub rows: Vec<ConditionRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
     pub outcome: Outcome,
     pub reason: String,
-    pub conditions: Vec<String>,
+    pub conditions: Vec<ConditionDraft>,
 }
 
 /// Why a decision cannot be taken at all (as opposed to a form to correct).
@@ -204,11 +207,12 @@ pub fn may_decide(route: &Route, roles: &[Role]) -> Result<(), DecisionError> {
 
 impl DecisionForm {
     /// Checks the form: an outcome, a reason the submitter will read, and conditions exactly when
-    /// approving with conditions.
+    /// approving with conditions, each with who confirms it (`decider` is the person deciding) and an
+    /// optional due date on or after `today`.
     ///
     /// # Errors
-    /// Every problem, by field.
-    pub fn parse(&self) -> Result<Decision, FieldErrors> {
+    /// Every problem, by field (`condition-N` for the Nth row, counted from 1).
+    pub fn parse(&self, decider: i64, today: crate::initiatives::CivilDate) -> Result<Decision, FieldErrors> {
         let mut errors = FieldErrors::new();
         let outcome = self.outcome.parse::<Outcome>().ok();
         if outcome.is_none() {
@@ -216,21 +220,63 @@ impl DecisionForm {
         }
         let reason =
             required_text(&mut errors, "reason", &self.reason, "the reason for the decision", MAX_REASON_CHARS);
-        let conditions: Vec<String> =
-            self.conditions.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        let mut conditions: Vec<ConditionDraft> = self
+            .conditions
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|text| ConditionDraft { text: text.to_owned(), confirmer: Confirmer::Person(decider), due: None })
+            .collect();
+        for (i, row) in self.rows.iter().enumerate().take(CONDITION_ROWS) {
+            let field = CONDITION_FIELDS[i];
+            let text = row.text.trim();
+            let has_date = [&row.due_day, &row.due_month, &row.due_year].iter().any(|p| !p.trim().is_empty());
+            if text.is_empty() {
+                if has_date {
+                    errors.add(field, format!("Enter condition {} or clear its due date", i + 1));
+                }
+                continue;
+            }
+            let confirmer = match row.confirmer.as_str() {
+                "" | "decider" => Some(Confirmer::Person(decider)),
+                slug => match slug.parse::<Role>() {
+                    Ok(role) if CONFIRMING_ROLES.contains(&role) => Some(Confirmer::Role(role)),
+                    _ => {
+                        errors.add(field, format!("Choose who confirms condition {}", i + 1));
+                        None
+                    }
+                },
+            };
+            let due = match crate::initiatives::CivilDate::from_parts(&row.due_day, &row.due_month, &row.due_year) {
+                Ok(Some(d)) if d < today => {
+                    errors.add(field, format!("Condition {}'s due date must be today or later", i + 1));
+                    None
+                }
+                Ok(d) => d,
+                Err(message) => {
+                    errors.add(field, format!("Condition {}: {message}", i + 1));
+                    None
+                }
+            };
+            if let Some(confirmer) = confirmer {
+                conditions.push(ConditionDraft { text: text.to_owned(), confirmer, due });
+            }
+        }
+        // The page's form has rows (the summary links to the first); the API's plain form has lines.
+        let field = if self.rows.is_empty() { "conditions" } else { CONDITION_FIELDS[0] };
         match outcome {
-            Some(Outcome::ApproveWithConditions) if conditions.is_empty() => {
-                errors.add("conditions", "Enter at least one condition, one per line");
+            Some(Outcome::ApproveWithConditions) if conditions.is_empty() && errors.for_field(field).is_none() => {
+                errors.add(field, "Enter at least one condition");
             }
             Some(Outcome::ApproveWithConditions) if conditions.len() > MAX_CONDITIONS => {
-                errors.add("conditions", format!("Enter {MAX_CONDITIONS} conditions or fewer"));
+                errors.add(field, format!("Enter {MAX_CONDITIONS} conditions or fewer"));
             }
-            Some(Outcome::ApproveWithConditions) if conditions.iter().any(|c| c.chars().count() > 500) => {
-                errors.add("conditions", "Each condition must be 500 characters or fewer");
+            Some(Outcome::ApproveWithConditions) if conditions.iter().any(|c| c.text.chars().count() > 500) => {
+                errors.add(field, "Each condition must be 500 characters or fewer");
             }
             Some(Outcome::ApproveWithConditions) => {}
             Some(_) if !conditions.is_empty() => {
-                errors.add("conditions", "Conditions go with \"Approve with conditions\": choose it, or remove them");
+                errors.add(field, "Conditions go with \"Approve with conditions\": choose it, or remove them");
             }
             _ => {}
         }
@@ -241,10 +287,148 @@ impl DecisionForm {
     }
 }
 
+/// What a decision was taken on: frozen when the request is decided, so that a later change can be
+/// compared with it. Gates and facts are slugs; risks keep their id, so an edited risk is recognised.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Basis {
+    pub facts: Vec<String>,
+    pub gates: Vec<GateKind>,
+    pub risks: Vec<BasisRisk>,
+    pub problem: String,
+    pub proposed_change: String,
+    /// The aim in one line (what, how much, for whom, by when).
+    pub aim: String,
+    /// The route these facts would take, by rank.
+    pub route_rank: u8,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasisRisk {
+    pub id: i64,
+    pub domain: String,
+    pub consequence: u8,
+    pub likelihood: u8,
+}
+
+impl BasisRisk {
+    fn score(&self) -> u8 {
+        self.consequence * self.likelihood
+    }
+}
+
+/// One change since the decision, in a sentence; `material` changes reopen the decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasisChange {
+    pub text: String,
+    pub material: bool,
+}
+
+/// Everything that differs between the basis a decision was taken on and the initiative now, material
+/// changes first. Material: a gate added or removed, a risk in a higher band than the highest the
+/// decision saw, a route that would now be more senior, or an edited proposal or aim. Other facts and
+/// the problem statement are listed but do not reopen the decision.
+pub fn changes_since(pack: &PolicyPack, decided: &Basis, now: &Basis) -> Vec<BasisChange> {
+    let mut changes = Vec::new();
+    let mut say = |material: bool, text: String| changes.push(BasisChange { text, material });
+    let gate_label = |g: GateKind| pack.gate(g).map_or_else(|| g.label().to_owned(), |r| r.label.clone());
+    for g in now.gates.iter().filter(|g| !decided.gates.contains(g)) {
+        say(true, format!("The {} gate now applies", gate_label(*g)));
+    }
+    for g in decided.gates.iter().filter(|g| !now.gates.contains(g)) {
+        say(true, format!("The {} gate no longer applies", gate_label(*g)));
+    }
+    let band_floor = |score: u8| pack.band(score).map_or(0, |b| b.min);
+    let decided_top = decided.risks.iter().map(BasisRisk::score).max().unwrap_or(1);
+    for risk in &now.risks {
+        if band_floor(risk.score()) > band_floor(decided_top) {
+            let domain = pack.domain(&risk.domain).map_or(risk.domain.as_str(), |d| d.label.as_str()).to_lowercase();
+            let band = pack.band(risk.score()).map_or("", |b| b.label.as_str());
+            let decided_band = pack.band(decided_top).map_or("", |b| b.label.as_str());
+            say(
+                true,
+                format!(
+                    "A {domain} risk now scores {}, {band}, above the highest the decision saw ({decided_top}, {decided_band})",
+                    risk.score()
+                ),
+            );
+        }
+    }
+    if now.route_rank > decided.route_rank {
+        say(true, "The risks and gates now call for a more senior route".to_owned());
+    }
+    if now.proposed_change != decided.proposed_change {
+        say(true, "The proposed change was edited".to_owned());
+    }
+    if now.aim != decided.aim {
+        say(true, "The aim was edited".to_owned());
+    }
+    if now.problem != decided.problem {
+        say(false, "The problem statement was edited".to_owned());
+    }
+    let added = now.facts.iter().filter(|f| !decided.facts.contains(f)).count();
+    let removed = decided.facts.iter().filter(|f| !now.facts.contains(f)).count();
+    if added + removed > 0 {
+        say(false, format!("{} fact(s) ticked and {} unticked", added, removed));
+    }
+    for risk in &now.risks {
+        match decided.risks.iter().find(|r| r.id == risk.id) {
+            None => say(false, format!("A risk was added, scoring {}", risk.score())),
+            Some(before) if before.score() != risk.score() => {
+                say(false, format!("A risk's score changed from {} to {}", before.score(), risk.score()));
+            }
+            Some(_) => {}
+        }
+    }
+    changes.sort_by_key(|c| !c.material);
+    changes
+}
+
+/// Who confirms that a condition is met: holders of a role, or one person. Nobody confirms their own
+/// team's condition unless named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confirmer {
+    Role(Role),
+    /// A person, by user id.
+    Person(i64),
+}
+
+/// A condition as decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConditionDraft {
+    pub text: String,
+    pub confirmer: Confirmer,
+    pub due: Option<crate::initiatives::CivilDate>,
+}
+
+/// One row of the conditions part of the decision form as typed. `confirmer` is a role's slug or
+/// `decider` (the person deciding).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConditionRow {
+    pub text: String,
+    pub confirmer: String,
+    pub due_day: String,
+    pub due_month: String,
+    pub due_year: String,
+}
+
+/// How many condition rows the decision page offers, and their field names.
+pub const CONDITION_ROWS: usize = 5;
+pub const CONDITION_FIELDS: [&str; CONDITION_ROWS] =
+    ["condition-1", "condition-2", "condition-3", "condition-4", "condition-5"];
+
+/// The roles a decider may name to confirm a condition.
+pub const CONFIRMING_ROLES: [Role; 5] =
+    [Role::ClinicalSafetyOfficer, Role::DataProtectionOfficer, Role::Approver, Role::Executive, Role::ImprovementLead];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    const TODAY: crate::initiatives::CivilDate = crate::initiatives::CivilDate { year: 2026, month: 12, day: 3 };
 
     /// Parsed once: the property test routes thousands of cases.
     static UK: std::sync::LazyLock<PolicyPack> = std::sync::LazyLock::new(PolicyPack::uk_default);
@@ -379,26 +563,65 @@ mod tests {
         let ok = DecisionForm {
             outcome: "approve".into(),
             reason: "Low risk, well planned".into(),
-            conditions: String::new(),
+            ..DecisionForm::default()
         };
-        assert_eq!(ok.parse().unwrap().outcome, Outcome::Approve);
+        assert_eq!(ok.parse(7, TODAY).unwrap().outcome, Outcome::Approve);
         let conditional = DecisionForm {
             outcome: "approve-with-conditions".into(),
             reason: "Good, once safety is signed off".into(),
             conditions: "Hazard log signed off by the CSO\n\n  Staff briefed on every shift  \n".into(),
+            ..DecisionForm::default()
         };
-        assert_eq!(
-            conditional.parse().unwrap().conditions,
-            ["Hazard log signed off by the CSO", "Staff briefed on every shift"]
-        );
+        let texts: Vec<String> = conditional.parse(7, TODAY).unwrap().conditions.into_iter().map(|c| c.text).collect();
+        assert_eq!(texts, ["Hazard log signed off by the CSO", "Staff briefed on every shift"]);
         let bare = DecisionForm { conditions: String::new(), ..conditional.clone() };
-        assert!(bare.parse().unwrap_err().for_field("conditions").is_some());
+        assert!(bare.parse(7, TODAY).unwrap_err().for_field("conditions").is_some());
         let stray = DecisionForm { outcome: "decline".into(), ..conditional };
-        assert!(stray.parse().unwrap_err().for_field("conditions").is_some());
-        let empty = DecisionForm::default().parse().unwrap_err();
+        assert!(stray.parse(7, TODAY).unwrap_err().for_field("conditions").is_some());
+        let empty = DecisionForm::default().parse(7, TODAY).unwrap_err();
         assert!(empty.for_field("outcome").is_some() && empty.for_field("reason").is_some());
         assert_eq!(Outcome::RequestChanges.stage(), Stage::Shaping);
         assert_eq!(Outcome::Decline.stage(), Stage::Stopped);
+    }
+
+    #[test]
+    fn only_gates_higher_bands_a_more_senior_route_the_proposal_and_the_aim_are_material() {
+        let pack = &*UK;
+        let risk =
+            |id, consequence, likelihood| BasisRisk { id, domain: "patient-safety".into(), consequence, likelihood };
+        let decided = Basis {
+            facts: vec!["ai-ml".into()],
+            gates: vec![GateKind::Fairness],
+            risks: vec![risk(1, 3, 3)],
+            problem: "Waits".into(),
+            proposed_change: "Triage tool".into(),
+            aim: "Halve waits".into(),
+            route_rank: 3,
+        };
+        let material = |now: &Basis| -> Vec<String> {
+            changes_since(pack, &decided, now).into_iter().filter(|c| c.material).map(|c| c.text).collect()
+        };
+        // The UK pack's bands: 8–12 High, 15–25 Extreme. 3×3 = 9 and 4×3 = 12 are both High.
+        let same_band = Basis { risks: vec![risk(1, 4, 3)], problem: "Long waits".into(), ..decided.clone() };
+        assert!(material(&same_band).is_empty());
+        let listed = changes_since(pack, &decided, &same_band);
+        assert_eq!(listed.len(), 2, "the edits are listed for information: {listed:?}");
+        let extreme = Basis { risks: vec![risk(1, 3, 3), risk(2, 5, 3)], ..decided.clone() };
+        assert_eq!(
+            material(&extreme),
+            ["A patient safety risk now scores 15, Extreme, above the highest the decision saw (9, High)"]
+        );
+        let no_gate =
+            Basis { gates: vec![], route_rank: 4, proposed_change: "Triage by nurses".into(), ..decided.clone() };
+        assert_eq!(
+            material(&no_gate),
+            [
+                "The AI fairness across subgroups gate no longer applies",
+                "The risks and gates now call for a more senior route",
+                "The proposed change was edited"
+            ]
+        );
+        assert!(changes_since(pack, &decided, &decided).is_empty());
     }
 
     #[test]

@@ -353,8 +353,16 @@ fn finish(values: Vec<Option<f64>>, mut lines: Vec<Lines>, phase_of: Vec<usize>,
             "only {with_values} points: at least {} are needed for reliable limits, so the chart is shown as a run chart",
             options.minimum_points
         ));
-        for l in &mut lines {
-            *l = Lines { centre: l.centre, ..Lines::default() };
+        // Read as a run chart, the centre is the median of each phase's baseline, as a run chart's is:
+        // keeping the mean would judge the runs around a line the text calls the median.
+        for (phase, range) in phase_ranges(&phase_of) {
+            let in_phase = &values[range.clone()];
+            let base: Vec<f64> =
+                baseline_indices(in_phase.len(), phase, options).into_iter().filter_map(|i| in_phase[i]).collect();
+            let centre = crate::stats::median(&base);
+            for l in &mut lines[range] {
+                *l = Lines::centre_only(centre);
+            }
         }
     }
     // Differences and sums of values this large overflow double precision, and the limits computed from

@@ -30,7 +30,7 @@ impl Lines {
         }
     }
 
-    fn centre_only(centre: Option<f64>) -> Self {
+    pub(crate) fn centre_only(centre: Option<f64>) -> Self {
         Lines { centre, ..Lines::default() }
     }
 

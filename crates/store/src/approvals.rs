@@ -2,10 +2,11 @@
 //! route's approvers, and decided once. The stage change, the request and the decision's conditions
 //! are written in one transaction each, so the queue and the initiative's stage always agree.
 
-use kindling_domain::approvals::{Decision, Outcome, RouteChoice};
+use kindling_domain::approvals::{Basis, BasisChange, Confirmer, Decision, Outcome, RouteChoice};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
-use kindling_domain::initiatives::StageChange;
+use kindling_domain::initiatives::{CivilDate, Stage, StageChange};
 use kindling_domain::notifications::Kind;
+use kindling_domain::people::Role;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -31,9 +32,23 @@ pub struct ApprovalRequest {
     pub due_ms: i64,
     pub outcome: Option<Outcome>,
     pub decided_by: Option<String>,
+    pub decided_by_id: Option<i64>,
     pub decided_ms: Option<i64>,
     pub decision_reason: Option<String>,
     pub conditions: Vec<Condition>,
+    /// What the decision was taken on; `None` while open (and for decisions recorded before bases were kept).
+    pub basis: Option<Basis>,
+    /// The decided request this one reopens, after a material change.
+    pub reopens: Option<i64>,
+    /// For a reopened request: what changed since the decision it reopens.
+    pub changes: Vec<BasisChange>,
+}
+
+impl ApprovalRequest {
+    /// Approved, with or without conditions.
+    pub fn approved(&self) -> bool {
+        matches!(self.outcome, Some(Outcome::Approve | Outcome::ApproveWithConditions))
+    }
 }
 
 impl ApprovalRequest {
@@ -47,9 +62,36 @@ impl ApprovalRequest {
 pub struct Condition {
     pub id: i64,
     pub text: String,
+    /// Who confirms it is met; `None` for conditions recorded before confirmers were named, which the
+    /// route's approvers confirm.
+    pub confirmer: Option<Confirmer>,
+    /// "the clinical safety officer" or a person's name, for the pages.
+    pub confirmer_label: String,
+    pub due: Option<CivilDate>,
     pub met_by: Option<String>,
     pub met_ms: Option<i64>,
     pub met_note: Option<String>,
+}
+
+impl Condition {
+    /// Whether this person (with these roles) confirms the condition. `route_approver` says whether
+    /// they may decide on the request's route (who confirms conditions without a named confirmer).
+    pub fn confirmed_by(&self, user: i64, roles: &[Role], route_approver: bool) -> bool {
+        match &self.confirmer {
+            Some(Confirmer::Role(role)) => roles.contains(role),
+            Some(Confirmer::Person(id)) => *id == user,
+            None => route_approver,
+        }
+    }
+}
+
+/// "the clinical safety officer" for a role; the person's name for a person.
+fn confirmer_label(confirmer: Option<&Confirmer>, person: Option<String>) -> String {
+    match confirmer {
+        Some(Confirmer::Role(role)) => format!("the {}", role.label().to_lowercase()),
+        Some(Confirmer::Person(_)) => person.unwrap_or_else(|| "a former member".into()),
+        None => "the route's approvers".into(),
+    }
 }
 
 fn request_from(row: &AnyRow) -> Result<ApprovalRequest, StoreError> {
@@ -72,10 +114,19 @@ fn request_from(row: &AnyRow) -> Result<ApprovalRequest, StoreError> {
             Some(o) => Some(o.parse().map_err(|_| StoreError::Corrupt(format!("unknown outcome {o:?}")))?),
         },
         decided_by: row.try_get("decider")?,
+        decided_by_id: row.try_get("decided_by")?,
         decided_ms: row.try_get("decided_ms")?,
         decision_reason: row.try_get("decision_reason")?,
         conditions: Vec::new(),
+        basis: json_column(row, "basis")?,
+        reopens: row.try_get("reopens")?,
+        changes: json_column(row, "changes")?.unwrap_or_default(),
     })
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Option<T>, StoreError> {
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|text| serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))).transpose()
 }
 
 const SELECT: &str = "SELECT r.*, i.title AS initiative_title, s.name AS submitter, d.name AS decider
@@ -88,15 +139,29 @@ async fn with_conditions(db: &Db, mut requests: Vec<ApprovalRequest>) -> Result<
     }
     let ids: Vec<String> = requests.iter().map(|r| r.id.to_string()).collect();
     let sql = format!(
-        "SELECT c.*, u.name AS met_name FROM approval_conditions c LEFT JOIN users u ON u.id = c.met_by
+        "SELECT c.*, u.name AS met_name, k.name AS confirm_name FROM approval_conditions c
+         LEFT JOIN users u ON u.id = c.met_by LEFT JOIN users k ON k.id = c.confirm_user
          WHERE c.request_id IN ({}) ORDER BY c.id",
         ids.join(",")
     );
     for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
         let request: i64 = row.try_get("request_id")?;
+        let role: Option<String> = row.try_get("confirm_role")?;
+        let user: Option<i64> = row.try_get("confirm_user")?;
+        let confirmer = match (role, user) {
+            (Some(role), _) => Some(Confirmer::Role(
+                role.parse().map_err(|_| StoreError::Corrupt(format!("unknown confirming role {role:?}")))?,
+            )),
+            (None, Some(user)) => Some(Confirmer::Person(user)),
+            (None, None) => None,
+        };
+        let due: Option<String> = row.try_get("due_day")?;
         let condition = Condition {
             id: row.try_get("id")?,
             text: row.try_get("condition_text")?,
+            confirmer_label: confirmer_label(confirmer.as_ref(), row.try_get("confirm_name")?),
+            confirmer,
+            due: due.as_deref().and_then(CivilDate::parse_iso),
             met_by: row.try_get("met_name")?,
             met_ms: row.try_get("met_ms")?,
             met_note: row.try_get("met_note")?,
@@ -215,18 +280,21 @@ pub async fn submit(
     Ok(id)
 }
 
-/// Decides an open request: records the decision, moves the initiative's stage and adds the
-/// conditions, in one transaction. A request already decided is a conflict and changes nothing.
+/// Decides an open request: records the decision with the basis it was taken on, moves the
+/// initiative's stage and adds the conditions (telling each condition's confirmers), in one
+/// transaction. A request already decided is a conflict and changes nothing.
 pub async fn decide(
     db: &Db,
     by: Actor,
     request: &ApprovalRequest,
     decision: &Decision,
     change: &StageChange,
+    basis: &Basis,
 ) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
+    let basis = serde_json::to_string(basis).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let closed = sqlx::query(
-        "UPDATE approval_requests SET outcome = $3, decided_by = $4, decided_ms = $5, decision_reason = $6
+        "UPDATE approval_requests SET outcome = $3, decided_by = $4, decided_ms = $5, decision_reason = $6, basis = $7
          WHERE id = $1 AND organisation_id = $2 AND outcome IS NULL",
     )
     .bind(request.id)
@@ -235,6 +303,7 @@ pub async fn decide(
     .bind(by.user.get())
     .bind(by.now_ms)
     .bind(decision.reason.clone())
+    .bind(basis)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -244,13 +313,33 @@ pub async fn decide(
         ));
     }
     initiatives::change_stage_in(&mut tx, db, by.organisation, request.initiative, by.user, change, by.now_ms).await?;
-    for text in &decision.conditions {
-        sqlx::query("INSERT INTO approval_conditions (request_id, initiative_id, condition_text) VALUES ($1, $2, $3)")
-            .bind(request.id)
-            .bind(request.initiative.get())
-            .bind(text.clone())
-            .execute(&mut *tx)
-            .await?;
+    let href = format!("/initiatives/{}/governance#approval", request.initiative);
+    for condition in &decision.conditions {
+        let (role, user) = match &condition.confirmer {
+            Confirmer::Role(role) => (Some(role.slug().to_owned()), None),
+            Confirmer::Person(user) => (None, Some(*user)),
+        };
+        sqlx::query(
+            "INSERT INTO approval_conditions (request_id, initiative_id, condition_text, confirm_role, confirm_user, due_day)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(request.id)
+        .bind(request.initiative.get())
+        .bind(condition.text.clone())
+        .bind(role.clone())
+        .bind(user)
+        .bind(condition.due.map(CivilDate::iso))
+        .execute(&mut *tx)
+        .await?;
+        let confirmers = match (&role, user) {
+            (Some(role), _) => notifications::holders_of(&mut tx, by.organisation, &[role.as_str()]).await?,
+            (None, Some(user)) => vec![user],
+            (None, None) => vec![],
+        };
+        let due = condition.due.map(|d| format!(", due {}", d.long())).unwrap_or_default();
+        let summary =
+            format!("A condition for you to confirm on {}: {}{due}", request.initiative_title, condition.text);
+        notifications::notify(&mut tx, &confirmers, &Notice::of(by, Kind::ReviewRequest, &summary, &href)).await?;
     }
     audit::record(
         &mut tx,
@@ -304,4 +393,77 @@ pub async fn meet_condition(db: &Db, by: Actor, condition: i64, note: &str) -> R
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Reopens a decided approval after a material change: a new request on the same route (due after the
+/// route's target time), the initiative back in assessment, and the decider and the route's approvers
+/// told what changed, in one transaction. `None` when the decision is no longer the latest (someone
+/// reopened it first) or the initiative moved on.
+pub async fn reopen(
+    db: &Db,
+    by: Actor,
+    decided: &ApprovalRequest,
+    stage: Stage,
+    target_days: u16,
+    deciders: &[Role],
+    changes: &[BasisChange],
+) -> Result<Option<i64>, StoreError> {
+    let mut tx = db.write().await?;
+    let newer = sqlx::query("SELECT COUNT(*) AS n FROM approval_requests WHERE initiative_id = $1 AND id > $2")
+        .bind(decided.initiative.get())
+        .bind(decided.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if newer.try_get::<i64, _>("n")? > 0 {
+        return Ok(None);
+    }
+    let what: Vec<&str> = changes.iter().filter(|c| c.material).map(|c| c.text.as_str()).collect();
+    let decided_on = decided.decided_ms.and_then(CivilDate::from_unix_ms).map(CivilDate::long).unwrap_or_default();
+    let reason = format!("Reopened: changed since the decision of {decided_on}: {}", what.join("; "));
+    let change = StageChange { from: stage, to: Stage::Assessment, reason: reason.clone(), verb: "Reopened" };
+    match initiatives::change_stage_in(&mut tx, db, by.organisation, decided.initiative, by.user, &change, by.now_ms)
+        .await
+    {
+        Err(StoreError::Conflict(_)) => return Ok(None),
+        other => other?,
+    }
+    let changes_json = serde_json::to_string(changes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = sqlx::query(
+        "INSERT INTO approval_requests (initiative_id, organisation_id, route, route_label, route_rank, reason, pack_id,
+            pack_version, submitted_by, submitted_ms, due_ms, reopens, changes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(decided.initiative.get())
+    .bind(by.organisation.get())
+    .bind(decided.route.clone())
+    .bind(decided.route_label.clone())
+    .bind(decided.route_rank)
+    .bind(decided.reason.clone())
+    .bind(decided.pack_id.clone())
+    .bind(decided.pack_version.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .bind(by.now_ms + i64::from(target_days) * DAY_MS)
+    .bind(decided.id)
+    .bind(changes_json)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "approval.reopened",
+        format!("initiative:{}", decided.initiative),
+        format!("Request {id} reopens request {} on the {} route. {reason}", decided.id, decided.route_label),
+    )
+    .await?;
+    let roles: Vec<&str> = deciders.iter().map(|r| r.slug()).collect();
+    let mut told = notifications::holders_of(&mut tx, by.organisation, &roles).await?;
+    told.extend(decided.decided_by_id);
+    let summary = format!("A decision to take again: {}. {reason}", decided.initiative_title);
+    notifications::notify(&mut tx, &told, &Notice::of(by, Kind::ReviewRequest, &summary, &format!("/approvals/{id}")))
+        .await?;
+    tx.commit().await?;
+    Ok(Some(id))
 }

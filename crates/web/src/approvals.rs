@@ -6,7 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_charts::spc::{ChartText, svg as spc_svg, table_html};
-use kindling_domain::approvals::{DecisionError, DecisionForm, Outcome, may_decide};
+use kindling_domain::approvals::{
+    CONDITION_ROWS, CONFIRMING_ROLES, ConditionRow, Confirmer, Decision, DecisionError, DecisionForm, Outcome,
+    may_decide,
+};
 use kindling_domain::initiatives::{CivilDate, Stage, StageChange};
 use kindling_domain::policy::{PolicyPack, Route};
 use kindling_domain::risk::{self, Scored};
@@ -90,6 +93,7 @@ async fn render_request(
     form: &DecisionForm,
     errors: &FieldErrors,
     notice: Option<&str>,
+    error_condition: Option<i64>,
 ) -> Result<Response, AppError> {
     let item = load(state, viewer, request.initiative).await?;
     let context = Context::load(state, viewer.organisation, &item).await?;
@@ -115,10 +119,27 @@ async fn render_request(
             (o.slug(), o.label(), Some(hint.to_owned()))
         })
         .collect();
+    let mut confirmers: Vec<(String, String)> = vec![("decider".into(), "You, the decider".into())];
+    confirmers
+        .extend(CONFIRMING_ROLES.iter().map(|r| (r.slug().to_owned(), format!("The {}", r.label().to_lowercase()))));
+    let mut rows = form.rows.clone();
+    rows.resize(CONDITION_ROWS, ConditionRow::default());
+    // A decided request shows what has changed since (nothing, for one still in force unchanged).
+    let since: Vec<kindling_domain::approvals::BasisChange> = match &request.basis {
+        Some(decided) => kindling_domain::approvals::changes_since(&context.pack, decided, &context.basis(&item)),
+        None => Vec::new(),
+    };
+    let approver = route.is_some_and(|r| may_decide(r, &viewer.roles).is_ok());
+    let confirmable: Vec<i64> = request
+        .conditions
+        .iter()
+        .filter(|c| c.confirmed_by(viewer.user.id.get(), &viewer.roles, approver))
+        .map(|c| c.id)
+        .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "approvals/show.html",
-        page! { title => format!("Decision: {}", item.draft.title), section => "approvals", viewer => viewer.view(), request => request, item => &item, due => CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(), overdue => request.overdue(now_ms()), profile => profile, gates => &context.gates, risks_count => context.risks.len(), refusal => refusal, outcome_label => request.outcome.map(Outcome::label), outcomes => outcomes, form => form, errors => errors, field_errors => field_errors(errors), notice => notice },
+        page! { title => format!("Decision: {}", item.draft.title), section => "approvals", viewer => viewer.view(), request => request, item => &item, due => CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(), overdue => request.overdue(now_ms()), profile => profile, gates => &context.gates, risks_count => context.risks.len(), refusal => refusal, outcome_label => request.outcome.map(Outcome::label), outcomes => outcomes, form => form, rows => rows, confirmers => confirmers, since => since, confirmable => confirmable, error_condition => error_condition, errors => errors, field_errors => field_errors(errors), notice => notice },
     )?;
     Ok((status, html).into_response())
 }
@@ -135,7 +156,64 @@ pub async fn show(
         "condition" => Some("The condition is marked as met."),
         _ => None,
     };
-    render_request(&state, &viewer, &request, &DecisionForm::default(), &FieldErrors::new(), notice).await
+    render_request(&state, &viewer, &request, &DecisionForm::default(), &FieldErrors::new(), notice, None).await
+}
+
+/// The decision form from the page's fields: the outcome, the reason, and up to five condition rows
+/// (`condition-N`, `confirmer-N`, `due-N_day`, `due-N_month`, `due-N_year`).
+fn decision_form(pairs: Vec<(String, String)>) -> DecisionForm {
+    let mut form = DecisionForm { rows: vec![ConditionRow::default(); CONDITION_ROWS], ..DecisionForm::default() };
+    for (key, value) in pairs {
+        let row = |prefix: &str| {
+            key.strip_prefix(prefix)
+                .and_then(|rest| rest.split('_').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=CONDITION_ROWS).contains(n))
+                .map(|n| n - 1)
+        };
+        match key.as_str() {
+            "outcome" => form.outcome = value,
+            "reason" => form.reason = value,
+            "conditions" => form.conditions = value,
+            _ => {
+                if let Some(i) = row("condition-") {
+                    form.rows[i].text = value;
+                } else if let Some(i) = row("confirmer-") {
+                    form.rows[i].confirmer = value;
+                } else if let Some(i) = row("due-") {
+                    let row = &mut form.rows[i];
+                    match key.rsplit('_').next() {
+                        Some("day") => row.due_day = value,
+                        Some("month") => row.due_month = value,
+                        Some("year") => row.due_year = value,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    form
+}
+
+/// The reason the team reads in the initiative's history and in the decision's notification: the
+/// approver's reason, then each condition with who confirms it and when it is due.
+pub(crate) fn decision_summary(decision: &Decision, decider: &str) -> String {
+    if decision.conditions.is_empty() {
+        return decision.reason.clone();
+    }
+    let conditions: Vec<String> = decision
+        .conditions
+        .iter()
+        .map(|c| {
+            let who = match &c.confirmer {
+                Confirmer::Role(role) => format!("the {}", role.label().to_lowercase()),
+                Confirmer::Person(_) => decider.to_owned(),
+            };
+            let due = c.due.map(|d| format!(", due {}", d.long())).unwrap_or_default();
+            format!("{} (confirmed by {who}{due})", c.text)
+        })
+        .collect();
+    format!("{} Conditions: {}.", decision.reason.trim_end_matches('.').to_owned() + ".", conditions.join("; "))
 }
 
 /// Records a decision. Someone without the route's role, or a second decision on a closed request,
@@ -144,8 +222,9 @@ pub async fn decide(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<DecisionForm>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let form = decision_form(pairs);
     let request = load_request(&state, &viewer, &id).await?;
     if let Some(outcome) = request.outcome {
         return Err(AppError::Conflict(DecisionError::AlreadyDecided { outcome }.to_string()));
@@ -155,18 +234,22 @@ pub async fn decide(
         AppError::Conflict(format!("The {} route is not in the policy pack now in force.", request.route_label))
     })?;
     may_decide(route, &viewer.roles).map_err(|e| AppError::Forbidden(e.to_string()))?;
-    let decision = match form.parse() {
+    let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+    let decision = match form.parse(viewer.user.id.get(), today) {
         Ok(decision) => decision,
-        Err(errors) => return render_request(&state, &viewer, &request, &form, &errors, None).await,
+        Err(errors) => return render_request(&state, &viewer, &request, &form, &errors, None, None).await,
     };
-    // The stage change carries the decision's reason into the initiative's history.
+    // The stage change carries the decision's reason and conditions into the initiative's history and
+    // the team's notification.
     let change = StageChange {
         from: Stage::Assessment,
         to: decision.outcome.stage(),
-        reason: decision.reason.clone(),
+        reason: decision_summary(&decision, &viewer.user.name),
         verb: decision.outcome.label(),
     };
-    match approvals::decide(state.db(), viewer.actor(now_ms()), &request, &decision, &change).await {
+    let item = load(&state, &viewer, request.initiative).await?;
+    let basis = Context::load(&state, viewer.organisation, &item).await?.basis(&item);
+    match approvals::decide(state.db(), viewer.actor(now_ms()), &request, &decision, &change, &basis).await {
         Ok(()) => Ok(Redirect::to(&format!("/approvals/{}?notice=decided", request.id)).into_response()),
         Err(kindling_store::StoreError::Conflict(message)) => Err(AppError::Conflict(message)),
         Err(e) => Err(e.into()),
@@ -181,7 +264,8 @@ pub struct ConditionForm {
     back: String,
 }
 
-/// The team (or the approver) marks a condition met, saying how.
+/// The condition's confirmer (a named role or person; the route's approvers for older conditions) marks
+/// it met, saying how. An empty note gives the page back with its error.
 pub async fn meet_condition(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -190,21 +274,29 @@ pub async fn meet_condition(
 ) -> Result<Response, AppError> {
     let request = load_request(&state, &viewer, &id).await?;
     let item = load(&state, &viewer, request.initiative).await?;
+    let condition_id = condition.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let condition = request.conditions.iter().find(|c| c.id == condition_id).ok_or(AppError::NotFound)?;
     let approver = state_may_decide(&state, &viewer, &request).await?;
-    if !crate::initiatives::may_edit(&viewer, &item) && !approver {
-        return Err(AppError::Forbidden(
-            "Only the initiative's team and its approvers can mark a condition met.".into(),
-        ));
+    if !condition.confirmed_by(viewer.user.id.get(), &viewer.roles, approver) {
+        return Err(AppError::Forbidden(format!(
+            "Only {} can confirm that this condition is met.",
+            condition.confirmer_label
+        )));
     }
-    let condition = condition.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    if !request.conditions.iter().any(|c| c.id == condition) {
-        return Err(AppError::NotFound);
+    if condition.met_ms.is_some() {
+        return Err(AppError::Conflict("This condition was already marked as met.".into()));
     }
     let note = form.note.trim();
     if note.is_empty() {
-        return Err(AppError::BadRequest("Say how the condition was met.".into()));
+        let mut errors = FieldErrors::new();
+        errors.add(NOTE_FIELD, "Say how the condition was met");
+        return if form.back == "governance" {
+            crate::governance::render_with_condition_error(&state, &viewer, &item, condition_id, &errors).await
+        } else {
+            render_request_with_condition_error(&state, &viewer, &request, condition_id, &errors).await
+        };
     }
-    if !approvals::meet_condition(state.db(), viewer.actor(now_ms()), condition, note).await? {
+    if !approvals::meet_condition(state.db(), viewer.actor(now_ms()), condition_id, note).await? {
         return Err(AppError::Conflict("This condition was already marked as met.".into()));
     }
     let to = if form.back == "governance" {
@@ -213,6 +305,19 @@ pub async fn meet_condition(
         format!("/approvals/{}?notice=condition", request.id)
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// The field of the note on a condition's form; the page marks which condition it belongs to.
+pub(crate) const NOTE_FIELD: &str = "note";
+
+async fn render_request_with_condition_error(
+    state: &AppState,
+    viewer: &Viewer,
+    request: &ApprovalRequest,
+    condition: i64,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    render_request(state, viewer, request, &DecisionForm::default(), errors, None, Some(condition)).await
 }
 
 async fn state_may_decide(state: &AppState, viewer: &Viewer, request: &ApprovalRequest) -> Result<bool, AppError> {
@@ -265,11 +370,17 @@ pub(crate) fn drawn(
     Some((spc_svg(&analysis, &text), table_html(&analysis, &text), verdict))
 }
 
-/// The middle value (the lower middle of an even count), `None` for none.
+/// The median (the mean of the two middle values of an even count), `None` for none: the same median
+/// the SPC engine draws as a run chart's centre, so the text and the chart agree.
 pub(crate) fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
 }
 
 pub async fn performance(

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_charts::risk::{HeatMapText, heat_map};
-use kindling_domain::approvals::{RouteChoice, RoutingFacts, route};
+use kindling_domain::approvals::{Basis, BasisChange, BasisRisk, RouteChoice, RoutingFacts, changes_since, route};
 use kindling_domain::gates::{
     self, DpiaRecord, FactsForm, FairnessRecord, GateStatus, GateView, HazardForm, TextRecord,
 };
@@ -76,6 +76,49 @@ impl Context {
         self.requests.iter().find(|r| r.outcome.is_none())
     }
 
+    /// What a decision taken now would be taken on.
+    pub fn basis(&self, item: &Initiative) -> Basis {
+        let aim = &item.draft.aim;
+        let aim_line = [
+            aim.what.clone(),
+            aim.how_much.clone(),
+            aim.for_whom.clone(),
+            aim.by_when.map(kindling_domain::initiatives::CivilDate::iso),
+        ]
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect::<Vec<_>>()
+        .join(" | ");
+        let mut gates: Vec<GateKind> = self.gates.iter().map(|g| g.kind).collect();
+        gates.sort();
+        Basis {
+            facts: self.facts.iter().flatten().map(|f| f.slug().to_owned()).collect(),
+            gates,
+            risks: self
+                .risks
+                .iter()
+                .map(|r| BasisRisk {
+                    id: r.id,
+                    domain: r.draft.domain.clone(),
+                    consequence: r.draft.now.consequence,
+                    likelihood: r.draft.now.likelihood,
+                })
+                .collect(),
+            problem: item.draft.problem.clone(),
+            proposed_change: item.draft.proposed_change.clone(),
+            aim: aim_line,
+            route_rank: self.route().rank,
+        }
+    }
+
+    /// The approval in force and what has changed since it was decided: the newest request, when it
+    /// was approved with a recorded basis.
+    pub fn since_approval(&self, item: &Initiative) -> Option<(&ApprovalRequest, Vec<BasisChange>)> {
+        let latest = self.requests.first().filter(|r| r.approved())?;
+        let decided = latest.basis.as_ref()?;
+        Some((latest, changes_since(&self.pack, decided, &self.basis(item))))
+    }
+
     fn open_conditions(&self) -> Vec<String> {
         self.requests
             .iter()
@@ -115,6 +158,13 @@ pub async fn plan_move(
         return Ok(MovePlan::DecideOnRequest(request.id));
     }
     let mut blockers = context.blockers(to);
+    if governed_by_approval(item.stage)
+        && let Some((_, changes)) = context.since_approval(item)
+    {
+        blockers.extend(
+            changes.into_iter().filter(|c| c.material).map(|c| format!("Have the decision taken again: {}", c.text)),
+        );
+    }
     let named = &context.pack.learning.review_on_completing;
     if named.contains(&item.stage) {
         let has_review = kindling_store::learning::for_initiative(state.db(), organisation, item.id).await?.is_some();
@@ -124,6 +174,43 @@ pub async fn plan_move(
         return Ok(MovePlan::Blocked(blockers));
     }
     Ok(if to == Stage::Assessment { MovePlan::Submit(context.route()) } else { MovePlan::Plain })
+}
+
+/// Stages in which an approval governs the work, so that a material change reopens it.
+fn governed_by_approval(stage: Stage) -> bool {
+    matches!(stage, Stage::Approved | Stage::Piloting)
+}
+
+/// After any change to what a decision was taken on (facts, risks, the proposal or aim): when the
+/// approval in force no longer holds, reopen it on the same route and tell the approvers. Returns the
+/// new request's id. Every write path (pages and API) calls this after its write.
+pub async fn reconsider(
+    state: &AppState,
+    by: kindling_store::Actor,
+    item: kindling_domain::ids::InitiativeId,
+) -> Result<Option<i64>, StoreError> {
+    let Some(item) = kindling_store::initiatives::get(state.db(), by.organisation, item).await? else {
+        return Ok(None);
+    };
+    if !governed_by_approval(item.stage) {
+        return Ok(None);
+    }
+    let context = Context::load(state, by.organisation, &item).await?;
+    let Some((decided, changes)) = context.since_approval(&item) else { return Ok(None) };
+    if !changes.iter().any(|c| c.material) {
+        return Ok(None);
+    }
+    let route = context.pack.route(&decided.route);
+    let target_days = route.map_or(context.pack.base_route().target_days, |r| r.target_days);
+    let deciders = route.map(|r| r.roles.clone()).unwrap_or_default();
+    approvals::reopen(state.db(), by, decided, item.stage, target_days, &deciders, &changes).await
+}
+
+/// The notice after a save: reopened, or the usual one.
+fn saved(item: kindling_domain::ids::InitiativeId, reopened: Option<i64>, notice: &str, anchor: &str) -> Response {
+    let notice = if reopened.is_some() { "reopened" } else { notice };
+    let anchor = if reopened.is_some() { "approval" } else { anchor };
+    Redirect::to(&format!("/initiatives/{item}/governance?notice={notice}#{anchor}")).into_response()
 }
 
 fn heat_map_svg(pack: &PolicyPack, map: &HeatMap, title: &str, id: &str) -> String {
@@ -211,6 +298,9 @@ fn notice_text(notice: &str) -> Option<&'static str> {
         "locked" => Some("The subgroups are locked. Results can now be entered."),
         "result" => Some("The subgroup's result has been saved."),
         "condition" => Some("The condition is marked as met."),
+        "reopened" => Some(
+            "The decision has been reopened: what changed needs the approver's decision again. The approvers have been told, and the pilot waits until they decide.",
+        ),
         _ => None,
     }
 }
@@ -226,12 +316,34 @@ pub async fn show(
     render_show(&state, &viewer, &item, &FieldErrors::new(), notice_text(&query.notice)).await
 }
 
+/// The governance page with the error of one condition's "how was it met" note.
+pub(crate) async fn render_with_condition_error(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    condition: i64,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    render_page(state, viewer, item, errors, None, Some(condition)).await
+}
+
 async fn render_show(
     state: &AppState,
     viewer: &Viewer,
     item: &Initiative,
     errors: &FieldErrors,
     notice: Option<&str>,
+) -> Result<Response, AppError> {
+    render_page(state, viewer, item, errors, notice, None).await
+}
+
+async fn render_page(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+    error_condition: Option<i64>,
 ) -> Result<Response, AppError> {
     let context = Context::load(state, viewer.organisation, item).await?;
     let pack = &context.pack;
@@ -247,10 +359,26 @@ async fn render_show(
         if matches!(item.stage, Stage::Idea | Stage::Shaping) { context.blockers(Stage::Assessment) } else { vec![] };
     let pilot_blockers = if item.stage == Stage::Approved { context.blockers(Stage::Piloting) } else { vec![] };
     let rows = risk_rows(pack, &context.risks, today());
+    let since = context.since_approval(item).map(|(_, changes)| changes).unwrap_or_default();
+    let approver_routes: Vec<&str> = pack
+        .routes
+        .iter()
+        .filter(|r| kindling_domain::approvals::may_decide(r, &viewer.roles).is_ok())
+        .map(|r| r.id.as_str())
+        .collect();
+    let confirmable: Vec<i64> = context
+        .requests
+        .iter()
+        .flat_map(|r| {
+            let approver = approver_routes.contains(&r.route.as_str());
+            r.conditions.iter().filter(move |c| c.confirmed_by(viewer.user.id.get(), &viewer.roles, approver))
+        })
+        .map(|c| c.id)
+        .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "governance/show.html",
-        page! { title => "Risk, gates and approval", section => "initiatives", viewer => viewer.view(), item => item, can_edit => may_edit(viewer, item), facts_recorded => context.facts.is_some(), fact_options => fact_options, risks => rows, profile => profile, heat_map => heat, gates => &context.gates, route_preview => route_preview, submit_blockers => submit_blockers, pilot_blockers => pilot_blockers, requests => &context.requests, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
+        page! { title => "Risk, gates and approval", section => "initiatives", viewer => viewer.view(), item => item, can_edit => may_edit(viewer, item), facts_recorded => context.facts.is_some(), fact_options => fact_options, risks => rows, profile => profile, heat_map => heat, gates => &context.gates, route_preview => route_preview, submit_blockers => submit_blockers, pilot_blockers => pilot_blockers, requests => &context.requests, since => since, confirmable => confirmable, error_condition => error_condition, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
     )?;
     Ok((status, html).into_response())
 }
@@ -269,7 +397,8 @@ pub async fn save_facts(
         Err(errors) => render_show(&state, &viewer, &item, &errors, None).await,
         Ok(facts) => {
             gate_store::record_facts(state.db(), viewer.actor(now_ms()), item.id, &facts).await?;
-            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=facts#gates", item.id)).into_response())
+            let reopened = reconsider(&state, viewer.actor(now_ms()), item.id).await?;
+            Ok(saved(item.id, reopened, "facts", "gates"))
         }
     }
 }
@@ -323,7 +452,8 @@ pub async fn create_risk(
             risk_store::create(state.db(), viewer.actor(now_ms()), item.id, &draft, &pack.pack)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=risk#risks", item.id)).into_response())
+            let reopened = reconsider(&state, viewer.actor(now_ms()), item.id).await?;
+            Ok(saved(item.id, reopened, "risk", "risks"))
         }
     }
 }
@@ -367,7 +497,8 @@ pub async fn update_risk(
         Err(errors) => render_risk_form(&state, &viewer, &item, Some(&risk), &form, &errors).await,
         Ok(draft) => {
             risk_store::update(state.db(), viewer.actor(now_ms()), risk.id, &draft, &pack.pack).await?;
-            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=risk#risks", item.id)).into_response())
+            let reopened = reconsider(&state, viewer.actor(now_ms()), item.id).await?;
+            Ok(saved(item.id, reopened, "risk", "risks"))
         }
     }
 }

@@ -220,6 +220,10 @@ pub async fn update(
         Err(errors) => render_form(&state, &viewer, Some(&item), &form, &errors).await,
         Ok(draft) => {
             initiatives::update(state.db(), &item, viewer.user.id, &draft, now_ms()).await?;
+            if crate::governance::reconsider(&state, viewer.actor(now_ms()), item.id).await?.is_some() {
+                return Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=reopened#approval", item.id))
+                    .into_response());
+            }
             Ok(Redirect::to(&format!("/initiatives/{}?notice=saved", item.id)).into_response())
         }
     }
@@ -271,15 +275,14 @@ async fn render_show(
 ) -> Result<Response, AppError> {
     let standing = viewer.standing(item.submitter.id == viewer.user.id, item.is_team_member(viewer.user.id));
     // While a request is open, the decision is taken on the request (by the route's approvers).
-    let open_request = if item.stage == Stage::Assessment {
-        kindling_store::approvals::for_initiative(state.db(), viewer.organisation, item.id)
-            .await?
-            .into_iter()
-            .find(|r| r.outcome.is_none())
-            .map(|r| (r.id, r.route_label))
-    } else {
-        None
-    };
+    let requests = kindling_store::approvals::for_initiative(state.db(), viewer.organisation, item.id).await?;
+    let open_request = requests
+        .iter()
+        .find(|r| r.outcome.is_none() && item.stage == Stage::Assessment)
+        .map(|r| (r.id, r.route_label.clone()));
+    // The decision's conditions with who confirms each and when it is due, until every one is met.
+    let conditions: Vec<&kindling_store::approvals::Condition> =
+        requests.iter().flat_map(|r| &r.conditions).filter(|c| c.met_ms.is_none()).collect();
     let moves: Vec<(&str, &str, Option<String>)> = item
         .stage
         .moves_for(&standing)
@@ -325,7 +328,7 @@ async fn render_show(
     let space = kindling_store::spaces::of_initiative(state.db(), item.id).await?;
     let html = templates::render(
         "initiatives/show.html",
-        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, learning => learning, similar => similar, space => space, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
+        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, conditions => conditions, learning => learning, similar => similar, space => space, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
     )?;
     Ok((status, html).into_response())
 }

@@ -105,6 +105,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/imported.html",
     "admin/audit.html",
     "admin/hub.html",
+    "approvals/_conditions.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -115,6 +116,19 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env.set_formatter(html_formatter);
     env.add_filter("date", |ms: i64| format_ms(ms, "%-d %B %Y"));
+    // A calendar date as the domain serialises it ({year, month, day}), written out: "3 December 2026".
+    env.add_filter("long_date", |v: minijinja::Value| -> String {
+        let part = |name: &str| v.get_attr(name).ok().and_then(|p| i64::try_from(p).ok());
+        match (part("year"), part("month"), part("day")) {
+            (Some(year), Some(month), Some(day)) => kindling_domain::initiatives::CivilDate {
+                year: i32::try_from(year).unwrap_or_default(),
+                month: u8::try_from(month).unwrap_or_default(),
+                day: u8::try_from(day).unwrap_or_default(),
+            }
+            .long(),
+            _ => String::new(),
+        }
+    });
     env.add_filter("datetime", |ms: i64| format_ms(ms, "%-d %B %Y at %-I:%M%P"));
     env.add_filter("stage_label", |slug: &str| slug.parse::<Stage>().map(Stage::label).unwrap_or("Unknown"));
     env.add_filter("profession_label", |slug: &str| {

@@ -3,3 +3,4 @@
 
 mod corpus;
 mod properties;
+mod too_few_points;

@@ -6,9 +6,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kindling_domain::approvals::{DecisionError, DecisionForm, RouteChoice, may_decide};
+use kindling_domain::approvals::{
+    CONDITION_ROWS, ConditionRow, Confirmer, DecisionError, DecisionForm, RouteChoice, may_decide,
+};
 use kindling_domain::gates::{FactsForm, GateView};
-use kindling_domain::initiatives::{Stage, StageChange};
+use kindling_domain::initiatives::{CivilDate, Stage, StageChange};
 use kindling_domain::risk::{RiskForm, Score};
 use kindling_store::approvals::{self, ApprovalRequest};
 use kindling_store::initiatives::Initiative;
@@ -66,6 +68,7 @@ pub async fn put_facts(
     require_edit(&who, &item)?;
     let facts = FactsForm { facts: input.facts }.parse().map_err(|e| ApiError::validation(&e))?;
     gate_store::record_facts(state.db(), actor(&who), item.id, &facts).await?;
+    crate::governance::reconsider(&state, actor(&who), item.id).await?;
     Ok(Json(FactsDto { facts: facts.iter().map(|f| f.slug().to_owned()).collect() }))
 }
 
@@ -212,6 +215,7 @@ pub async fn create_risk(
     let risk = risk_store::create(state.db(), actor(&who), item.id, &draft, &pack.pack)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    crate::governance::reconsider(&state, actor(&who), item.id).await?;
     let stored = risk_store::for_initiative(state.db(), who.organisation, item.id)
         .await?
         .into_iter()
@@ -328,6 +332,10 @@ pub struct ApprovalDto {
     pub decision_reason: Option<String>,
     pub decided_ms: Option<i64>,
     pub conditions: Vec<ConditionDto>,
+    /// The decided request this one reopens after a material change.
+    pub reopens: Option<i64>,
+    /// What changed since the decision this request reopens (material changes first).
+    pub changes: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -335,6 +343,12 @@ pub struct ConditionDto {
     pub id: i64,
     pub text: String,
     pub met: bool,
+    /// Who confirms it is met: "the clinical safety officer", or a person's name.
+    pub confirmed_by: String,
+    /// The role that confirms it, when a role does.
+    pub confirmer_role: Option<String>,
+    /// The day it is due (YYYY-MM-DD), if set.
+    pub due: Option<String>,
 }
 
 fn approval_dto(r: &ApprovalRequest) -> ApprovalDto {
@@ -356,8 +370,20 @@ fn approval_dto(r: &ApprovalRequest) -> ApprovalDto {
         conditions: r
             .conditions
             .iter()
-            .map(|c| ConditionDto { id: c.id, text: c.text.clone(), met: c.met_ms.is_some() })
+            .map(|c| ConditionDto {
+                id: c.id,
+                text: c.text.clone(),
+                met: c.met_ms.is_some(),
+                confirmed_by: c.confirmer_label.clone(),
+                confirmer_role: match &c.confirmer {
+                    Some(Confirmer::Role(role)) => Some(role.slug().to_owned()),
+                    _ => None,
+                },
+                due: c.due.map(CivilDate::iso),
+            })
             .collect(),
+        reopens: r.reopens,
+        changes: r.changes.iter().map(|c| c.text.clone()).collect(),
     }
 }
 
@@ -381,9 +407,32 @@ pub struct DecisionInput {
     pub outcome: String,
     /// Shown to the submitter.
     pub reason: String,
-    /// Only with approve-with-conditions; each must be met before the pilot starts.
+    /// Only with approve-with-conditions; each must be met before the pilot starts. A plain string is
+    /// confirmed by the decider.
     #[serde(default)]
-    pub conditions: Vec<String>,
+    pub conditions: Vec<ConditionInput>,
+}
+
+/// A condition: its text alone (the decider confirms it), or with who confirms it and when it is due.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConditionInput {
+    Text(String),
+    Detailed(DetailedCondition),
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetailedCondition {
+    pub text: String,
+    /// Who confirms it: `decider` (the default) or one of the roles clinical-safety-officer,
+    /// data-protection-officer, approver, executive, improvement-lead.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "clinical-safety-officer")]
+    pub confirmed_by: Option<String>,
+    /// The day it is due, YYYY-MM-DD.
+    #[serde(default)]
+    pub due: Option<String>,
 }
 
 /// Decide on a request. Only the route's roles may; a closed request cannot be decided again.
@@ -405,15 +454,49 @@ pub async fn decide(
         ApiError::conflict(format!("The {} route is not in the policy pack now in force.", request.route_label))
     })?;
     may_decide(route, &who.roles).map_err(|e| ApiError::forbidden(e.to_string()))?;
-    let form = DecisionForm { outcome: input.outcome, reason: input.reason, conditions: input.conditions.join("\n") };
-    let decision = form.parse().map_err(|e| ApiError::validation(&e))?;
+    let mut rows = Vec::new();
+    for condition in input.conditions {
+        let (text, confirmer, due) = match condition {
+            ConditionInput::Text(text) => (text, String::new(), None),
+            ConditionInput::Detailed(d) => (d.text, d.confirmed_by.unwrap_or_default(), d.due),
+        };
+        let due = match due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(raw) => Some(CivilDate::parse_iso(raw).ok_or_else(|| {
+                ApiError::invalid(vec![(
+                    "conditions".into(),
+                    format!("The due date {raw:?} is not a date in the form YYYY-MM-DD."),
+                )])
+            })?),
+        };
+        rows.push(ConditionRow {
+            text,
+            confirmer,
+            due_day: due.map(|d| d.day.to_string()).unwrap_or_default(),
+            due_month: due.map(|d| d.month.to_string()).unwrap_or_default(),
+            due_year: due.map(|d| d.year.to_string()).unwrap_or_default(),
+        });
+    }
+    if rows.len() > CONDITION_ROWS {
+        return Err(ApiError::invalid(vec![(
+            "conditions".into(),
+            format!("Give {CONDITION_ROWS} conditions or fewer."),
+        )]));
+    }
+    let form = DecisionForm { outcome: input.outcome, reason: input.reason, conditions: String::new(), rows };
+    let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+    let decision = form.parse(who.user.id.get(), today).map_err(|e| ApiError::validation(&e))?;
     let change = StageChange {
         from: Stage::Assessment,
         to: decision.outcome.stage(),
-        reason: decision.reason.clone(),
+        reason: crate::approvals::decision_summary(&decision, &who.user.name),
         verb: decision.outcome.label(),
     };
-    approvals::decide(state.db(), actor(&who), &request, &decision, &change).await?;
+    let item = kindling_store::initiatives::get(state.db(), who.organisation, request.initiative)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let basis = Context::load(&state, who.organisation, &item).await?.basis(&item);
+    approvals::decide(state.db(), actor(&who), &request, &decision, &change, &basis).await?;
     let decided = approvals::get(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(approval_dto(&decided)))
 }

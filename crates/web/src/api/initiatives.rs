@@ -352,6 +352,8 @@ pub async fn update(
     }
     let draft = parse_draft(&state, &who, &input).await?;
     initiatives::update(state.db(), &item, who.user.id, &draft, now_ms()).await?;
+    let by = kindling_store::Actor { organisation: who.organisation, user: who.user.id, now_ms: now_ms() };
+    crate::governance::reconsider(&state, by, item.id).await?;
     let item = initiatives::get(state.db(), who.organisation, item.id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json((&item).into()))
 }

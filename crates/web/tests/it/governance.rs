@@ -308,3 +308,139 @@ async fn the_register_filters_and_the_decision_times_are_charted() -> anyhow::Re
     assert!(chart.contains("<svg"));
     Ok(())
 }
+
+async fn user_id(app: &TestApp, email: &str) -> anyhow::Result<kindling_domain::ids::UserId> {
+    let email = kindling_domain::people::Email::parse(email).map_err(anyhow::Error::msg)?;
+    Ok(kindling_store::users::find_by_email(app.db(), &email).await?.unwrap().id)
+}
+
+/// Issue 18 §1, as found: after a conditional approval a team member unticked "AI" on the risk page and
+/// the fairness gate vanished, the team marked the CSO's condition met itself, and the pilot started
+/// with the approver never told. Now the decision's basis is kept, the change reopens it on the same
+/// route, the approver is told what changed, and only the named confirmer confirms a condition.
+#[tokio::test]
+async fn a_material_change_after_approval_reopens_it_and_only_the_named_confirmer_confirms() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, request) = submit_ai_triage(&app, &lead).await?;
+    let id = kindling_domain::ids::InitiativeId::new(page[13..].parse()?);
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let (_, form) = approver.get_text(&request).await?;
+    assert!(form.contains("Who confirms condition 1 is met"), "{form}");
+    let next_year =
+        (kindling_domain::initiatives::CivilDate::from_unix_ms(kindling_web::now_ms()).unwrap().year + 1).to_string();
+    // A due date in the past and a condition without text but with a date are refused, keeping what was typed.
+    let past = [
+        ("outcome", "approve-with-conditions"),
+        ("reason", "Worth testing once safety is signed off"),
+        ("condition-1", "CSO signs off the hazard log"),
+        ("confirmer-1", "clinical-safety-officer"),
+        ("due-1_day", "1"),
+        ("due-1_month", "1"),
+        ("due-1_year", "2020"),
+    ];
+    let refused = approver.submit(&request, &request, &past).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("Condition 1&#39;s due date must be today or later"), "{html}");
+    assert!(html.contains("value=\"CSO signs off the hazard log\""), "what was typed is kept");
+    let conditional = [
+        ("outcome", "approve-with-conditions"),
+        ("reason", "Worth testing once safety is signed off"),
+        ("condition-1", "CSO signs off the hazard log"),
+        ("confirmer-1", "clinical-safety-officer"),
+        ("due-1_day", "1"),
+        ("due-1_month", "3"),
+        ("due-1_year", next_year.as_str()),
+        ("condition-2", "Staff briefed on every shift"),
+        ("confirmer-2", "decider"),
+    ];
+    assert_eq!(approver.submit(&request, &request, &conditional).await?.status(), 303);
+
+    // The conditions, who confirms them and when they are due are on the initiative page and in the
+    // team's notification of the decision.
+    let (_, html) = lead.get_text(&page).await?;
+    assert!(html.contains("Conditions of the approval"), "{html}");
+    assert!(
+        html.contains(&format!("CSO signs off the hazard log <span class=\"nhsuk-body-s\">(confirmed by the clinical safety officer; due 1 March {next_year})")),
+        "{html}"
+    );
+    let lead_id = user_id(&app, "improvement-lead@demo.kindling.test").await?;
+    let told = kindling_store::notifications::list(app.db(), lead_id, 5).await?;
+    assert!(
+        told.iter().any(|n| n
+            .summary
+            .contains("CSO signs off the hazard log (confirmed by the clinical safety officer, due 1 March")),
+        "{told:?}"
+    );
+    let cso_id = user_id(&app, "clinical-safety-officer@demo.kindling.test").await?;
+    let cso_told = kindling_store::notifications::list(app.db(), cso_id, 5).await?;
+    assert!(cso_told.iter().any(|n| n.summary.starts_with("A condition for you to confirm")), "{cso_told:?}");
+
+    // The team cannot confirm the CSO's condition; the CSO's empty note gives the form back.
+    let decided = approvals::for_initiative(app.db(), NORTHFIELD, id).await?.remove(0);
+    assert!(decided.basis.is_some(), "the basis is frozen with the decision");
+    let cso_condition = decided.conditions.iter().find(|c| c.text.starts_with("CSO")).unwrap().id;
+    let governance = format!("{page}/governance");
+    let confirm = format!("{request}/conditions/{cso_condition}");
+    let self_certified = lead.submit(&governance, &confirm, &[("note", "Done"), ("back", "governance")]).await?;
+    assert_eq!(self_certified.status(), 403);
+    assert!(self_certified.text().await?.contains("Only the clinical safety officer can confirm"));
+    let cso = app.signed_in("clinical-safety-officer@demo.kindling.test").await?;
+    let empty = cso.submit(&governance, &confirm, &[("note", "  "), ("back", "governance")]).await?;
+    assert_eq!(empty.status(), 422);
+    let html = empty.text().await?;
+    assert!(html.contains("Say how the condition was met") && html.contains("href=\"#note\""), "{html}");
+    assert_eq!(
+        cso.submit(&governance, &confirm, &[("note", "Hazard log reviewed"), ("back", "governance")]).await?.status(),
+        303
+    );
+
+    // Unticking "AI" after the decision removes the fairness gate: a material change, so the decision
+    // is reopened on the same route, the initiative is back in assessment and the pilot cannot start.
+    let fewer = [("fact", "touches-patients"), ("fact", "uses-personal-data")];
+    let saved = lead.submit(&governance, &format!("{governance}/facts"), &fewer).await?;
+    assert_eq!(saved.status(), 303);
+    assert!(saved.headers()["location"].to_str()?.contains("notice=reopened"));
+    let requests = approvals::for_initiative(app.db(), NORTHFIELD, id).await?;
+    assert_eq!(requests.len(), 2);
+    let reopened = &requests[0];
+    assert_eq!((reopened.route.as_str(), reopened.reopens), ("divisional-governance", Some(decided.id)));
+    assert!(reopened.outcome.is_none());
+    let changes: Vec<&str> = reopened.changes.iter().filter(|c| c.material).map(|c| c.text.as_str()).collect();
+    assert_eq!(
+        changes,
+        [
+            "The Clinical safety (DCB0160 hazard log) gate no longer applies",
+            "The AI fairness across subgroups gate no longer applies"
+        ]
+    );
+    let item = initiatives::get(app.db(), NORTHFIELD, id).await?.unwrap();
+    assert_eq!(item.stage, kindling_domain::initiatives::Stage::Assessment);
+    let approver_id = user_id(&app, "approver@demo.kindling.test").await?;
+    let approver_told = kindling_store::notifications::list(app.db(), approver_id, 1).await?.remove(0);
+    assert!(approver_told.summary.starts_with("A decision to take again"), "{approver_told:?}");
+    assert_eq!(approver_told.href, format!("/approvals/{}", reopened.id));
+    let (_, html) = approver.get_text(&approver_told.href).await?;
+    assert!(html.contains("Reopened") && html.contains("gate no longer applies"), "{html}");
+    let pilot = lead.submit(&page, &format!("{page}/stage"), &[("to", "piloting"), ("reason", "Go")]).await?;
+    assert_ne!(pilot.status(), 303, "the pilot waits for the decision");
+
+    // A change that is not material (the problem statement) leaves an approval in force alone.
+    let again = format!("/approvals/{}", reopened.id);
+    let approve = [("outcome", "approve"), ("reason", "Still fine without the AI part")];
+    assert_eq!(approver.submit(&again, &again, &approve).await?.status(), 303);
+    // A risk in a higher band than any the decision saw reopens it too, naming the risk.
+    let added =
+        post(&lead, &format!("{page}/risks/new"), &format!("{page}/risks/new"), &risk("patient-safety", "5", "4"))
+            .await?;
+    assert!(added.headers()["location"].to_str()?.contains("notice=reopened"));
+    let requests = approvals::for_initiative(app.db(), NORTHFIELD, id).await?;
+    assert_eq!(requests.len(), 3);
+    let texts: Vec<&str> = requests[0].changes.iter().filter(|c| c.material).map(|c| c.text.as_str()).collect();
+    assert!(
+        texts.contains(&"A patient safety risk now scores 20, Extreme, above the highest the decision saw (12, High)"),
+        "{texts:?}"
+    );
+    Ok(())
+}
