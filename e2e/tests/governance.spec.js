@@ -133,10 +133,13 @@ test('an AI triage idea is routed to divisional governance and its pilot waits f
   await expect(page.getByText('Divisional governance: a patient safety risk scores 12, High.')).toBeVisible();
   await page.getByLabel('Approve with conditions', { exact: true }).check();
   await page.getByLabel('Reason').fill('Worth testing once safety and fairness are signed off.');
-  await page.getByLabel('Conditions (only with approve with conditions)').fill('CSO signs off the hazard log\nSubgroup sensitivity reported before go-live');
+  await page.getByLabel('Condition 1', { exact: true }).fill('CSO signs off the hazard log');
+  await page.getByLabel('Who confirms condition 1 is met').selectOption({ label: 'The clinical safety officer' });
+  await page.getByLabel('Condition 2', { exact: true }).fill('Subgroup sensitivity reported before go-live');
+  await expectAccessible(page);
   await page.getByRole('button', { name: 'Record the decision' }).click();
   await expect(page.getByText('Your decision has been recorded')).toBeVisible();
-  await expect(page.getByText('CSO signs off the hazard log')).toBeVisible();
+  await expect(page.getByText('(confirmed by the clinical safety officer)')).toBeVisible();
   await expectAccessible(page);
   await menu(page).getByRole('link', { name: 'Approvals' }).click();
   await page.getByRole('link', { name: 'How long decisions take' }).click();
@@ -156,6 +159,38 @@ test('an AI triage idea is routed to divisional governance and its pilot waits f
   await expect(summary).toContainText('Not yet: Clinical safety (DCB0160 hazard log): Log the hazards in the hazard log');
   await expect(summary).toContainText('Not yet: AI fairness across subgroups: Name the subgroups before any results are entered');
   await expect(page.getByText('Approved', { exact: true }).first()).toBeVisible();
+  await expectAccessible(page);
+  await expect(page.getByRole('heading', { name: 'Conditions of the approval' })).toBeVisible();
+  await expect(page.getByText('(confirmed by the clinical safety officer)', { exact: true })).toBeVisible();
+  await signOut(page);
+
+  // Only the named confirmer confirms; an empty note gives the form back with its error.
+  await signIn(page, 'clinical-safety-officer@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Initiatives' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await page.getByRole('link', { name: /^Confirm a condition/ }).click();
+  await page.getByRole('button', { name: 'Confirm it is met' }).click();
+  await expect(page.getByRole('alert')).toContainText('Say how the condition was met');
+  await expectAccessible(page);
+  await page.getByLabel('How was this condition met?').fill('Hazard log reviewed with the team');
+  await page.getByRole('button', { name: 'Confirm it is met' }).click();
+  await expect(page.getByText('The condition is marked as met.')).toBeVisible();
+  await signOut(page);
+
+  // Unticking "AI" after the decision is a material change: the decision is reopened.
+  await signIn(page, 'improvement-lead@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Initiatives' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await page.getByRole('link', { name: /^Risk, gates and approval/ }).click();
+  await page.getByLabel('It uses artificial intelligence or machine learning').uncheck();
+  await page.getByRole('button', { name: 'Save the facts' }).click();
+  await expect(page.getByText('The decision has been reopened')).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+  await signIn(page, 'approver@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('link', { name: title }).first().click();
+  await expect(page.getByText('The AI fairness across subgroups gate no longer applies')).toBeVisible();
   await expectAccessible(page);
 });
 
