@@ -3,14 +3,14 @@
 //! or the whole hub.
 //!
 //! Nothing that looks like patient-identifiable data is stored: every field is screened on each save
-//! ([`crate::privacy::screen`]), and a review with a match is refused with the matches highlighted in
+//! ([`crate::privacy::screen_except_staff`]), and a review with a match is refused with the matches highlighted in
 //! place, so the author can see exactly what to change.
 
 use serde::{Deserialize, Serialize};
 
 use crate::initiatives::Stage;
 use crate::people::slug_enum;
-use crate::privacy::{Finding, screen};
+use crate::privacy::Finding;
 use crate::validation::{FieldErrors, optional_text, required_text};
 
 pub const MAX_FIELD_CHARS: usize = 5000;
@@ -28,6 +28,10 @@ slug_enum!(
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReviewForm {
+    /// The organisation's own staff, whose names after a title are not patient identifiers; set by
+    /// the handler, never from the request.
+    #[serde(skip)]
+    pub staff_names: Vec<String>,
     pub expected: String,
     pub happened: String,
     pub why_differ: String,
@@ -81,7 +85,7 @@ pub const FIELDS: [(&str, &str, &str); 6] = [
     ("went_well", "What went well that others could learn from?", "what went well"),
 ];
 
-/// Splits `text` at the findings' byte ranges (which [`screen`] gives on character boundaries).
+/// Splits `text` at the findings' byte ranges (which [`crate::privacy::screen`] gives on character boundaries).
 pub fn highlight(text: &str, findings: &[Finding]) -> Vec<Segment> {
     let mut segments = Vec::new();
     let mut at = 0;
@@ -113,6 +117,7 @@ impl ReviewForm {
             change: d.change.clone(),
             went_well: d.went_well.clone().unwrap_or_default(),
             visibility: d.visibility.slug().to_owned(),
+            staff_names: Vec::new(),
         }
     }
 
@@ -142,7 +147,8 @@ impl ReviewForm {
             } else {
                 required_text(&mut errors.fields, field, raw, label, MAX_FIELD_CHARS)
             };
-            let mut findings = screen(raw);
+            let staff: Vec<&str> = self.staff_names.iter().map(String::as_str).collect();
+            let mut findings = crate::privacy::screen_except_staff(raw, &staff);
             findings.sort_by_key(|f| f.start);
             if !findings.is_empty() {
                 let mut kinds: Vec<&'static str> = Vec::new();
@@ -210,7 +216,21 @@ mod tests {
             change: "A printed summary beside the board.".into(),
             went_well: String::new(),
             visibility: "hub".into(),
+            staff_names: vec!["Sarah Price".into()],
         }
+    }
+
+    /// Issue 18 §4: "Dr Price supported us" was refused as a patient's name. Staff are not patients;
+    /// a patient's name after a title is still refused, with what matched highlighted.
+    #[test]
+    fn staff_names_after_a_title_are_not_refused_but_patients_are() {
+        let thanks = ReviewForm { keep: "Dr Price supported us at every handover.".into(), ..form() };
+        assert!(thanks.parse().is_ok());
+        let patient = ReviewForm { keep: "Mrs Okafor waited less.".into(), ..form() };
+        let errors = patient.parse().unwrap_err();
+        let flagged = &errors.flagged[0];
+        assert_eq!(flagged.field, "keep");
+        assert!(flagged.segments.iter().any(|s| s.flagged && s.text == "Mrs Okafor"), "{:?}", flagged.segments);
     }
 
     #[test]

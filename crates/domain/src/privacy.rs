@@ -12,7 +12,15 @@
 //!   someone's birthday rather than when something happened.
 //! - **Full postcodes**: an outward and an inward code (`LS1 4AP`); a district alone (`LS1`) is not
 //!   identifying and is left alone.
-//! - **Names after titles**: Mr, Mrs, Ms, Miss, Mx or Dr followed by a capitalised word.
+//! - **Names after titles**: Mr, Mrs, Ms, Miss, Mx or Dr followed by a capitalised word, unless the
+//!   name is one of the organisation's own staff (people with accounts), who are not patients:
+//!   [`screen_except_staff`].
+//! - **UK telephone numbers**: a national number (0 and 9 or 10 more digits: `07700 900123`,
+//!   `(0113) 243 3144`, `020-7946-0958`) or an international one (`+44 7700 900123`, `+44 (0)113 …`),
+//!   grouped by single spaces, hyphens or brackets, and not inside a longer run of digits (Ofcom's
+//!   national numbering plan: UK numbers are 10 digits after the leading 0, a few areas 9).
+//! - **Email addresses**: a local part, `@`, and a domain with a dot and a top-level label of two or
+//!   more letters.
 
 use serde::Serialize;
 
@@ -24,6 +32,8 @@ pub enum IdentifierKind {
     DateOfBirth,
     Postcode,
     NameAfterTitle,
+    PhoneNumber,
+    EmailAddress,
 }
 
 impl IdentifierKind {
@@ -33,6 +43,8 @@ impl IdentifierKind {
             IdentifierKind::DateOfBirth => "a date of birth",
             IdentifierKind::Postcode => "a full postcode",
             IdentifierKind::NameAfterTitle => "a name after a title",
+            IdentifierKind::PhoneNumber => "a telephone number",
+            IdentifierKind::EmailAddress => "an email address",
         }
     }
 }
@@ -253,6 +265,72 @@ fn names_after_titles(text: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// UK telephone numbers; see the module documentation.
+fn phone_numbers(text: &str, out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let boundary = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'+' | b'.'));
+        let international = bytes[i..].starts_with(b"+44");
+        if !boundary || !(international || bytes[i] == b'0' || bytes[i..].starts_with(b"(0")) {
+            i += 1;
+            continue;
+        }
+        // Digits, each group separated by at most one space or hyphen; brackets anywhere.
+        let mut j = if international { i + 3 } else { i };
+        let (mut digits, mut end, mut gap) = (Vec::with_capacity(12), j, false);
+        while let Some(&b) = bytes.get(j) {
+            if b.is_ascii_digit() {
+                digits.push(b);
+                end = j + 1;
+                gap = false;
+            } else if matches!(b, b' ' | b'-') && !gap {
+                gap = true;
+            } else if !matches!(b, b'(' | b')') {
+                break;
+            }
+            j += 1;
+        }
+        // "+44 (0)20 …": the bracketed trunk 0 is not dialled from abroad.
+        if international && text[i..end].contains("(0)") && digits.first() == Some(&b'0') {
+            digits.remove(0);
+        }
+        let national = if international {
+            (9..=10).contains(&digits.len()) && digits.first() != Some(&b'0')
+        } else {
+            (10..=11).contains(&digits.len()) && digits.first() == Some(&b'0')
+        };
+        if national && !bytes.get(end).is_some_and(u8::is_ascii_digit) {
+            out.push(Finding { kind: IdentifierKind::PhoneNumber, start: i, end, text: text[i..end].to_owned() });
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Email addresses; see the module documentation.
+fn email_addresses(text: &str, out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+    for (at, _) in text.match_indices('@') {
+        let start = (0..at).rev().take_while(|&k| local(bytes[k])).last().unwrap_or(at);
+        let mut end = (at + 1..bytes.len()).take_while(|&k| domain(bytes[k])).last().map_or(at + 1, |k| k + 1);
+        // A full stop ending the sentence is not part of the address.
+        while end > at + 1 && bytes[end - 1] == b'.' {
+            end -= 1;
+        }
+        let host = &text[at + 1..end];
+        let tld_ok = host.rsplit_once('.').is_some_and(|(name, tld)| {
+            !name.is_empty() && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        });
+        if start < at && tld_ok {
+            out.push(Finding { kind: IdentifierKind::EmailAddress, start, end, text: text[start..end].to_owned() });
+        }
+    }
+}
+
 /// Everything in `text` that looks like patient-identifiable data, in order of position.
 pub fn screen(text: &str) -> Vec<Finding> {
     let mut found = Vec::new();
@@ -260,6 +338,8 @@ pub fn screen(text: &str) -> Vec<Finding> {
     dates_of_birth(text, &mut found);
     postcodes(text, &mut found);
     names_after_titles(text, &mut found);
+    phone_numbers(text, &mut found);
+    email_addresses(text, &mut found);
     found.sort_by_key(|f| (f.start, f.end));
     // A date inside an NHS number's digits, or overlapping matches: keep the first.
     let mut kept: Vec<Finding> = Vec::new();
@@ -269,6 +349,39 @@ pub fn screen(text: &str) -> Vec<Finding> {
         }
     }
     kept
+}
+
+/// [`screen`], leaving alone a name after a title that is one of the organisation's own staff: a
+/// finding whose name (the words after the title) equals a staff member's full name or surname,
+/// ignoring case. Staff are not patients; thanking "Dr Mensah" is not a disclosure.
+pub fn screen_except_staff(text: &str, staff: &[&str]) -> Vec<Finding> {
+    let is_staff = |name: &str| {
+        let name = name.trim().to_lowercase();
+        staff.iter().any(|person| {
+            let person = person.trim().to_lowercase();
+            person == name || person.rsplit(' ').next() == Some(name.as_str())
+        })
+    };
+    screen(text)
+        .into_iter()
+        .filter(|f| {
+            f.kind != IdentifierKind::NameAfterTitle || !f.text.split_once(' ').is_some_and(|(_, name)| is_staff(name))
+        })
+        .collect()
+}
+
+/// `text` with every finding replaced by "[removed]": what a public page may quote of text stored
+/// before a rule was added.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in screen(text) {
+        out.push_str(&text[at..f.start]);
+        out.push_str("[removed]");
+        at = f.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// One sentence naming what was found, for an error message: "an NHS number and a full postcode".
@@ -303,8 +416,14 @@ mod tests {
         for written in ["9434765919", "943 476 5919", "943-476-5919"] {
             assert_eq!(kinds(&format!("Patient {written} fell.")), [(IdentifierKind::NhsNumber, written.to_owned())]);
         }
-        // A phone number of ten digits that fails the check, and eleven digits, are left alone.
-        assert!(kinds("Call 0113 243 3144 or 01132433144 today").is_empty());
+        // Telephone numbers are found as telephone numbers, not NHS numbers; other digits are left alone.
+        assert_eq!(
+            kinds("Call 0113 243 3144 or 01132433144 today"),
+            [
+                (IdentifierKind::PhoneNumber, "0113 243 3144".to_owned()),
+                (IdentifierKind::PhoneNumber, "01132433144".to_owned())
+            ]
+        );
         assert!(kinds("ref 9434765918").is_empty());
     }
 
@@ -330,6 +449,53 @@ mod tests {
         assert_eq!(kinds("Mrs Okafor said thanks"), [(IdentifierKind::NameAfterTitle, "Mrs Okafor".into())]);
         assert_eq!(kinds("seen by Dr. O'Neill"), [(IdentifierKind::NameAfterTitle, "Dr. O'Neill".into())]);
         assert!(kinds("Mr tickle is a book; the drmr ward").is_empty());
+    }
+
+    /// The finding as reported (issue 18 §4): "Ring me on 07700 900123" and an email address. The
+    /// numbers are Ofcom's drama numbers (07700 900000–900999, 0113 496 0000–0999, 020 7946 0000–0999).
+    #[test]
+    fn uk_telephone_numbers_and_email_addresses() {
+        for written in [
+            "07700 900123",
+            "07700900123",
+            "(0113) 496 0123",
+            "0113-496-0123",
+            "020 7946 0958",
+            "+44 7700 900123",
+            "+44 (0)20 7946 0958",
+        ] {
+            assert_eq!(
+                kinds(&format!("Ring me on {written}.")),
+                [(IdentifierKind::PhoneNumber, written.to_owned())],
+                "{written}"
+            );
+        }
+        // Too short, too long, or not a telephone number at all.
+        for other in [
+            "call 0113 496",
+            "id 077009001234567",
+            "0.5 mg at 08:00",
+            "on 01/06/2025",
+            "+1 212 555 0100",
+            "1000 patients",
+        ] {
+            assert!(kinds(other).iter().all(|(k, _)| *k != IdentifierKind::PhoneNumber), "{other}: {:?}", kinds(other));
+        }
+        assert_eq!(
+            kinds("Email jo.bloggs+ward7@example.nhs.uk."),
+            [(IdentifierKind::EmailAddress, "jo.bloggs+ward7@example.nhs.uk".to_owned())]
+        );
+        assert!(kinds("meet @ 10, or @team, or a@b").is_empty());
+        assert_eq!(redact("Ring 07700 900123 or mail me@example.com"), "Ring [removed] or mail [removed]");
+    }
+
+    #[test]
+    fn names_of_the_organisations_own_staff_are_not_patient_identifiers() {
+        let staff = ["Kofi Mensah", "Sarah Price"];
+        assert!(screen_except_staff("Thanks to Dr Mensah and Dr Price supported us", &staff).is_empty());
+        let found = screen_except_staff("Dr Price visited Mrs Okafor", &staff);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "Mrs Okafor");
     }
 
     #[test]

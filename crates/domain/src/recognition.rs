@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{InitiativeId, UserId};
 use crate::people::{Role, slug_enum};
-use crate::privacy::{describe, screen};
+use crate::privacy::describe;
 use crate::validation::{FieldErrors, required_text};
 
 slug_enum!(
@@ -36,6 +36,10 @@ pub fn may_award(roles: &[Role]) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RecognitionForm {
+    /// The organisation's own staff, whose names after a title are not patient identifiers; set by
+    /// the handler, never from the request.
+    #[serde(skip)]
+    pub staff_names: Vec<String>,
     pub kind: String,
     pub to_person: String,
     pub initiative: String,
@@ -126,8 +130,9 @@ impl RecognitionForm {
         };
         let title = required_text(&mut errors, "title", &self.title, title_label, MAX_TITLE_CHARS);
         let message = required_text(&mut errors, "message", &self.message, message_label, MAX_MESSAGE_CHARS);
+        let staff: Vec<&str> = self.staff_names.iter().map(String::as_str).collect();
         for (field, raw) in [("title", &self.title), ("message", &self.message)] {
-            let findings = screen(raw);
+            let findings = crate::privacy::screen_except_staff(raw, &staff);
             if !findings.is_empty() {
                 errors.add(field, format!("Remove what looks like {} before sending", describe(&findings)));
             }
@@ -153,7 +158,18 @@ mod tests {
             initiative: initiative.into(),
             title: "Calm, clear handover on a night of four admissions".into(),
             message: "The whole ward learned the SBAR pattern from watching.".into(),
+            staff_names: vec!["Kofi Mensah".into()],
         }
+    }
+
+    /// Issue 18 §4: thanking "Dr Mensah" was refused as a patient's name after a title.
+    #[test]
+    fn thanking_a_colleague_by_title_and_surname_is_not_a_patient_identifier() {
+        let thanks =
+            RecognitionForm { message: "Thank you Dr Mensah for the teaching.".into(), ..form("thanks", "2", "") };
+        assert!(parse(&thanks, &[]).is_ok(), "{:?}", parse(&thanks, &[]));
+        let patient = RecognitionForm { message: "Mr Smith in bed 4 was delighted.".into(), ..thanks };
+        assert!(parse(&patient, &[]).unwrap_err().for_field("message").is_some());
     }
 
     fn parse(f: &RecognitionForm, roles: &[Role]) -> Result<RecognitionDraft, FieldErrors> {

@@ -50,7 +50,12 @@ async fn render_public(
     let secure = state.config().secure_cookies;
     let existing = anonymous_csrf(headers, secure).map(str::to_owned);
     let csrf = existing.clone().unwrap_or_else(random_token);
-    let answered = feedback::answered(state.db(), target.initiative).await?;
+    // Comments stored before a screening rule existed are quoted only as screened now.
+    let mut answered = feedback::answered(state.db(), target.initiative).await?;
+    for item in &mut answered {
+        item.comment = item.comment.as_deref().map(kindling_domain::privacy::redact);
+        item.reply = item.reply.as_deref().map(kindling_domain::privacy::redact);
+    }
     // The plain-language page about the change, once reviewed and published.
     let about: Option<Vec<(&str, String)>> =
         kindling_store::public_pages::published(state.db(), target.initiative).await?.map(|p| {

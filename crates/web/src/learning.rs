@@ -115,10 +115,11 @@ pub async fn save_review(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<ReviewForm>,
+    axum::Form(mut form): axum::Form<ReviewForm>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     require_team(&viewer, &item, "write its learning review")?;
+    form.staff_names = staff_names(&state, &viewer).await?;
     match form.parse() {
         Err(errors) => render_review_form(&state, &viewer, &item, &form, &errors).await,
         Ok(draft) => {
@@ -634,4 +635,9 @@ pub async fn sites(
         page! { title => "Sites side by side", section => "initiatives", viewer => viewer.view(), item => &item, columns => columns, complexity => complexity },
     )?;
     Ok(html.into_response())
+}
+
+/// The names of the organisation's own staff: not patient identifiers when written after a title.
+pub(crate) async fn staff_names(state: &AppState, viewer: &Viewer) -> Result<Vec<String>, AppError> {
+    Ok(kindling_store::users::members(state.db(), viewer.organisation).await?.into_iter().map(|p| p.name).collect())
 }

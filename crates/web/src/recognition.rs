@@ -82,9 +82,10 @@ pub async fn new_form(
 pub async fn give(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::Form(form): axum::Form<RecognitionForm>,
+    axum::Form(mut form): axum::Form<RecognitionForm>,
 ) -> Result<Response, AppError> {
     let members = users::members(state.db(), viewer.organisation).await?;
+    form.staff_names = members.iter().map(|m| m.name.clone()).collect();
     let titles = initiatives::titles(state.db(), viewer.organisation).await?;
     let parsed = form.parse(
         viewer.user.id,

@@ -77,6 +77,11 @@ pub async fn put_review(
         change: input.change,
         went_well: input.went_well.unwrap_or_default(),
         visibility: input.visibility,
+        staff_names: kindling_store::users::members(state.db(), who.organisation)
+            .await?
+            .into_iter()
+            .map(|p| p.name)
+            .collect(),
     };
     let draft = form.parse().map_err(|e| ApiError::validation(&e.fields))?;
     let by = Actor { organisation: who.organisation, user: who.user.id, now_ms: now_ms() };

@@ -186,6 +186,7 @@ pub async fn give(
         initiative: input.initiative_id.map(|i| i.to_string()).unwrap_or_default(),
         title: input.title,
         message: input.message,
+        staff_names: members.iter().map(|m| m.name.clone()).collect(),
     };
     let draft = form
         .parse(

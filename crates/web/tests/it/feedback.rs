@@ -35,6 +35,16 @@ async fn feedback_without_an_account_is_screened_stored_and_becomes_a_measure() 
     let html = refused.text().await?;
     assert!(html.contains("Your comment seems to include an NHS number"));
     assert!(html.contains("My number is 943 476 5919"));
+    // Issue 18 §4: a telephone number and an email address were accepted and then published by a reply.
+    for (comment, kind) in [
+        ("Ring me on 07700 900123 about it", "a telephone number"),
+        ("Write to jo.bloggs@example.com please", "an email address"),
+    ] {
+        let refused =
+            answer(&visitor, &token, &[("audience", "patient"), ("rating", "4"), ("comment", comment)]).await?;
+        assert_eq!(refused.status(), 422, "{comment}");
+        assert!(refused.text().await?.contains(&format!("Your comment seems to include {kind}")), "{comment}");
+    }
 
     for (rating, comment) in [("4", "The letter was ready before my transport came."), ("2", "")] {
         let sent =
@@ -64,6 +74,14 @@ async fn feedback_without_an_account_is_screened_stored_and_becomes_a_measure() 
         )
         .await?;
     assert_eq!(replied.status(), 303);
+    let leaky = team
+        .submit(
+            "/initiatives/1/feedback",
+            "/initiatives/1/feedback/reply",
+            &[("feedback", &id), ("reply", "Thanks, ring 0113 496 0123 for more")],
+        )
+        .await?;
+    assert_eq!(leaky.status(), 422);
     let (_, public) = visitor.get_text(&format!("/feedback/{token}")).await?;
     assert!(public.contains("You said, we did"));
     assert!(public.contains("We now draft every letter at the board round."));
