@@ -144,6 +144,25 @@ pub async fn show_review(
     Query(query): Query<ReviewQuery>,
 ) -> Result<Response, AppError> {
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let notice = match query.notice.as_str() {
+        "saved" => Some("The learning review has been saved."),
+        "asked" => Some("Your colleague has been asked to review it."),
+        "reviewed" => Some("Thank you: your review has been recorded and the authors told."),
+        _ => None,
+    };
+    render_review_page(&state, &viewer, id, notice, &FieldErrors::new(), &ReviewedForm::default()).await
+}
+
+/// The review page, with a notice or with the errors of the reviewer's or the asking form (and what
+/// was typed in it).
+async fn render_review_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    notice: Option<&str>,
+    errors: &FieldErrors,
+    typed: &ReviewedForm,
+) -> Result<Response, AppError> {
     let review =
         learning::readable(state.db(), (viewer.organisation, viewer.user.id), id).await?.ok_or(AppError::NotFound)?;
     let own = review.organisation == viewer.organisation;
@@ -151,15 +170,9 @@ pub async fn show_review(
     let item = kindling_store::initiatives::get(state.db(), review.organisation, review.initiative)
         .await?
         .ok_or(AppError::NotFound)?;
-    let evidence = evidence_summary(&state, &item).await?;
+    let evidence = evidence_summary(state, &item).await?;
     let adoptions = learning::adoptions_of(state.db(), review.initiative).await?;
-    let can_edit = own && is_team_or_lead(&viewer, &item);
-    let notice = match query.notice.as_str() {
-        "saved" => Some("The learning review has been saved."),
-        "asked" => Some("Your colleague has been asked to review it."),
-        "reviewed" => Some("Thank you: your review has been recorded and the authors told."),
-        _ => None,
-    };
+    let can_edit = own && is_team_or_lead(viewer, &item);
     let people = learning::people(state.db(), review.id).await?;
     let awaiting_me =
         people.iter().any(|p| p.user == viewer.user.id && p.role == "reviewer" && p.reviewed_ms.is_none());
@@ -176,9 +189,10 @@ pub async fn show_review(
     };
     let html = templates::render(
         "learning/review.html",
-        page! { title => format!("Learning review: {}", review.initiative_title), section => "learning", viewer => viewer.view(), review => &review, visibility_label => review.draft.visibility.label(), own => own, can_edit => can_edit, may_adopt => !own && review.draft.visibility == Visibility::Hub, evidence => evidence, adoptions => adoptions, notice => notice, people => people, awaiting_me => awaiting_me, candidates => candidates },
+        page! { title => format!("Learning review: {}", review.initiative_title), section => "learning", viewer => viewer.view(), review => &review, visibility_label => review.draft.visibility.label(), own => own, can_edit => can_edit, may_adopt => !own && review.draft.visibility == Visibility::Hub, evidence => evidence, adoptions => adoptions, notice => notice, people => people, awaiting_me => awaiting_me, candidates => candidates, typed => typed, errors => errors, field_errors => field_errors(errors) },
     )?;
-    Ok(html.into_response())
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, html).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -211,7 +225,7 @@ pub async fn ask_reviewer(
     Ok(Redirect::to(&format!("/learning/reviews/{id}?notice=asked")).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ReviewedForm {
     comment: String,
@@ -236,8 +250,8 @@ pub async fn mark_reviewed(
             format!("Remove what looks like {} from your comments", kindling_domain::privacy::describe(&findings)),
         );
     }
-    if let Some(problem) = errors.iter().next() {
-        return Err(AppError::BadRequest(problem.message.clone()));
+    if !errors.is_empty() {
+        return render_review_page(&state, &viewer, id, None, &errors, &form).await;
     }
     if !learning::mark_reviewed(state.db(), viewer.actor(now_ms()), &review, &comment).await? {
         return Err(AppError::Forbidden("Only colleagues asked to review it can record a review.".into()));

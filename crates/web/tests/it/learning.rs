@@ -262,3 +262,41 @@ async fn the_api_screens_reviews_and_searches_within_what_the_caller_may_see() -
     assert_eq!(get(&carer, "/api/v1/search?q=x&kind=comment").await?.status(), 422);
     Ok(())
 }
+
+/// Issue 18 §5: a reviewer's empty comment ended on a bare 400 page. It gives the page back with the
+/// error beside the field, and keeps what was typed when screening refuses it.
+#[tokio::test]
+async fn a_reviewers_empty_comment_gives_the_form_back_with_its_error() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let id = initiative(&app, NORTHFIELD, "Paperless handover").await;
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let saved = post(
+        &clinician,
+        &format!("/initiatives/{id}/learning-review"),
+        &review("Handover took longer.", "organisation"),
+    )
+    .await?;
+    assert_eq!(saved.status(), 303);
+    let page = saved.headers()["location"].to_str()?.split('?').next().unwrap_or_default().to_owned();
+    let approver = kindling_store::users::find_by_email(
+        app.db(),
+        &kindling_domain::people::Email::parse("approver@demo.kindling.test").unwrap(),
+    )
+    .await?
+    .unwrap();
+    let asked =
+        clinician.submit(&page, &format!("{page}/reviewers"), &[("reviewer", &approver.id.to_string())]).await?;
+    assert_eq!(asked.status(), 303);
+    let reviewer = app.signed_in("approver@demo.kindling.test").await?;
+    let empty = reviewer.submit(&page, &format!("{page}/reviewed"), &[("comment", "  ")]).await?;
+    assert_eq!(empty.status(), 422);
+    let html = empty.text().await?;
+    assert!(html.contains("There is a problem") && html.contains("href=\"#comment\""), "{html}");
+    assert!(html.contains("Enter your comments"), "{html}");
+    let phone = reviewer.submit(&page, &format!("{page}/reviewed"), &[("comment", "Ring 07700 900123")]).await?;
+    assert_eq!(phone.status(), 422);
+    assert!(phone.text().await?.contains("Ring 07700 900123"), "what was typed is kept");
+    let done = reviewer.submit(&page, &format!("{page}/reviewed"), &[("comment", "Clear and blameless.")]).await?;
+    assert_eq!(done.status(), 303);
+    Ok(())
+}
