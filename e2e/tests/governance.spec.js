@@ -122,6 +122,34 @@ test('an AI triage idea is routed to divisional governance and its pilot waits f
     await page.getByRole('link', { name: 'Back to risk, gates and approval' }).click();
   }
 
+  // The hazard log: a hazard at Major × High blocks; re-scored with a new control it no longer does,
+  // and its history says what changed.
+  await gates.getByRole('link', { name: 'Clinical safety (DCB0160 hazard log)' }).click();
+  await page.getByLabel('Hazard', { exact: true }).fill('Urgent lesion ranked routine');
+  await page.getByLabel('Cause').fill('Poor photograph');
+  await page.getByLabel('Effect on care').fill('Delayed review');
+  for (const [part, severity, likelihood] of [['Initial risk', '4 Major', '5 Very high'], ['Residual risk, with the controls', '4 Major', '4 High']]) {
+    const group = page.getByRole('group', { name: part });
+    await group.getByLabel('Severity').selectOption({ label: severity });
+    await group.getByLabel('Likelihood').selectOption({ label: likelihood });
+  }
+  await page.getByRole('button', { name: 'Log the hazard' }).click();
+  await expect(page.getByText('(it is 4)').first()).toBeVisible();
+  await page.getByRole('link', { name: /^Change or see the history/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Change a hazard/ })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('Mitigated', { exact: true }).check();
+  await page.getByLabel('Controls').fill('A consultant reviews every routine ranking within 48 hours');
+  await page.getByRole('group', { name: 'Residual risk, with the controls' }).getByLabel('Likelihood').selectOption({ label: '2 Low' });
+  await page.getByRole('button', { name: 'Save the hazard' }).click();
+  await expect(page.getByText('The hazard has been changed')).toBeVisible();
+  await expect(page.getByText('(it is 4)')).toHaveCount(0);
+  await expectAccessible(page);
+  await page.getByRole('link', { name: /^Change or see the history/ }).click();
+  await expect(page.getByText('status Open → Mitigated')).toBeVisible();
+  await page.getByRole('link', { name: 'Back to the hazard log' }).click();
+  await page.getByRole('link', { name: 'Back to risk, gates and approval' }).click();
+
   await page.getByRole('link', { name: `Back to ${title}` }).click();
   await moveStage(page, 'Submit for assessment', 'Shaped with the clinical safety officer.');
   await expect(page.getByText('Waiting for a decision by divisional governance.')).toBeVisible();
@@ -156,7 +184,7 @@ test('an AI triage idea is routed to divisional governance and its pilot waits f
   await moveStage(page, 'Start the pilot', 'Ready to go.');
   const summary = page.getByRole('alert');
   await expect(summary).toContainText('Not yet: Condition of approval not yet met: CSO signs off the hazard log');
-  await expect(summary).toContainText('Not yet: Clinical safety (DCB0160 hazard log): Log the hazards in the hazard log');
+  await expect(summary).toContainText('Not yet: Clinical safety (DCB0160 hazard log)');
   await expect(summary).toContainText('Not yet: AI fairness across subgroups: Name the subgroups before any results are entered');
   await expect(page.getByText('Approved', { exact: true }).first()).toBeVisible();
   await expectAccessible(page);

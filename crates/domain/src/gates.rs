@@ -565,10 +565,39 @@ impl FactsForm {
     }
 }
 
-/// A hazard log entry as typed.
+slug_enum!(
+    /// Where a hazard stands in its life (DCB0129/DCB0160 hazard logs; ISO 14971's risk control).
+    HazardStatus, "hazard status" {
+        /// Logged; its controls are not yet all in place.
+        Open = ("open", "Open"),
+        /// Its controls are in place; its residual risk still counts.
+        Mitigated = ("mitigated", "Mitigated"),
+        /// No longer applies (the feature that caused it is gone): it no longer counts.
+        Closed = ("closed", "Closed"),
+        /// Owned and managed elsewhere (a supplier's or another organisation's hazard log).
+        Transferred = ("transferred", "Transferred"),
+    }
+);
+
+impl HazardStatus {
+    /// Whether the hazard's residual risk still counts towards the gate.
+    pub fn counts(self) -> bool {
+        matches!(self, HazardStatus::Open | HazardStatus::Mitigated)
+    }
+
+    /// Closing or transferring takes a hazard out of the gate, so only the clinical safety officer may;
+    /// otherwise a team could clear a blocking hazard by closing it.
+    pub fn may_set(self, roles: &[Role]) -> bool {
+        self.counts() || roles.contains(&Role::ClinicalSafetyOfficer)
+    }
+}
+
+/// A hazard log entry as typed. `status` and `owner` are optional when logging (open, nobody named).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HazardForm {
+    pub status: String,
+    pub owner: String,
     pub name: String,
     pub cause: String,
     pub effect: String,
@@ -581,6 +610,8 @@ pub struct HazardForm {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HazardDraft {
+    pub status: HazardStatus,
+    pub owner: String,
     pub name: String,
     pub cause: String,
     pub effect: String,
@@ -598,6 +629,14 @@ impl HazardForm {
         let cause = required_text(&mut errors, "cause", &self.cause, "the cause", 2000);
         let effect = required_text(&mut errors, "effect", &self.effect, "the effect on care", 2000);
         let controls = self.controls.trim().chars().take(4000).collect::<String>();
+        let owner = self.owner.trim().chars().take(200).collect::<String>();
+        let status = match self.status.trim() {
+            "" => Some(HazardStatus::Open),
+            raw => raw.parse::<HazardStatus>().ok(),
+        };
+        if status.is_none() {
+            errors.add("status", "Choose open, mitigated, closed or transferred");
+        }
         let level = |errors: &mut FieldErrors, field: &'static str, s: &str, l: &str| {
             let parse = |t: &str| t.trim().parse::<u8>().ok().filter(|v| (1..=5).contains(v));
             match (parse(s), parse(l)) {
@@ -610,9 +649,9 @@ impl HazardForm {
         };
         let initial = level(&mut errors, "initial", &self.initial_severity, &self.initial_likelihood);
         let residual = level(&mut errors, "residual", &self.residual_severity, &self.residual_likelihood);
-        match (errors.is_empty(), initial, residual) {
-            (true, Some(initial), Some(residual)) => {
-                Ok(HazardDraft { name, cause, effect, controls, initial, residual })
+        match (errors.is_empty(), initial, residual, status) {
+            (true, Some(initial), Some(residual), Some(status)) => {
+                Ok(HazardDraft { status, owner, name, cause, effect, controls, initial, residual })
             }
             _ => Err(errors),
         }
@@ -718,6 +757,16 @@ mod tests {
         );
         let to_submit = blockers(Stage::Assessment, &evaluate(&pack, &GateRecords::default()), false, 0, &[]);
         assert_eq!(to_submit.len(), 2, "facts and a risk: {to_submit:?}");
+    }
+
+    #[test]
+    fn only_the_clinical_safety_officer_takes_a_hazard_out_of_the_gate() {
+        let team = [Role::Clinician, Role::ImprovementLead];
+        assert!(HazardStatus::Mitigated.may_set(&team) && HazardStatus::Open.may_set(&team));
+        assert!(!HazardStatus::Closed.may_set(&team) && !HazardStatus::Transferred.may_set(&team));
+        assert!(HazardStatus::Closed.may_set(&[Role::ClinicalSafetyOfficer]));
+        let bad = HazardForm { status: "resolved".into(), ..HazardForm::default() };
+        assert!(bad.parse().unwrap_err().for_field("status").is_some());
     }
 
     #[test]

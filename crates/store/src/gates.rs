@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use kindling_domain::gates::{GateRecords, HazardDraft, HazardScore, MeasurementReadiness};
+use kindling_domain::gates::{GateRecords, HazardDraft, HazardScore, HazardStatus, MeasurementReadiness};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::measures::MeasureKind;
 use kindling_domain::policy::{Fact, GateKind, PackInfo};
@@ -219,6 +219,8 @@ pub async fn sign_off(
 #[derive(Clone, Debug, Serialize)]
 pub struct Hazard {
     pub id: i64,
+    pub status: HazardStatus,
+    pub owner: String,
     pub name: String,
     pub cause: String,
     pub effect: String,
@@ -228,17 +230,33 @@ pub struct Hazard {
     pub residual_level: u8,
     pub pack_version: String,
     pub created_ms: i64,
+    pub updated_ms: Option<i64>,
+    /// The clinical safety officer's review of the hazard as it stands (cleared by any change).
+    pub reviewed_by: Option<String>,
+    pub reviewed_ms: Option<i64>,
+    pub review_note: Option<String>,
+    /// Every change after it was logged, oldest first.
+    pub history: Vec<HazardChange>,
 }
 
+#[derive(Clone, Debug, Serialize)]
+pub struct HazardChange {
+    pub by: String,
+    pub at_ms: i64,
+    pub summary: String,
+}
+
+/// The initiative's hazard log, every status, in the order logged, with each hazard's history.
 pub async fn hazards(
     db: &Db,
     organisation: OrganisationId,
     initiative: InitiativeId,
 ) -> Result<Vec<Hazard>, StoreError> {
     let level = |v: i64| u8::try_from(v).map_err(|_| StoreError::Corrupt(format!("level {v} in hazards")));
-    sqlx::query(
-        "SELECT h.* FROM hazards h JOIN initiatives i ON i.id = h.initiative_id
-         WHERE h.initiative_id = $1 AND i.organisation_id = $2 AND h.closed_ms IS NULL ORDER BY h.id",
+    let mut hazards = sqlx::query(
+        "SELECT h.*, u.name AS reviewer FROM hazards h JOIN initiatives i ON i.id = h.initiative_id
+         LEFT JOIN users u ON u.id = h.reviewed_by
+         WHERE h.initiative_id = $1 AND i.organisation_id = $2 ORDER BY h.id",
     )
     .bind(initiative.get())
     .bind(organisation.get())
@@ -246,8 +264,11 @@ pub async fn hazards(
     .await?
     .iter()
     .map(|r| {
+        let status: String = r.try_get("status")?;
         Ok(Hazard {
             id: r.try_get("id")?,
+            status: status.parse().map_err(|_| StoreError::Corrupt(format!("hazard status {status:?}")))?,
+            owner: r.try_get("owner")?,
             name: r.try_get("name")?,
             cause: r.try_get("cause")?,
             effect: r.try_get("effect")?,
@@ -257,9 +278,43 @@ pub async fn hazards(
             residual_level: level(r.try_get("residual_level")?)?,
             pack_version: r.try_get("pack_version")?,
             created_ms: r.try_get("created_ms")?,
+            updated_ms: r.try_get("updated_ms")?,
+            reviewed_by: r.try_get("reviewer")?,
+            reviewed_ms: r.try_get("reviewed_ms")?,
+            review_note: r.try_get("review_note")?,
+            history: Vec::new(),
         })
     })
-    .collect()
+    .collect::<Result<Vec<Hazard>, StoreError>>()?;
+    let changes = sqlx::query(
+        "SELECT c.hazard_id, c.changed_ms, c.summary, u.name FROM hazard_changes c
+         JOIN hazards h ON h.id = c.hazard_id JOIN users u ON u.id = c.changed_by
+         WHERE h.initiative_id = $1 ORDER BY c.id",
+    )
+    .bind(initiative.get())
+    .fetch_all(db.pool())
+    .await?;
+    for row in changes {
+        let hazard: i64 = row.try_get("hazard_id")?;
+        if let Some(h) = hazards.iter_mut().find(|h| h.id == hazard) {
+            h.history.push(HazardChange {
+                by: row.try_get("name")?,
+                at_ms: row.try_get("changed_ms")?,
+                summary: row.try_get("summary")?,
+            });
+        }
+    }
+    Ok(hazards)
+}
+
+/// Clears the clinical safety sign-off: the log it was given on has changed.
+async fn clear_safety_sign_off(tx: &mut WriteTx, initiative: InitiativeId) -> Result<(), StoreError> {
+    sqlx::query("UPDATE gate_records SET signed_off_by = NULL, signed_off_ms = NULL, sign_off_note = NULL WHERE initiative_id = $1 AND gate = $2")
+        .bind(initiative.get())
+        .bind(GateKind::ClinicalSafety.slug())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Logs a hazard with its residual level under the pack, and clears the clinical safety sign-off.
@@ -277,8 +332,9 @@ pub async fn add_hazard(
     }
     sqlx::query(
         "INSERT INTO hazards (initiative_id, name, cause, effect, controls, initial_severity, initial_likelihood,
-            residual_severity, residual_likelihood, residual_level, pack_id, pack_version, created_by, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            residual_severity, residual_likelihood, residual_level, pack_id, pack_version, created_by, created_ms,
+            status, owner, closed_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(initiative.get())
     .bind(hazard.name.clone())
@@ -294,13 +350,12 @@ pub async fn add_hazard(
     .bind(pack.version.clone())
     .bind(by.user.get())
     .bind(by.now_ms)
+    .bind(hazard.status.slug())
+    .bind(hazard.owner.clone())
+    .bind((!hazard.status.counts()).then_some(by.now_ms))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE gate_records SET signed_off_by = NULL, signed_off_ms = NULL, sign_off_note = NULL WHERE initiative_id = $1 AND gate = $2")
-        .bind(initiative.get())
-        .bind(GateKind::ClinicalSafety.slug())
-        .execute(&mut *tx)
-        .await?;
+    clear_safety_sign_off(&mut tx, initiative).await?;
     log(
         &mut tx,
         db,
@@ -310,6 +365,132 @@ pub async fn add_hazard(
         format!("Hazard {:?} logged at residual level {level}", hazard.name),
     )
     .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// What changed between the stored hazard and the new draft, in one line for its history.
+fn hazard_diff(before: &Hazard, after: &HazardDraft, level: u8) -> String {
+    let mut parts = Vec::new();
+    if before.status != after.status {
+        parts.push(format!("status {} → {}", before.status.label(), after.status.label()));
+    }
+    if before.residual != after.residual {
+        parts.push(format!(
+            "residual severity {} × likelihood {} (level {}) → {} × {} (level {level})",
+            before.residual.0, before.residual.1, before.residual_level, after.residual.0, after.residual.1
+        ));
+    }
+    if before.initial != after.initial {
+        parts.push(format!(
+            "initial {} × {} → {} × {}",
+            before.initial.0, before.initial.1, after.initial.0, after.initial.1
+        ));
+    }
+    if before.controls != after.controls {
+        parts.push(format!("controls now: {}", after.controls));
+    }
+    if before.owner != after.owner {
+        parts.push(format!("owner: {}", if after.owner.is_empty() { "nobody named" } else { &after.owner }));
+    }
+    if before.name != after.name || before.cause != after.cause || before.effect != after.effect {
+        parts.push("description edited".to_owned());
+    }
+    if parts.is_empty() { "saved without changes".to_owned() } else { parts.join("; ") }
+}
+
+/// Changes a hazard: writes the new version, a line of history saying what changed, clears the CSO's
+/// review and the gate's sign-off, all in one transaction. `false` when the hazard is not the
+/// initiative's in the actor's organisation.
+pub async fn update_hazard(
+    db: &Db,
+    by: Actor,
+    initiative: InitiativeId,
+    hazard: i64,
+    draft: &HazardDraft,
+    level: u8,
+) -> Result<bool, StoreError> {
+    let Some(before) = hazards(db, by.organisation, initiative).await?.into_iter().find(|h| h.id == hazard) else {
+        return Ok(false);
+    };
+    let summary = hazard_diff(&before, draft, level);
+    let mut tx = db.write().await?;
+    let changed = sqlx::query(
+        "UPDATE hazards SET name = $3, cause = $4, effect = $5, controls = $6, initial_severity = $7,
+            initial_likelihood = $8, residual_severity = $9, residual_likelihood = $10, residual_level = $11,
+            status = $12, owner = $13, closed_ms = $14, updated_ms = $15,
+            reviewed_by = NULL, reviewed_ms = NULL, review_note = NULL
+         WHERE id = $1 AND initiative_id = $2",
+    )
+    .bind(hazard)
+    .bind(initiative.get())
+    .bind(draft.name.clone())
+    .bind(draft.cause.clone())
+    .bind(draft.effect.clone())
+    .bind(draft.controls.clone())
+    .bind(i64::from(draft.initial.0))
+    .bind(i64::from(draft.initial.1))
+    .bind(i64::from(draft.residual.0))
+    .bind(i64::from(draft.residual.1))
+    .bind(i64::from(level))
+    .bind(draft.status.slug())
+    .bind(draft.owner.clone())
+    .bind((!draft.status.counts()).then_some(by.now_ms))
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO hazard_changes (hazard_id, changed_by, changed_ms, summary) VALUES ($1, $2, $3, $4)")
+        .bind(hazard)
+        .bind(by.user.get())
+        .bind(by.now_ms)
+        .bind(summary.clone())
+        .execute(&mut *tx)
+        .await?;
+    clear_safety_sign_off(&mut tx, initiative).await?;
+    log(&mut tx, db, by, "gates.hazard_changed", initiative, format!("Hazard {:?}: {summary}", draft.name)).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The clinical safety officer's review of one hazard as it stands, with a note; kept in its history.
+pub async fn review_hazard(
+    db: &Db,
+    by: Actor,
+    initiative: InitiativeId,
+    hazard: i64,
+    note: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    if !owned(&mut tx, by.organisation, initiative).await? {
+        return Ok(false);
+    }
+    let done = sqlx::query(
+        "UPDATE hazards SET reviewed_by = $3, reviewed_ms = $4, review_note = $5 WHERE id = $1 AND initiative_id = $2",
+    )
+    .bind(hazard)
+    .bind(initiative.get())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .bind(note.to_owned())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !done {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO hazard_changes (hazard_id, changed_by, changed_ms, summary) VALUES ($1, $2, $3, $4)")
+        .bind(hazard)
+        .bind(by.user.get())
+        .bind(by.now_ms)
+        .bind(format!("reviewed by the clinical safety officer: {note}"))
+        .execute(&mut *tx)
+        .await?;
+    log(&mut tx, db, by, "gates.hazard_reviewed", initiative, format!("Hazard {hazard} reviewed: {note}")).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -332,9 +513,11 @@ pub async fn gather(
         process: kinds.contains(&MeasureKind::Process),
         balancing: kinds.contains(&MeasureKind::Balancing),
     };
+    // Closed and transferred hazards no longer count towards the gate; their history stays in the log.
     records.hazards = hazards(db, organisation, id)
         .await?
         .into_iter()
+        .filter(|h| h.status.counts())
         .map(|h| HazardScore { name: h.name, initial: h.initial, residual: h.residual })
         .collect();
     for record in records_for(db, organisation, id).await? {

@@ -295,6 +295,10 @@ fn notice_text(notice: &str) -> Option<&'static str> {
         "gate" => Some("The gate's record has been saved. Any earlier sign-off was cleared."),
         "signed" => Some("The gate has been signed off."),
         "hazard" => Some("The hazard has been logged."),
+        "hazard-changed" => {
+            Some("The hazard has been changed and its history updated. The clinical safety sign-off was cleared.")
+        }
+        "hazard-reviewed" => Some("Your review of the hazard has been recorded."),
         "locked" => Some("The subgroups are locked. Results can now be entered."),
         "result" => Some("The subgroup's result has been saved."),
         "condition" => Some("The condition is marked as met."),
@@ -578,6 +582,8 @@ pub struct GateForm {
     n: String,
     successes: String,
     note: String,
+    /// The hazard whose review note came back with an error.
+    review_hazard: String,
     #[serde(skip)]
     criteria: Vec<String>,
     #[serde(skip)]
@@ -647,11 +653,7 @@ async fn render_gate(
         .iter()
         .map(|c| (c.id.clone(), c.label.clone(), c.group.label().to_owned(), form.criteria.contains(&c.id)))
         .collect();
-    let scale = |labels: &[String]| -> Vec<(String, String)> {
-        let mut options = vec![(String::new(), "Choose".to_owned())];
-        options.extend(labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), format!("{} {l}", i + 1))));
-        options
-    };
+    let scale = numbered_options;
     let may_sign = viewer.roles.contains(&gate.signed_off_by) && gate.status == GateStatus::AwaitingSignOff
         || (kind == GateKind::Research
             && gate.status == GateStatus::External
@@ -659,7 +661,7 @@ async fn render_gate(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "governance/gate.html",
-        page! { title => &gate.label, section => "initiatives", viewer => viewer.view(), item => item, gate => gate, kind => kind.slug(), status_label => gate.status.label(), status_colour => gate.status.colour(), signed_off_by_label => gate.signed_off_by.label(), record => record, can_edit => may_edit(viewer, item), may_sign => may_sign, form => form, hazard_form => &form.hazard, criteria => criteria, research_questions => &pack.research.questions, facts => context.facts.clone().unwrap_or_default().iter().map(|f| f.label()).collect::<Vec<_>>(), hazards => hazards, hazard_levels => &pack.clinical_safety.acceptability, severities => scale(&pack.clinical_safety.severities), hazard_likelihoods => scale(&pack.clinical_safety.likelihoods), fairness => &fairness, fairness_overall => overall, fairness_results => results, max_disparity_points => pack.fairness.max_disparity * 100.0, min_subgroup_n => pack.fairness.min_subgroup_n, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
+        page! { title => &gate.label, section => "initiatives", viewer => viewer.view(), item => item, gate => gate, is_cso => viewer.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer), review_hazard => typed.map(|t| t.review_hazard.clone()).unwrap_or_default(), kind => kind.slug(), status_label => gate.status.label(), status_colour => gate.status.colour(), signed_off_by_label => gate.signed_off_by.label(), record => record, can_edit => may_edit(viewer, item), may_sign => may_sign, form => form, hazard_form => &form.hazard, criteria => criteria, research_questions => &pack.research.questions, facts => context.facts.clone().unwrap_or_default().iter().map(|f| f.label()).collect::<Vec<_>>(), hazards => hazards, hazard_levels => &pack.clinical_safety.acceptability, severities => scale(&pack.clinical_safety.severities), hazard_likelihoods => scale(&pack.clinical_safety.likelihoods), fairness => &fairness, fairness_overall => overall, fairness_results => results, max_disparity_points => pack.fairness.max_disparity * 100.0, min_subgroup_n => pack.fairness.min_subgroup_n, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
     )?;
     Ok((status, html).into_response())
 }
@@ -682,6 +684,7 @@ fn gate_form_from(pairs: Vec<(String, String)>) -> GateForm {
             "cause" => form.hazard.cause = value,
             "effect" => form.hazard.effect = value,
             "controls" => form.hazard.controls = value,
+            "owner" => form.hazard.owner = value,
             "initial_severity" => form.hazard.initial_severity = value,
             "initial_likelihood" => form.hazard.initial_likelihood = value,
             "residual_severity" => form.hazard.residual_severity = value,
@@ -881,4 +884,156 @@ pub async fn register(
         page! { title => "Risk register", section => "risks", viewer => viewer.view(), risks => rows, heat_map => heat, filters => &filters, domains => domains, bands => bands, pack => &pack.pack },
     )?;
     Ok(html.into_response())
+}
+
+/// A select's options for a 1–5 scale given by its labels: "1 Minor", "2 …", after "Choose".
+fn numbered_options(labels: &[String]) -> Vec<(String, String)> {
+    let mut options = vec![(String::new(), "Choose".to_owned())];
+    options.extend(labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), format!("{} {l}", i + 1))));
+    options
+}
+
+/// One hazard of the initiative's log, for those who may change it: the team and the clinical safety
+/// officer.
+async fn load_hazard(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    hazard: &str,
+) -> Result<(Initiative, gate_store::Hazard), AppError> {
+    let item = load(state, viewer, parse_id(id)?).await?;
+    let hazard_id = hazard.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let hazard = gate_store::hazards(state.db(), viewer.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|h| h.id == hazard_id)
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(viewer, &item) && !viewer.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer) {
+        return Err(AppError::Forbidden(
+            "Only the initiative's team and the clinical safety officer can change its hazards.".into(),
+        ));
+    }
+    Ok((item, hazard))
+}
+
+async fn render_hazard(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    hazard: &gate_store::Hazard,
+    form: &HazardForm,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+    let scale = numbered_options;
+    let statuses: Vec<(&str, &str, Option<String>)> = gates::HazardStatus::ALL
+        .iter()
+        .map(|s| {
+            let hint = match s {
+                gates::HazardStatus::Open => "Its controls are not yet all in place",
+                gates::HazardStatus::Mitigated => "Its controls are in place; its residual risk still counts",
+                gates::HazardStatus::Closed => "It no longer applies (clinical safety officer only)",
+                gates::HazardStatus::Transferred => {
+                    "It is managed in another hazard log, such as the supplier's (clinical safety officer only)"
+                }
+            };
+            (s.slug(), s.label(), Some(hint.to_owned()))
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "governance/hazard.html",
+        page! { title => format!("Change a hazard: {}", hazard.name), section => "initiatives", viewer => viewer.view(), item => item, hazard => hazard, hazard_form => form, statuses => statuses, severities => scale(&pack.clinical_safety.severities), hazard_likelihoods => scale(&pack.clinical_safety.likelihoods), hazard_levels => &pack.clinical_safety.acceptability, errors => errors, field_errors => field_errors(errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+fn hazard_form_from(h: &gate_store::Hazard) -> HazardForm {
+    HazardForm {
+        status: h.status.slug().to_owned(),
+        owner: h.owner.clone(),
+        name: h.name.clone(),
+        cause: h.cause.clone(),
+        effect: h.effect.clone(),
+        controls: h.controls.clone(),
+        initial_severity: h.initial.0.to_string(),
+        initial_likelihood: h.initial.1.to_string(),
+        residual_severity: h.residual.0.to_string(),
+        residual_likelihood: h.residual.1.to_string(),
+    }
+}
+
+/// The hazard's page: its fields to change, its status and owner, and its history.
+pub async fn hazard_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, hazard)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (item, hazard) = load_hazard(&state, &viewer, &id, &hazard).await?;
+    render_hazard(&state, &viewer, &item, &hazard, &hazard_form_from(&hazard), &FieldErrors::new()).await
+}
+
+/// Changes a hazard: new controls, a re-scored residual, its status or owner. Closing or transferring
+/// takes it out of the gate, so only the clinical safety officer may.
+pub async fn update_hazard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, hazard)): Path<(String, String)>,
+    axum::Form(form): axum::Form<HazardForm>,
+) -> Result<Response, AppError> {
+    let (item, hazard) = load_hazard(&state, &viewer, &id, &hazard).await?;
+    let parsed = form.parse().and_then(|draft| {
+        if draft.status.may_set(&viewer.roles) {
+            Ok(draft)
+        } else {
+            let mut errors = FieldErrors::new();
+            errors.add("status", "Only the clinical safety officer can close or transfer a hazard");
+            Err(errors)
+        }
+    });
+    match parsed {
+        Err(errors) => render_hazard(&state, &viewer, &item, &hazard, &form, &errors).await,
+        Ok(draft) => {
+            let pack = policy::active(state.db(), viewer.organisation).await?.pack;
+            let level = pack.hazard_level(draft.residual.0, draft.residual.1).unwrap_or(5);
+            if !gate_store::update_hazard(state.db(), viewer.actor(now_ms()), item.id, hazard.id, &draft, level).await?
+            {
+                return Err(AppError::NotFound);
+            }
+            Ok(Redirect::to(&format!("/initiatives/{}/gates/clinical-safety?notice=hazard-changed#hazards", item.id))
+                .into_response())
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HazardReviewForm {
+    note: String,
+}
+
+/// The clinical safety officer reviews one hazard as it stands, with a note.
+pub async fn review_hazard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, hazard)): Path<(String, String)>,
+    axum::Form(form): axum::Form<HazardReviewForm>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    if !viewer.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer) {
+        return Err(AppError::Forbidden("Only the clinical safety officer can review a hazard.".into()));
+    }
+    let hazard_id = hazard.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let note = form.note.trim();
+    if note.is_empty() {
+        let mut errors = FieldErrors::new();
+        errors.add("review", "Say what you checked");
+        let typed = GateForm { review_hazard: hazard_id.to_string(), ..GateForm::default() };
+        return render_gate(&state, &viewer, &item, GateKind::ClinicalSafety, &errors, None, Some(&typed)).await;
+    }
+    if !gate_store::review_hazard(state.db(), viewer.actor(now_ms()), item.id, hazard_id, note).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/initiatives/{}/gates/clinical-safety?notice=hazard-reviewed#hazards", item.id))
+        .into_response())
 }

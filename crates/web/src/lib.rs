@@ -249,6 +249,8 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/risks/{risk}", get(governance::edit_risk).post(governance::update_risk))
         .route("/initiatives/{id}/risks/{risk}/actions", post(governance::add_action))
         .route("/initiatives/{id}/gates/{gate}", get(governance::gate_page))
+        .route("/initiatives/{id}/hazards/{hazard}", get(governance::hazard_page).post(governance::update_hazard))
+        .route("/initiatives/{id}/hazards/{hazard}/review", post(governance::review_hazard))
         .route("/initiatives/{id}/gates/{gate}/sign-off", post(governance::sign_off))
         .route("/initiatives/{id}/gates/{gate}/{what}", post(governance::save_gate))
         .route("/risks", get(governance::register))

@@ -106,6 +106,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/audit.html",
     "admin/hub.html",
     "approvals/_conditions.html",
+    "governance/hazard.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

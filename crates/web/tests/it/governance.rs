@@ -444,3 +444,87 @@ async fn a_material_change_after_approval_reopens_it_and_only_the_named_confirme
     );
     Ok(())
 }
+
+/// Issue 18 §2, as found: a hazard logged at residual Major × High blocked the gate for good, with no
+/// edit, close or delete anywhere. Now the team re-scores it with new controls (kept in its history),
+/// only the clinical safety officer can close or transfer it, and the CSO reviews each hazard with a note.
+#[tokio::test]
+async fn a_hazard_has_a_life_with_history_and_only_the_cso_takes_it_out_of_the_gate() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, _) = submit_ai_triage(&app, &lead).await?;
+    let id = kindling_domain::ids::InitiativeId::new(page[13..].parse()?);
+    let gate = format!("{page}/gates/clinical-safety");
+    let hazard = [
+        ("name", "Urgent lesion ranked routine"),
+        ("cause", "Poor photograph"),
+        ("effect", "Delayed review"),
+        ("initial_severity", "4"),
+        ("initial_likelihood", "5"),
+        ("residual_severity", "4"),
+        ("residual_likelihood", "4"),
+    ];
+    assert_eq!(lead.submit(&gate, &format!("{gate}/hazards"), &hazard).await?.status(), 303);
+    let (_, html) = lead.get_text(&gate).await?;
+    assert!(html.contains("(it is 4)"), "Major × High is level 4 in the pack's matrix, which blocks: {html}");
+    let logged = kindling_store::gates::hazards(app.db(), NORTHFIELD, id).await?.remove(0);
+    let edit = format!("{page}/hazards/{}", logged.id);
+    let (status, form) = lead.get_text(&edit).await?;
+    assert_eq!(status, 200);
+    assert!(form.contains("Not changed since it was logged"));
+
+    // The team cannot close it; nothing changes.
+    let mut closing: Vec<(&str, &str)> = hazard.to_vec();
+    closing.push(("status", "closed"));
+    let refused = lead.submit(&edit, &edit, &closing).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Only the clinical safety officer can close or transfer a hazard"));
+    assert_eq!(kindling_store::gates::hazards(app.db(), NORTHFIELD, id).await?[0].status.slug(), "open");
+
+    // New controls and a re-scored residual (Major × Low is level 3): the gate is no longer blocked,
+    // and the history says what changed.
+    let mitigated = [
+        ("status", "mitigated"),
+        ("owner", "Dermatology lead nurse"),
+        ("name", "Urgent lesion ranked routine"),
+        ("cause", "Poor photograph"),
+        ("effect", "Delayed review"),
+        ("controls", "A consultant reviews every routine ranking within 48 hours"),
+        ("initial_severity", "4"),
+        ("initial_likelihood", "5"),
+        ("residual_severity", "4"),
+        ("residual_likelihood", "2"),
+    ];
+    assert_eq!(lead.submit(&edit, &edit, &mitigated).await?.status(), 303);
+    let (_, html) = lead.get_text(&gate).await?;
+    assert!(!html.contains("(it is 4)"), "{html}");
+    assert!(html.contains("Owner: Dermatology lead nurse"));
+    let (_, form) = lead.get_text(&edit).await?;
+    assert!(
+        form.contains("status Open → Mitigated; residual severity 4 × likelihood 4 (level 4) → 4 × 2 (level 3)"),
+        "{form}"
+    );
+
+    // The clinical safety officer reviews it (an empty note is given back) and may close it.
+    let cso = app.signed_in("clinical-safety-officer@demo.kindling.test").await?;
+    let review = format!("{edit}/review");
+    let empty = cso.submit(&gate, &review, &[("note", " ")]).await?;
+    assert_eq!(empty.status(), 422);
+    let html = empty.text().await?;
+    assert!(html.contains("Say what you checked") && html.contains("href=\"#review\""), "{html}");
+    assert_eq!(cso.submit(&gate, &review, &[("note", "Control seen working in clinic")]).await?.status(), 303);
+    let (_, html) = cso.get_text(&gate).await?;
+    assert!(html.contains("Control seen working in clinic"), "{html}");
+    let mut closed: Vec<(&str, &str)> = mitigated.iter().filter(|(k, _)| *k != "status").copied().collect();
+    closed.push(("status", "closed"));
+    assert_eq!(cso.submit(&edit, &edit, &closed).await?.status(), 303);
+    let now = kindling_store::gates::hazards(app.db(), NORTHFIELD, id).await?.remove(0);
+    assert_eq!(now.status.slug(), "closed");
+    assert_eq!(now.history.len(), 3, "two changes and a review: {:?}", now.history);
+    assert!(now.reviewed_ms.is_none(), "a change clears the review of the earlier version");
+    // Someone outside the team and without the role cannot change it.
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let (status, _) = clinician.get_text(&edit).await?;
+    assert_eq!(status, 403);
+    Ok(())
+}
