@@ -370,7 +370,7 @@ pub fn screen_except_staff(text: &str, staff: &[&str]) -> Vec<Finding> {
         .collect()
 }
 
-/// `text` with every finding replaced by "[removed]": what a public page may quote of text stored
+/// `text` with every finding replaced by `[removed]`: what a public page may quote of text stored
 /// before a rule was added.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

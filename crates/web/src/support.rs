@@ -1,7 +1,7 @@
 //! Support offers: the directory of help in the organisation, publishing an offer, an initiative
 //! asking for help, the offering team's answer, and response times judged like approvals.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::UserId;
@@ -43,7 +43,27 @@ struct OfferRow {
     median_days: Option<f64>,
 }
 
-pub async fn directory(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+/// `?notice=…` after a form: the confirmation the page shows.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeQuery {
+    notice: String,
+}
+
+fn notice_text(notice: &str) -> Option<&'static str> {
+    match notice {
+        "published" => Some("Your offer has been published in the directory."),
+        "asked" => Some("Your request has been sent, and the person who offers this help has been told."),
+        "answered" => Some("Your answer has been recorded, and the team that asked has been told."),
+        _ => None,
+    }
+}
+
+pub async fn directory(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
     let offers = support::offers(state.db(), viewer.organisation).await?;
     let requests = support::requests(state.db(), viewer.organisation, None).await?;
     let rows: Vec<OfferRow> = offers
@@ -60,7 +80,7 @@ pub async fn directory(State(state): State<AppState>, viewer: Viewer) -> Result<
         .collect();
     let html = templates::render(
         "support/directory.html",
-        page! { title => "Support for innovators", section => "support", viewer => viewer.view(), rows => rows, waiting => waiting, may_publish => may_publish(&viewer) },
+        page! { title => "Support for innovators", section => "support", viewer => viewer.view(), rows => rows, waiting => waiting, may_publish => may_publish(&viewer), notice => notice_text(&query.notice) },
     )?;
     Ok(html.into_response())
 }
@@ -121,7 +141,7 @@ pub async fn publish(
     match (parsed, contact) {
         (Ok(draft), Some(contact)) => {
             support::publish(state.db(), viewer.actor(now_ms()), &draft, contact).await?;
-            Ok(Redirect::to("/support").into_response())
+            Ok(Redirect::to("/support?notice=published").into_response())
         }
         (parsed, contact) => {
             let mut errors = parsed.err().unwrap_or_default();
@@ -146,6 +166,7 @@ async fn render_initiative(
     item: &Initiative,
     form: &AskForm,
     errors: &FieldErrors,
+    notice: Option<&str>,
 ) -> Result<Response, AppError> {
     let requests = support::for_initiative(state.db(), viewer.organisation, item.id).await?;
     let offers: Vec<(String, String)> = support::offers(state.db(), viewer.organisation)
@@ -158,7 +179,7 @@ async fn render_initiative(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "support/initiative.html",
-        page! { title => "Help for this initiative", section => "initiatives", viewer => viewer.view(), item => item, requests => requests, offers => offers, form => form, errors => errors, field_errors => field_errors(errors) },
+        page! { title => "Help for this initiative", section => "initiatives", viewer => viewer.view(), item => item, requests => requests, offers => offers, form => form, errors => errors, field_errors => field_errors(errors), notice => notice },
     )?;
     Ok((status, html).into_response())
 }
@@ -167,9 +188,11 @@ pub async fn initiative(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
-    render_initiative(&state, &viewer, &item, &AskForm::default(), &FieldErrors::new()).await
+    let notice = notice_text(&query.notice);
+    render_initiative(&state, &viewer, &item, &AskForm::default(), &FieldErrors::new(), notice).await
 }
 
 pub async fn ask(
@@ -195,7 +218,7 @@ pub async fn ask(
             if offer.is_none() {
                 errors.add("offer", "Choose the help you need from the list");
             }
-            render_initiative(&state, &viewer, &item, &form, &errors).await
+            render_initiative(&state, &viewer, &item, &form, &errors, None).await
         }
     }
 }
@@ -212,6 +235,7 @@ async fn render_request(
     request: &Request,
     form: &AnswerForm,
     errors: &FieldErrors,
+    notice: Option<&str>,
 ) -> Result<Response, AppError> {
     let answers: Vec<(&str, &str, Option<String>)> = match request.status {
         kindling_domain::support::RequestStatus::Open => vec![
@@ -225,7 +249,7 @@ async fn render_request(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "support/request.html",
-        page! { title => format!("Request for {}", request.offer_title), section => "support", viewer => viewer.view(), request => request, own => request.organisation == viewer.organisation, status_label => request.status.label(), may_answer => may_answer(viewer, request), answers => answers, form => form, errors => errors, field_errors => field_errors(errors), overdue => request.responded_ms.is_none() && now_ms() - request.requested_ms > request.response_days * DAY_MS },
+        page! { title => format!("Request for {}", request.offer_title), section => "support", viewer => viewer.view(), request => request, own => request.organisation == viewer.organisation, status_label => request.status.label(), may_answer => may_answer(viewer, request), answers => answers, form => form, errors => errors, field_errors => field_errors(errors), notice => notice, overdue => request.responded_ms.is_none() && now_ms() - request.requested_ms > request.response_days * DAY_MS },
     )?;
     Ok((status, html).into_response())
 }
@@ -239,9 +263,10 @@ pub async fn request(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let request = load_request(&state, &viewer, &id).await?;
-    render_request(&viewer, &request, &AnswerForm::default(), &FieldErrors::new()).await
+    render_request(&viewer, &request, &AnswerForm::default(), &FieldErrors::new(), notice_text(&query.notice)).await
 }
 
 pub async fn respond(
@@ -257,13 +282,13 @@ pub async fn respond(
     let Some(choice) = Answer::parse(&form.answer) else {
         let mut errors = FieldErrors::new();
         errors.add("answer", "Choose an answer");
-        return render_request(&viewer, &request, &form, &errors).await;
+        return render_request(&viewer, &request, &form, &errors, None).await;
     };
     match answer(request.status, choice, &form.note) {
-        Err(errors) => render_request(&viewer, &request, &form, &errors).await,
+        Err(errors) => render_request(&viewer, &request, &form, &errors, None).await,
         Ok((status, note)) => {
             support::answer(state.db(), viewer.actor(now_ms()), &request, status, note.as_deref()).await?;
-            Ok(Redirect::to(&format!("/support/requests/{}", request.id)).into_response())
+            Ok(Redirect::to(&format!("/support/requests/{}?notice=answered", request.id)).into_response())
         }
     }
 }

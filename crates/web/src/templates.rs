@@ -117,6 +117,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env.set_formatter(html_formatter);
     env.add_filter("date", |ms: i64| format_ms(ms, "%-d %B %Y"));
+    // Text typed one item per line (adaptations, conditions): its non-empty lines, trimmed.
+    env.add_filter("lines", |text: &str| -> Vec<String> {
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    });
     // A calendar date as the domain serialises it ({year, month, day}), written out: "3 December 2026".
     env.add_filter("long_date", |v: minijinja::Value| -> String {
         let part = |name: &str| v.get_attr(name).ok().and_then(|p| i64::try_from(p).ok());

@@ -103,7 +103,7 @@ async fn help_is_asked_for_answered_and_timed() -> anyhow::Result<()> {
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await?.contains("Remove what looks like a date of birth"));
     let before = support::requests(app.db(), NORTHFIELD, None).await?.len();
-    location(
+    let asked = location(
         &clinician
             .submit(
                 &page,
@@ -112,6 +112,9 @@ async fn help_is_asked_for_answered_and_timed() -> anyhow::Result<()> {
             )
             .await?,
     );
+    // Each form ends on a confirmation (issue 18 §5: `?notice=asked` was shown by no template).
+    let (_, html) = clinician.get_text(&asked).await?;
+    assert!(html.contains("Your request has been sent"), "{html}");
     let requests = support::requests(app.db(), NORTHFIELD, None).await?;
     assert_eq!(requests.len(), before + 1);
     let request = &requests[0];
@@ -129,7 +132,10 @@ async fn help_is_asked_for_answered_and_timed() -> anyhow::Result<()> {
     let no_reason = lead.submit(&path, &path, &[("answer", "decline"), ("note", "")]).await?;
     assert_eq!(no_reason.status(), 422);
     assert!(no_reason.text().await?.contains("Enter the reason for declining"));
-    location(&lead.submit(&path, &path, &[("answer", "accept"), ("note", "I can meet on Tuesday")]).await?);
+    let answered =
+        location(&lead.submit(&path, &path, &[("answer", "accept"), ("note", "I can meet on Tuesday")]).await?);
+    let (_, html) = lead.get_text(&answered).await?;
+    assert!(html.contains("Your answer has been recorded"), "{html}");
     let (_, html) = clinician.get_text(&page).await?;
     assert!(html.contains("Accepted") && html.contains("I can meet on Tuesday"));
     // Seven answered requests in the demo, and this one.

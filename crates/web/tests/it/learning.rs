@@ -98,7 +98,10 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
                 ("title", "Printed handover summary at Riverside House"),
                 ("site", &site),
                 ("core_kept", "A one-page summary beside the board"),
-                ("adaptations", "Large print, because several night carers asked for it"),
+                (
+                    "adaptations",
+                    "Large print, because several night carers asked for it\nIn Welsh too, because half our residents read Welsh",
+                ),
             ],
         )
         .await?;
@@ -106,7 +109,8 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
     let new_page = adopted.headers()["location"].to_str()?.split('?').next().unwrap_or_default().to_owned();
     let (_, html) = carer.get_text(&new_page).await?;
     assert!(html.contains("Adopted from Paperless handover on the electronic whiteboard (Northfield Teaching Hospitals NHS Foundation Trust)"), "{html}");
-    assert!(html.contains("Large print, because several night carers asked for it"));
+    // Adaptations typed one per line are shown one per line, not run together (issue 18 §5).
+    assert!(html.contains("<li>Large print, because several night carers asked for it</li><li>In Welsh too"), "{html}");
     assert!(html.contains(">Shaping<"), "its own shaping, checks and approval come next");
     let (_, shown) = clinician.get_text(&review_path).await?;
     assert!(
@@ -119,7 +123,10 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
         assert_eq!(status, 200, "{page}");
         assert!(html.contains("<h2>Northfield Teaching Hospitals NHS Foundation Trust</h2>"), "{html}");
         assert!(html.contains("<h2>Riverside Community Care</h2>"));
-        assert!(html.contains("Adapted: Large print, because several night carers asked for it"));
+        assert!(
+            html.contains("<li>Large print, because several night carers asked for it</li><li>In Welsh too, because half our residents read Welsh</li>"),
+            "{html}"
+        );
     }
     Ok(())
 }
