@@ -134,7 +134,8 @@ pub struct SubgroupResult {
     pub gap: f64,
     /// Fewer cases than the pack's minimum: insufficient evidence, never "fair".
     pub insufficient: bool,
-    /// The gap is larger than the pack's threshold.
+    /// The gap is larger than the pack's threshold, in a subgroup with enough cases to judge (a thin
+    /// subgroup is "too few cases", never a disparity: the summary and the table must agree).
     pub disparity: bool,
 }
 
@@ -153,7 +154,7 @@ pub fn fairness_results(pack: &PolicyPack, counts: &[SubgroupCount]) -> (Option<
                 proportion,
                 gap,
                 insufficient: c.n < pack.fairness.min_subgroup_n,
-                disparity: gap.abs() > pack.fairness.max_disparity,
+                disparity: c.n >= pack.fairness.min_subgroup_n && gap.abs() > pack.fairness.max_disparity,
             })
         })
         .collect();
@@ -716,6 +717,29 @@ mod tests {
         assert!(results[0].disparity && !results[0].insufficient);
         assert!(!results[1].disparity);
         assert!(results[2].insufficient);
+    }
+
+    /// Issue 18 §3, as found: the summary said "2 with a gap above 5 percentage points" while the table
+    /// marked those rows "Too few cases". 30 of 40 (0.75) and 10 of 40 (0.25) against a pooled 0.5 are
+    /// gaps of 25 points, but 40 < 100 cases each: too few to judge, not disparities.
+    #[test]
+    fn a_thin_subgroup_is_too_few_to_judge_not_a_disparity() {
+        let pack = PolicyPack::uk_default();
+        let counts = [
+            SubgroupCount { subgroup: "A".into(), n: 40, successes: 30 },
+            SubgroupCount { subgroup: "B".into(), n: 40, successes: 10 },
+        ];
+        let (_, results) = fairness_results(&pack, &counts);
+        assert!(results.iter().all(|r| r.insufficient && !r.disparity && (r.gap.abs() - 0.25).abs() < 1e-12));
+        let mut r = records();
+        r.fairness_subgroups = vec!["A".into(), "B".into()];
+        r.fairness_locked = true;
+        r.fairness_counts = counts.to_vec();
+        let fairness = evaluate(&pack, &r).into_iter().find(|g| g.kind == GateKind::Fairness).unwrap();
+        assert_eq!(
+            fairness.summary,
+            "2 subgroups: 0 with a gap above 5 percentage points, 2 with too few cases to judge"
+        );
     }
 
     fn records() -> GateRecords {

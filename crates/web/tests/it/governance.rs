@@ -528,3 +528,28 @@ async fn a_hazard_has_a_life_with_history_and_only_the_cso_takes_it_out_of_the_g
     assert_eq!(status, 403);
     Ok(())
 }
+
+/// Issue 18 §2, as found: the data protection officer signed off the DPIA screening without seeing it.
+/// The gate page now shows the reviewer the ticked criteria and the rationale before the sign-off box.
+#[tokio::test]
+async fn the_dpo_sees_the_criteria_and_the_rationale_they_sign() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, _) = submit_ai_triage(&app, &lead).await?;
+    let gate = format!("{page}/gates/dpia");
+    let screening = [
+        ("criterion", "large-scale-special-category"),
+        ("rationale", "Photographs of skin lesions of every referred patient, processed by the triage tool"),
+    ];
+    assert_eq!(lead.submit(&gate, &format!("{gate}/record"), &screening).await?.status(), 303);
+    let dpo = app.signed_in("data-protection-officer@demo.kindling.test").await?;
+    let (status, html) = dpo.get_text(&gate).await?;
+    assert_eq!(status, 200);
+    let recorded = html.find("What the team recorded").expect("the record is shown to the reviewer");
+    let criterion =
+        html.find("Large-scale processing of special category (for example health) data").expect(&html[recorded..]);
+    let rationale = html.find("Photographs of skin lesions of every referred patient").unwrap();
+    let sign_off = html.find("/gates/dpia/sign-off").expect("the sign-off form");
+    assert!(recorded < criterion && criterion < sign_off && rationale < sign_off, "shown before the sign-off box");
+    Ok(())
+}
