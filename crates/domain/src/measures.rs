@@ -608,6 +608,37 @@ pub struct PointForm {
     pub period_year: String,
     pub value: String,
     pub denominator: String,
+    /// "yes" when the person confirms a period more than a year ahead is right.
+    pub confirm_future: String,
+    /// "yes" when the person confirms the new value replaces the one already entered for the period.
+    pub confirm_replace: String,
+}
+
+/// Why a well-formed point still needs the person's confirmation before it is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PointCheck {
+    /// The period starts more than a year after today: most often a mistyped year.
+    FarFuture,
+    /// The period already has this value; saving replaces it.
+    Replaces(f64),
+}
+
+impl PointForm {
+    /// What must be confirmed before `point` is stored: a period more than a year after `today`, and
+    /// a period that already has a value in `existing`. Confirmed checks are left out.
+    pub fn checks(&self, point: &Point, today: CivilDate, existing: &[Point]) -> Vec<PointCheck> {
+        let mut checks = Vec::new();
+        let a_year_ahead = CivilDate { year: today.year + 1, ..today };
+        if point.period > a_year_ahead && self.confirm_future != "yes" {
+            checks.push(PointCheck::FarFuture);
+        }
+        if let Some(old) = existing.iter().find(|p| p.period == point.period)
+            && self.confirm_replace != "yes"
+        {
+            checks.push(PointCheck::Replaces(old.value));
+        }
+        checks
+    }
 }
 
 impl PointForm {
@@ -889,6 +920,7 @@ mod tests {
             period_year: "2025".into(),
             value: "7".into(),
             denominator: "20".into(),
+            ..PointForm::default()
         };
         assert_eq!(good.parse(DataType::Proportion).unwrap().denominator, Some(20.0));
         let bad = PointForm { value: "9".into(), denominator: "4".into(), ..good.clone() };

@@ -12,8 +12,8 @@ use kindling_domain::equity::{self, Dimension};
 use kindling_domain::ids::{MeasureId, PhaseId};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::measures::{
-    CHART_CHOICES, DataType, Direction, Frequency, MeasureCategory, MeasureForm, MeasureKind, Point, PointForm,
-    RowError, chart_label, parse_pasted_column, parse_points_csv, parse_subgroup_csv,
+    CHART_CHOICES, DataType, Direction, Frequency, MeasureCategory, MeasureForm, MeasureKind, Point, PointCheck,
+    PointForm, RowError, chart_label, parse_pasted_column, parse_points_csv, parse_subgroup_csv,
 };
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::validation::{FieldErrors, required_text};
@@ -318,6 +318,7 @@ pub async fn show(
         "created" => Some("The measure has been added. Add its data below."),
         "saved" => Some("Your changes have been saved."),
         "added" => Some("The data have been added and the chart recalculated."),
+        "replaced" => Some("The value for that period has been replaced and the chart recalculated."),
         "imported" => Some("The file has been imported and the chart recalculated."),
         "phase" => Some("The phase has been changed and the limits recalculated."),
         "subgroups" => Some("The subgroup data have been imported."),
@@ -340,9 +341,46 @@ pub async fn add_point(
                 .await
         }
         Ok(point) => {
+            // A year years ahead is usually a typing slip, and a period already entered would be
+            // overwritten: both are asked about first, with the form kept as typed.
+            let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+            let existing = measures::points(state.db(), measure.id).await?;
+            let checks = form.checks(&point, today, &existing);
+            if !checks.is_empty() {
+                let mut errors = FieldErrors::new();
+                for check in &checks {
+                    match check {
+                        PointCheck::FarFuture => errors.add(
+                            "confirm_future",
+                            format!(
+                                "The period starts on {}, more than a year from now. Check the year, or confirm that it is right",
+                                point.period.long()
+                            ),
+                        ),
+                        PointCheck::Replaces(old) => errors.add(
+                            "confirm_replace",
+                            format!(
+                                "The period from {} already has the value {old}. Confirm that the new value replaces it",
+                                point.period.long()
+                            ),
+                        ),
+                    }
+                }
+                return render_page(
+                    &state,
+                    &viewer,
+                    &item,
+                    &measure,
+                    PageForms { point: form, errors, ..PageForms::default() },
+                )
+                .await;
+            }
+            let replaced = existing.iter().any(|p| p.period == point.period);
             measures::add_points(state.db(), viewer.actor(now_ms()), measure.id, &[point], "the data entry form")
                 .await?;
-            Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice=added", item.id, measure.id)).into_response())
+            let notice = if replaced { "replaced" } else { "added" };
+            Ok(Redirect::to(&format!("/initiatives/{}/measures/{}?notice={notice}", item.id, measure.id))
+                .into_response())
         }
     }
 }

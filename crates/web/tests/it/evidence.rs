@@ -384,3 +384,55 @@ async fn a_burst_of_pdf_downloads_is_limited_and_pages_stay_responsive() -> anyh
     assert_eq!(too_busy.status(), 200, "once the burst is over, downloads work again");
     Ok(())
 }
+
+/// Issue 18 §3, as found: a period years in the future was stored as typed, and re-entering a period
+/// silently replaced its value while the page said "added". Both are now asked about first.
+#[tokio::test]
+async fn a_far_future_period_and_a_replaced_value_are_confirmed_first() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (initiative, measure) = demo_measure(&app, "Bays with a tagged").await;
+    let base = format!("/initiatives/{initiative}/measures/{measure}");
+    let id = kindling_domain::ids::MeasureId::new(measure);
+    let before = measures::points(app.db(), id).await?;
+    let far =
+        (kindling_domain::initiatives::CivilDate::from_unix_ms(kindling_web::now_ms()).unwrap().year + 3).to_string();
+    let future = [
+        ("period_day", "1"),
+        ("period_month", "1"),
+        ("period_year", far.as_str()),
+        ("value", "30"),
+        ("denominator", "40"),
+    ];
+    let asked = browser.submit(&base, &format!("{base}/points"), &future).await?;
+    assert_eq!(asked.status(), 422);
+    let html = asked.text().await?;
+    assert!(html.contains("more than a year from now") && html.contains("Yes, this period is in the future"), "{html}");
+    assert_eq!(measures::points(app.db(), id).await?.len(), before.len(), "nothing stored yet");
+    let mut confirmed = future.to_vec();
+    confirmed.push(("confirm_future", "yes"));
+    let saved = browser.submit(&base, &format!("{base}/points"), &confirmed).await?;
+    assert!(saved.headers()["location"].to_str()?.ends_with("notice=added"));
+
+    // The last demo period again, with another value: asked, then "replaced".
+    let last = before.last().unwrap();
+    let (day, month, year) = (last.period.day.to_string(), last.period.month.to_string(), last.period.year.to_string());
+    let again = [
+        ("period_day", day.as_str()),
+        ("period_month", month.as_str()),
+        ("period_year", year.as_str()),
+        ("value", "1"),
+        ("denominator", "40"),
+    ];
+    let asked = browser.submit(&base, &format!("{base}/points"), &again).await?;
+    assert_eq!(asked.status(), 422);
+    assert!(asked.text().await?.contains(&format!("already has the value {}", last.value)));
+    let mut confirmed = again.to_vec();
+    confirmed.push(("confirm_replace", "yes"));
+    let saved = browser.submit(&base, &format!("{base}/points"), &confirmed).await?;
+    assert!(saved.headers()["location"].to_str()?.ends_with("notice=replaced"));
+    let after = measures::points(app.db(), id).await?;
+    assert_eq!(after.len(), before.len() + 1, "replaced, not added");
+    assert_eq!(after.iter().find(|p| p.period == last.period).unwrap().value, 1.0);
+    Ok(())
+}
