@@ -441,6 +441,29 @@ pub async fn adopt(
         format!("Adopted from initiative {source} with local adaptations: {adaptations}"),
     )
     .await?;
+    // The originating team hears that its change is spreading, and where.
+    let origin = sqlx::query(
+        "SELECT i.title, i.organisation_id, o.name AS adopter FROM initiatives i, organisations o
+         WHERE i.id = $1 AND o.id = $2",
+    )
+    .bind(source.get())
+    .bind(by.organisation.get())
+    .fetch_one(&mut *tx)
+    .await?;
+    let (title, origin_org, adopter): (String, i64, String) =
+        (origin.try_get("title")?, origin.try_get("organisation_id")?, origin.try_get("adopter")?);
+    let people = notifications::initiative_people(&mut tx, source).await?;
+    let summary = format!("{adopter} is adopting your change {title}, with local adaptations");
+    let href = format!("/initiatives/{source}/sites");
+    let notice = Notice {
+        organisation: OrganisationId::new(origin_org),
+        by: Some(by.user),
+        now_ms: by.now_ms,
+        kind: NotificationKind::Decision,
+        summary: &summary,
+        href: &href,
+    };
+    notifications::notify(&mut tx, &people, &notice).await?;
     tx.commit().await?;
     Ok(id)
 }

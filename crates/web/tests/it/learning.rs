@@ -107,6 +107,13 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
         .await?;
     assert_eq!(adopted.status(), 303);
     let new_page = adopted.headers()["location"].to_str()?.split('?').next().unwrap_or_default().to_owned();
+    // The originating team is told where its change is spreading (issue 18 §5).
+    let told = kindling_store::notifications::list(app.db(), clinician_id(&app).await?, 1).await?.remove(0);
+    assert_eq!(
+        told.summary,
+        "Riverside Community Care is adopting your change Paperless handover on the electronic whiteboard, with local adaptations"
+    );
+    assert_eq!(told.href, format!("/initiatives/{id}/sites"));
     let (_, html) = carer.get_text(&new_page).await?;
     assert!(html.contains("Adopted from Paperless handover on the electronic whiteboard (Northfield Teaching Hospitals NHS Foundation Trust)"), "{html}");
     // Adaptations typed one per line are shown one per line, not run together (issue 18 §5).
@@ -306,4 +313,9 @@ async fn a_reviewers_empty_comment_gives_the_form_back_with_its_error() -> anyho
     let done = reviewer.submit(&page, &format!("{page}/reviewed"), &[("comment", "Clear and blameless.")]).await?;
     assert_eq!(done.status(), 303);
     Ok(())
+}
+
+async fn clinician_id(app: &TestApp) -> anyhow::Result<kindling_domain::ids::UserId> {
+    let email = kindling_domain::people::Email::parse("clinician@demo.kindling.test").unwrap();
+    Ok(kindling_store::users::find_by_email(app.db(), &email).await?.unwrap().id)
 }
