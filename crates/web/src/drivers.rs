@@ -227,14 +227,41 @@ pub async fn link(
     Ok(Redirect::to(&format!("/initiatives/{}/drivers#node-{}", item.id, node.id)).into_response())
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoveForm {
+    /// "yes" once the person has seen what else goes with the node.
+    confirm: String,
+}
+
+/// Removes a node. One with nodes under it is removed only after a page that names them and asks.
 pub async fn remove(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, node)): Path<(String, String)>,
+    axum::Form(form): axum::Form<RemoveForm>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     require_team(&viewer, &item, "change its driver diagram")?;
     let node = node.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let nodes = drivers::diagram(state.db(), viewer.organisation, item.id).await?;
+    let target = nodes.iter().find(|n| n.id == node).ok_or(AppError::NotFound)?;
+    // Everything under the node, depth first, so the page lists what would go.
+    let mut under: Vec<&drivers::Node> = Vec::new();
+    let mut frontier = vec![node];
+    while let Some(parent) = frontier.pop() {
+        for child in nodes.iter().filter(|n| n.parent == Some(parent)) {
+            under.push(child);
+            frontier.push(child.id);
+        }
+    }
+    if !under.is_empty() && form.confirm != "yes" {
+        let html = templates::render(
+            "drivers/remove.html",
+            page! { title => format!("Remove {}?", target.label), section => "initiatives", viewer => viewer.view(), item => &item, node => target, under => under },
+        )?;
+        return Ok(html.into_response());
+    }
     if !drivers::remove(state.db(), viewer.actor(now_ms()), item.id, node).await? {
         return Err(AppError::NotFound);
     }

@@ -107,6 +107,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/hub.html",
     "approvals/_conditions.html",
     "governance/hazard.html",
+    "drivers/remove.html",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

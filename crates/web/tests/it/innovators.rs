@@ -85,6 +85,17 @@ async fn a_driver_diagram_is_built_and_its_change_idea_marked_tested_by_its_cycl
     assert_eq!(forbidden.status(), 403);
     let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
     assert_eq!(carer.get_text(&page).await?.0, 404);
+
+    // Removing a driver with a change idea under it asks first, naming what would go (issue 18 §5).
+    let remove = format!("{page}/{primary}/remove");
+    let asked = clinician.submit(&page, &remove, &[]).await?;
+    assert_eq!(asked.status(), 200);
+    let html = asked.text().await?;
+    assert!(html.contains("1 item will go with it") && html.contains("<li>Tag a nurse into each bay</li>"), "{html}");
+    assert_eq!(drivers::diagram(app.db(), NORTHFIELD, InitiativeId::new(falls)).await?.len(), nodes.len());
+    location(&clinician.submit(&page, &remove, &[("confirm", "yes")]).await?);
+    let left = drivers::diagram(app.db(), NORTHFIELD, InitiativeId::new(falls)).await?;
+    assert!(!left.iter().any(|n| n.id == primary || n.id == idea));
     Ok(())
 }
 
