@@ -273,7 +273,10 @@ pub struct GateRecords {
     pub facts: Option<BTreeSet<Fact>>,
     /// Ticked DPIA criteria, once screened.
     pub dpia: Option<BTreeSet<String>>,
+    /// The hazards that count: open and mitigated.
     pub hazards: Vec<HazardScore>,
+    /// Hazards closed or transferred: in the log, no longer counted.
+    pub hazards_out_of_scope: usize,
     /// Named subgroups and whether they are locked.
     pub fairness_subgroups: Vec<String>,
     pub fairness_locked: bool,
@@ -382,6 +385,9 @@ fn evaluate_one(pack: &PolicyPack, rule: &GateRule, records: &GateRecords, facts
                 .collect();
             let highest = levels.iter().map(|(_, l)| *l).max();
             match highest {
+                None if records.hazards_out_of_scope > 0 => {
+                    awaiting(format!("No open hazards; {} closed or transferred", records.hazards_out_of_scope))
+                }
                 None => (
                     GateStatus::NotStarted,
                     "No hazards are logged".to_owned(),
@@ -781,6 +787,18 @@ mod tests {
         );
         let to_submit = blockers(Stage::Assessment, &evaluate(&pack, &GateRecords::default()), false, 0, &[]);
         assert_eq!(to_submit.len(), 2, "facts and a risk: {to_submit:?}");
+    }
+
+    #[test]
+    fn a_log_whose_hazards_are_all_closed_is_not_an_empty_log() {
+        let pack = PolicyPack::uk_default();
+        let mut r = records();
+        r.hazards_out_of_scope = 2;
+        let safety = evaluate(&pack, &r).into_iter().find(|g| g.kind == GateKind::ClinicalSafety).unwrap();
+        assert_eq!(
+            (safety.status, safety.summary.as_str()),
+            (GateStatus::AwaitingSignOff, "No open hazards; 2 closed or transferred")
+        );
     }
 
     #[test]

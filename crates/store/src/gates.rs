@@ -514,12 +514,11 @@ pub async fn gather(
         balancing: kinds.contains(&MeasureKind::Balancing),
     };
     // Closed and transferred hazards no longer count towards the gate; their history stays in the log.
-    records.hazards = hazards(db, organisation, id)
-        .await?
-        .into_iter()
-        .filter(|h| h.status.counts())
-        .map(|h| HazardScore { name: h.name, initial: h.initial, residual: h.residual })
-        .collect();
+    let (counted, out_of_scope): (Vec<Hazard>, Vec<Hazard>) =
+        hazards(db, organisation, id).await?.into_iter().partition(|h| h.status.counts());
+    records.hazards_out_of_scope = out_of_scope.len();
+    records.hazards =
+        counted.into_iter().map(|h| HazardScore { name: h.name, initial: h.initial, residual: h.residual }).collect();
     for record in records_for(db, organisation, id).await? {
         if record.signed_off_ms.is_some() {
             records.signed_off.insert(record.gate);

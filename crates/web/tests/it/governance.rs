@@ -522,6 +522,8 @@ async fn a_hazard_has_a_life_with_history_and_only_the_cso_takes_it_out_of_the_g
     assert_eq!(now.status.slug(), "closed");
     assert_eq!(now.history.len(), 3, "two changes and a review: {:?}", now.history);
     assert!(now.reviewed_ms.is_none(), "a change clears the review of the earlier version");
+    let (_, html) = cso.get_text(&gate).await?;
+    assert!(html.contains("No open hazards; 1 closed or transferred"), "not an empty log: {html}");
     // Someone outside the team and without the role cannot change it.
     let clinician = app.signed_in("clinician@demo.kindling.test").await?;
     let (status, _) = clinician.get_text(&edit).await?;
