@@ -106,13 +106,19 @@ pub enum Answer {
 }
 
 impl Answer {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "accept" => Some(Answer::Accept),
-            "decline" => Some(Answer::Decline),
-            "complete" => Some(Answer::Complete),
-            _ => None,
+    pub const ALL: [Self; 3] = [Answer::Accept, Answer::Decline, Answer::Complete];
+
+    /// The name the form and the API use.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            Answer::Accept => "accept",
+            Answer::Decline => "decline",
+            Answer::Complete => "complete",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|answer| answer.slug() == raw)
     }
 
     fn status(self) -> RequestStatus {

@@ -111,6 +111,7 @@ pub struct PeopleQuery {
     pub site: Option<i64>,
     pub status: Option<StatusName>,
     /// From 1; 50 people a page.
+    #[param(schema_with = super::schemas::page)]
     pub page: Option<u32>,
 }
 
@@ -150,11 +151,14 @@ pub async fn list_people(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewPerson {
+    #[schema(format = Email)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: String,
-    /// A profession's slug: nurse, midwife, doctor, ahp, pharmacist, scientist, care-worker,
-    /// social-worker, admin-staff, manager, digital, patient-partner or other.
+    /// A profession's slug.
+    #[schema(schema_with = super::schemas::profession)]
     pub profession: String,
+    #[schema(min_items = 1)]
     pub roles: Vec<RoleName>,
     #[serde(default)]
     pub site_id: Option<i64>,
@@ -264,6 +268,8 @@ pub async fn get_person(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RolesDto {
+    /// At least one; to stop someone signing in, deactivate them.
+    #[schema(min_items = 1)]
     pub roles: Vec<RoleName>,
 }
 
@@ -324,7 +330,8 @@ pub async fn deactivate(
 #[utoipa::path(post, path = "/api/v1/admin/people/{id}/reactivate", tag = "administration", params(("id" = i64, Path)),
     responses((status = 200, description = "Reactivated", body = PersonDto),
               (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-              (status = 404, description = "No such deactivated person in this organisation", body = Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "No such person in this organisation", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "The person is not deactivated", body = Problem, content_type = "application/problem+json")))]
 pub async fn reactivate(
     State(state): State<AppState>,
     who: ApiUser,
@@ -333,7 +340,12 @@ pub async fn reactivate(
     let by = require_admin(&who)?;
     let id = person_id(&id)?;
     if !store::reactivate(state.db(), by, id).await? {
-        return Err(ApiError::not_found());
+        // Someone who is here and active (or invited) is a conflict with their state, not a
+        // missing resource.
+        return Err(match store::member(state.db(), who.organisation, id).await? {
+            Some(_) => ApiError::conflict("They are not deactivated.".into()),
+            None => ApiError::not_found(),
+        });
     }
     get_person(State(state), who, Path(id.to_string())).await
 }
@@ -383,9 +395,12 @@ pub async fn list_sites(State(state): State<AppState>, who: ApiUser) -> Result<J
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewSite {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     pub name: String,
     pub setting: SettingName,
+    /// Blank names are left out.
     #[serde(default)]
+    #[schema(schema_with = super::schemas::unit_names)]
     pub units: Vec<String>,
 }
 
@@ -433,10 +448,13 @@ pub struct AuditQuery {
     /// A subject, such as `user:12` or `initiative:4`.
     pub subject: Option<String>,
     /// From this date (YYYY-MM-DD, UTC).
+    #[param(schema_with = super::schemas::date_or_empty)]
     pub from: Option<String>,
     /// Until the end of this date (YYYY-MM-DD, UTC).
+    #[param(schema_with = super::schemas::date_or_empty)]
     pub until: Option<String>,
     /// From 1; 100 entries a page.
+    #[param(schema_with = super::schemas::page)]
     pub page: Option<u32>,
 }
 
@@ -470,9 +488,9 @@ pub async fn list_audit(
 ) -> Result<Json<AuditPage>, ApiError> {
     require_admin(&who)?;
     let day = |raw: &Option<String>, field: &str| -> Result<Option<i64>, ApiError> {
-        match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        match raw.as_deref().filter(|r| !r.is_empty()) {
             None => Ok(None),
-            Some(raw) => kindling_domain::initiatives::CivilDate::parse_iso(raw)
+            Some(raw) => super::schemas::parse_day(raw)
                 .map(|d| Some(d.unix_ms()))
                 .ok_or_else(|| ApiError::invalid(vec![(field.to_owned(), "Not a date like 2026-12-02".into())])),
         }

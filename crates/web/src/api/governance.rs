@@ -50,8 +50,8 @@ fn require_edit(who: &ApiUser, item: &Initiative) -> Result<(), ApiError> {
 /// The facts about an initiative that decide which gates it needs.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct FactsDto {
-    /// Any of touches-patients, changes-standard-care, randomises, generalisable, uses-personal-data,
-    /// health-it, ai-ml, medical-device, digital-procurement. An empty list records that none applies.
+    /// The facts that apply; an empty list records that none applies.
+    #[schema(schema_with = super::schemas::facts)]
     pub facts: Vec<String>,
 }
 
@@ -75,7 +75,9 @@ pub async fn put_facts(
 /// A consequence and a likelihood, each 1 to 5.
 #[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
 pub struct ScoreDto {
+    #[schema(minimum = 1, maximum = 5)]
     pub consequence: u8,
+    #[schema(minimum = 1, maximum = 5)]
     pub likelihood: u8,
 }
 
@@ -91,8 +93,12 @@ pub struct RiskInput {
     /// A domain id of the pack in force (patient-safety, quality-experience, workforce, finance,
     /// operations, reputation, statutory-duty, data-privacy, equity in the UK pack).
     pub domain: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub cause: String,
+    /// What could happen.
+    #[schema(min_length = 1, max_length = 2000)]
     pub event: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub consequence: String,
     pub now: ScoreDto,
     #[serde(default)]
@@ -100,9 +106,13 @@ pub struct RiskInput {
     #[serde(default)]
     pub target: Option<ScoreDto>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub controls: Option<String>,
+    /// Who owns the risk.
+    #[schema(min_length = 1, max_length = 200)]
     pub owner: String,
     /// The next review, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub review: String,
 }
 
@@ -403,9 +413,10 @@ pub async fn list_approvals(State(state): State<AppState>, who: ApiUser) -> Resu
 /// A decision on an open request.
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionInput {
-    /// approve, approve-with-conditions, request-changes or decline.
+    #[schema(schema_with = super::schemas::outcome)]
     pub outcome: String,
     /// Shown to the submitter.
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
     /// Only with approve-with-conditions; each must be met before the pilot starts. A plain string is
     /// confirmed by the decider.

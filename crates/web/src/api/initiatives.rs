@@ -63,10 +63,14 @@ pub struct InitiativeDto {
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct AimDto {
+    #[schema(max_length = 300)]
     pub what: Option<String>,
+    #[schema(max_length = 200)]
     pub how_much: Option<String>,
-    /// ISO date, `YYYY-MM-DD`.
+    /// ISO date, `YYYY-MM-DD`; null or empty for none.
+    #[schema(schema_with = super::schemas::date_or_empty_or_null)]
     pub by_when: Option<String>,
+    #[schema(max_length = 300)]
     pub for_whom: Option<String>,
 }
 
@@ -89,8 +93,11 @@ pub struct StageChangeDto {
 /// The fields of an initiative that people write.
 #[derive(Deserialize, ToSchema)]
 pub struct InitiativeInput {
+    #[schema(min_length = 1, max_length = 150)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub problem: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub proposed_change: String,
     #[serde(default)]
     pub aim: AimDto,
@@ -103,7 +110,9 @@ pub struct InitiativeInput {
 /// A request to move an initiative to another stage.
 #[derive(Deserialize, ToSchema)]
 pub struct TransitionInput {
+    #[schema(schema_with = super::schemas::stage)]
     pub to: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -112,12 +121,14 @@ pub struct TransitionInput {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only initiatives at this stage.
+    #[param(schema_with = super::schemas::stage_filter)]
     pub stage: Option<String>,
     /// Only initiatives at this site.
     pub site: Option<i64>,
     /// Only initiatives with this tag.
     pub tag: Option<String>,
     /// 1-based page number (50 per page).
+    #[param(schema_with = super::schemas::page)]
     pub page: Option<u32>,
 }
 
@@ -188,8 +199,8 @@ impl From<&Initiative> for InitiativeDto {
 fn as_form(input: &InitiativeInput) -> Result<InitiativeForm, FieldErrors> {
     let mut errors = FieldErrors::new();
     let (mut day, mut month, mut year) = (String::new(), String::new(), String::new());
-    if let Some(raw) = input.aim.by_when.as_deref().filter(|s| !s.trim().is_empty()) {
-        match kindling_domain::initiatives::CivilDate::parse_iso(raw) {
+    if let Some(raw) = input.aim.by_when.as_deref().filter(|s| !s.is_empty()) {
+        match super::schemas::parse_day(raw) {
             Some(d) => (day, month, year) = (d.day.to_string(), d.month.to_string(), d.year.to_string()),
             None => errors.add("aim.by_when", "Enter the date as YYYY-MM-DD, and make it a real date"),
         }

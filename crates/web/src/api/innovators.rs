@@ -69,8 +69,10 @@ pub async fn diagram(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewNode {
-    /// primary, secondary or change.
+    /// A primary driver (at the top), a secondary driver (under a primary) or a change idea.
+    #[schema(schema_with = super::schemas::node_kind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
     /// The driver it hangs from (none for a primary driver).
     #[serde(default)]
@@ -146,6 +148,8 @@ pub async fn offers(State(state): State<AppState>, who: ApiUser) -> Result<Json<
 #[derive(Deserialize, ToSchema)]
 pub struct NewRequest {
     pub offer_id: i64,
+    /// What help you need.
+    #[schema(min_length = 1, max_length = 1000)]
     pub message: String,
 }
 
@@ -170,10 +174,11 @@ pub async fn ask(
 
 #[derive(Deserialize, ToSchema)]
 pub struct AnswerDto {
-    /// accept, decline or complete.
+    #[schema(schema_with = super::schemas::support_answer)]
     pub answer: String,
     /// Needed to decline.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub note: String,
 }
 
@@ -207,10 +212,15 @@ pub async fn answer_request(
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct PublicPageDto {
+    #[schema(min_length = 1, max_length = 1500)]
     pub what_changing: String,
+    #[schema(min_length = 1, max_length = 1500)]
     pub why: String,
+    #[schema(min_length = 1, max_length = 1500)]
     pub how_helps: String,
+    #[schema(min_length = 1, max_length = 1500)]
     pub learned: String,
+    #[schema(min_length = 1, max_length = 1500)]
     pub feedback_how: String,
 }
 

@@ -2,7 +2,7 @@
 //! rules as the pages.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use kindling_domain::learning::ReviewForm;
 use kindling_store::Actor;
 use kindling_store::learning::{self, Review};
@@ -10,20 +10,27 @@ use kindling_store::search::{self, Filters, Kind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, ApiJson, ApiUser, Problem};
+use super::{ApiError, ApiJson, ApiQuery, ApiUser, Problem};
 use crate::{AppState, now_ms};
 
 /// A learning review as written (and, for input, as to be written).
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ReviewDto {
+    #[schema(min_length = 1, max_length = 5000)]
     pub expected: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub happened: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub why_differ: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub keep: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub change: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub went_well: Option<String>,
-    /// team, organisation or hub.
+    /// Who may read it: the team, the organisation or the whole hub.
+    #[schema(schema_with = super::schemas::visibility)]
     pub visibility: String,
 }
 
@@ -108,22 +115,26 @@ pub async fn get_review(
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to find (all of them; each also matches words it begins).
     q: String,
     /// initiative, review or pdsa.
+    #[param(schema_with = super::schemas::search_kind_filter)]
     kind: Option<String>,
     /// Only documents of initiatives at this stage.
+    #[param(schema_with = super::schemas::stage_filter)]
     stage: Option<String>,
-    /// Only initiatives at a site of this care setting: acute, community, mental-health,
-    /// primary-care, social-care or ambulance.
+    /// Only initiatives at a site of this care setting.
+    #[param(schema_with = super::schemas::care_setting_filter)]
     setting: Option<String>,
     /// Only initiatives with someone of this profession among their submitter and team.
+    #[param(schema_with = super::schemas::profession_filter)]
     profession: Option<String>,
     /// Only this organisation's documents (its id).
     organisation: Option<i64>,
     /// Only initiatives adopted from another site.
-    adapted: bool,
+    adapted: Option<bool>,
     /// Only documents carrying this tag.
     tag: Option<String>,
 }
@@ -154,7 +165,7 @@ pub struct SearchResults {
 pub async fn search(
     State(state): State<AppState>,
     who: ApiUser,
-    Query(params): Query<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
     let kind = match params.kind.as_deref() {
         None | Some("") => None,
@@ -195,7 +206,7 @@ pub async fn search(
         stage: stage.map(|s| s.slug().to_owned()),
         tag: search::terms(params.tag.as_deref().unwrap_or("")).into_iter().next(),
         organisation: params.organisation.map(kindling_domain::ids::OrganisationId::new),
-        adapted: params.adapted,
+        adapted: params.adapted.unwrap_or(false),
         setting,
         profession,
     };

@@ -56,6 +56,7 @@ pub struct MeasureList {
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct PointDto {
     /// The first day of the period, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub period: String,
     /// The value, or the count for proportions and rates.
     pub value: f64,
@@ -76,39 +77,55 @@ pub struct MeasureDetail {
 /// A new measure. Choices use the same names as the web form.
 #[derive(Deserialize, ToSchema)]
 pub struct MeasureInput {
+    #[schema(min_length = 1, max_length = 120)]
     pub name: String,
-    /// outcome, process or balancing.
+    /// Its role in the family of measures.
+    #[schema(schema_with = super::schemas::measure_kind)]
     pub kind: String,
-    /// clinical-outcome, patient-experience, staff-wellbeing, efficiency or equity.
+    #[schema(schema_with = super::schemas::measure_category)]
     pub category: String,
+    /// What is counted or measured.
+    #[schema(min_length = 1, max_length = 500)]
     pub numerator: String,
+    /// Needed for proportions and rates.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub denominator: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub inclusions: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub exclusions: Option<String>,
+    /// Where the data come from.
+    #[schema(min_length = 1, max_length = 300)]
     pub source: String,
-    /// daily, weekly, monthly or quarterly.
+    #[schema(schema_with = super::schemas::frequency)]
     pub frequency: String,
     #[serde(default)]
+    #[schema(max_length = 60)]
     pub unit: Option<String>,
-    /// increase, decrease or neither.
+    /// Which way is better.
+    #[schema(schema_with = super::schemas::direction)]
     pub direction: String,
     #[serde(default)]
     pub target: Option<f64>,
-    /// value, proportion, rate, count or time-between.
+    /// The shape of the data, from which the chart is chosen.
+    #[schema(schema_with = super::schemas::data_type)]
     pub data_type: String,
-    /// Omit for the recommended chart.
+    /// Omit for the recommended chart; another needs `chart_reason`.
     #[serde(default)]
+    #[schema(schema_with = super::schemas::chart)]
     pub chart: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub chart_reason: Option<String>,
 }
 
 /// Points to add; a period already stored is replaced.
 #[derive(Deserialize, ToSchema)]
 pub struct PointsInput {
+    #[schema(min_items = 1)]
     pub data: Vec<PointDto>,
 }
 

@@ -90,7 +90,7 @@ pub async fn list_programmes(State(state): State<AppState>, who: ApiUser) -> Res
 #[derive(Serialize, ToSchema)]
 pub struct ParticipantDto {
     pub id: i64,
-    /// mentee or mentor.
+    #[schema(schema_with = super::schemas::side)]
     pub side: String,
     pub reference: String,
     pub name: String,
@@ -275,8 +275,10 @@ fn round_dto(r: mentoring::RoundRecord, pairs: Option<Vec<PairDto>>) -> RoundDto
 #[serde(default)]
 pub struct RunRound {
     /// [mentee reference, mentor reference] pairs that must be matched (hard rules still apply).
+    #[schema(schema_with = super::schemas::reference_pairs)]
     pub must_pair: Vec<(String, String)>,
     /// Pairs to keep apart.
+    #[schema(schema_with = super::schemas::reference_pairs)]
     pub must_not_pair: Vec<(String, String)>,
 }
 
@@ -416,11 +418,15 @@ pub async fn my_matches(State(state): State<AppState>, who: ApiUser) -> Result<J
 #[derive(Deserialize, ToSchema)]
 pub struct NewSession {
     /// YYYY-MM-DD, today or earlier.
+    #[schema(format = Date)]
     pub held_on: String,
+    #[schema(minimum = 5, maximum = 480)]
     pub minutes: u32,
-    /// in-person, video or phone.
+    #[schema(schema_with = super::schemas::session_mode)]
     pub mode: String,
+    /// For a video call: its https address.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub link: Option<String>,
     #[serde(default)]
     pub protected: bool,
@@ -494,7 +500,8 @@ pub async fn list_spaces(State(state): State<AppState>, _who: ApiUser) -> Result
 
 #[derive(Deserialize, ToSchema)]
 pub struct TeamRequest {
-    /// The largest team, from 2 to 12.
+    /// The largest team.
+    #[schema(minimum = 2, maximum = 12)]
     pub size: usize,
 }
 

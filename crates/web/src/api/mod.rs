@@ -10,6 +10,10 @@ pub mod learning;
 pub mod measures;
 pub mod mentoring;
 pub mod people;
+mod problems;
+pub mod schemas;
+mod strict_json;
+use problems::CommonProblems;
 
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -33,7 +37,7 @@ use crate::AppState;
     info(title = "Kindling API", description = "Initiatives and their stages, measures and their data, for integrations. Authenticate with a personal API token: `Authorization: Bearer kdl_…` (create one on your account page, or with `kindling admin token`)."),
     paths(initiatives::list, initiatives::get, initiatives::create, initiatives::update, initiatives::transition, measures::list, measures::create, measures::get, measures::add_data, governance::put_facts, governance::list_risks, governance::create_risk, governance::governance, governance::list_approvals, governance::decide, learning::put_review, learning::get_review, learning::search, people::list_notifications, people::mark_read, people::put_digest, people::list_recognition, people::give, people::get_complexity, people::put_complexity, innovators::diagram, innovators::add_node, innovators::offers, innovators::ask, innovators::answer_request, innovators::get_public_page, innovators::put_public_page, innovators::pathways, innovators::complete_step, innovators::appraisal, mentoring::list_programmes, mentoring::list_participants, mentoring::enrol, mentoring::run, mentoring::list_rounds, mentoring::get_round, mentoring::publish, mentoring::my_matches, mentoring::log_session, mentoring::list_spaces, mentoring::suggest_teams, admin::list_people, admin::invite, admin::get_person, admin::put_roles, admin::deactivate, admin::reactivate, admin::list_sites, admin::add_site, admin::list_audit),
     components(schemas(Problem, FieldProblem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = [])),
     tags((name = "initiatives", description = "Ideas and improvement initiatives"), (name = "measures", description = "Measures, their data, and what the data show"), (name = "governance", description = "Facts, risks, gates, approval routes and decisions"), (name = "learning", description = "Learning reviews, search and the complexity of spread"), (name = "notifications", description = "Your notifications and email digest"), (name = "recognition", description = "Thanks, awards and learning from excellence"), (name = "innovators", description = "Driver diagrams, support offers and requests, public pages"), (name = "mentoring", description = "Mentoring programmes, participants, matching rounds and relationships; collaborative spaces"), (name = "administration", description = "People, sites and the audit log, for the organisation's administrators. Send `X-Kindling-Organisation: ID` to work in another organisation you belong to."))
 )]
@@ -265,10 +269,25 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// A JSON body whose rejection is a problem document.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(Json), rejection(ApiError))]
+/// A JSON body, read as the OpenAPI document describes it (a whole number such as `5.0` is an
+/// integer; an object field needs an object), whose rejection is a problem document.
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let Json(body) = Json::<serde_json::Value>::from_request(request, state).await?;
+        T::deserialize(strict_json::Strict(&body)).map(ApiJson).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/malformed-body",
+                "The request body is not valid JSON for this operation",
+                Some(format!("Failed to read the JSON body: {e}")),
+            )
+        })
+    }
+}
 
 /// A query string whose rejection is a problem document.
 #[derive(axum::extract::FromRequestParts)]

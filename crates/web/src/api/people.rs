@@ -88,7 +88,8 @@ pub async fn mark_read(
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct DigestDto {
-    /// daily, weekly or off.
+    /// How often notifications are emailed.
+    #[schema(schema_with = super::schemas::digest)]
     pub digest: String,
 }
 
@@ -111,7 +112,9 @@ pub async fn put_digest(
 /// Thanks, an award or a learning-from-excellence report.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct RecognitionDto {
-    /// thanks, award or excellence.
+    /// Thanks (from anyone), an award (for an initiative, from an improvement lead, an executive or
+    /// an administrator) or a learning-from-excellence report.
+    #[schema(schema_with = super::schemas::recognition_kind)]
     pub kind: String,
     /// A colleague's user id.
     #[serde(default)]
@@ -119,7 +122,9 @@ pub struct RecognitionDto {
     /// An initiative's id (its team is recognised).
     #[serde(default)]
     pub initiative_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 120)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub message: String,
 }
 
@@ -202,17 +207,20 @@ pub async fn give(
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct DomainRatingDto {
-    /// condition, technology, value-proposition, adopters, organisation, wider-system or embedding.
+    /// One of the seven NASSS domains.
+    #[schema(schema_with = super::schemas::nasss_domain)]
     pub domain: String,
-    /// simple, complicated, complex or unknown.
+    #[schema(schema_with = super::schemas::complexity_rating)]
     pub rating: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ComplexityInput {
     /// Every one of the seven domains, once.
+    #[schema(min_items = 7, max_items = 7)]
     pub ratings: Vec<DomainRatingDto>,
 }
 
@@ -273,6 +281,11 @@ pub async fn put_complexity(
     for r in input.ratings {
         if r.domain.parse::<kindling_domain::spread::NasssDomain>().is_err() {
             unknown.push(("ratings".to_owned(), format!("Unknown domain {:?}", r.domain)));
+            continue;
+        }
+        // A domain rated twice would let the later rating silently win.
+        if form.ratings.contains_key(&r.domain) {
+            unknown.push(("ratings".to_owned(), format!("Rate the domain {:?} once", r.domain)));
             continue;
         }
         form.ratings.insert(r.domain.clone(), r.rating);

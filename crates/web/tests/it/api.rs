@@ -500,3 +500,70 @@ async fn a_database_outage_is_answered_as_unavailable_not_as_a_bug() -> anyhow::
     assert!(page.text().await?.contains("Sorry, the service is unavailable"));
     Ok(())
 }
+
+/// What schemathesis found where the API and its document disagreed, each as a client meets it.
+#[tokio::test]
+async fn the_api_reads_bodies_and_queries_as_its_document_says() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("clinician@demo.kindling.test").await?;
+    // An aim's date is a date, empty or null; a date with spaces around it is not.
+    let mut id = 0;
+    for (by_when, expected) in [(json!(" 2027-05-31"), 422), (json!(""), 201), (Value::Null, 201)] {
+        let input = json!({"title": "Quiet rounds", "problem": "Noise", "proposed_change": "Quiet rounds",
+            "aim": {"by_when": by_when}});
+        let (status, _, body) =
+            call(&app, reqwest::Method::POST, "/api/v1/initiatives", Some(&token), Some(input)).await?;
+        assert_eq!(status, expected, "by_when {by_when}: {body}");
+        id = body["id"].as_i64().unwrap_or(id);
+    }
+
+    // JSON Schema counts 5.0 as an integer, so the API does.
+    let risk = json!({"domain": "patient-safety", "cause": "Handover at shift change", "event": "A step is missed",
+        "consequence": "Delayed care", "now": {"consequence": 3.0, "likelihood": 2}, "owner": "Ward manager",
+        "review": "2027-01-31"});
+    let (status, _, body) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/initiatives/{id}/risks"), Some(&token), Some(risk.clone()))
+            .await?;
+    assert_eq!(status, 201, "{body}");
+
+    // An object is an object: serde alone would read `[3, 2]` as a score, field by field.
+    let mut as_array = risk.clone();
+    as_array["now"] = json!([3, 2]);
+    let (status, content_type, _) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/initiatives/{id}/risks"), Some(&token), Some(as_array))
+            .await?;
+    assert_eq!((status, content_type.as_str()), (422, "application/problem+json"));
+
+    // A malformed search query is a problem document, not plain text.
+    let (status, content_type, _) =
+        call(&app, reqwest::Method::GET, "/api/v1/search?stage=idea&stage=idea", Some(&token), None).await?;
+    assert_eq!((status, content_type.as_str()), (400, "application/problem+json"));
+
+    // A domain rated twice is refused instead of the later rating silently winning.
+    let domains = ["condition", "technology", "value-proposition", "adopters", "organisation", "wider-system"];
+    let mut ratings: Vec<Value> = domains.iter().map(|d| json!({"domain": d, "rating": "simple"})).collect();
+    ratings.push(json!({"domain": "adopters", "rating": "complex"}));
+    let (status, _, body) = call(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/v1/initiatives/{id}/complexity"),
+        Some(&token),
+        Some(json!({"ratings": ratings})),
+    )
+    .await?;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("Rate the domain \\\"adopters\\\" once"), "{body}");
+
+    // Reactivating someone who is active conflicts with their state; nobody at all is 404.
+    let admin = app.token_for("admin@demo.kindling.test").await?;
+    let (_, _, people) = call(&app, reqwest::Method::GET, "/api/v1/admin/people", Some(&admin), None).await?;
+    let active = people["people"][0]["id"].as_i64().unwrap();
+    let (status, _, _) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/admin/people/{active}/reactivate"), Some(&admin), None)
+            .await?;
+    assert_eq!(status, 409);
+    let (status, _, _) =
+        call(&app, reqwest::Method::POST, "/api/v1/admin/people/999999/reactivate", Some(&admin), None).await?;
+    assert_eq!(status, 404);
+    Ok(())
+}
