@@ -72,17 +72,22 @@ fn figures(output: std::process::Output) -> Result<Figures> {
     Ok(Figures { rps, p50: percentile("50%")?, p99: percentile("99%")?, errors: non_2xx + socket, requests })
 }
 
-fn resident_mib(pid: u32) -> Result<f64> {
+/// A line of `/proc/PID/status` in MiB (`VmRSS`, and its parts `RssAnon`, `RssFile`, `RssShmem`).
+fn status_mib(pid: u32, field: &str) -> Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kib: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .context("VmRSS")?
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .with_context(|| field.to_owned())?
         .trim()
         .trim_end_matches("kB")
         .trim()
         .parse()?;
     Ok(kib / 1024.0)
+}
+
+fn resident_mib(pid: u32) -> Result<f64> {
+    status_mib(pid, "VmRSS")
 }
 
 pub fn run(root: &Path, minutes: u64) -> Result<()> {
@@ -136,14 +141,24 @@ pub fn run(root: &Path, minutes: u64) -> Result<()> {
     )?;
     let started = Instant::now();
     let mut samples = Vec::new();
-    for minute in [1, minutes / 2, minutes] {
+    let reported = [1, minutes / 2, minutes];
+    for minute in 1..=minutes {
         let at = Duration::from_secs(minute * 60).saturating_sub(Duration::from_secs(2));
         if let Some(wait) = at.checked_sub(started.elapsed()) {
             std::thread::sleep(wait);
         }
         let mib = resident_mib(pid)?;
-        println!("resident memory at minute {minute}: {mib:.1} MiB");
-        samples.push((minute, mib));
+        // Where the memory is: the heap (anonymous) or pages of mapped files (the binary, SQLite's
+        // shared-memory index), which the kernel can drop.
+        println!(
+            "resident memory at minute {minute}: {mib:.1} MiB (anonymous {:.1}, file {:.1}, shared {:.1})",
+            status_mib(pid, "RssAnon")?,
+            status_mib(pid, "RssFile")?,
+            status_mib(pid, "RssShmem")?
+        );
+        if reported.contains(&minute) {
+            samples.push((minute, mib));
+        }
     }
     let page = figures(page.wait_with_output()?)?;
     let writes = figures(writes.wait_with_output()?)?;

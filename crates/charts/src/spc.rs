@@ -68,6 +68,17 @@ pub struct ChartText<'a> {
     pub id: &'a str,
 }
 
+/// The values a chart's data can take: proportions lie between 0 and 1 (0% and 100%); counts, rates,
+/// times between events, ranges and spreads are never negative. The axis stays inside these, so the
+/// padding around the data never draws an impossible value.
+fn value_range(chart: Chart) -> (f64, f64) {
+    match chart {
+        Chart::P | Chart::PPrime => (0.0, 1.0),
+        Chart::U | Chart::UPrime | Chart::C | Chart::G | Chart::T | Chart::Mr | Chart::S => (0.0, f64::INFINITY),
+        Chart::Run | Chart::Xmr | Chart::Xbar => (f64::NEG_INFINITY, f64::INFINITY),
+    }
+}
+
 /// The chart as a standalone SVG document fragment (`<svg>…</svg>`).
 pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
     let points = &analysis.points;
@@ -87,7 +98,9 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
         (lo, hi) = (lo - 1.0, hi + 1.0);
     }
     let pad = (hi - lo) * 0.08;
-    let (lo, hi) = (lo - pad, hi + pad);
+    let (floor, ceiling) = value_range(analysis.chart);
+    let (lo, hi) = ((lo - pad).max(floor), (hi + pad).min(ceiling));
+    let proportion = matches!(analysis.chart, Chart::P | Chart::PPrime);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = points.len().max(1);
@@ -121,7 +134,7 @@ pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
             r#"<text x="{}" y="{:.1}" text-anchor="end" fill="{INK}">{}</text>"#,
             LEFT - 6.0,
             y + 4.0,
-            escape(&fmt_number(v))
+            escape(&if proportion { format!("{}%", fmt_number(v * 100.0)) } else { fmt_number(v) })
         );
     }
     // X labels: first, last and each phase start, so the axis stays legible.
@@ -379,6 +392,42 @@ mod tests {
             let v: f64 = cap.split('"').next().unwrap().parse().unwrap();
             assert!((0.0..=WIDTH).contains(&v), "{v}");
         }
+    }
+
+    /// The y-axis tick labels, bottom to top.
+    fn ticks(svg: &str) -> Vec<String> {
+        svg.split(r#"text-anchor="end" fill=""#)
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn a_proportion_axis_is_in_percent_and_stays_between_0_and_100() {
+        // 99 to 100 of 100 each week: the padding around the data would reach past 100%.
+        let obs: Vec<Obs> =
+            (0..20).map(|i| Obs { y: Some(if i % 2 == 0 { 99.0 } else { 100.0 }), n: Some(100.0) }).collect();
+        let a = analyse(&obs, &Options::preset(Preset::Mdc, Chart::P)).unwrap();
+        let ticks = ticks(&svg(&a, &ChartText { x_labels: &labels(20), ..ChartText::default() }));
+        assert_eq!(ticks.len(), 5, "{ticks:?}");
+        assert_eq!(ticks.last().map(String::as_str), Some("100%"), "{ticks:?}");
+        assert!(ticks.iter().all(|t| t.ends_with('%')), "{ticks:?}");
+    }
+
+    #[test]
+    fn a_count_axis_does_not_go_below_zero() {
+        let obs: Vec<Obs> = (0..20).map(|i| Obs { y: Some(f64::from(i % 3)), n: None }).collect();
+        let a = analyse(&obs, &Options::preset(Preset::Mdc, Chart::C)).unwrap();
+        let ticks = ticks(&svg(&a, &ChartText { x_labels: &labels(20), ..ChartText::default() }));
+        assert_eq!(ticks.first().map(String::as_str), Some("0"), "{ticks:?}");
+        // An individuals chart of the same values may: its data could be any measurement.
+        let ticks = ticks_of_xmr(&obs);
+        assert!(ticks.first().is_some_and(|t| t.starts_with('-')), "{ticks:?}");
+    }
+
+    fn ticks_of_xmr(obs: &[Obs]) -> Vec<String> {
+        let a = analyse(obs, &Options::preset(Preset::Mdc, Chart::Xmr)).unwrap();
+        ticks(&svg(&a, &ChartText { x_labels: &labels(obs.len()), ..ChartText::default() }))
     }
 
     #[test]

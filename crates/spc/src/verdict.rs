@@ -22,8 +22,15 @@ fn number(v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// The verdict for an analysis whose points are labelled by `x` (ISO dates or period numbers).
+/// The verdict for an analysis whose points are labelled by `x` (ISO dates or period numbers), with
+/// values written as plain numbers.
 pub fn verdict(analysis: &Analysis, x: &[String], target: Option<f64>) -> String {
+    verdict_in(analysis, x, target, &number)
+}
+
+/// The verdict with values (the average, the target) written by `unit`, so that a proportion the
+/// engine holds as 0.844 reads as the measure's own "84.4%".
+pub fn verdict_in(analysis: &Analysis, x: &[String], target: Option<f64>, unit: &dyn Fn(f64) -> String) -> String {
     let label = |i: usize| x.get(i).map(|s| when(s)).unwrap_or_else(|| format!("point {}", i + 1));
     let Some(last) = analysis.points.iter().rposition(|p| p.value.is_some()) else {
         return "No data yet.".to_owned();
@@ -36,8 +43,7 @@ pub fn verdict(analysis: &Analysis, x: &[String], target: Option<f64>) -> String
     let mut sentence = match point.special_cause {
         SpecialCause::None => {
             let earlier = (phase_start..last).rev().find(|&i| analysis.points[i].special_cause != SpecialCause::None);
-            let average =
-                point.lines.centre.map(|c| format!(" around an average of {}", number(c))).unwrap_or_default();
+            let average = point.lines.centre.map(|c| format!(" around an average of {}", unit(c))).unwrap_or_default();
             let mut s = format!(
                 "Common cause variation: no sign of change at the latest point; the process is stable{average} since {}.",
                 label(phase_start)
@@ -56,12 +62,12 @@ pub fn verdict(analysis: &Analysis, x: &[String], target: Option<f64>) -> String
     if let (Some(assurance), Some(t)) = (analysis.assurance, target) {
         sentence.push(' ');
         sentence.push_str(&match assurance {
-            Assurance::Pass => format!("The process will consistently meet the target of {}.", number(t)),
+            Assurance::Pass => format!("The process will consistently meet the target of {}.", unit(t)),
             Assurance::Fail => {
-                format!("The process will not meet the target of {} unless something changes.", number(t))
+                format!("The process will not meet the target of {} unless something changes.", unit(t))
             }
             Assurance::HitAndMiss => {
-                format!("The process will sometimes meet the target of {} and sometimes miss it.", number(t))
+                format!("The process will sometimes meet the target of {} and sometimes miss it.", unit(t))
             }
         });
     }
@@ -239,6 +245,24 @@ mod tests {
             None,
             "Special cause improvement: the latest value, on 19 May 2025, is above the upper process limit.",
         );
+    }
+
+    /// A p chart of 80 out of 100 each week: the engine's centre is the fraction 0.8, the measure's
+    /// unit is the percentage, and the verdict speaks the unit it is given, target included. The
+    /// limits are 0.8 ± 3·√(0.8·0.2/100) = 0.68 to 0.92, so a target of 60% is always met.
+    #[test]
+    fn values_are_written_in_the_unit_given() {
+        let mut options = Options::preset(Preset::Mdc, crate::Chart::P);
+        options.improvement = Improvement::Increase;
+        options.target = Some(0.6);
+        let obs: Vec<Obs> = (0..20).map(|_| Obs { y: Some(80.0), n: Some(100.0) }).collect();
+        let analysis = analyse(&obs, &options).unwrap();
+        let percent = |v: f64| format!("{}%", number(v * 100.0));
+        assert_eq!(
+            verdict_in(&analysis, &dates(20), Some(0.6), &percent),
+            "Common cause variation: no sign of change at the latest point; the process is stable around an average of 80% since 6 January 2025. The process will consistently meet the target of 60%."
+        );
+        assert!(verdict(&analysis, &dates(20), Some(0.6)).contains("an average of 0.8 "));
     }
 
     #[test]

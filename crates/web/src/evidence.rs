@@ -11,7 +11,7 @@ use kindling_domain::ids::MeasureId;
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::measures::{DataType, MeasureKind, Point, Signal, analyse_measure, chart_label};
 use kindling_spc::Analysis;
-use kindling_spc::verdict::verdict;
+use kindling_spc::verdict::verdict_in;
 use kindling_store::measures::{Measure, Phase};
 use serde::Serialize;
 
@@ -95,8 +95,14 @@ pub fn number(v: f64) -> String {
 }
 
 /// A value in the measure's own terms: proportions as percentages.
-fn shown(data_type: DataType, v: f64) -> String {
+pub fn shown(data_type: DataType, v: f64) -> String {
     if data_type == DataType::Proportion { format!("{}%", number(v * 100.0)) } else { number(v) }
+}
+
+/// A difference between two values in the measure's own terms: between proportions, percentage
+/// points (a gap from 80% to 85% is 5 percentage points, not 5%).
+pub fn shown_gap(data_type: DataType, v: f64) -> String {
+    if data_type == DataType::Proportion { format!("{} percentage points", number(v * 100.0)) } else { number(v) }
 }
 
 pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evaluated {
@@ -105,7 +111,7 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
     let labels: Vec<String> = points.iter().map(|p| p.period.iso()).collect();
     let analysis = if points.is_empty() { None } else { analyse_measure(d, points, &starts).ok() };
     let (signal, verdict_text) = match &analysis {
-        Some(a) => (Signal::of(a), verdict(a, &labels, d.target)),
+        Some(a) => (Signal::of(a), verdict_in(a, &labels, d.target, &|v| shown(d.data_type, v))),
         None if points.is_empty() => (Signal::TooFewPoints, "No data yet.".to_owned()),
         None => match analyse_measure(d, points, &starts) {
             Err(e) => (Signal::TooFewPoints, format!("These data cannot be charted yet: {e}.")),

@@ -220,7 +220,10 @@ fn breakdowns(
                     let labels: Vec<String> = groups[g].1.iter().map(|p| p.period.iso()).collect();
                     let verdict = a.analysis.as_ref().map_or_else(
                         |e| format!("These data cannot be charted: {e}."),
-                        |an| kindling_spc::verdict::verdict(an, &labels, measure.draft.target),
+                        |an| {
+                            let unit = |v| evidence::shown(measure.draft.data_type, v);
+                            kindling_spc::verdict::verdict_in(an, &labels, measure.draft.target, &unit)
+                        },
                     );
                     let id = format!("d{d}g{g}");
                     let svg = a.analysis.as_ref().ok().map(|an| {
@@ -246,8 +249,8 @@ fn breakdowns(
                     if f.gap_widened {
                         flags.push(format!(
                             "The gap to the best group widened from {} to {}",
-                            evidence::number(f.gap_start.unwrap_or_default()),
-                            evidence::number(f.gap_end.unwrap_or_default())
+                            evidence::shown_gap(measure.draft.data_type, f.gap_start.unwrap_or_default()),
+                            evidence::shown_gap(measure.draft.data_type, f.gap_end.unwrap_or_default())
                         ));
                     }
                     if f.best {

@@ -567,3 +567,46 @@ async fn the_api_reads_bodies_and_queries_as_its_document_says() -> anyhow::Resu
     assert_eq!(status, 404);
     Ok(())
 }
+
+/// A proportion is written as a percentage in its verdict and target, as in its table, and a gap
+/// between groups in percentage points (issue 18 §3: "an average of 0.844").
+#[tokio::test]
+async fn a_proportion_speaks_in_percentages() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let (_, _, created) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/initiatives",
+        Some(&token),
+        Some(json!({"title": "Screening on admission", "problem": "Missed screens", "proposed_change": "A prompt"})),
+    )
+    .await?;
+    let id = created["id"].as_i64().unwrap();
+    let measure = json!({"name": "Patients screened", "kind": "outcome", "category": "clinical-outcome",
+        "numerator": "Patients screened within 6 hours", "denominator": "Patients admitted", "source": "EPR",
+        "frequency": "monthly", "direction": "increase", "data_type": "proportion", "target": 0.6});
+    let (status, _, measure) =
+        call(&app, reqwest::Method::POST, &format!("/api/v1/initiatives/{id}/measures"), Some(&token), Some(measure))
+            .await?;
+    assert_eq!(status, 201, "{measure}");
+    let m = measure["id"].as_i64().unwrap();
+    // 80 of 100 every month for 20 months: centre 80%, limits 68% to 92%, so a 60% target is always met.
+    let data: Vec<Value> = (0..20)
+        .map(|i| json!({"period": format!("{}-{:02}-01", 2025 + i / 12, i % 12 + 1), "value": 80, "denominator": 100}))
+        .collect();
+    let (status, _, body) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/measures/{m}/data"),
+        Some(&token),
+        Some(json!({"data": data})),
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, read) = call(&app, reqwest::Method::GET, &format!("/api/v1/measures/{m}"), Some(&token), None).await?;
+    let verdict = read["measure"]["verdict"].as_str().unwrap_or_default();
+    assert!(verdict.contains("around an average of 80%"), "{verdict}");
+    assert!(verdict.ends_with("consistently meet the target of 60%."), "{verdict}");
+    Ok(())
+}
