@@ -16,6 +16,54 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What someone asked for: every group must match, and a group matches when any of its words does.
+/// "falls OR slips night" is (falls or slips) and night; "OR" counts only as typed, in capitals, as
+/// the library's hint says, so the word "or" in a sentence stays an ordinary word.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wanted {
+    pub groups: Vec<Vec<String>>,
+}
+
+impl Wanted {
+    /// Parses typed words (see [`terms`] for what a word is; at most 12 words in all).
+    pub fn parse(text: &str) -> Self {
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        let mut join_next = false;
+        let mut count = 0;
+        for raw in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            if raw == "OR" {
+                join_next = !groups.is_empty();
+                continue;
+            }
+            if raw.chars().count() < 2 || count == 12 {
+                continue;
+            }
+            count += 1;
+            let word = raw.to_lowercase();
+            match groups.last_mut() {
+                Some(group) if join_next => group.push(word),
+                _ => groups.push(vec![word]),
+            }
+            join_next = false;
+        }
+        Self { groups }
+    }
+
+    /// Documents with any of `words` (for "similar ideas").
+    pub fn any_of(words: Vec<String>) -> Self {
+        Self { groups: if words.is_empty() { Vec::new() } else { vec![words] } }
+    }
+
+    /// Every word asked for, for marking matches in snippets.
+    pub fn words(&self) -> Vec<String> {
+        self.groups.iter().flatten().cloned().collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
 /// Whether a word of the text matches a term: the word begins with the term (the search matches
 /// prefixes), or it is the stem the term was reduced to ("falls" finds "fall").
 fn matches(word: &str, terms: &[String]) -> bool {
@@ -64,6 +112,20 @@ mod tests {
         assert_eq!(terms("\"Falls\" OR NEAR(title:x*) & DROP;"), ["falls", "or", "near", "title", "drop"]);
         assert_eq!(terms("a ø漢字"), ["ø漢字"]);
         assert_eq!(terms(&"word ".repeat(20)).len(), 12);
+    }
+
+    #[test]
+    fn or_between_words_makes_them_alternatives() {
+        let groups = |text: &str| Wanted::parse(text).groups;
+        assert_eq!(groups("falls OR slips night"), [vec!["falls", "slips"], vec!["night"]]);
+        assert_eq!(groups("falls OR slips OR trips"), [vec!["falls", "slips", "trips"]]);
+        assert_eq!(groups("falls night"), [vec!["falls"], vec!["night"]]);
+        // Lower-case "or" is a word like any other; a leading or trailing OR joins nothing.
+        assert_eq!(groups("tea or coffee"), [vec!["tea"], vec!["or"], vec!["coffee"]]);
+        assert_eq!(groups("OR falls OR"), [vec!["falls"]]);
+        assert_eq!(groups("\"Falls\" OR NEAR(x*)"), [vec!["falls", "near"]]);
+        assert!(Wanted::parse("  ; ").is_empty());
+        assert_eq!(Wanted::parse(&"word ".repeat(20)).words().len(), 12);
     }
 
     #[test]

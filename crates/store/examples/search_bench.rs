@@ -120,13 +120,28 @@ async fn main() -> anyhow::Result<()> {
     let filters = Filters::default();
     // Warm the caches once.
     for q in queries.iter().take(20) {
-        search::search(&db, reader, q, false, &filters, 50).await?;
+        search::search(
+            &db,
+            reader,
+            &search::Wanted { groups: q.iter().map(|w| vec![w.clone()]).collect() },
+            &filters,
+            50,
+        )
+        .await?;
     }
     let mut ours = Vec::with_capacity(QUERIES);
     let mut found = 0usize;
     for q in &queries {
         let t = Instant::now();
-        found += search::search(&db, reader, q, false, &filters, 50).await?.len();
+        found += search::search(
+            &db,
+            reader,
+            &search::Wanted { groups: q.iter().map(|w| vec![w.clone()]).collect() },
+            &filters,
+            50,
+        )
+        .await?
+        .len();
         ours.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let mut bare = Vec::with_capacity(QUERIES);

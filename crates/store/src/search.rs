@@ -173,7 +173,7 @@ pub async fn index_pdsa(tx: &mut WriteTx, cycle: i64) -> Result<(), StoreError> 
 }
 
 /// Filters besides the words.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filters {
     pub kind: Option<Kind>,
     pub stage: Option<String>,
@@ -201,29 +201,90 @@ pub struct Hit {
     pub stage: String,
 }
 
-pub use kindling_domain::search::terms;
+pub use kindling_domain::search::{Wanted, terms};
 
-/// Searches what the reader may see, best first. `any` matches documents with any of the words (for
-/// "similar"), otherwise all of them. Each word also matches words it begins.
+/// Searches what the reader may see, best first: documents matching every group of `wanted`, a group
+/// matching when any of its words does. Each word also matches words it begins. With nothing wanted,
+/// the documents that pass the filters, newest first (browsing the library by its filters).
 pub async fn search(
     db: &Db,
     reader: (OrganisationId, UserId),
-    words: &[String],
-    any: bool,
+    wanted: &Wanted,
     filters: &Filters,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let joiner = if any { (" OR ", " | ") } else { (" ", " & ") };
+    let words = wanted.words();
+    let ids = if wanted.is_empty() {
+        browse(db, reader, filters, limit).await?
+    } else {
+        ranked(db, reader, wanted, filters, limit).await?
+    };
+    hits(db, reader, &ids, &words).await
+}
+
+/// The documents that pass the filters, newest first.
+async fn browse(
+    db: &Db,
+    reader: (OrganisationId, UserId),
+    filters: &Filters,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    // `$3 = $3` uses the query parameter, which browsing does not need, so that the filters bind the
+    // same parameters in the same order as the ranking query.
+    let sql = format!(
+        "SELECT d.id FROM search_documents d WHERE {VISIBLE} {FILTERS} AND $3 = $3
+         ORDER BY d.updated_ms DESC, d.id DESC LIMIT $8"
+    );
+    bind_filters(sqlx::query(sqlx::AssertSqlSafe(sql)), reader, String::new(), filters, limit)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get("id").map_err(StoreError::from))
+        .collect()
+}
+
+/// Binds the reader, the query text and the filters as `$1`…`$11`, the order `VISIBLE` and `FILTERS`
+/// use.
+fn bind_filters<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    reader: (OrganisationId, UserId),
+    text: String,
+    filters: &Filters,
+    limit: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(reader.0.get())
+        .bind(reader.1.get())
+        .bind(text)
+        .bind(filters.kind.map(|k| k.slug().to_owned()))
+        .bind(filters.stage.clone())
+        .bind(filters.tag.clone())
+        .bind(filters.organisation.map(|o| o.get()))
+        .bind(limit)
+        .bind(i64::from(filters.adapted))
+        .bind(filters.setting.map(|s| s.slug().to_owned()))
+        .bind(filters.profession.map(|p| p.slug().to_owned()))
+}
+
+/// The ids of the best matches for `wanted`, best first.
+async fn ranked(
+    db: &Db,
+    reader: (OrganisationId, UserId),
+    wanted: &Wanted,
+    filters: &Filters,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
     // Terms are letters and digits only (see `terms`), so they are safe inside the query strings.
+    let group = |words: &[String], term: &dyn Fn(&String) -> String, or: &str| match words {
+        [one] => term(one),
+        many => format!("({})", many.iter().map(term).collect::<Vec<_>>().join(or)),
+    };
     let (query, sql) = match db.dialect() {
         // The ranking query carries ids only: every column it selects is copied for each matching
         // row before the limit, and common words match thousands. The page of results is read
         // afterwards, and snippets are cut in Rust (`domain::search::snippet`).
         Dialect::Sqlite => (
-            words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(joiner.0),
+            wanted.groups.iter().map(|g| group(g, &|w| format!("\"{w}\"*"), " OR ")).collect::<Vec<_>>().join(" "),
             format!(
                 "SELECT d.id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
                  WHERE search_fts MATCH $3 AND {VISIBLE} {FILTERS}
@@ -231,7 +292,7 @@ pub async fn search(
             ),
         ),
         Dialect::Postgres => (
-            words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(joiner.1),
+            wanted.groups.iter().map(|g| group(g, &|w| format!("{w}:*"), " | ")).collect::<Vec<_>>().join(" & "),
             format!(
                 "SELECT d.id FROM search_documents d
                  WHERE d.tsv @@ to_tsquery('english', $3) AND {VISIBLE} {FILTERS}
@@ -240,19 +301,7 @@ pub async fn search(
         ),
     };
     let ranked = |sql: String, query: String, limit: i64| {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(reader.0.get())
-            .bind(reader.1.get())
-            .bind(query)
-            .bind(filters.kind.map(|k| k.slug().to_owned()))
-            .bind(filters.stage.clone())
-            .bind(filters.tag.clone())
-            .bind(filters.organisation.map(|o| o.get()))
-            .bind(limit)
-            .bind(i64::from(filters.adapted))
-            .bind(filters.setting.map(|s| s.slug().to_owned()))
-            .bind(filters.profession.map(|p| p.slug().to_owned()))
-            .fetch_all(db.pool())
+        bind_filters(sqlx::query(sqlx::AssertSqlSafe(sql)), reader, query, filters, limit).fetch_all(db.pool())
     };
     // On SQLite, rank the best few times `limit` matches alone first (as fast as a bare match), then
     // apply the visibility rule and filters to those; only when too few survive is the rule applied
@@ -303,7 +352,16 @@ pub async fn search(
             ranked(sql, query, limit).await?.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?
         }
     };
-    let ids: Vec<i64> = rows;
+    Ok(rows)
+}
+
+/// The documents `ids` as hits in that order, with snippets around `words`.
+async fn hits(
+    db: &Db,
+    reader: (OrganisationId, UserId),
+    ids: &[i64],
+    words: &[String],
+) -> Result<Vec<Hit>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

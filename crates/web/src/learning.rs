@@ -315,7 +315,7 @@ pub async fn library(
     viewer: Viewer,
     Query(query): Query<LibraryQuery>,
 ) -> Result<Response, AppError> {
-    let words = search::terms(&query.q);
+    let wanted = search::Wanted::parse(&query.q);
     let (stage, adapted) = match query.outcome.as_str() {
         "adopted" => (Some("adopted".to_owned()), false),
         "spread" => (Some("spreading".to_owned()), false),
@@ -340,18 +340,23 @@ pub async fn library(
         setting: query.setting.parse().ok(),
         profession: query.profession.parse().ok(),
     };
+    // Words, filters or both are a search; with neither, the newest reviews are shown instead.
+    let searched = !wanted.is_empty() || filters != Filters::default();
     let started = std::time::Instant::now();
-    let hits: Vec<HitView> =
-        search::search(state.db(), (viewer.organisation, viewer.user.id), &words, false, &filters, 50)
+    let hits: Vec<HitView> = if searched {
+        search::search(state.db(), (viewer.organisation, viewer.user.id), &wanted, &filters, 50)
             .await?
             .iter()
             .map(hit_view)
-            .collect();
-    metrics::histogram!("kindling_search_seconds").record(started.elapsed().as_secs_f64());
-    let recent = if words.is_empty() {
-        learning::library(state.db(), (viewer.organisation, viewer.user.id), 20).await?
+            .collect()
     } else {
+        Vec::new()
+    };
+    metrics::histogram!("kindling_search_seconds").record(started.elapsed().as_secs_f64());
+    let recent = if searched {
         vec![]
+    } else {
+        learning::library(state.db(), (viewer.organisation, viewer.user.id), 20).await?
     };
     let kinds =
         [("", "Anything"), ("initiative", "Initiatives"), ("review", "Learning reviews"), ("pdsa", "PDSA cycles")];
@@ -373,7 +378,7 @@ pub async fn library(
         std::iter::once(("", "Any profession")).chain(Profession::ALL.iter().map(|p| (p.slug(), p.label()))).collect();
     let html = templates::render(
         "learning/library.html",
-        page! { title => "Learning library", section => "learning", viewer => viewer.view(), query => &query, searched => !words.is_empty(), hits => hits, recent => recent, kinds => kinds, outcomes => outcomes, stages => stages, organisations => organisations, settings => settings, professions => professions },
+        page! { title => "Learning library", section => "learning", viewer => viewer.view(), query => &query, searched => searched, hits => hits, recent => recent, kinds => kinds, outcomes => outcomes, stages => stages, organisations => organisations, settings => settings, professions => professions },
     )?;
     Ok(html.into_response())
 }
@@ -409,8 +414,12 @@ pub async fn similar_to(state: &AppState, viewer: &Viewer, text: &str) -> Result
         .into_iter()
         .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.as_str()))
         .collect();
-    let filters = Filters::default();
-    let hits = search::search(state.db(), (viewer.organisation, viewer.user.id), &words, true, &filters, 12).await?;
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted = search::Wanted::any_of(words);
+    let hits =
+        search::search(state.db(), (viewer.organisation, viewer.user.id), &wanted, &Filters::default(), 12).await?;
     // Initiatives and reviews only, five at most.
     Ok(hits.iter().filter(|h| h.kind != Kind::Pdsa).take(5).map(hit_view).collect())
 }

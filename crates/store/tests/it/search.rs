@@ -31,18 +31,23 @@ async fn hidden_best_matches_do_not_hide_a_visible_one() -> anyhow::Result<()> {
     let own = initiatives::create_in(&mut tx, db, riverside, carer.id, &mine, Stage::Idea, now_ms()).await?;
     tx.commit().await?;
 
-    let words = search::terms("zephyrine");
+    let words = search::Wanted::parse("zephyrine");
     let reader = (riverside, carer.id);
     // A limit of one ranks a shortlist of four: all Northfield's, all hidden from a Riverside reader.
-    let hits = search::search(db, reader, &words, false, &Filters::default(), 1).await?;
+    let hits = search::search(db, reader, &words, &Filters::default(), 1).await?;
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].kind, hits[0].initiative), (Kind::Initiative, own.get()));
-    let all = search::search(db, reader, &words, false, &Filters::default(), 50).await?;
+    let all = search::search(db, reader, &words, &Filters::default(), 50).await?;
     assert_eq!(all.len(), 1, "nothing of Northfield's");
     // Northfield's reader sees its six, best first, and not Riverside's.
     let northfield_reader = (northfield, UserId::new(submitter.get()));
-    let theirs = search::search(db, northfield_reader, &words, false, &Filters::default(), 50).await?;
+    let theirs = search::search(db, northfield_reader, &words, &Filters::default(), 50).await?;
     assert_eq!(theirs.len(), 6);
     assert!(theirs.iter().all(|h| h.own_organisation));
+    // Browsing by a filter with no words keeps to what the reader may see, newest first.
+    let initiatives = Filters { kind: Some(Kind::Initiative), ..Filters::default() };
+    let browsed = search::search(db, reader, &search::Wanted::default(), &initiatives, 50).await?;
+    assert!(!browsed.is_empty() && browsed.iter().all(|h| h.own_organisation), "nothing of Northfield's");
+    assert_eq!(browsed[0].initiative, own.get(), "the newest first");
     Ok(())
 }

@@ -117,7 +117,8 @@ pub async fn get_review(
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Words to find (all of them; each also matches words it begins).
+    /// Words to find: all of them, or either of two joined by `OR`; each also matches words it
+    /// begins. With none, the newest documents that pass the filters.
     q: String,
     /// initiative, review or pdsa.
     #[param(schema_with = super::schemas::search_kind_filter)]
@@ -210,8 +211,8 @@ pub async fn search(
         setting,
         profession,
     };
-    let words = search::terms(&params.q);
-    let hits = search::search(state.db(), (who.organisation, who.user.id), &words, false, &filters, 50).await?;
+    let wanted = search::Wanted::parse(&params.q);
+    let hits = search::search(state.db(), (who.organisation, who.user.id), &wanted, &filters, 50).await?;
     let strip = |s: &str| s.replace([kindling_domain::search::MARK_START, kindling_domain::search::MARK_END], "");
     Ok(Json(SearchResults {
         items: hits

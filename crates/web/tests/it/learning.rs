@@ -81,6 +81,15 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
         "the review, and nothing of Northfield's own"
     );
     assert!(results.contains("<mark>"), "matches are highlighted");
+    // OR between words finds either; without it, every word must match.
+    let (_, either) = carer.get_text("/learning?q=whiteboard+OR+zanzibarish").await?;
+    assert_eq!(result_links(&either), std::slice::from_ref(&review_path), "either word");
+    let (_, both) = carer.get_text("/learning?q=whiteboard+zanzibarish").await?;
+    assert!(result_links(&both).is_empty(), "both words");
+    // The filters alone browse the library, with no word typed.
+    let (_, browsed) = carer.get_text("/learning?kind=review&scope=&q=").await?;
+    assert!(browsed.contains("<h2>Results</h2>"), "filters without words are a search");
+    assert!(result_links(&browsed).contains(&review_path), "the hub's review, found by its type alone");
     let (status, shown) = carer.get_text(&review_path).await?;
     assert_eq!(status, 200);
     assert!(shown.contains("Adopt this change at your site"));
