@@ -147,4 +147,33 @@ test('a public page is reviewed, published, read by a visitor and answered', asy
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('heading', { name: 'Thank you' })).toBeVisible();
   await expectAccessible(page);
+
+  // A new version waits for review while the published one stays live; the reviewer sends it back.
+  await signIn(page, 'clinician@demo.kindling.test');
+  await openFalls(page);
+  await page.getByRole('link', { name: `Public page about ${FALLS}` }).click();
+  await page.getByLabel('What we have learned so far').fill('Fewer patients fell. Night staff now plan breaks too.');
+  await page.getByRole('button', { name: 'Submit for review' }).click();
+  await expect(page.getByText('the published version stays live until then')).toBeVisible();
+  await signOut(page);
+  await page.goto(link);
+  await expect(page.getByText('We now plan breaks so the bay is never empty.')).toBeVisible();
+
+  await signIn(page, 'improvement-lead@demo.kindling.test');
+  await page.goto('/notifications');
+  // The newest of the two (the first submission waited too).
+  await page.getByRole('link', { name: `A public page waits for your review: ${FALLS}` }).first().click();
+  await page.getByText('The published version', { exact: true }).click();
+  await expectAccessible(page);
+  await page.getByRole('button', { name: 'Send back to the team' }).click();
+  await expect(page.getByRole('link', { name: 'Enter what the team should change' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('What should the team change?').fill('Say which nights: patients will want to know.');
+  await page.getByRole('button', { name: 'Send back to the team' }).click();
+  await expect(page.getByText('The team has your comment.')).toBeVisible();
+  await expect(page.getByText('Say which nights: patients will want to know.')).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+  await page.goto(link);
+  await expect(page.getByText('We now plan breaks so the bay is never empty.')).toBeVisible();
 });

@@ -14,6 +14,8 @@ slug_enum!(
     PageStatus, "public page status" {
         Draft = ("draft", "Draft"),
         InReview = ("in-review", "Waiting for review"),
+        /// A reviewer sent this version back with a comment; the team changes it and submits again.
+        Returned = ("returned", "Sent back with a comment"),
         Published = ("published", "Published"),
     }
 );

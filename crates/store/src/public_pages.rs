@@ -7,13 +7,33 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Actor, Db, StoreError, audit};
+use kindling_domain::notifications::Kind;
+
+use crate::notifications::{self, Notice};
+use crate::{Actor, Db, StoreError, WriteTx, audit};
+
+/// Who may publish a page or send it back (`domain::public_page::may_publish` has the rule).
+const REVIEWER_ROLES: [&str; 3] = ["improvement-lead", "executive", "admin"];
+
+async fn title(tx: &mut WriteTx, initiative: InitiativeId) -> Result<String, StoreError> {
+    Ok(sqlx::query("SELECT title FROM initiatives WHERE id = $1")
+        .bind(initiative.get())
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("title")?)
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PublicPage {
     pub initiative: InitiativeId,
+    /// The latest version the team wrote.
     pub text: PageForm,
+    /// The version the public reads: the last one a reviewer published, if any. It stays live while
+    /// a newer version waits for review.
+    pub live: Option<PageForm>,
     pub status: PageStatus,
+    /// Why a reviewer sent the latest version back.
+    pub comment: Option<String>,
     pub written_by: UserId,
     pub writer: String,
     pub reviewer: Option<String>,
@@ -32,7 +52,18 @@ fn page_from(r: &AnyRow) -> Result<PublicPage, StoreError> {
             learned: r.try_get("learned")?,
             feedback_how: r.try_get("feedback_how")?,
         },
+        live: match r.try_get::<Option<String>, _>("live_what_changing")? {
+            None => None,
+            Some(what_changing) => Some(PageForm {
+                what_changing,
+                why: r.try_get::<Option<String>, _>("live_why")?.unwrap_or_default(),
+                how_helps: r.try_get::<Option<String>, _>("live_how_helps")?.unwrap_or_default(),
+                learned: r.try_get::<Option<String>, _>("live_learned")?.unwrap_or_default(),
+                feedback_how: r.try_get::<Option<String>, _>("live_feedback_how")?.unwrap_or_default(),
+            }),
+        },
         status: status.parse().map_err(|_| StoreError::Corrupt(format!("public page status {status:?}")))?,
+        comment: r.try_get("review_comment")?,
         written_by: UserId::new(r.try_get("written_by")?),
         writer: r.try_get("writer")?,
         reviewer: r.try_get("reviewer")?,
@@ -61,9 +92,10 @@ pub async fn for_initiative(
         .transpose()
 }
 
-/// The published page of an initiative, for anyone (the feedback link has already found it).
+/// The page of an initiative that has a published version, for anyone (the feedback link has
+/// already found it): read its `live` text, never the draft.
 pub async fn published(db: &Db, initiative: InitiativeId) -> Result<Option<PublicPage>, StoreError> {
-    let sql = format!("{SELECT} WHERE p.initiative_id = $1 AND p.status = 'published'");
+    let sql = format!("{SELECT} WHERE p.initiative_id = $1 AND p.live_what_changing IS NOT NULL");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(initiative.get())
         .fetch_optional(db.pool())
@@ -73,8 +105,9 @@ pub async fn published(db: &Db, initiative: InitiativeId) -> Result<Option<Publi
         .transpose()
 }
 
-/// Saves the text (checked and screened by the domain) and puts it up for review: a published page
-/// that is changed is taken down until it is reviewed again, so the public never reads unreviewed text.
+/// Saves the text (checked and screened by the domain) and puts it up for review, telling those who
+/// may publish it. A published version stays live, unchanged, until the new one is published, so
+/// the public never reads unreviewed text and the QR code never goes dark.
 pub async fn save_for_review(db: &Db, by: Actor, initiative: InitiativeId, text: &PageForm) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
     sqlx::query(
@@ -83,7 +116,7 @@ pub async fn save_for_review(db: &Db, by: Actor, initiative: InitiativeId, text:
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'in-review', $8, $9)
          ON CONFLICT (initiative_id) DO UPDATE SET what_changing = excluded.what_changing, why = excluded.why,
             how_helps = excluded.how_helps, learned = excluded.learned, feedback_how = excluded.feedback_how,
-            status = 'in-review', written_by = excluded.written_by, reviewed_by = NULL, published_ms = NULL,
+            status = 'in-review', written_by = excluded.written_by, review_comment = NULL,
             updated_ms = excluded.updated_ms",
     )
     .bind(initiative.get())
@@ -106,6 +139,10 @@ pub async fn save_for_review(db: &Db, by: Actor, initiative: InitiativeId, text:
         "Public page submitted for review".into(),
     )
     .await?;
+    let reviewers = notifications::holders_of(&mut tx, by.organisation, &REVIEWER_ROLES).await?;
+    let summary = format!("A public page waits for your review: {}", title(&mut tx, initiative).await?);
+    let href = format!("/initiatives/{initiative}/public-page");
+    notifications::notify(&mut tx, &reviewers, &Notice::of(by, Kind::ReviewRequest, &summary, &href)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -114,7 +151,9 @@ pub async fn save_for_review(db: &Db, by: Actor, initiative: InitiativeId, text:
 pub async fn publish(db: &Db, by: Actor, page: &PublicPage) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
     let done = sqlx::query(
-        "UPDATE public_pages SET status = 'published', reviewed_by = $1, published_ms = $2
+        "UPDATE public_pages SET status = 'published', reviewed_by = $1, published_ms = $2, review_comment = NULL,
+            live_what_changing = what_changing, live_why = why, live_how_helps = how_helps, live_learned = learned,
+            live_feedback_how = feedback_how
          WHERE initiative_id = $3 AND organisation_id = $4 AND status = 'in-review' AND updated_ms = $5",
     )
     .bind(by.user.get())
@@ -139,6 +178,41 @@ pub async fn publish(db: &Db, by: Actor, page: &PublicPage) -> Result<(), StoreE
         "Public page published".into(),
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a version in review back to its writer with the reviewer's comment (the domain checked who
+/// may); the published version, if any, stays live. A conflict if the page changed meanwhile.
+pub async fn send_back(db: &Db, by: Actor, page: &PublicPage, comment: &str) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE public_pages SET status = 'returned', review_comment = $1
+         WHERE initiative_id = $2 AND organisation_id = $3 AND status = 'in-review' AND updated_ms = $4",
+    )
+    .bind(comment.to_owned())
+    .bind(page.initiative.get())
+    .bind(by.organisation.get())
+    .bind(page.updated_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done != 1 {
+        return Err(StoreError::Conflict("The page changed while you were reviewing it: read it again.".into()));
+    }
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "public_page.sent_back",
+        format!("initiative:{}", page.initiative),
+        "Public page sent back with a comment".into(),
+    )
+    .await?;
+    let summary = format!("Your public page was sent back with a comment: {}", title(&mut tx, page.initiative).await?);
+    let href = format!("/initiatives/{}/public-page", page.initiative);
+    notifications::notify(&mut tx, &[page.written_by.get()], &Notice::of(by, Kind::ReviewRequest, &summary, &href))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

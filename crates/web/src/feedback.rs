@@ -58,8 +58,7 @@ async fn render_public(
     }
     // The plain-language page about the change, once reviewed and published.
     let about: Option<Vec<(&str, String)>> =
-        kindling_store::public_pages::published(state.db(), target.initiative).await?.map(|p| {
-            let t = p.text;
+        kindling_store::public_pages::published(state.db(), target.initiative).await?.and_then(|p| p.live).map(|t| {
             let values = [t.what_changing, t.why, t.how_helps, t.learned, t.feedback_how];
             kindling_domain::public_page::FIELDS.iter().map(|(_, heading, _)| *heading).zip(values).collect()
         });

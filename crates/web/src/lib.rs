@@ -274,6 +274,7 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/support", get(support::initiative).post(support::ask))
         .route("/initiatives/{id}/public-page", get(public_page::show).post(public_page::save))
         .route("/initiatives/{id}/public-page/publish", post(public_page::publish))
+        .route("/initiatives/{id}/public-page/send-back", post(public_page::send_back))
         .route("/approvals/{id}/paper", get(papers::paper))
         .route("/approvals/{id}/paper.pdf", get(papers::paper_pdf))
         .route("/people/{id}/appraisal", get(papers::appraisal_html))

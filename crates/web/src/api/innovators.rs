@@ -226,26 +226,37 @@ pub struct PublicPageDto {
 
 #[derive(Serialize, ToSchema)]
 pub struct StoredPublicPage {
+    /// The latest version the team wrote.
     pub page: PublicPageDto,
-    /// draft, in-review or published.
+    /// Of the latest version: draft, in-review, returned (sent back with a comment) or published.
     pub status: String,
     pub reading_age: Option<u8>,
     pub reading_ease: Option<f64>,
+    /// The version the public reads, if one was published; it stays live while a newer one waits.
+    pub published: Option<PublicPageDto>,
+    /// Why a reviewer sent the latest version back.
+    pub comment: Option<String>,
 }
 
-fn stored(text: PageForm, status: &str) -> StoredPublicPage {
-    let score = text.readability();
+fn dto(text: PageForm) -> PublicPageDto {
+    PublicPageDto {
+        what_changing: text.what_changing,
+        why: text.why,
+        how_helps: text.how_helps,
+        learned: text.learned,
+        feedback_how: text.feedback_how,
+    }
+}
+
+fn stored(page: public_pages::PublicPage) -> StoredPublicPage {
+    let score = page.text.readability();
     StoredPublicPage {
-        status: status.to_owned(),
+        status: page.status.slug().to_owned(),
         reading_age: score.map(|r| r.reading_age),
         reading_ease: score.map(|r| (r.reading_ease * 10.0).round() / 10.0),
-        page: PublicPageDto {
-            what_changing: text.what_changing,
-            why: text.why,
-            how_helps: text.how_helps,
-            learned: text.learned,
-            feedback_how: text.feedback_how,
-        },
+        page: dto(page.text),
+        published: page.live.map(dto),
+        comment: page.comment,
     }
 }
 
@@ -260,11 +271,11 @@ pub async fn get_public_page(
     let item = super::initiatives::load(&state, &who, &id).await?;
     let page =
         public_pages::for_initiative(state.db(), who.organisation, item.id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(Json(stored(page.text, page.status.slug())))
+    Ok(Json(stored(page)))
 }
 
-/// Write the public page and submit it for review (a published page goes back to review). Every field
-/// is needed and screened (422).
+/// Write the public page and submit it for review; a published version stays live until this one is
+/// published. Every field is needed and screened (422).
 #[utoipa::path(put, path = "/api/v1/initiatives/{id}/public-page", tag = "innovators", request_body = PublicPageDto, params(("id" = i64, Path, description = "Initiative id")),
     responses((status = 200, description = "Saved and waiting for review", body = StoredPublicPage), (status = 422, description = "Not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn put_public_page(
@@ -284,7 +295,9 @@ pub async fn put_public_page(
     };
     let text = form.parse().map_err(|e| ApiError::validation(&e))?;
     public_pages::save_for_review(state.db(), actor(&who), item.id, &text).await?;
-    Ok(Json(stored(text, "in-review")))
+    let page =
+        public_pages::for_initiative(state.db(), who.organisation, item.id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(stored(page)))
 }
 
 #[derive(Serialize, ToSchema)]

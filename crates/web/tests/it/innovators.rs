@@ -191,6 +191,35 @@ async fn a_public_page_is_reviewed_by_someone_else_before_a_visitor_can_read_it(
             && public.contains("We now plan breaks so the bay is never empty.")
     );
     assert!(public.contains("Tell us what you think"), "the feedback form follows the page");
+
+    // Editing the published page does not take it offline: the public keeps reading the reviewed
+    // version while the new one waits, and those who may publish are told it waits.
+    fields[3].1 = "Fewer patients fell. Night staff now plan breaks too.";
+    location(&clinician.submit(&page, &page, &fields).await?);
+    let (_, public) = visitor.get_text(&format!("/feedback/{link}")).await?;
+    assert!(public.contains("We now plan breaks so the bay is never empty."), "the published version stays live");
+    assert!(!public.contains("Night staff now plan breaks too."), "the new version is not public yet");
+    let (_, notices) = lead.get_text("/notifications").await?;
+    assert!(notices.contains("A public page waits for your review: Falls prevention"), "{notices}");
+    // The reviewer can send it back, with a comment (an empty one gives the form back with its error).
+    let empty = lead.submit(&page, &format!("{page}/send-back"), &[("comment", " ")]).await?;
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await?.contains("Enter what the team should change"));
+    let comment = "Say which nights: patients will want to know.";
+    location(&lead.submit(&page, &format!("{page}/send-back"), &[("comment", comment)]).await?);
+    let (_, html) = clinician.get_text(&page).await?;
+    assert!(html.contains("Sent back with a comment") && html.contains(comment), "the team reads why");
+    let (_, notices) = clinician.get_text("/notifications").await?;
+    assert!(notices.contains("Your public page was sent back with a comment"), "{notices}");
+    let (_, public) = visitor.get_text(&format!("/feedback/{link}")).await?;
+    assert!(public.contains("We now plan breaks so the bay is never empty."), "still live after sending back");
+    // Written again and published, the new version replaces the old one.
+    fields[3].1 = "Fewer patients fell. Night staff now plan breaks on every night shift.";
+    location(&clinician.submit(&page, &page, &fields).await?);
+    location(&lead.submit(&page, &format!("{page}/publish"), &[]).await?);
+    let (_, public) = visitor.get_text(&format!("/feedback/{link}")).await?;
+    assert!(public.contains("Night staff now plan breaks on every night shift."));
+    assert!(!public.contains("We now plan breaks so the bay is never empty."));
     Ok(())
 }
 
