@@ -132,6 +132,10 @@ pub async fn show(
     .into_response())
 }
 
+const CHARTS_HEADING: &str = "Charts showing special cause or a target that will be missed";
+const NO_CHARTS: &str =
+    "No measure shows special cause at its latest point, and none will consistently miss its target.";
+
 /// One chart of the board report.
 #[derive(Serialize)]
 struct ReportChart {
@@ -142,10 +146,13 @@ struct ReportChart {
 /// What the board report says, for its HTML and PDF forms alike.
 struct BoardReport {
     rows: Vec<Row>,
-    /// The charts of measures whose latest point shows special cause, concerns first.
+    /// The charts of measures whose latest point shows special cause or that will not meet their
+    /// target, concerns first.
     charts: Vec<ReportChart>,
     improvements: usize,
     concerns: usize,
+    /// Measures whose limits lie wholly on the wrong side of their target (MDC's "fail" assurance).
+    failing_targets: usize,
     changes: usize,
     no_change: usize,
     today: String,
@@ -156,13 +163,19 @@ impl BoardReport {
         "Board report: evidence of improvement"
     }
 
-    fn counts(&self) -> [String; 4] {
+    fn counts(&self) -> [String; 5] {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         [
             format!(
                 "{} measure{} of concern (special cause in the worse direction)",
                 self.concerns,
                 plural(self.concerns)
+            ),
+            format!(
+                "{} measure{} that will not meet {} target unless something changes",
+                self.failing_targets,
+                plural(self.failing_targets),
+                if self.failing_targets == 1 { "its" } else { "their" }
             ),
             format!("{} measure{} showing improvement", self.improvements, plural(self.improvements)),
             format!("{} measure{} changing with no better direction", self.changes, plural(self.changes)),
@@ -174,8 +187,11 @@ impl BoardReport {
 async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardReport, AppError> {
     let rows = rows(state, viewer, &Filters::default()).await?;
     let count = |signal: Signal| rows.iter().filter(|r| r.m.signal == signal).count();
+    let fails = |r: &Row| r.m.assurance == Some("fail");
     let mut charts = Vec::new();
-    for row in rows.iter().filter(|r| matches!(r.m.signal, Signal::Improvement | Signal::Concern | Signal::Change)) {
+    for row in
+        rows.iter().filter(|r| matches!(r.m.signal, Signal::Improvement | Signal::Concern | Signal::Change) || fails(r))
+    {
         let id = kindling_domain::ids::MeasureId::new(row.m.id);
         let Some(measure) = measures::get(state.db(), viewer.organisation, id).await? else { continue };
         let (points, phases) = (measures::points(state.db(), id).await?, measures::phases(state.db(), id).await?);
@@ -183,17 +199,19 @@ async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardRep
             charts.push(ReportChart { row: row.clone(), svg });
         }
     }
-    // Concerns first: they are what a board must act on.
+    // Concerns first, then targets that will be missed: they are what a board must act on.
     charts.sort_by_key(|c| match c.row.m.signal {
         Signal::Concern => 0,
-        Signal::Change => 1,
-        _ => 2,
+        _ if fails(&c.row) => 1,
+        Signal::Change => 2,
+        _ => 3,
     });
     let today =
         kindling_domain::initiatives::CivilDate::from_unix_ms(crate::now_ms()).map(|d| d.long()).unwrap_or_default();
     Ok(BoardReport {
         improvements: count(Signal::Improvement),
         concerns: count(Signal::Concern),
+        failing_targets: rows.iter().filter(|r| fails(r)).count(),
         changes: count(Signal::Change),
         no_change: count(Signal::NoChange),
         rows,
@@ -209,7 +227,7 @@ pub async fn board_report(State(state): State<AppState>, viewer: Viewer) -> Resu
     let report = board_report_data(&state, &viewer).await?;
     Ok(templates::render(
         "board_report.html",
-        page! { title => format!("Board report: {}", viewer.organisation_name), section => "dashboard", viewer => viewer.view(), rows => report.rows, charts => report.charts, today => report.today, counts => report.counts() },
+        page! { title => format!("Board report: {}", viewer.organisation_name), section => "dashboard", viewer => viewer.view(), rows => report.rows, charts => report.charts, today => report.today, counts => report.counts(), charts_heading => CHARTS_HEADING, no_charts => NO_CHARTS },
     )?
     .into_response())
 }
@@ -233,14 +251,16 @@ fn board_report_document(report: &BoardReport, organisation: &str) -> Document {
             report.today
         )),
         Block::Bullets(report.counts().to_vec()),
-        Block::Heading("Charts showing special cause".into()),
+        Block::Heading(CHARTS_HEADING.into()),
     ];
     if report.charts.is_empty() {
-        blocks.push(Block::Paragraph("No measure shows special cause at its latest point.".into()));
+        blocks.push(Block::Paragraph(NO_CHARTS.into()));
     }
     for chart in &report.charts {
         let m = &chart.row.m;
         let harm = if m.balancing_concern { ". Check for harm: a balancing measure shows concern." } else { "" };
+        let target =
+            if m.assurance == Some("fail") { ". Will not meet its target unless something changes." } else { "" };
         // A chart never parts from its heading.
         blocks.push(Block::Together(vec![
             Block::Subheading(format!(
@@ -249,7 +269,7 @@ fn board_report_document(report: &BoardReport, organisation: &str) -> Document {
                 m.kind_label.to_lowercase(),
                 chart.row.initiative_title
             )),
-            Block::Paragraph(format!("{}{harm}", m.signal_label)),
+            Block::Paragraph(format!("{}{harm}{target}", m.signal_label)),
             Block::Figure { svg: chart.svg.clone(), width: 600.0, height: 320.0, caption: m.verdict.clone() },
         ]));
     }

@@ -201,9 +201,10 @@ async fn the_board_report_puts_concerns_first_and_charts_only_special_cause() ->
     assert_eq!(status, 200);
     assert!(html.contains("1 measure of concern"));
     assert!(html.contains("2 measures showing improvement"));
-    // Three charts (overtime, falls, bays tagged), the concern first; the unchanged measures are
-    // in the table only.
-    assert_eq!(html.matches("<figure class=\"kindling-chart\">").count(), 3);
+    // Four charts: the special causes (overtime, falls, bays tagged) and the well-being measure,
+    // whose limits lie below its target; the concern first. The rest are in the table only.
+    assert!(html.contains("1 measure that will not meet its target unless something changes"));
+    assert_eq!(html.matches("<figure class=\"kindling-chart\">").count(), 4);
     let concern = html.find("<h3 id=\"chart-").map(|i| &html[i..i + 200]).unwrap();
     assert!(concern.contains("Staff overtime hours on Ward 7"), "{concern}");
     assert!(html.contains("Staff who feel supported after a difficult shift"));
@@ -434,5 +435,57 @@ async fn a_far_future_period_and_a_replaced_value_are_confirmed_first() -> anyho
     let after = measures::points(app.db(), id).await?;
     assert_eq!(after.len(), before.len() + 1, "replaced, not added");
     assert_eq!(after.iter().find(|p| p.period == last.period).unwrap().value, 1.0);
+    Ok(())
+}
+
+/// A measure that will consistently fail its target is a concern for the board even when nothing
+/// special is happening (issue 18 §3): MDC's "fail" assurance puts its chart among the concerns.
+#[tokio::test]
+async fn a_target_that_will_be_missed_is_among_the_board_reports_concerns() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let http = kindling_testkit::http();
+    let falls = app.url("/api/v1/initiatives?stage=piloting");
+    let list: serde_json::Value = http.get(falls).bearer_auth(&token).send().await?.json().await?;
+    let initiative = list["items"][0]["id"].as_i64().unwrap();
+    let measure: serde_json::Value = http
+        .post(app.url(&format!("/api/v1/initiatives/{initiative}/measures")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Discharges before noon", "kind": "process", "category": "efficiency",
+            "numerator": "Discharges before noon each month", "source": "Bed management", "frequency": "monthly",
+            "direction": "increase", "data_type": "value", "target": 100}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = measure["id"].as_i64().unwrap();
+    // 49 and 51 in turn: mean 50, limits 50 ± 2.66 × 2 = 44.7 to 55.3, all below the target of 100.
+    let data: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            let period = format!("{}-{:02}-01", 2024 + i / 12, i % 12 + 1);
+            serde_json::json!({"period": period, "value": if i % 2 == 0 { 49 } else { 51 }})
+        })
+        .collect();
+    let added = http
+        .post(app.url(&format!("/api/v1/measures/{id}/data")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"data": data}))
+        .send()
+        .await?;
+    assert_eq!(added.status(), 200, "{}", added.text().await?);
+
+    let browser = app.signed_in("executive@demo.kindling.test").await?;
+    let (_, html) = browser.get_text("/dashboard/board-report").await?;
+    // The demo's well-being measure fails its target already; this is the second.
+    assert!(html.contains("2 measures that will not meet their target unless something changes"), "{html}");
+    assert_eq!(html.matches("<figure class=\"kindling-chart\">").count(), 5);
+    let charts: Vec<&str> = html.split("<h3 id=\"chart-").skip(1).collect();
+    assert!(charts[0].contains("Staff overtime hours on Ward 7"), "the special-cause concern first");
+    let ours = charts.iter().position(|c| c.contains("Discharges before noon")).unwrap();
+    assert!((1..=2).contains(&ours), "among the concerns, before the improvements");
+    assert!(charts[ours].contains("Will not meet its target"));
+    let pdf = browser.get("/dashboard/board-report.pdf").await?.bytes().await?;
+    let text = pdf_text(&pdf)?.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Will not meet its target unless something changes"), "{text}");
     Ok(())
 }
