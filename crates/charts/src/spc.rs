@@ -245,28 +245,71 @@ fn assurance_style(a: Assurance) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// The variation and assurance icons in the right margin, each a circle with a letter and a caption.
+/// The variation and assurance icons in the right margin, each with its caption.
 fn icons(s: &mut String, analysis: &Analysis) {
     let x = WIDTH - RIGHT / 2.0;
-    let mut y = 50;
-    for (what, (fill, letter, caption)) in
-        [("Variation", analysis.variation.map(variation_style)), ("Assurance", analysis.assurance.map(assurance_style))]
-            .into_iter()
-            .filter_map(|(what, style)| Some((what, style?)))
-    {
+    let mut y = 50.0;
+    let shapes = [
+        analysis.variation.map(|v| ("Variation", variation_shape(v), variation_style(v).2)),
+        analysis.assurance.map(|a| ("Assurance", assurance_shape(a), assurance_style(a).2)),
+    ];
+    for (what, shape, caption) in shapes.into_iter().flatten() {
         let _ = write!(
             s,
-            r#"<g><title>{what}: {caption}</title><circle cx="{x}" cy="{y}" r="18" fill="{fill}"/><text x="{x}" y="{}" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text><text x="{x}" y="{}" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#,
-            y + 5,
-            y + 34
+            r#"<g><title>{what}: {caption}</title><g transform="translate({:.1} {:.1})">{shape}</g><text x="{x}" y="{}" text-anchor="middle" font-size="10" fill="{INK}">{caption}</text></g>"#,
+            x - 20.0,
+            y - 20.0,
+            y + 34.0
         );
-        y += 72;
+        y += 72.0;
     }
 }
 
-fn small_icon(what: &str, (fill, letter, caption): (&str, &str, &str)) -> String {
+/// The Making Data Count variation icon, drawn in a 40 × 40 box: a ring in the icon's colour around a
+/// short run of points. Common cause: grey points scattered about a level. Special cause: the last
+/// points run high or low in colour, ending in an arrowhead, with H or L on the side they went.
+fn variation_shape(v: Variation) -> String {
+    let (colour, letter, _) = variation_style(v);
+    let ring = format!(r#"<circle cx="20" cy="20" r="18" fill="white" stroke="{colour}" stroke-width="2.5"/>"#);
+    let xs = [9.0, 13.0, 17.0, 21.0, 25.0, 29.0];
+    let (ys, arrow, label_y): ([f64; 6], Option<(f64, f64)>, f64) = match letter {
+        "H" => ([25.0, 23.0, 26.0, 20.0, 16.0, 12.0], Some((29.0, 12.0)), 15.0),
+        "L" => ([15.0, 17.0, 14.0, 20.0, 24.0, 28.0], Some((29.0, 28.0)), 33.0),
+        _ => ([20.0, 17.0, 22.0, 18.0, 23.0, 19.0], None, 0.0),
+    };
+    let points: Vec<String> = xs.iter().zip(ys).map(|(x, y)| format!("{x},{y}")).collect();
+    let mut shape =
+        format!(r#"{ring}<polyline points="{}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#, points.join(" "));
+    for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
+        // The run that made the signal is in colour; the points before it stay grey.
+        let fill = if arrow.is_some() && i >= 3 { colour } else { GREY };
+        let _ = write!(shape, r#"<circle cx="{x}" cy="{y}" r="1.8" fill="{fill}"/>"#);
+    }
+    if let Some((ax, ay)) = arrow {
+        let tip = if letter == "H" { ay - 3.5 } else { ay + 3.5 };
+        let _ = write!(
+            shape,
+            r#"<path d="M{:.1} {ay} L{ax} {tip} L{:.1} {ay} Z" fill="{colour}"/><text x="13" y="{label_y}" text-anchor="middle" font-size="10" font-weight="bold" fill="{colour}">{letter}</text>"#,
+            ax - 3.0,
+            ax + 3.0
+        );
+    }
+    shape
+}
+
+/// The Making Data Count assurance icon, drawn in a 40 × 40 box: a ring in the icon's colour with the
+/// target as a dashed line across it, and P (the target will be met), F (it will be missed) or ? (it
+/// will be met some of the time) above the line.
+fn assurance_shape(a: Assurance) -> String {
+    let (colour, letter, _) = assurance_style(a);
     format!(
-        r#"<svg class="kindling-icon" width="28" height="28" viewBox="0 0 36 36" role="img" aria-label="{what}: {caption}"><title>{what}: {caption}</title><circle cx="18" cy="18" r="17" fill="{fill}"/><text x="18" y="23" text-anchor="middle" font-size="14" font-weight="bold" fill="white">{letter}</text></svg>"#
+        r#"<circle cx="20" cy="20" r="18" fill="white" stroke="{colour}" stroke-width="2.5"/><line x1="7" y1="27" x2="33" y2="27" stroke="{INK}" stroke-width="1.5" stroke-dasharray="3 2"/><text x="20" y="23" text-anchor="middle" font-size="15" font-weight="bold" fill="{INK}">{letter}</text>"#
+    )
+}
+
+fn small_icon(what: &str, shape: &str, caption: &str) -> String {
+    format!(
+        r#"<svg class="kindling-icon" width="32" height="32" viewBox="0 0 40 40" role="img" aria-label="{what}: {caption}"><title>{what}: {caption}</title>{shape}</svg>"#
     )
 }
 
@@ -280,14 +323,14 @@ pub fn assurance_caption(a: Assurance) -> &'static str {
     assurance_style(a).2
 }
 
-/// A small labelled variation icon for tables (the MDC colours and letters).
+/// A small labelled variation icon for tables (the MDC shapes, colours and letters).
 pub fn variation_icon(v: Variation) -> String {
-    small_icon("Variation", variation_style(v))
+    small_icon("Variation", &variation_shape(v), variation_style(v).2)
 }
 
 /// A small labelled assurance icon for tables.
 pub fn assurance_icon(a: Assurance) -> String {
-    small_icon("Assurance", assurance_style(a))
+    small_icon("Assurance", &assurance_shape(a), assurance_style(a).2)
 }
 
 /// The chart's data as an HTML table (NHS.UK table classes), the text alternative to the SVG.
@@ -362,7 +405,8 @@ mod tests {
         assert!(svg.contains(r#"role="img" aria-labelledby="m1-title m1-desc""#));
         assert!(svg.contains(r#"<title id="m1-title">Falls &lt;per 1,000&gt;</title>"#));
         assert!(svg.contains(r#"<desc id="m1-desc">Common cause &amp; stable</desc>"#));
-        assert_eq!(svg.matches("<circle cx").count(), 20 + 1, "one circle per point plus the variation icon");
+        assert_eq!(svg.matches(r#"r="3.5""#).count(), 20, "one circle per point");
+        assert!(svg.contains("<title>Variation: Common cause</title>"), "and the variation icon");
         assert!(svg.contains("stroke-dasharray=\"6 4\""), "dashed limits");
         assert!(svg.contains(">target</text>"));
     }
@@ -428,6 +472,25 @@ mod tests {
     fn ticks_of_xmr(obs: &[Obs]) -> Vec<String> {
         let a = analyse(obs, &Options::preset(Preset::Mdc, Chart::Xmr)).unwrap();
         ticks(&svg(&a, &ChartText { x_labels: &labels(obs.len()), ..ChartText::default() }))
+    }
+
+    #[test]
+    fn the_icons_are_the_mdc_shapes_and_say_what_they_show() {
+        let high = variation_icon(Variation::ImprovementHigh);
+        assert!(high.contains(r#"role="img" aria-label="Variation: Improvement (high)""#), "{high}");
+        assert!(
+            high.contains("<polyline") && high.contains("<path d=") && high.contains(">H</text>"),
+            "an arrow and H"
+        );
+        assert!(high.contains(&format!(r#"stroke="{BLUE}""#)), "improvement is blue");
+        let low = variation_icon(Variation::ConcernLow);
+        assert!(low.contains(">L</text>") && low.contains(&format!(r#"stroke="{ORANGE}""#)), "{low}");
+        let common = variation_icon(Variation::CommonCause);
+        assert!(!common.contains("<path d=") && !common.contains("</text>"), "no arrow, no letter: {common}");
+        for (a, letter) in [(Assurance::Pass, "P"), (Assurance::Fail, "F"), (Assurance::HitAndMiss, "?")] {
+            let icon = assurance_icon(a);
+            assert!(icon.contains(&format!(">{letter}</text>")) && icon.contains("stroke-dasharray"), "{icon}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::{AppError, AppState, now_ms, templates};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The route one rank more senior (not an external one): where an overdue decision escalates.
-fn escalation<'a>(pack: &'a PolicyPack, route: &str) -> Option<&'a Route> {
+pub(crate) fn escalation<'a>(pack: &'a PolicyPack, route: &str) -> Option<&'a Route> {
     let current = pack.route(route)?;
     pack.routes.iter().filter(|r| !r.external && r.rank > current.rank).min_by_key(|r| r.rank)
 }

@@ -293,7 +293,10 @@ fn board_report_document(report: &BoardReport, organisation: &str) -> Document {
                     r.initiative_title.clone(),
                     r.m.variation_label.unwrap_or("–").to_owned(),
                     r.m.assurance_label.unwrap_or("–").to_owned(),
-                    dash(&r.m.last_value),
+                    match (&r.m.last_value, &r.m.last_period) {
+                        (Some(value), Some(period)) => format!("{value} (period from {period})"),
+                        _ => "–".into(),
+                    },
                     dash(&r.m.target),
                 ]
             })

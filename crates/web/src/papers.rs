@@ -1,5 +1,5 @@
-//! Documents generated from the data, so nobody writes them by hand: the committee paper for a
-//! decision routed to a committee, and a person's appraisal record. Each is one [`Paper`], shown as
+//! Documents generated from the data, so nobody writes them by hand: the paper for a decision (a
+//! committee paper when a committee decides), and a person's appraisal record. Each is one [`Paper`], shown as
 //! HTML and laid out as PDF by `kindling_documents`; the appraisal record is also a CSV.
 
 use axum::extract::{Path, State};
@@ -73,11 +73,43 @@ fn today() -> String {
     kindling_domain::initiatives::CivilDate::from_unix_ms(crate::now_ms()).map(|d| d.long()).unwrap_or_default()
 }
 
-/// The paper for a decision: summary, aim, risks and checks, evidence so far, and the decision sought.
+/// The paper for a decision, with the sections an NHS paper carries: purpose, recommendation,
+/// summary, aim, risks and checks, evidence so far, resources and finance, equality and quality
+/// impact, patient involvement, and the decision sought, from whom and by when (the more senior route
+/// once an overdue request has escalated). A committee's paper is a "Committee paper"; one person's
+/// decision gets a "Decision paper".
 async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRequest) -> Result<Paper, AppError> {
     let item = crate::initiatives::load(state, viewer, request.initiative).await?;
     let context = Context::load(state, viewer.organisation, &item).await?;
     let evidence = crate::learning::evidence_summary(state, &item).await?;
+    let feedback = kindling_store::feedback::for_initiative(state.db(), viewer.organisation, item.id).await?;
+    let public_page = kindling_store::public_pages::for_initiative(state.db(), viewer.organisation, item.id).await?;
+    let pack = &context.pack;
+    let now = crate::now_ms();
+    let escalated = (request.outcome.is_none() && request.overdue(now) && pack.escalation.escalate_after_target)
+        .then(|| crate::approvals::escalation(pack, &request.route))
+        .flatten();
+    // Whoever decides now: a committee gets a committee paper.
+    let committee = escalated.or_else(|| pack.route(&request.route)).is_some_and(|r| r.committee);
+    let decider = escalated.map_or(request.route_label.clone(), |r| r.label.clone());
+    let open_checks: Vec<&str> =
+        context.gates.iter().filter(|g| g.status != GateStatus::Passed).map(|g| g.label.as_str()).collect();
+
+    let mut purpose = Section::new("Purpose");
+    purpose.paragraphs.push(format!(
+        "To ask the {} to decide whether {} may be piloted.",
+        decider.to_lowercase_first(),
+        item.draft.title
+    ));
+    let mut recommendation = Section::new("Recommendation");
+    recommendation.paragraphs.push(if open_checks.is_empty() {
+        "The team asks for approval to pilot. Every check its facts call for has passed.".to_owned()
+    } else {
+        format!(
+            "The team asks for approval to pilot, with the open checks as conditions: {}. The pilot cannot start until they pass.",
+            open_checks.join(", ")
+        )
+    });
     let mut summary = Section::new("Summary");
     summary.paragraphs.push(format!(
         "{} ({}), submitted by {} on {}.",
@@ -91,7 +123,6 @@ async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRe
     let mut aim = Section::new("Aim");
     aim.paragraphs.push(crate::drivers::aim_line(&item));
     let mut risk = Section::new("Risk");
-    let pack = &context.pack;
     if context.risks.is_empty() {
         risk.paragraphs.push("No risks are recorded.".into());
     } else {
@@ -136,23 +167,123 @@ async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRe
         .bullets
         .extend(evidence.measures.iter().map(|(name, signal, verdict)| format!("{name}: {signal}. {verdict}")));
     found.bullets.extend(evidence.cycles.iter().cloned());
-    let mut sought = Section::new("Decision sought");
-    sought.paragraphs.push(format!(
-        "The {} is asked to approve the initiative to pilot (with or without conditions), to ask for changes, or to decline it, by {}.",
-        request.route_label,
-        crate::templates::long_date(request.due_ms)
+    // Risks in a domain are what Kindling holds about that part of the impact; costs are not held.
+    let in_domains = |domains: &[&str]| -> Vec<String> {
+        context
+            .risks
+            .iter()
+            .filter(|r| domains.contains(&r.draft.domain.as_str()))
+            .map(|r| format!("{} (score {})", r.draft.event, r.draft.now.value()))
+            .collect()
+    };
+    let mut resources = Section::new("Resources and finance");
+    resources.paragraphs.push(
+        "Kindling does not hold costs or staff time: the author adds them before the meeting if the decision needs them."
+            .into(),
+    );
+    let finance = in_domains(&["finance", "workforce"]);
+    if finance.is_empty() {
+        resources.paragraphs.push("No financial or workforce risks are recorded.".into());
+    } else {
+        resources.paragraphs.push("Financial and workforce risks recorded:".into());
+        resources.bullets = finance;
+    }
+    let mut impact = Section::new("Equality and quality impact");
+    let equity = in_domains(&["equity", "quality-experience", "patient-safety"]);
+    if equity.is_empty() {
+        impact.paragraphs.push("No equality, quality or safety risks are recorded.".into());
+    } else {
+        impact.paragraphs.push("Equality, quality and safety risks recorded:".into());
+        impact.bullets = equity;
+    }
+    let mut involvement = Section::new("Patient involvement");
+    let partners: Vec<&str> = item
+        .team
+        .iter()
+        .filter(|m| m.person.profession == kindling_domain::people::Profession::PatientPartner)
+        .map(|m| m.person.name.as_str())
+        .collect();
+    involvement.paragraphs.push(if partners.is_empty() {
+        "No patient or public partner is on the team.".to_owned()
+    } else {
+        format!("Patient and public partners on the team: {}.", partners.join(", "))
+    });
+    let from_patients = feedback
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.audience,
+                kindling_domain::feedback::Audience::Patient | kindling_domain::feedback::Audience::Carer
+            )
+        })
+        .count();
+    involvement.paragraphs.push(format!(
+        "{} answer{} from patients and carers through the feedback link ({} in all); the public page is {}.",
+        from_patients,
+        if from_patients == 1 { "" } else { "s" },
+        feedback.len(),
+        match public_page.as_ref() {
+            Some(p) if p.live.is_some() => "published",
+            Some(_) => "written but not yet published",
+            None => "not written yet",
+        }
     ));
+    let mut sought = Section::new("Decision sought");
+    let due = crate::templates::long_date(request.due_ms);
+    match escalated {
+        Some(senior) => sought.paragraphs.push(format!(
+            "The {} was asked to decide by {due}. The request is overdue, so the policy pack escalates it: the {} is asked to approve the initiative to pilot (with or without conditions), to ask for changes, or to decline it, as soon as it can.",
+            request.route_label.to_lowercase_first(),
+            senior.label.to_lowercase_first()
+        )),
+        None => sought.paragraphs.push(format!(
+            "The {} is asked to approve the initiative to pilot (with or without conditions), to ask for changes, or to decline it, by {due}.",
+            request.route_label.to_lowercase_first()
+        )),
+    }
     sought.paragraphs.push(format!("Why this route: {}.", request.reason));
+    let mut author = Section::new("Author and meeting");
+    author.paragraphs.push(format!(
+        "Written for {} by {} (submitter), from the initiative's records. {}",
+        decider,
+        request.submitted_by,
+        if escalated.is_some() { "Decision now due.".to_owned() } else { format!("Decision due by {due}.") }
+    ));
     Ok(Paper {
-        title: format!("Committee paper: {}", item.draft.title),
+        title: format!("{}: {}", if committee { "Committee paper" } else { "Decision paper" }, item.draft.title),
         subtitle: format!(
-            "{}, {}. Generated by Kindling on {} from the initiative's records.",
-            request.route_label,
+            "For the {}, {}. Generated by Kindling on {} from the initiative's records.",
+            decider.to_lowercase_first(),
             viewer.organisation_name,
             today()
         ),
-        sections: vec![summary, aim, risk, checks, found, sought],
+        sections: vec![
+            purpose,
+            recommendation,
+            summary,
+            aim,
+            risk,
+            checks,
+            found,
+            resources,
+            impact,
+            involvement,
+            sought,
+            author,
+        ],
     })
+}
+
+/// "Executive committee" reads as "executive committee" inside a sentence.
+trait LowercaseFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowercaseFirst for String {
+    fn to_lowercase_first(&self) -> String {
+        let mut chars = self.chars();
+        chars.next().map(|c| c.to_lowercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    }
 }
 
 async fn load_request(state: &AppState, viewer: &Viewer, id: &str) -> Result<ApprovalRequest, AppError> {

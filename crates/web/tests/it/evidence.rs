@@ -186,6 +186,11 @@ async fn the_dashboard_lists_every_measure_and_filters_by_signal() -> anyhow::Re
     assert_eq!(status, 200);
     assert!(html.contains("5 measures: statistical process control summary"), "{html}");
     assert!(html.contains("Median days in stage"));
+    // "Latest" says which period it is.
+    let (_, falls) = demo_measure(&app, "Inpatient falls").await;
+    let points = measures::points(app.db(), kindling_domain::ids::MeasureId::new(falls)).await?;
+    let latest = points.last().unwrap().period.long();
+    assert!(html.contains(&format!("period from {latest}")), "{latest}");
     let (_, concern) = browser.get_text("/dashboard?signal=concern").await?;
     assert!(concern.contains("1 measure: statistical process control summary"));
     assert!(concern.contains("Staff overtime hours on Ward 7"));

@@ -231,7 +231,20 @@ async fn committee_papers_and_appraisal_records_render_as_pdf_and_csv() -> anyho
     let request = queue.iter().find(|r| r.initiative_title.starts_with("Ward-round checklist")).unwrap();
     let (status, html) = executive.get_text(&format!("/approvals/{}/paper", request.id)).await?;
     assert_eq!(status, 200);
-    for section in ["Summary", "Aim", "Risk", "Checks", "Evidence so far", "Decision sought"] {
+    for section in [
+        "Purpose",
+        "Recommendation",
+        "Summary",
+        "Aim",
+        "Risk",
+        "Checks",
+        "Evidence so far",
+        "Resources and finance",
+        "Equality and quality impact",
+        "Patient involvement",
+        "Decision sought",
+        "Author and meeting",
+    ] {
         assert!(html.contains(&format!("<h2>{section}</h2>")), "{section}");
     }
     let pdf = executive.get(&format!("/approvals/{}/paper.pdf", request.id)).await?;
@@ -239,6 +252,67 @@ async fn committee_papers_and_appraisal_records_render_as_pdf_and_csv() -> anyho
     let text = pdf_text(&pdf.bytes().await?)?;
     assert!(text.contains("Committee paper: Ward-round checklist"), "{text}");
     assert!(text.contains("Decision sought") && text.contains(&request.route_label));
+
+    // A low-risk idea, submitted through the API, goes to a team lead: one person, not a committee.
+    let token = app.token_for("clinician@demo.kindling.test").await?;
+    let http = kindling_testkit::http();
+    let api = |path: &str| app.url(&format!("/api/v1{path}"));
+    let created: serde_json::Value = http
+        .post(api("/initiatives"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "Quiet hours on Ward 7", "problem": "Noise at night", "proposed_change": "Lights down at 22:00"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = created["id"].as_i64().unwrap();
+    let moves = [
+        ("/transitions", serde_json::json!({"to": "shaping", "reason": "Agreed with the ward manager"})),
+        ("/facts", serde_json::json!({"facts": []})),
+        (
+            "/risks",
+            serde_json::json!({"domain": "finance", "cause": "c", "event": "e", "consequence": "q",
+            "now": {"consequence": 1, "likelihood": 2}, "owner": "Ward manager", "review": "2027-06-01"}),
+        ),
+        ("/transitions", serde_json::json!({"to": "assessment", "reason": "Ready"})),
+    ];
+    for (path, body) in moves {
+        let request = if path == "/facts" {
+            http.put(api(&format!("/initiatives/{id}{path}")))
+        } else {
+            http.post(api(&format!("/initiatives/{id}{path}")))
+        };
+        let response = request.bearer_auth(&token).json(&body).send().await?;
+        assert!(response.status().is_success(), "{path}: {}", response.text().await?);
+    }
+    let queue = kindling_store::approvals::queue(app.db(), NORTHFIELD).await?;
+
+    // Each open request's paper: a committee's is a committee paper, one person's a decision paper;
+    // an overdue one asks the more senior route, as the pack's escalation rule says (issue 18 §5).
+    let pack = kindling_store::policy::active(app.db(), NORTHFIELD).await?.pack;
+    let now = kindling_web::now_ms();
+    let (mut committees, mut people, mut escalated) = (0, 0, 0);
+    for request in &queue {
+        let (_, html) = executive.get_text(&format!("/approvals/{}/paper", request.id)).await?;
+        let route = pack.route(&request.route).unwrap();
+        let senior = pack.routes.iter().filter(|r| !r.external && r.rank > route.rank).min_by_key(|r| r.rank);
+        let decider = match senior {
+            Some(senior) if request.overdue(now) && pack.escalation.escalate_after_target => {
+                escalated += 1;
+                assert!(html.contains("The request is overdue, so the policy pack escalates it"), "{}", request.id);
+                assert!(html.contains(&format!("For the {}", senior.label.to_lowercase())), "{}", request.id);
+                senior
+            }
+            _ => {
+                assert!(!html.contains("overdue"), "{}", request.id);
+                route
+            }
+        };
+        let title = if decider.committee { "Committee paper: " } else { "Decision paper: " };
+        assert!(html.contains(&format!("{title}{}", request.initiative_title)), "{}: {title}", request.route);
+        (committees, people) = if decider.committee { (committees + 1, people) } else { (committees, people + 1) };
+    }
+    assert!(committees > 0 && people > 0 && escalated > 0, "{committees} {people} {escalated}");
 
     let clinician = app.signed_in("clinician@demo.kindling.test").await?;
     let me = users::find_by_email(app.db(), &Email::parse("clinician@demo.kindling.test").unwrap()).await?.unwrap();
