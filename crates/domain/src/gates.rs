@@ -288,6 +288,9 @@ pub struct GateRecords {
     pub measurement: MeasurementReadiness,
     /// Gates signed off by their reviewer (and not changed since).
     pub signed_off: BTreeSet<GateKind>,
+    /// The policy pack (`id version`) each gate's record was written under, which may be older than
+    /// the pack in force.
+    pub assessed_under: std::collections::BTreeMap<GateKind, String>,
 }
 
 /// What measurement readiness looks at: an aim, and a defined outcome, process and balancing measure.
@@ -313,6 +316,9 @@ pub struct GateView {
     pub missing: Vec<String>,
     pub verified: bool,
     pub source: String,
+    /// The policy pack (`id version`) the gate's record was written under; `None` before anything is
+    /// recorded for it.
+    pub assessed_under: Option<String>,
 }
 
 /// Every gate the facts call for, evaluated. Before the facts are recorded only the gates that
@@ -492,6 +498,7 @@ fn evaluate_one(pack: &PolicyPack, rule: &GateRule, records: &GateRecords, facts
         missing,
         verified: rule.verified,
         source: rule.source.clone(),
+        assessed_under: records.assessed_under.get(&rule.kind).cloned(),
     }
 }
 

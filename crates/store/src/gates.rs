@@ -523,6 +523,7 @@ pub async fn gather(
         if record.signed_off_ms.is_some() {
             records.signed_off.insert(record.gate);
         }
+        records.assessed_under.insert(record.gate, format!("{} {}", record.pack_id, record.pack_version));
         let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("gate record {}: {e}", record.gate.slug()));
         match record.gate {
             GateKind::Dpia => {

@@ -164,21 +164,26 @@ pub async fn publish(db: &Db, by: Actor, page: &PublicPage) -> Result<(), StoreE
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if done != 1 {
-        return Err(StoreError::Conflict(
-            "The page changed while you were reviewing it: read it again before publishing.".into(),
-        ));
-    }
-    audit::record(
-        &mut tx,
-        db.dialect(),
-        by,
-        "public_page.published",
-        format!("initiative:{}", page.initiative),
-        "Public page published".into(),
-    )
-    .await?;
+    record_review(&mut tx, db, by, page, done, "public_page.published", "Public page published").await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Ends a review: a conflict if the page changed while it was read (the conditional update matched
+/// no row), else its audit entry.
+async fn record_review(
+    tx: &mut WriteTx,
+    db: &Db,
+    by: Actor,
+    page: &PublicPage,
+    updated_rows: u64,
+    action: &str,
+    what: &str,
+) -> Result<(), StoreError> {
+    if updated_rows != 1 {
+        return Err(StoreError::Conflict("The page changed while you were reviewing it: read it again.".into()));
+    }
+    audit::record(tx, db.dialect(), by, action, format!("initiative:{}", page.initiative), what.into()).await?;
     Ok(())
 }
 
@@ -197,18 +202,7 @@ pub async fn send_back(db: &Db, by: Actor, page: &PublicPage, comment: &str) -> 
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if done != 1 {
-        return Err(StoreError::Conflict("The page changed while you were reviewing it: read it again.".into()));
-    }
-    audit::record(
-        &mut tx,
-        db.dialect(),
-        by,
-        "public_page.sent_back",
-        format!("initiative:{}", page.initiative),
-        "Public page sent back with a comment".into(),
-    )
-    .await?;
+    record_review(&mut tx, db, by, page, done, "public_page.sent_back", "Public page sent back with a comment").await?;
     let summary = format!("Your public page was sent back with a comment: {}", title(&mut tx, page.initiative).await?);
     let href = format!("/initiatives/{}/public-page", page.initiative);
     notifications::notify(&mut tx, &[page.written_by.get()], &Notice::of(by, Kind::ReviewRequest, &summary, &href))

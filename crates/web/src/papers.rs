@@ -168,34 +168,32 @@ async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRe
         .extend(evidence.measures.iter().map(|(name, signal, verdict)| format!("{name}: {signal}. {verdict}")));
     found.bullets.extend(evidence.cycles.iter().cloned());
     // Risks in a domain are what Kindling holds about that part of the impact; costs are not held.
-    let in_domains = |domains: &[&str]| -> Vec<String> {
-        context
+    let risks_in = |heading: &str, domains: &[&str], what: &str| {
+        let mut section = Section::new(heading);
+        section.bullets = context
             .risks
             .iter()
             .filter(|r| domains.contains(&r.draft.domain.as_str()))
             .map(|r| format!("{} (score {})", r.draft.event, r.draft.now.value()))
-            .collect()
+            .collect();
+        section.paragraphs.push(if section.bullets.is_empty() {
+            format!("No {what} risks are recorded.")
+        } else {
+            format!("{} risks recorded:", capitalise(what))
+        });
+        section
     };
-    let mut resources = Section::new("Resources and finance");
-    resources.paragraphs.push(
+    let mut resources = risks_in("Resources and finance", &["finance", "workforce"], "financial or workforce");
+    resources.paragraphs.insert(
+        0,
         "Kindling does not hold costs or staff time: the author adds them before the meeting if the decision needs them."
             .into(),
     );
-    let finance = in_domains(&["finance", "workforce"]);
-    if finance.is_empty() {
-        resources.paragraphs.push("No financial or workforce risks are recorded.".into());
-    } else {
-        resources.paragraphs.push("Financial and workforce risks recorded:".into());
-        resources.bullets = finance;
-    }
-    let mut impact = Section::new("Equality and quality impact");
-    let equity = in_domains(&["equity", "quality-experience", "patient-safety"]);
-    if equity.is_empty() {
-        impact.paragraphs.push("No equality, quality or safety risks are recorded.".into());
-    } else {
-        impact.paragraphs.push("Equality, quality and safety risks recorded:".into());
-        impact.bullets = equity;
-    }
+    let impact = risks_in(
+        "Equality and quality impact",
+        &["equity", "quality-experience", "patient-safety"],
+        "equality, quality or safety",
+    );
     let mut involvement = Section::new("Patient involvement");
     let partners: Vec<&str> = item
         .team
@@ -272,6 +270,11 @@ async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRe
             author,
         ],
     })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
 }
 
 /// "Executive committee" reads as "executive committee" inside a sentence.

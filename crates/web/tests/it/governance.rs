@@ -257,12 +257,33 @@ async fn a_pack_with_a_missing_band_is_refused_naming_the_key_and_a_good_copy_is
     assert!(html.contains("min = 16"), "the pasted pack is kept for fixing");
     assert_eq!(policy::active(app.db(), NORTHFIELD).await?.row, 0, "the built-in pack is still in force");
 
+    // A check signed off under the built-in pack, before the new version is put in force.
+    let id = demo_initiative(&app, "Ward-round checklist").await;
+    let lead = kindling_store::Actor {
+        organisation: NORTHFIELD,
+        user: user_id(&app, "improvement-lead@demo.kindling.test").await?,
+        now_ms: kindling_web::now_ms(),
+    };
+    let built_in = policy::active(app.db(), NORTHFIELD).await?.pack.pack;
+    let initiative = kindling_domain::ids::InitiativeId::new(id);
+    let measurement = kindling_domain::policy::GateKind::Measurement;
+    assert!(kindling_store::gates::sign_off(app.db(), lead, initiative, measurement, "Agreed", &built_in).await?);
+
     let edited =
         kindling_domain::policy::UK_DEFAULT.replace("version = \"2026.11.1\"", "version = \"2026.11.1-northfield\"");
     assert_eq!(admin.submit("/admin/policy", "/admin/policy", &[("body", edited.as_str())]).await?.status(), 303);
     assert_eq!(policy::active(app.db(), NORTHFIELD).await?.pack.pack.version, "2026.11.1-northfield");
 
+    // The governance page names the pack each check and request was assessed under, not only the
+    // newest (issue 18 §2): the demo's records were written under the built-in version.
     let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let (_, html) = clinician.get_text(&format!("/initiatives/{id}/governance")).await?;
+    assert!(html.contains("The policy pack in force is") && html.contains("version 2026.11.1-northfield"), "{html}");
+    assert!(
+        html.contains("Assessed under uk-nhs-default 2026.11.1 (an earlier version than the one in force)"),
+        "{html}"
+    );
+    assert!(html.contains("Routed under uk-nhs-default 2026.11.1."), "{html}");
     assert_eq!(clinician.get_text("/admin/policy").await?.0, 403);
     Ok(())
 }
