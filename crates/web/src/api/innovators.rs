@@ -226,9 +226,10 @@ pub struct PublicPageDto {
 
 #[derive(Serialize, ToSchema)]
 pub struct StoredPublicPage {
-    /// The latest version the team wrote.
-    pub page: PublicPageDto,
-    /// Of the latest version: draft, in-review, returned (sent back with a comment) or published.
+    /// The latest version the team wrote; null until the team writes it.
+    pub page: Option<PublicPageDto>,
+    /// Of the latest version: draft (not yet submitted), in-review, returned (sent back with a
+    /// comment) or published.
     pub status: String,
     pub reading_age: Option<u8>,
     pub reading_ease: Option<f64>,
@@ -254,24 +255,33 @@ fn stored(page: public_pages::PublicPage) -> StoredPublicPage {
         status: page.status.slug().to_owned(),
         reading_age: score.map(|r| r.reading_age),
         reading_ease: score.map(|r| (r.reading_ease * 10.0).round() / 10.0),
-        page: dto(page.text),
+        page: Some(dto(page.text)),
         published: page.live.map(dto),
         comment: page.comment,
     }
 }
 
-/// An initiative's public page, its status and readability.
+/// An initiative's public page, its status and readability. Every initiative has one: until the
+/// team writes it, it is an empty draft (as the page's form shows it).
 #[utoipa::path(get, path = "/api/v1/initiatives/{id}/public-page", tag = "innovators", params(("id" = i64, Path, description = "Initiative id")),
-    responses((status = 200, description = "Success", body = StoredPublicPage), (status = 404, description = "No page yet, or no such initiative", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The page; an empty draft until it is written", body = StoredPublicPage), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_public_page(
     State(state): State<AppState>,
     who: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<StoredPublicPage>, ApiError> {
     let item = super::initiatives::load(&state, &who, &id).await?;
-    let page =
-        public_pages::for_initiative(state.db(), who.organisation, item.id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(Json(stored(page)))
+    Ok(Json(match public_pages::for_initiative(state.db(), who.organisation, item.id).await? {
+        Some(page) => stored(page),
+        None => StoredPublicPage {
+            page: None,
+            status: kindling_domain::public_page::PageStatus::Draft.slug().to_owned(),
+            reading_age: None,
+            reading_ease: None,
+            published: None,
+            comment: None,
+        },
+    }))
 }
 
 /// Write the public page and submit it for review; a published version stays live until this one is

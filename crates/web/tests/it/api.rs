@@ -414,6 +414,10 @@ async fn driver_diagrams_support_and_public_pages_over_the_api() -> anyhow::Resu
     assert_eq!((status, answered["status"].as_str()), (200, Some("accepted")));
 
     let page = format!("/api/v1/initiatives/{falls}/public-page");
+    // Every initiative has a page: an empty draft until the team writes it.
+    let (status, _, blank) = call(&app, Method::GET, &page, Some(&clinician), None).await?;
+    assert_eq!((status, blank["status"].as_str()), (200, Some("draft")));
+    assert!(blank["page"].is_null() && blank["published"].is_null(), "{blank}");
     let text = json!({
         "what_changing": "A member of staff stays in each bay.",
         "why": "Most falls happened when nobody was there.",
