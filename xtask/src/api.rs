@@ -14,7 +14,7 @@ use crate::bench::{Guard, wait_ready};
 const VALIDATOR: &str = "openapi-spec-validator==0.9.0";
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 const CONFIG: &str = "crates/web/tests/schemathesis/schemathesis.toml";
-/// Examples per operation and phase: about two minutes on two cores (100 took 125 s, 20 took 34 s).
+/// Examples per operation and phase: about a minute on two cores with one worker.
 const MAX_EXAMPLES: &str = "50";
 /// A fixed seed, so a failure in CI is the same failure on a laptop.
 const SEED: &str = "20261203";
@@ -73,8 +73,11 @@ fn conformance(root: &Path, kindling: &Path, document: &str) -> Result<()> {
     let schemathesis = root.join("target/pyvenv/bin/schemathesis");
     let status = Command::new(schemathesis)
         .args(["--config-file", root.join(CONFIG).to_str().unwrap_or_default(), "--no-color", "run", document])
-        .args(["--url", &base, "--checks", "all", "--workers", "2"])
-        .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED])
+        // One worker, a fixed seed and deterministic generation (which keeps no example database
+        // between runs): the same cases in the same order against the same fresh demo on every run, so CI is
+        // not red by chance. Exploring further is for a longer run by hand (more examples, no seed).
+        .args(["--url", &base, "--checks", "all", "--workers", "1"])
+        .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED, "--generation-deterministic"])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         // Hypothesis keeps its example database in the working directory.
         .current_dir(&scratch)

@@ -16,12 +16,14 @@ struct Common {
 
 /// What an operation takes, which decides the problems it can meet before its handler runs.
 struct Shape {
+    /// Not a GET: every write depends on who you are (a team member, a lead, a role).
+    writes: bool,
     has_path_parameters: bool,
     has_query_parameters: bool,
     has_body: bool,
 }
 
-const COMMON: [Common; 7] = [
+const COMMON: [Common; 8] = [
     Common {
         name: "MalformedRequest",
         status: "400",
@@ -33,6 +35,12 @@ const COMMON: [Common; 7] = [
         status: "401",
         description: "No valid personal API token was sent (`Authorization: Bearer TOKEN`)",
         applies: |_| true,
+    },
+    Common {
+        name: "Forbidden",
+        status: "403",
+        description: "Your roles or your place in the team do not allow this; `detail` says who may",
+        applies: |s| s.writes,
     },
     Common {
         name: "NotFound",
@@ -85,16 +93,18 @@ impl utoipa::Modify for CommonProblems {
             components.responses.insert(common.name.to_owned(), RefOr::T(response.build()));
         }
         for item in openapi.paths.paths.values_mut() {
-            let operations =
-                [item.get.as_mut(), item.put.as_mut(), item.post.as_mut(), item.delete.as_mut(), item.patch.as_mut()];
-            for operation in operations.into_iter().flatten() {
-                add_common(operation);
+            if let Some(get) = item.get.as_mut() {
+                add_common(get, false);
+            }
+            let writes = [item.put.as_mut(), item.post.as_mut(), item.delete.as_mut(), item.patch.as_mut()];
+            for operation in writes.into_iter().flatten() {
+                add_common(operation, true);
             }
         }
     }
 }
 
-fn add_common(operation: &mut Operation) {
+fn add_common(operation: &mut Operation, writes: bool) {
     use utoipa::openapi::path::ParameterIn;
     let parameters: Vec<&ParameterIn> = operation
         .parameters
@@ -106,6 +116,7 @@ fn add_common(operation: &mut Operation) {
         })
         .collect();
     let shape = Shape {
+        writes,
         has_path_parameters: parameters.iter().any(|p| matches!(p, ParameterIn::Path)),
         has_query_parameters: parameters.iter().any(|p| matches!(p, ParameterIn::Query)),
         has_body: operation.request_body.is_some(),
