@@ -65,7 +65,8 @@ test('a stopped initiative\'s review is blocked for an NHS number, shared with t
   await page.getByRole('link', { name: /^Compare the sites side by side/ }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Northfield Teaching Hospitals NHS Foundation Trust' })).toBeVisible();
   await expect(page.getByRole('heading', { level: 2, name: 'Riverside Community Care' })).toBeVisible();
-  await expect(page.getByText('No measures yet: this site\'s baseline starts when its data come in.')).toBeVisible();
+  // Neither the stopped original nor the new adoption has measures yet: each column says so.
+  await expect(page.getByText('No measures yet: this site\'s baseline starts when its data come in.')).toHaveCount(2);
   await expectAccessible(page);
 });
 
