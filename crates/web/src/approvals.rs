@@ -27,9 +27,15 @@ use crate::{AppError, AppState, now_ms, templates};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The route one rank more senior (not an external one): where an overdue decision escalates.
-pub(crate) fn escalation<'a>(pack: &'a PolicyPack, route: &str) -> Option<&'a Route> {
+fn escalation<'a>(pack: &'a PolicyPack, route: &str) -> Option<&'a Route> {
     let current = pack.route(route)?;
     pack.routes.iter().filter(|r| !r.external && r.rank > current.rank).min_by_key(|r| r.rank)
+}
+
+/// Where an open request has escalated to by `now`: the more senior route, once it is overdue and the
+/// pack escalates after the target; `None` otherwise.
+pub(crate) fn escalated_to<'a>(pack: &'a PolicyPack, request: &ApprovalRequest, now: i64) -> Option<&'a Route> {
+    (request.overdue(now) && pack.escalation.escalate_after_target).then(|| escalation(pack, &request.route)).flatten()
 }
 
 #[derive(Serialize)]
@@ -53,16 +59,12 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
                 request,
                 due: CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(),
                 overdue_days: overdue.then(|| (now - request.due_ms) / DAY_MS + 1),
-                escalated_to: (overdue && pack.escalation.escalate_after_target)
-                    .then(|| escalation(&pack, &request.route).map(|r| r.label.clone()))
-                    .flatten(),
+                escalated_to: escalated_to(&pack, request, now).map(|r| r.label.clone()),
             }
         })
         .collect();
     let escalated_to_me = |row: &QueueRow<'_>| {
-        row.overdue_days.is_some()
-            && pack.escalation.escalate_after_target
-            && escalation(&pack, &row.request.route).is_some_and(|r| may_decide(r, &viewer.roles).is_ok())
+        escalated_to(&pack, row.request, now).is_some_and(|r| may_decide(r, &viewer.roles).is_ok())
     };
     let (waiting, escalated): (Vec<&QueueRow<'_>>, Vec<&QueueRow<'_>>) = (
         rows.iter().filter(|r| mine(&r.request.route)).collect(),

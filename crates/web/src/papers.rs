@@ -86,9 +86,7 @@ async fn committee_paper(state: &AppState, viewer: &Viewer, request: &ApprovalRe
     let public_page = kindling_store::public_pages::for_initiative(state.db(), viewer.organisation, item.id).await?;
     let pack = &context.pack;
     let now = crate::now_ms();
-    let escalated = (request.outcome.is_none() && request.overdue(now) && pack.escalation.escalate_after_target)
-        .then(|| crate::approvals::escalation(pack, &request.route))
-        .flatten();
+    let escalated = crate::approvals::escalated_to(pack, request, now);
     // Whoever decides now: a committee gets a committee paper.
     let committee = escalated.or_else(|| pack.route(&request.route)).is_some_and(|r| r.committee);
     let decider = escalated.map_or(request.route_label.clone(), |r| r.label.clone());
