@@ -24,7 +24,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn slug(self) -> &'static str {
+    pub const ALL: [Kind; 3] = [Kind::Initiative, Kind::Review, Kind::Pdsa];
+
+    /// The name the database, the API and the library's filter use.
+    pub fn slug(self) -> &'static str {
         match self {
             Kind::Initiative => "initiative",
             Kind::Review => "review",
@@ -32,13 +35,8 @@ impl Kind {
         }
     }
 
-    fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "initiative" => Some(Kind::Initiative),
-            "review" => Some(Kind::Review),
-            "pdsa" => Some(Kind::Pdsa),
-            _ => None,
-        }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.slug() == raw)
     }
 }
 

@@ -324,12 +324,7 @@ pub async fn library(
         _ => (query.stage.parse::<Stage>().ok().map(|s| s.slug().to_owned()), false),
     };
     let filters = Filters {
-        kind: match query.kind.as_str() {
-            "initiative" => Some(Kind::Initiative),
-            "review" => Some(Kind::Review),
-            "pdsa" => Some(Kind::Pdsa),
-            _ => None,
-        },
+        kind: Kind::parse(&query.kind),
         stage,
         tag: search::terms(&query.tag).into_iter().next(),
         organisation: match query.organisation.parse::<i64>() {

@@ -168,17 +168,11 @@ pub async fn search(
     who: ApiUser,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let kind = match params.kind.as_deref() {
-        None | Some("") => None,
-        Some("initiative") => Some(Kind::Initiative),
-        Some("review") => Some(Kind::Review),
-        Some("pdsa") => Some(Kind::Pdsa),
-        Some(other) => {
-            return Err(ApiError::invalid(vec![(
-                "kind".into(),
-                format!("Unknown kind {other:?}: use initiative, review or pdsa"),
-            )]));
-        }
+    let kind = match params.kind.as_deref().filter(|raw| !raw.is_empty()) {
+        None => None,
+        Some(raw) => Some(Kind::parse(raw).ok_or_else(|| {
+            ApiError::invalid(vec![("kind".into(), format!("Unknown kind {raw:?}: use initiative, review or pdsa"))])
+        })?),
     };
     let mut problems = Vec::new();
     let mut check = |field: &str, raw: &Option<String>, ok: bool, expected: &str| {
@@ -218,12 +212,7 @@ pub async fn search(
         items: hits
             .iter()
             .map(|h| HitDto {
-                kind: match h.kind {
-                    Kind::Initiative => "initiative",
-                    Kind::Review => "review",
-                    Kind::Pdsa => "pdsa",
-                }
-                .into(),
+                kind: h.kind.slug().into(),
                 id: h.ref_id,
                 initiative_id: h.initiative,
                 title: h.title.clone(),

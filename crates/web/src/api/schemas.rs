@@ -14,6 +14,7 @@ use kindling_domain::policy::Fact;
 use kindling_domain::recognition::Kind as RecognitionKind;
 use kindling_domain::spread::{NasssDomain, Rating};
 use kindling_domain::support::Answer;
+use kindling_store::search::Kind as SearchKind;
 use utoipa::openapi::schema::{AnyOfBuilder, Array, ArrayBuilder, Schema, SchemaType};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{KnownFormat, Object, SchemaFormat};
@@ -80,7 +81,7 @@ filter_of! {
 
 /// What a search result is, or empty for any.
 pub fn search_kind_filter() -> Object {
-    one_of(["", "initiative", "review", "pdsa"])
+    one_of(std::iter::once("").chain(SearchKind::ALL.iter().map(|kind| kind.slug())))
 }
 
 /// A chart a measure may be drawn on instead of the recommended one; null or absent for the
