@@ -97,28 +97,18 @@ pub fn parse_request(message: &str) -> Result<String, FieldErrors> {
     errors.into_result(|| text)
 }
 
-/// An answer from the offering team.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answer {
-    Accept,
-    Decline,
-    Complete,
-}
+slug_enum!(
+    /// An answer from the offering team.
+    Answer, "answer" {
+        Accept = ("accept", "Accept"),
+        Decline = ("decline", "Decline"),
+        Complete = ("complete", "Complete"),
+    }
+);
 
 impl Answer {
-    pub const ALL: [Self; 3] = [Answer::Accept, Answer::Decline, Answer::Complete];
-
-    /// The name the form and the API use.
-    pub const fn slug(self) -> &'static str {
-        match self {
-            Answer::Accept => "accept",
-            Answer::Decline => "decline",
-            Answer::Complete => "complete",
-        }
-    }
-
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|answer| answer.slug() == raw)
+        raw.parse().ok()
     }
 
     fn status(self) -> RequestStatus {

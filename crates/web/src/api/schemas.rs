@@ -66,11 +66,7 @@ slugs_of! {
     NodeKind => node_kind;
     Side => side;
     SessionMode => session_mode;
-}
-
-/// How the offer's contact answers a request for support.
-pub fn support_answer() -> Object {
-    one_of(Answer::ALL.iter().map(|answer| answer.slug()))
+    Answer => support_answer;
 }
 
 filter_of! {
