@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::initiatives::CivilDate;
 use crate::people::slug_enum;
-use crate::validation::{FieldErrors, optional_text, required_text};
+use crate::validation::{FieldErrors, capitalise_first, optional_text, required_text};
 
 slug_enum!(
     /// The role a measure plays in the family of measures.
@@ -473,11 +473,6 @@ fn missing_columns(data_type: DataType, subgroups: bool, columns: &[String]) -> 
             columns.join(", ")
         ),
     }
-}
-
-fn capitalise_first(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 impl Frequency {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::people::slug_enum;
 use crate::privacy::{describe, screen};
-use crate::validation::{FieldErrors, optional_text};
+use crate::validation::{FieldErrors, lower_first, optional_text};
 
 slug_enum!(
     /// The seven NASSS domains.
@@ -130,11 +130,6 @@ pub fn field_names(domain: NasssDomain) -> (&'static str, &'static str) {
         NasssDomain::WiderSystem => ("rating-wider-system", "note-wider-system"),
         NasssDomain::Embedding => ("rating-embedding", "note-embedding"),
     }
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// How much help a spread needs.

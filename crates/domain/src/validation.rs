@@ -77,6 +77,19 @@ pub fn optional_text(
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// `text` with its first letter in capitals ("no such site" → "No such site").
+pub fn capitalise_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// `text` with its first letter in lower case, to sit inside a sentence ("Executive committee" →
+/// "executive committee").
+pub fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
 fn capitalise(label: &str) -> String {
     let label = label.strip_prefix("a ").or_else(|| label.strip_prefix("an ")).unwrap_or(label);
     label.strip_prefix("the ").unwrap_or(label).chars().enumerate().fold(String::new(), |mut s, (i, c)| {

@@ -187,10 +187,10 @@ impl BoardReport {
 async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardReport, AppError> {
     let rows = rows(state, viewer, &Filters::default()).await?;
     let count = |signal: Signal| rows.iter().filter(|r| r.m.signal == signal).count();
-    let fails = |r: &Row| r.m.assurance == Some("fail");
     let mut charts = Vec::new();
-    for row in
-        rows.iter().filter(|r| matches!(r.m.signal, Signal::Improvement | Signal::Concern | Signal::Change) || fails(r))
+    for row in rows
+        .iter()
+        .filter(|r| matches!(r.m.signal, Signal::Improvement | Signal::Concern | Signal::Change) || r.m.misses_target)
     {
         let id = kindling_domain::ids::MeasureId::new(row.m.id);
         let Some(measure) = measures::get(state.db(), viewer.organisation, id).await? else { continue };
@@ -202,7 +202,7 @@ async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardRep
     // Concerns first, then targets that will be missed: they are what a board must act on.
     charts.sort_by_key(|c| match c.row.m.signal {
         Signal::Concern => 0,
-        _ if fails(&c.row) => 1,
+        _ if c.row.m.misses_target => 1,
         Signal::Change => 2,
         _ => 3,
     });
@@ -211,7 +211,7 @@ async fn board_report_data(state: &AppState, viewer: &Viewer) -> Result<BoardRep
     Ok(BoardReport {
         improvements: count(Signal::Improvement),
         concerns: count(Signal::Concern),
-        failing_targets: rows.iter().filter(|r| fails(r)).count(),
+        failing_targets: rows.iter().filter(|r| r.m.misses_target).count(),
         changes: count(Signal::Change),
         no_change: count(Signal::NoChange),
         rows,
@@ -259,8 +259,7 @@ fn board_report_document(report: &BoardReport, organisation: &str) -> Document {
     for chart in &report.charts {
         let m = &chart.row.m;
         let harm = if m.balancing_concern { ". Check for harm: a balancing measure shows concern." } else { "" };
-        let target =
-            if m.assurance == Some("fail") { ". Will not meet its target unless something changes." } else { "" };
+        let target = if m.misses_target { ". Will not meet its target unless something changes." } else { "" };
         // A chart never parts from its heading.
         blocks.push(Block::Together(vec![
             Block::Subheading(format!(

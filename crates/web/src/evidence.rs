@@ -49,6 +49,9 @@ pub struct MeasureView {
     pub points: usize,
     /// A balancing measure showing special cause concern: the change may be causing harm elsewhere.
     pub balancing_concern: bool,
+    /// Limits wholly on the wrong side of the target (MDC's "fail" assurance): it will not be met
+    /// unless something changes.
+    pub misses_target: bool,
 }
 
 /// A measure with its chart, for its own page and exports.
@@ -167,6 +170,7 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
         last_period: last.map(|(_, p)| CivilDate::parse_iso(&p).map_or(p, CivilDate::long)),
         points: points.len(),
         balancing_concern: d.kind == MeasureKind::Balancing && signal == Signal::Concern,
+        misses_target: analysis.as_ref().and_then(|a| a.assurance) == Some(kindling_spc::Assurance::Fail),
     };
     Evaluated { view, analysis, labels, target: d.target }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::measures::RowError;
 use crate::people::{Email, Profession, Role};
 use crate::tabular::{require, table};
+use crate::validation::capitalise_first;
 
 pub const PEOPLE_COLUMNS: [&str; 5] = ["email", "name", "profession", "roles", "site"];
 
@@ -94,7 +95,7 @@ pub fn parse_people(text: &str, sites: &[String]) -> Result<Vec<PersonRow>, Vec<
             (Some(email), Some(profession), true) => {
                 people.push(PersonRow { line, email, name: name.to_owned(), profession, roles, site });
             }
-            _ => errors.push(RowError { line, message: capitalise(&problems.join("; ")) }),
+            _ => errors.push(RowError { line, message: capitalise_first(&problems.join("; ")) }),
         }
     }
     if errors.is_empty() { Ok(people) } else { Err(errors) }
@@ -108,11 +109,6 @@ pub fn parse_profession(raw: &str) -> Option<Profession> {
 /// A role by its slug or its label, in any case.
 pub fn parse_role(raw: &str) -> Option<Role> {
     Role::ALL.iter().copied().find(|r| r.slug().eq_ignore_ascii_case(raw) || r.label().eq_ignore_ascii_case(raw))
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
