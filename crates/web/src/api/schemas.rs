@@ -90,21 +90,22 @@ pub fn chart() -> Object {
         .build()
 }
 
+/// A calendar day, `YYYY-MM-DD`.
+fn date() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+}
+
 /// A calendar day, `YYYY-MM-DD`, or empty for none.
 pub fn date_or_empty() -> Schema {
-    let date =
-        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)));
-    Schema::AnyOf(AnyOfBuilder::new().item(date).item(one_of([""])).build())
+    Schema::AnyOf(AnyOfBuilder::new().item(date()).item(one_of([""])).build())
 }
 
 /// A calendar day, `YYYY-MM-DD`, or empty or null for none.
 pub fn date_or_empty_or_null() -> Schema {
-    let date =
-        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)));
     let none = ObjectBuilder::new()
         .schema_type(SchemaType::Array(vec![Type::String, Type::Null]))
         .enum_values(Some([serde_json::Value::from(""), serde_json::Value::Null]));
-    Schema::AnyOf(AnyOfBuilder::new().item(date).item(none).build())
+    Schema::AnyOf(AnyOfBuilder::new().item(date()).item(none).build())
 }
 
 /// Reads a `YYYY-MM-DD` day as the API documents it: exactly, with no spaces around it.
