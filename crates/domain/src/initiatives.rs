@@ -132,6 +132,9 @@ pub struct StageChange {
     pub reason: String,
     /// What the move is called ("Approve", "Decline").
     pub verb: &'static str,
+    /// For a decision on the evidence ([`Stage::decides_on_evidence`]), what the measures showed
+    /// when it was taken, kept with the change.
+    pub evidence: Option<String>,
 }
 
 /// What a stage change causes beyond the change itself, for the caller to act on.
@@ -153,6 +156,12 @@ pub struct AvailableMove {
 }
 
 impl Stage {
+    /// Moving here adopts or spreads the change: a decision on its evidence, which is recorded with
+    /// the move, and which a balancing measure of concern must not slip past unremarked.
+    pub fn decides_on_evidence(self) -> bool {
+        matches!(self, Stage::Adopted | Stage::Spreading)
+    }
+
     /// Whether the initiative's life has ended (nothing more can happen to its stage).
     pub fn is_terminal(self) -> bool {
         !RULES.iter().any(|r| r.from == self)
@@ -201,7 +210,7 @@ impl Stage {
         if to == Stopped {
             events.push(StageEvent::LearningReviewDue);
         }
-        Ok((StageChange { from: self, to, reason: reason.to_owned(), verb: rule.verb }, events))
+        Ok((StageChange { from: self, to, reason: reason.to_owned(), verb: rule.verb, evidence: None }, events))
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use kindling_spc::compare::{Comparison, compare_newest_phases};
 use kindling_spc::{Analysis, Chart, Improvement, Obs, Options, Preset, SpcError, Variation, analyse};
 use serde::{Deserialize, Serialize};
 
@@ -684,6 +685,23 @@ pub fn analyse_measure(
     points: &[Point],
     phase_starts: &[CivilDate],
 ) -> Result<Analysis, SpcError> {
+    let (observations, options) = engine_input(measure, points, phase_starts);
+    analyse(&observations, &options)
+}
+
+/// Before versus after the newest phase break, judged with the earlier phase's limits carried
+/// forward (`kindling_spc::compare`); `None` without a phase break.
+pub fn compare_measure_phases(
+    measure: &MeasureDraft,
+    points: &[Point],
+    phase_starts: &[CivilDate],
+) -> Result<Option<Comparison>, SpcError> {
+    let (observations, options) = engine_input(measure, points, phase_starts);
+    compare_newest_phases(&observations, &options)
+}
+
+/// The engine's observations and Making Data Count options for a measure.
+fn engine_input(measure: &MeasureDraft, points: &[Point], phase_starts: &[CivilDate]) -> (Vec<Obs>, Options) {
     let chart = measure.chart();
     let mut options = Options::preset(Preset::Mdc, chart);
     options.improvement = measure.direction.improvement();
@@ -693,11 +711,11 @@ pub fn analyse_measure(
         .filter_map(|date| points.iter().position(|p| p.period >= *date))
         .filter(|&i| i > 0)
         .collect();
-    let observations: Vec<Obs> = points
+    let observations = points
         .iter()
         .map(|p| Obs { y: Some(p.value), n: if chart.needs_denominator() { p.denominator } else { None } })
         .collect();
-    analyse(&observations, &options)
+    (observations, options)
 }
 
 /// What a measure's evidence says, in one word, for panels and filters.

@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod calendar;
+pub mod compare;
 pub mod input;
 pub mod limits;
 pub mod options;

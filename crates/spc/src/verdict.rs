@@ -3,6 +3,7 @@
 
 use crate::analysis::{Analysis, Assurance, PointAnalysis, Side, SpecialCause};
 use crate::calendar::MONTHS;
+use crate::compare::{Comparison, Difference, PhaseSummary, Rule};
 use crate::options::Chart;
 
 /// "2025-03-03" becomes "3 March 2025"; anything else (an integer period) becomes "point 12".
@@ -161,6 +162,58 @@ fn run_verdict(analysis: &Analysis, last: usize, label: &dyn Fn(usize) -> String
     format!("{prefix}Signal of change since {since}: {}.", reasons.join(" and "))
 }
 
+/// Before versus after, in one or two sentences: each phase's centre and limits in the measure's
+/// unit, then whether the newest phase differs from the earlier one judged against its limits.
+pub fn comparison_in(c: &Comparison, x: &[String], unit: &dyn Fn(f64) -> String) -> String {
+    let label = |i: usize| x.get(i).map(|s| when(s)).unwrap_or_else(|| format!("point {}", i + 1));
+    let centre_word = if c.centre_is_median { "median" } else { "average" };
+    let phase = |name: &str, p: &PhaseSummary, to: bool| {
+        let span = if to {
+            format!("{} to {}", label(p.points.start), label(p.points.end - 1))
+        } else {
+            format!("from {}", label(p.points.start))
+        };
+        let points = if p.with_values == 1 { "1 point".to_owned() } else { format!("{} points", p.with_values) };
+        let centre = p.centre.map(|v| format!(": {centre_word} {}", unit(v))).unwrap_or_default();
+        let limits = match (p.lower, p.upper) {
+            (Some(l), Some(u)) => format!(", limits {} to {}", unit(l), unit(u)),
+            _ => String::new(),
+        };
+        format!("{name} ({span}, {points}){centre}{limits}.")
+    };
+    let mut text = format!("{} {}", phase("Before the change", &c.before, true), phase("After", &c.after, false));
+    text.push(' ');
+    text.push_str(&match c.difference {
+        Difference::TooFewPoints => {
+            "There are too few points in the two phases to judge yet whether the process changed.".to_owned()
+        }
+        Difference::NoDifference => {
+            "Judged against the limits from before the change, the new phase shows no sign of a difference yet."
+                .to_owned()
+        }
+        Difference::Differs { cause, side, rule, from } => {
+            let high = side == Side::High;
+            let how = match rule {
+                Rule::BeyondLimits => format!("a point beyond the earlier {} limit", if high { "upper" } else { "lower" }),
+                Rule::Trend => format!("points in a row {}", if high { "rising" } else { "falling" }),
+                Rule::TwoOfThree => {
+                    format!("two of three points close to the earlier {} limit", if high { "upper" } else { "lower" })
+                }
+                Rule::Shift => format!("points in a row {} the earlier {centre_word}", if high { "above" } else { "below" }),
+            };
+            format!(
+                "Judged against the limits from before the change, the new phase differs: special cause {} from {} ({how}).",
+                cause_word(cause),
+                label(from)
+            )
+        }
+    });
+    if c.before_is_short {
+        text.push_str(" The earlier phase is short, so its limits are a rough guide.");
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +334,25 @@ mod tests {
         assert_eq!(when("12"), "point 12");
         assert_eq!(number(10.500), "10.5");
         assert_eq!(number(0.1234), "0.123");
+    }
+
+    /// The hand-computed case of `compare`'s tests, in words: weekly from 6 January 2025, the change
+    /// at the 13th week (31 March 2025), the last point of the earlier phase on 24 March.
+    #[test]
+    fn before_and_after_read_in_words() {
+        let mut values: Vec<f64> = (0..12).map(|i| if i % 2 == 0 { 30.0 } else { 32.0 }).collect();
+        values.extend((0..8).map(|i| if i % 2 == 0 { 26.0 } else { 27.0 }));
+        let mut options = Options::preset(Preset::Mdc, crate::Chart::Xmr);
+        options.improvement = Improvement::Decrease;
+        options.phase_starts = vec![12];
+        let obs: Vec<Obs> = values.iter().map(|v| Obs { y: Some(*v), n: None }).collect();
+        let c = crate::compare::compare_newest_phases(&obs, &options).unwrap().unwrap();
+        assert_eq!(
+            comparison_in(&c, &dates(values.len()), &number),
+            "Before the change (6 January 2025 to 24 March 2025, 12 points): average 31, limits 25.68 to 36.32. \
+             After (from 31 March 2025, 8 points): average 26.5, limits 23.84 to 29.16. \
+             Judged against the limits from before the change, the new phase differs: special cause improvement \
+             from 31 March 2025 (two of three points close to the earlier lower limit)."
+        );
     }
 }

@@ -420,7 +420,8 @@ pub async fn reopen(
     let what: Vec<&str> = changes.iter().filter(|c| c.material).map(|c| c.text.as_str()).collect();
     let decided_on = decided.decided_ms.and_then(CivilDate::from_unix_ms).map(CivilDate::long).unwrap_or_default();
     let reason = format!("Reopened: changed since the decision of {decided_on}: {}", what.join("; "));
-    let change = StageChange { from: stage, to: Stage::Assessment, reason: reason.clone(), verb: "Reopened" };
+    let change =
+        StageChange { from: stage, to: Stage::Assessment, reason: reason.clone(), verb: "Reopened", evidence: None };
     match initiatives::change_stage_in(&mut tx, db, by.organisation, decided.initiative, by.user, &change, by.now_ms)
         .await
     {

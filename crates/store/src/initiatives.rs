@@ -65,6 +65,8 @@ pub struct StageChangeRecord {
     pub actor: Person,
     pub reason: String,
     pub at_ms: i64,
+    /// What the measures showed when the change was adopted or spread.
+    pub evidence: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -218,7 +220,7 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
     let history = sqlx::query(
-        "SELECT c.from_stage, c.to_stage, c.reason, c.at_ms, u.id, u.name, u.profession
+        "SELECT c.from_stage, c.to_stage, c.reason, c.at_ms, c.evidence, u.id, u.name, u.profession
          FROM stage_changes c JOIN users u ON u.id = c.actor_id
          WHERE c.initiative_id = $1 ORDER BY c.at_ms, c.id",
     )
@@ -238,6 +240,7 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
             actor: person_from(r.try_get("id")?, r.try_get("name")?, &r.try_get::<String, _>("profession")?)?,
             reason: r.try_get("reason")?,
             at_ms: r.try_get("at_ms")?,
+            evidence: r.try_get("evidence")?,
         })
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
@@ -485,13 +488,14 @@ pub async fn change_stage_in(
             change.from.label()
         )));
     }
-    sqlx::query("INSERT INTO stage_changes (initiative_id, from_stage, to_stage, actor_id, reason, at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO stage_changes (initiative_id, from_stage, to_stage, actor_id, reason, at_ms, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id.get())
         .bind(change.from.slug())
         .bind(change.to.slug())
         .bind(actor.get())
         .bind(&change.reason)
         .bind(now_ms)
+        .bind(&change.evidence)
         .execute(&mut **tx)
         .await?;
     audit::append(
@@ -503,13 +507,23 @@ pub async fn change_stage_in(
             organisation: Some(organisation),
             action: "initiative.stage_changed".into(),
             subject: subject(id),
-            summary: format!(
-                "{}: {} → {}. Reason: {}",
-                change.verb,
-                change.from.label(),
-                change.to.label(),
-                change.reason
-            ),
+            summary: match &change.evidence {
+                None => format!(
+                    "{}: {} → {}. Reason: {}",
+                    change.verb,
+                    change.from.label(),
+                    change.to.label(),
+                    change.reason
+                ),
+                Some(evidence) => format!(
+                    "{}: {} → {}. Reason: {} Evidence at the decision: {}",
+                    change.verb,
+                    change.from.label(),
+                    change.to.label(),
+                    change.reason,
+                    evidence.replace('\n', " ")
+                ),
+            },
         },
     )
     .await?;

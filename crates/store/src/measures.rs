@@ -543,23 +543,6 @@ pub async fn remove_phase(db: &Db, by: Actor, phase: PhaseId, reason: &str) -> R
     Ok(true)
 }
 
-/// Records, on the initiative's audit trail, the evidence shown to whoever made a decision (the
-/// evaluating → adopted move): one line per measure with its signal.
-pub async fn record_evidence(db: &Db, by: Actor, initiative: InitiativeId, summary: String) -> Result<(), StoreError> {
-    let mut tx = db.write().await?;
-    audit::record(
-        &mut tx,
-        db.dialect(),
-        by,
-        "initiative.evidence_recorded",
-        format!("initiative:{initiative}"),
-        summary,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Replaces a measure's data for one breakdown (all of its subgroups) in one transaction: a new file
 /// for "age band" is the whole age-band picture. `false` (nothing stored) if the measure is not in
 /// the actor's organisation.

@@ -248,6 +248,7 @@ pub async fn decide(
         to: decision.outcome.stage(),
         reason: decision_summary(&decision, &viewer.user.name),
         verb: decision.outcome.label(),
+        evidence: None,
     };
     let item = load(&state, &viewer, request.initiative).await?;
     let basis = Context::load(&state, viewer.organisation, &item).await?.basis(&item);

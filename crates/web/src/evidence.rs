@@ -7,11 +7,13 @@ use std::sync::Mutex;
 use kindling_charts::spc::{
     ChartText, assurance_caption, assurance_icon, svg, table_html, variation_caption, variation_icon,
 };
-use kindling_domain::ids::MeasureId;
+use kindling_domain::ids::{InitiativeId, MeasureId, OrganisationId};
 use kindling_domain::initiatives::CivilDate;
-use kindling_domain::measures::{DataType, MeasureKind, Point, Signal, analyse_measure, chart_label};
+use kindling_domain::measures::{
+    DataType, MeasureKind, Point, Signal, analyse_measure, chart_label, compare_measure_phases,
+};
 use kindling_spc::Analysis;
-use kindling_spc::verdict::verdict_in;
+use kindling_spc::verdict::{comparison_in, verdict_in};
 use kindling_store::measures::{Measure, Phase};
 use serde::Serialize;
 
@@ -52,6 +54,63 @@ pub struct MeasureView {
     /// Limits wholly on the wrong side of the target (MDC's "fail" assurance): it will not be met
     /// unless something changes.
     pub misses_target: bool,
+    /// After a phase break, before versus after in words: each phase's centre and limits, and
+    /// whether the new phase differs judged against the earlier limits.
+    pub comparison: Option<String>,
+}
+
+impl MeasureView {
+    /// The verdict, followed by before versus after when there is a phase break: what a summary in
+    /// words (a learning review, a paper, a recorded decision) says of the measure.
+    pub fn verdict_and_comparison(&self) -> String {
+        match &self.comparison {
+            Some(comparison) => format!("{} {comparison}", self.verdict),
+            None => self.verdict.clone(),
+        }
+    }
+}
+
+/// Every measure of an initiative, evaluated, in the order they were added.
+pub async fn of_initiative(
+    db: &kindling_store::Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Vec<MeasureView>, kindling_store::StoreError> {
+    let mut views = Vec::new();
+    for m in kindling_store::measures::for_initiative(db, organisation, initiative).await? {
+        let points = kindling_store::measures::points(db, m.id).await?;
+        let phases = kindling_store::measures::phases(db, m.id).await?;
+        views.push(evaluate(&m, &points, &phases).view);
+    }
+    Ok(views)
+}
+
+/// What the measures show when a change is adopted or spread, one line per measure, kept with the
+/// stage change. A balancing measure of concern must have been weighed by the decider
+/// (`acknowledged`); otherwise the message that asks them to.
+pub fn at_decision(views: &[MeasureView], acknowledged: bool) -> Result<String, String> {
+    let concerns: Vec<&str> = views.iter().filter(|m| m.balancing_concern).map(|m| m.name.as_str()).collect();
+    if !concerns.is_empty() && !acknowledged {
+        return Err(format!(
+            "Confirm that you have weighed the balancing {} of concern ({}) before adopting or spreading the change",
+            if concerns.len() == 1 { "measure" } else { "measures" },
+            concerns.join(", ")
+        ));
+    }
+    if views.is_empty() {
+        return Ok("No measures at the decision.".to_owned());
+    }
+    let mut lines: Vec<String> = views
+        .iter()
+        .map(|m| format!("{} measure {}: {}. {}", m.kind_label, m.name, m.signal_label, m.verdict_and_comparison()))
+        .collect();
+    if !concerns.is_empty() {
+        lines.push(format!(
+            "The decider weighed the balancing measure of concern and went ahead: {}.",
+            concerns.join(", ")
+        ));
+    }
+    Ok(lines.join("\n"))
 }
 
 /// A measure with its chart, for its own page and exports.
@@ -171,6 +230,10 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
         points: points.len(),
         balancing_concern: d.kind == MeasureKind::Balancing && signal == Signal::Concern,
         misses_target: analysis.as_ref().and_then(|a| a.assurance) == Some(kindling_spc::Assurance::Fail),
+        comparison: compare_measure_phases(d, points, &starts)
+            .ok()
+            .flatten()
+            .map(|c| comparison_in(&c, &labels, &|v| shown(d.data_type, v))),
     };
     Evaluated { view, analysis, labels, target: d.target }
 }

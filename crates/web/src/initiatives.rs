@@ -12,9 +12,8 @@ use kindling_domain::paging::Page;
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::validation::{FieldErrors, required_text};
 use kindling_store::initiatives::{self, Filter, Initiative};
-use kindling_store::{measures, orgs, users};
+use kindling_store::{orgs, users};
 
-use crate::evidence::MeasureView;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
@@ -234,6 +233,9 @@ pub async fn update(
 pub struct StageForm {
     to: String,
     reason: String,
+    /// "yes": the decider has weighed the balancing measures of concern (needed to adopt or spread
+    /// while one shows concern).
+    acknowledge: String,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -290,6 +292,8 @@ async fn render_show(
         .filter(|_| open_request.is_none())
         .map(|m| (m.to.slug(), m.verb, Some(format!("Moves it to {}", m.to.label()))))
         .collect();
+    let decides_on_evidence =
+        open_request.is_none() && item.stage.moves_for(&standing).iter().any(|m| m.to.decides_on_evidence());
     let can_edit = may_edit(viewer, item);
     let member_options = if can_edit {
         let members = users::members(state.db(), viewer.organisation).await?;
@@ -305,7 +309,7 @@ async fn render_show(
     let mut professions: Vec<&str> = item.team.iter().map(|m| m.person.profession.label()).collect();
     professions.sort_unstable();
     professions.dedup();
-    let evidence = evidence_for(state, viewer, item).await?;
+    let evidence = crate::evidence::of_initiative(state.db(), viewer.organisation, item.id).await?;
     let balancing_concerns: Vec<&str> =
         evidence.iter().filter(|m| m.balancing_concern).map(|m| m.name.as_str()).collect();
     let cycles = kindling_store::pdsa::for_initiative(state.db(), viewer.organisation, item.id).await?;
@@ -328,22 +332,12 @@ async fn render_show(
     let space = kindling_store::spaces::of_initiative(state.db(), item.id).await?;
     let html = templates::render(
         "initiatives/show.html",
-        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, conditions => conditions, learning => learning, similar => similar, space => space, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
+        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, decides_on_evidence => decides_on_evidence, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, conditions => conditions, learning => learning, similar => similar, space => space, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
     )?;
     Ok((status, html).into_response())
 }
 
 /// The initiative's measures, each with its verdict, for the evidence panel.
-async fn evidence_for(state: &AppState, viewer: &Viewer, item: &Initiative) -> Result<Vec<MeasureView>, AppError> {
-    let mut views = Vec::new();
-    for m in measures::for_initiative(state.db(), viewer.organisation, item.id).await? {
-        let points = measures::points(state.db(), m.id).await?;
-        let phases = measures::phases(state.db(), m.id).await?;
-        views.push(crate::evidence::evaluate(&m, &points, &phases).view);
-    }
-    Ok(views)
-}
-
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -394,17 +388,30 @@ pub async fn change_stage(
             }
         },
     };
-    let Some((change, events)) = outcome else {
+    let Some((mut change, events)) = outcome else {
         return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() }).await;
     };
-    let result = match crate::governance::plan_move(&state, viewer.organisation, &item, change.to).await? {
-        MovePlan::Blocked(missing) => {
-            for need in missing {
-                errors.add("to", format!("Not yet: {need}"));
-            }
-            return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() })
-                .await;
+    // A decision on the evidence keeps what the measures showed; one with a balancing measure of
+    // concern needs the decider to say they weighed it. Its error is shown with any blockers.
+    if change.to.decides_on_evidence() {
+        let views = crate::evidence::of_initiative(state.db(), viewer.organisation, item.id).await?;
+        match crate::evidence::at_decision(&views, form.acknowledge == "yes") {
+            Ok(evidence) => change.evidence = Some(evidence),
+            Err(unweighed) => errors.add("acknowledge", unweighed),
         }
+    }
+    let plan = crate::governance::plan_move(&state, viewer.organisation, &item, change.to).await?;
+    if let MovePlan::Blocked(missing) = &plan {
+        for need in missing {
+            errors.add("to", format!("Not yet: {need}"));
+        }
+    }
+    if !errors.is_empty() {
+        return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() }).await;
+    }
+    let result = match plan {
+        // Its blockers are among the errors above.
+        MovePlan::Blocked(_) => return Err(AppError::BadRequest("This move is blocked.".into())),
         MovePlan::DecideOnRequest(request) => {
             return Ok(Redirect::to(&format!("/approvals/{request}")).into_response());
         }
@@ -420,21 +427,6 @@ pub async fn change_stage(
     match result {
         Ok(()) => {
             tracing::info!(initiative.id = %item.id, stage.from = change.from.slug(), stage.to = change.to.slug(), events = ?events, "stage changed");
-            if change.to == Stage::Adopted {
-                // The approver saw the evidence panel beside this decision: keep what it said.
-                let lines: Vec<String> = evidence_for(&state, &viewer, &item)
-                    .await?
-                    .iter()
-                    .map(|m| format!("{} measure {:?}: {}", m.kind_label, m.name, m.signal_label))
-                    .collect();
-                let summary = if lines.is_empty() {
-                    "No measures at the decision".to_owned()
-                } else {
-                    format!("Evidence at the decision: {}", lines.join("; "))
-                };
-                let by = viewer.actor(now_ms());
-                measures::record_evidence(state.db(), by, item.id, summary).await?;
-            }
             Ok(Redirect::to(&format!("/initiatives/{}?notice=moved", item.id)).into_response())
         }
         Err(kindling_store::StoreError::Conflict(message)) => {

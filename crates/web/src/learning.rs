@@ -272,17 +272,17 @@ pub(crate) struct EvidenceSummary {
 /// review, and the evidence section of a committee paper.
 pub(crate) async fn evidence_summary(state: &AppState, item: &Initiative) -> Result<EvidenceSummary, AppError> {
     let (organisation, initiative) = (item.organisation, item.id);
-    let mut measures = Vec::new();
-    for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
-        let points = kindling_store::measures::points(state.db(), m.id).await?;
-        let phases = kindling_store::measures::phases(state.db(), m.id).await?;
-        let view = crate::evidence::evaluate(&m, &points, &phases).view;
-        measures.push((
-            format!("{} ({})", view.name, view.kind_label.to_lowercase()),
-            view.signal_label.to_owned(),
-            view.verdict,
-        ));
-    }
+    let measures = crate::evidence::of_initiative(state.db(), organisation, initiative)
+        .await?
+        .into_iter()
+        .map(|view| {
+            (
+                format!("{} ({})", view.name, view.kind_label.to_lowercase()),
+                view.signal_label.to_owned(),
+                view.verdict_and_comparison(),
+            )
+        })
+        .collect();
     let cycles = pdsa::for_initiative(state.db(), organisation, initiative)
         .await?
         .into_iter()
@@ -630,7 +630,7 @@ pub async fn sites(
             measures.push((
                 evaluated.view.name.clone(),
                 evaluated.view.signal_label.to_owned(),
-                evaluated.view.verdict.clone(),
+                evaluated.view.verdict_and_comparison(),
                 svg,
             ));
         }

@@ -502,6 +502,7 @@ pub async fn decide(
         to: decision.outcome.stage(),
         reason: crate::approvals::decision_summary(&decision, &who.user.name),
         verb: decision.outcome.label(),
+        evidence: None,
     };
     let item = kindling_store::initiatives::get(state.db(), who.organisation, request.initiative)
         .await?

@@ -88,6 +88,9 @@ pub struct StageChangeDto {
     pub by: String,
     pub reason: String,
     pub at: String,
+    /// For a move to adopted or spreading: what the measures showed when it was decided, one line
+    /// per measure.
+    pub evidence: Option<String>,
 }
 
 /// The fields of an initiative that people write.
@@ -114,6 +117,10 @@ pub struct TransitionInput {
     pub to: String,
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
+    /// To adopt or spread while a balancing measure shows concern, the decider confirms they have
+    /// weighed it.
+    #[serde(default)]
+    pub acknowledge_balancing_concern: bool,
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -187,6 +194,7 @@ impl From<&Initiative> for InitiativeDto {
                     by: h.actor.name.clone(),
                     reason: h.reason.clone(),
                     at: rfc3339(h.at_ms),
+                    evidence: h.evidence.clone(),
                 })
                 .collect(),
             created_at: rfc3339(i.created_ms),
@@ -389,7 +397,7 @@ pub async fn transition(
         is_submitter: item.submitter.id == who.user.id,
         is_team_member: item.is_team_member(who.user.id),
     };
-    let (change, _events) = match item.stage.transition(to, &standing, &input.reason) {
+    let (mut change, _events) = match item.stage.transition(to, &standing, &input.reason) {
         Ok(ok) => ok,
         Err(e @ TransitionError::Forbidden { .. }) => return Err(ApiError::forbidden(e.to_string())),
         Err(e @ TransitionError::NotAllowed { .. }) => return Err(ApiError::conflict(e.to_string())),
@@ -398,6 +406,16 @@ pub async fn transition(
             return Err(ApiError::validation(&errors));
         }
     };
+    if to.decides_on_evidence() {
+        let views = crate::evidence::of_initiative(state.db(), who.organisation, item.id).await?;
+        match crate::evidence::at_decision(&views, input.acknowledge_balancing_concern) {
+            Ok(evidence) => change.evidence = Some(evidence),
+            Err(unweighed) => {
+                errors.add("acknowledge_balancing_concern", unweighed);
+                return Err(ApiError::validation(&errors));
+            }
+        }
+    }
     match crate::governance::plan_move(&state, who.organisation, &item, to).await? {
         crate::governance::MovePlan::Blocked(missing) => {
             return Err(ApiError::conflict(format!("Not yet. {}", missing.join("; "))));

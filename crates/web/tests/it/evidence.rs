@@ -175,6 +175,105 @@ async fn a_pdsa_cycle_that_changes_the_process_recalculates_the_limits() -> anyh
     assert!((centre(lines[23]) - 363.0 / 400.0).abs() < 1e-9, "{}", lines[23]);
     let (_, page) = browser.get_text(&format!("/initiatives/{initiative}/measures/{measure}")).await?;
     assert!(page.contains("PDSA cycle: Tagging in every bay"));
+    // Before versus after, in the measure's unit (the same means as above, as percentages), judged
+    // against the limits from before: 90.75% after is far above anything the earlier process gave.
+    assert!(page.contains("Before and after the change"), "{page}");
+    assert!(page.contains("average 59.643%"), "{page}");
+    assert!(page.contains("average 90.75%"), "{page}");
+    assert!(page.contains("the new phase differs: special cause improvement from"), "{page}");
+    // The initiative's evidence panel, where the adopt decision is taken, says the same.
+    let (_, panel) = browser.get_text(&format!("/initiatives/{initiative}")).await?;
+    assert!(panel.contains("<strong>Before and after:</strong> Before the change"), "{panel}");
+    Ok(())
+}
+
+/// Adopting with a balancing measure of concern asks the decider to say they weighed it; the
+/// evidence the decision was taken on is kept with the stage change and shown on the initiative.
+#[tokio::test]
+async fn adopting_records_the_evidence_and_asks_for_a_balancing_concern_to_be_weighed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("approver@demo.kindling.test").await?;
+    let (initiative, _) = demo_measure(&app, "Inpatient falls").await;
+    let page = format!("/initiatives/{initiative}");
+    let action = format!("/initiatives/{initiative}/stage");
+    let reason = "Falls halved on Ward 7; adopt with a break rota.";
+    let refused = browser.submit(&page, &action, &[("to", "adopted"), ("reason", reason)]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(
+        html.contains(
+            "Confirm that you have weighed the balancing measure of concern (Staff overtime hours on Ward 7) before adopting or spreading the change"
+        ),
+        "{html}"
+    );
+    assert!(html.contains(reason), "the reason is kept");
+    let item =
+        kindling_store::initiatives::get(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(initiative))
+            .await?
+            .unwrap();
+    assert_eq!(item.stage, kindling_domain::initiatives::Stage::Evaluating, "nothing changed");
+
+    ready_to_adopt(&app, initiative).await?;
+    let adopted =
+        browser.submit(&page, &action, &[("to", "adopted"), ("reason", reason), ("acknowledge", "yes")]).await?;
+    assert_eq!(adopted.status(), 303, "{}", adopted.text().await?);
+    let (_, html) = browser.get_text(&page).await?;
+    assert!(html.contains("Evidence at the decision"), "{html}");
+    assert!(html.contains("<li>Outcome measure Inpatient falls per 1,000 bed days: Improvement."), "{html}");
+    assert!(html.contains("<li>Balancing measure Staff overtime hours on Ward 7: Concern."), "{html}");
+    assert!(
+        html.contains(
+            "The decider weighed the balancing measure of concern and went ahead: Staff overtime hours on Ward 7."
+        ),
+        "{html}"
+    );
+    Ok(())
+}
+
+/// What the demo's falls initiative still needs before it can be adopted: its learning review, and
+/// its consent approach recorded and signed off.
+async fn ready_to_adopt(app: &TestApp, initiative: i64) -> anyhow::Result<()> {
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let review = format!("/initiatives/{initiative}/learning-review");
+    let fields = [
+        ("expected", "Fewer falls in the bays once a member of staff is always tagged in."),
+        ("happened", "Falls halved; overtime rose."),
+        ("why_differ", "Tagging needs a spare person at breaks."),
+        ("keep", "Bay tagging on every shift."),
+        ("change", "A break rota that does not need overtime."),
+        ("visibility", "organisation"),
+    ];
+    assert_eq!(lead.submit(&review, &review, &fields).await?.status(), 303);
+    let gate = format!("/initiatives/{initiative}/gates/consent");
+    let text = [("text", "Patients are told about bay tagging on admission, with a leaflet.")];
+    assert_eq!(lead.submit(&gate, &format!("{gate}/record"), &text).await?.status(), 303);
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    assert_eq!(approver.submit(&gate, &format!("{gate}/sign-off"), &[("note", "Proportionate")]).await?.status(), 303);
+    Ok(())
+}
+
+/// The API asks the same of a decider, and answers with the recorded evidence in the history.
+#[tokio::test]
+async fn the_api_adopts_only_with_the_balancing_concern_weighed() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let token = app.token_for("approver@demo.kindling.test").await?;
+    let (initiative, _) = demo_measure(&app, "Inpatient falls").await;
+    let url = app.url(&format!("/api/v1/initiatives/{initiative}/transitions"));
+    let client = kindling_testkit::http();
+    let body = serde_json::json!({ "to": "adopted", "reason": "Falls halved on Ward 7." });
+    let refused = client.post(&url).bearer_auth(&token).json(&body).send().await?;
+    assert_eq!(refused.status(), 422);
+    let problem: serde_json::Value = refused.json().await?;
+    assert!(problem.to_string().contains("acknowledge_balancing_concern"), "{problem}");
+    ready_to_adopt(&app, initiative).await?;
+    let body = serde_json::json!({ "to": "adopted", "reason": "Falls halved on Ward 7.", "acknowledge_balancing_concern": true });
+    let adopted = client.post(&url).bearer_auth(&token).json(&body).send().await?;
+    assert_eq!(adopted.status(), 200);
+    let item: serde_json::Value = adopted.json().await?;
+    let last = item["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["to"], "adopted");
+    let evidence = last["evidence"].as_str().unwrap();
+    assert!(evidence.contains("Staff overtime hours on Ward 7: Concern."), "{evidence}");
     Ok(())
 }
 
