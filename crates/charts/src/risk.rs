@@ -127,6 +127,64 @@ pub fn heat_map(text: &HeatMapText<'_>) -> String {
     s
 }
 
+/// A risk's score over time as a small step line (scores 1–25 up the side, one step per re-score),
+/// with every score and its date in the `<desc>`. `scores` are (date in words, score), oldest first.
+pub fn trend(title: &str, scores: &[(String, u8)], id: &str) -> String {
+    const W: f64 = 260.0;
+    const H: f64 = 64.0;
+    const PAD: f64 = 6.0;
+    let desc = if scores.is_empty() {
+        "No scores recorded.".to_owned()
+    } else {
+        let listed: Vec<String> = scores.iter().map(|(when, score)| format!("{score} on {when}")).collect();
+        format!("Scores, oldest first: {}.", listed.join("; "))
+    };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="Arial, sans-serif" font-size="10"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        escape(title),
+        escape(&desc)
+    );
+    // Guide lines at 5, 15 and 25 so a rise into the red is visible.
+    for guide in [5u8, 15, 25] {
+        let y = y_of(guide, H, PAD);
+        let _ = write!(
+            s,
+            r##"<line x1="{PAD}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#d8dde0"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#4c6272">{guide}</text>"##,
+            W - 24.0,
+            W - PAD,
+            y + 3.0
+        );
+    }
+    if !scores.is_empty() {
+        let step = if scores.len() > 1 { (W - 30.0 - PAD) / (scores.len() - 1) as f64 } else { 0.0 };
+        let mut path = String::new();
+        for (i, (_, score)) in scores.iter().enumerate() {
+            let (x, y) = (PAD + i as f64 * step, y_of(*score, H, PAD));
+            let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " H" });
+            if i > 0 {
+                let _ = write!(path, " V{y:.1}");
+            }
+        }
+        let _ = write!(s, r#"<path d="{path}" fill="none" stroke="{INK}" stroke-width="2"/>"#);
+        for (i, (_, score)) in scores.iter().enumerate() {
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{INK}"/>"#,
+                PAD + i as f64 * step,
+                y_of(*score, H, PAD)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn y_of(score: u8, height: f64, pad: f64) -> f64 {
+    height - pad - (f64::from(score.clamp(1, 25)) - 1.0) / 24.0 * (height - 2.0 * pad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +208,16 @@ mod tests {
         assert!(svg.contains("2 risks at consequence 4 and likelihood 3 (score 12)."));
         assert_eq!(svg.matches("<circle").count(), 1);
         assert_eq!(svg.matches("<rect").count(), 25);
+    }
+
+    /// 16, then 12, then 6: three points, the last lowest (y grows downwards), every score in words.
+    #[test]
+    fn a_trend_draws_each_score_and_says_them() {
+        let scores = [("1 March 2026".to_owned(), 16), ("1 April 2026".to_owned(), 12), ("1 May 2026".to_owned(), 6)];
+        let svg = trend("Score over time", &scores, "t");
+        assert!(svg.contains("Scores, oldest first: 16 on 1 March 2026; 12 on 1 April 2026; 6 on 1 May 2026."));
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(y_of(6, 64.0, 6.0) > y_of(16, 64.0, 6.0), "a lower score is drawn lower");
+        assert!((y_of(25, 64.0, 6.0) - 6.0).abs() < 1e-9 && (y_of(1, 64.0, 6.0) - 58.0).abs() < 1e-9);
     }
 }

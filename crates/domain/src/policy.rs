@@ -104,6 +104,21 @@ pub struct RiskScheme {
     pub likelihoods: Vec<Level>,
     pub bands: Vec<Band>,
     pub domains: Vec<RiskDomain>,
+    /// Where a risk is escalated to the organisation's corporate register. Absent from packs written
+    /// before it existed: then the highest band, as the default pack says.
+    #[serde(default)]
+    pub corporate_register: Option<CorporateRegister>,
+}
+
+/// The escalation rule for the corporate register: a risk scored in this band or above is listed
+/// there and needs a named executive owner.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorporateRegister {
+    /// A band's id (`extreme`).
+    pub band: String,
+    pub source: String,
+    pub verified: bool,
 }
 
 /// One step of a 1–5 scale.
@@ -331,6 +346,13 @@ impl PolicyPack {
         }
         // Bands: each possible product 1..=25 must fall in exactly one band.
         check(!self.risk.bands.is_empty(), "risk.bands".into(), "must list at least one band");
+        if let Some(register) = &self.risk.corporate_register {
+            check(
+                self.band_by_id(&register.band).is_some(),
+                "risk.corporate_register.band".into(),
+                "must be the id of one of risk.bands",
+            );
+        }
         for (i, band) in self.risk.bands.iter().enumerate() {
             check(
                 band.min >= 1 && band.min <= band.max && band.max <= 25,
@@ -475,6 +497,13 @@ impl PolicyPack {
 
     pub fn band_by_id(&self, id: &str) -> Option<&Band> {
         self.risk.bands.iter().find(|b| b.id == id)
+    }
+
+    /// The lowest score that goes on the corporate register: the lower edge of the pack's register
+    /// band, or of its highest band when the pack names none.
+    pub fn corporate_register_from(&self) -> u8 {
+        let named = self.risk.corporate_register.as_ref().and_then(|r| self.band_by_id(&r.band));
+        named.or_else(|| self.risk.bands.iter().max_by_key(|b| b.max)).map_or(u8::MAX, |b| b.min)
     }
 
     /// The band a score falls in (every possible score has one in a valid pack).
@@ -648,7 +677,7 @@ mod tests {
 
     #[test]
     fn toml_errors_name_the_key_and_line() {
-        let missing = UK_DEFAULT.replacen("version = \"2026.11.1\"\n", "", 1);
+        let missing = UK_DEFAULT.replacen("version = \"2026.12.1\"\n", "", 1);
         let problem = &refused(&missing)[0];
         assert_eq!(problem.key, "pack");
         assert!(problem.message.contains("missing field `version`"), "{problem}");

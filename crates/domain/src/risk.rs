@@ -46,6 +46,9 @@ pub struct RiskDraft {
     pub target: Option<Score>,
     pub controls: String,
     pub owner: String,
+    /// The named executive who owns a risk on the corporate register (empty below the register's
+    /// band).
+    pub executive_owner: String,
     pub review: CivilDate,
 }
 
@@ -65,6 +68,7 @@ pub struct RiskForm {
     pub target_likelihood: String,
     pub controls: String,
     pub owner: String,
+    pub executive_owner: String,
     pub review_day: String,
     pub review_month: String,
     pub review_year: String,
@@ -87,6 +91,7 @@ impl RiskForm {
             target_likelihood: tl,
             controls: draft.controls.clone(),
             owner: draft.owner.clone(),
+            executive_owner: draft.executive_owner.clone(),
             review_day: draft.review.day.to_string(),
             review_month: draft.review.month.to_string(),
             review_year: draft.review.year.to_string(),
@@ -112,6 +117,20 @@ impl RiskForm {
         let target = score(&mut errors, "target", &self.target_consequence, &self.target_likelihood, false);
         let controls = optional_text(&mut errors, "controls", &self.controls, "Controls", MAX_TEXT_CHARS);
         let owner = required_text(&mut errors, "owner", &self.owner, "who owns the risk", MAX_OWNER_CHARS);
+        // The pack's escalation rule: a risk on the corporate register needs an executive to own it.
+        let executive_owner = match now {
+            Some(now) if now.value() >= pack.corporate_register_from() => required_text(
+                &mut errors,
+                "executive_owner",
+                &self.executive_owner,
+                "the executive who owns this risk on the corporate register",
+                MAX_OWNER_CHARS,
+            ),
+            _ => {
+                optional_text(&mut errors, "executive_owner", &self.executive_owner, "Executive owner", MAX_OWNER_CHARS)
+                    .unwrap_or_default()
+            }
+        };
         let review = match CivilDate::from_parts(&self.review_day, &self.review_month, &self.review_year) {
             Ok(Some(date)) => Some(date),
             Ok(None) => {
@@ -139,6 +158,7 @@ impl RiskForm {
                 target,
                 controls: controls.unwrap_or_default(),
                 owner,
+                executive_owner,
                 review,
             }),
             _ => Err(errors),
@@ -169,6 +189,74 @@ fn score(
             errors.add(field, "Choose a consequence and a likelihood, each from 1 to 5");
             None
         }
+    }
+}
+
+/// Completing an action, as typed: when it was done and what shows it was.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompletionForm {
+    pub done_day: String,
+    pub done_month: String,
+    pub done_year: String,
+    pub evidence: String,
+}
+
+/// A completed action: its date (not in the future) and its evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub done_on: CivilDate,
+    pub evidence: String,
+}
+
+impl CompletionForm {
+    /// # Errors
+    /// Every problem, by field (`done`, `evidence`).
+    pub fn parse(&self, today: CivilDate) -> Result<Completion, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let done_on = match CivilDate::from_parts(&self.done_day, &self.done_month, &self.done_year) {
+            Ok(Some(date)) if date > today => {
+                errors.add("done", "The date the action was completed must be today or in the past");
+                None
+            }
+            Ok(Some(date)) => Some(date),
+            Ok(None) => {
+                errors.add("done", "Enter the date the action was completed");
+                None
+            }
+            Err(message) => {
+                errors.add("done", message);
+                None
+            }
+        };
+        let evidence = required_text(
+            &mut errors,
+            "evidence",
+            &self.evidence,
+            "what shows the action was done (for example, the audit or the minutes)",
+            MAX_TEXT_CHARS,
+        );
+        match done_on {
+            Some(done_on) if errors.is_empty() => Ok(Completion { done_on, evidence }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Closing a risk, as typed: why it no longer needs managing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClosingForm {
+    pub reason: String,
+}
+
+impl ClosingForm {
+    /// # Errors
+    /// The reason is missing or too long.
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let reason = required_text(&mut errors, "reason", &self.reason, "why the risk can be closed", MAX_TEXT_CHARS);
+        errors.into_result(|| reason)
     }
 }
 
@@ -306,6 +394,36 @@ mod tests {
         assert_eq!((p.worst_score, p.worst_band.as_str(), p.worst_domain.as_str()), (12, "high", "Patient safety"));
         assert_eq!((p.max_consequence, p.max_consequence_label.as_str()), (5, "Catastrophic"));
         assert_eq!(profile(&[], &pack), None);
+    }
+
+    /// The default pack escalates Extreme (15–25) to the corporate register: 4 × 4 = 16 needs a
+    /// named executive, 4 × 3 = 12 does not.
+    #[test]
+    fn a_risk_on_the_corporate_register_needs_an_executive_owner() {
+        let pack = PolicyPack::uk_default();
+        assert_eq!(pack.corporate_register_from(), 15);
+        let extreme = RiskForm { now_likelihood: "4".into(), target_likelihood: "1".into(), ..form() };
+        assert!(extreme.parse(&pack).unwrap_err().for_field("executive_owner").is_some());
+        let named = RiskForm { executive_owner: "Chief Nurse".into(), ..extreme };
+        assert_eq!(named.parse(&pack).unwrap().executive_owner, "Chief Nurse");
+        assert_eq!(form().parse(&pack).unwrap().executive_owner, "", "12 stays off the register");
+    }
+
+    #[test]
+    fn an_action_is_completed_with_a_past_date_and_evidence() {
+        let today = CivilDate::new(2026, 12, 3).unwrap();
+        let typed = |d: &str, e: &str| CompletionForm {
+            done_day: d.into(),
+            done_month: "12".into(),
+            done_year: "2026".into(),
+            evidence: e.into(),
+        };
+        let done = typed("1", "Audit of 20 handovers, 19 used the checklist").parse(today).unwrap();
+        assert_eq!(done.done_on, CivilDate::new(2026, 12, 1).unwrap());
+        let future = typed("4", "Audit").parse(today).unwrap_err();
+        assert!(future.for_field("done").is_some_and(|m| m.contains("today or in the past")));
+        assert!(typed("1", "  ").parse(today).unwrap_err().for_field("evidence").is_some());
+        assert!(ClosingForm { reason: " ".into() }.parse().unwrap_err().for_field("reason").is_some());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::policy::PackInfo;
-use kindling_domain::risk::{RiskDraft, Score};
+use kindling_domain::risk::{Completion, RiskDraft, Score};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -21,6 +21,15 @@ pub struct RiskItem {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub actions: Vec<RiskAction>,
+    /// Every score the risk has had, oldest first (its trend).
+    pub scores: Vec<ScoredAt>,
+    pub closed: Option<Closure>,
+}
+
+impl RiskItem {
+    pub fn is_open(&self) -> bool {
+        self.closed.is_none()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -29,7 +38,24 @@ pub struct RiskAction {
     pub action: String,
     pub owner: String,
     pub due: CivilDate,
-    pub done_ms: Option<i64>,
+    /// When it was done and what shows it, once completed.
+    pub done_on: Option<CivilDate>,
+    pub evidence: Option<String>,
+}
+
+/// One score in a risk's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ScoredAt {
+    pub score: Score,
+    pub at_ms: i64,
+}
+
+/// Why and when a risk was closed, and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Closure {
+    pub reason: String,
+    pub by: String,
+    pub at_ms: i64,
 }
 
 fn pair(row: &AnyRow, c: &str, l: &str) -> Result<Option<Score>, StoreError> {
@@ -65,6 +91,7 @@ fn item_from(row: &AnyRow) -> Result<RiskItem, StoreError> {
             target: pair(row, "target_consequence", "target_likelihood")?,
             controls: row.try_get("controls")?,
             owner: row.try_get("owner")?,
+            executive_owner: row.try_get("executive_owner")?,
             review: date(&review)?,
         },
         pack_id: row.try_get("pack_id")?,
@@ -72,35 +99,59 @@ fn item_from(row: &AnyRow) -> Result<RiskItem, StoreError> {
         created_ms: row.try_get("created_ms")?,
         updated_ms: row.try_get("updated_ms")?,
         actions: Vec::new(),
+        scores: Vec::new(),
+        closed: match row.try_get::<Option<i64>, _>("closed_ms")? {
+            Some(at_ms) => Some(Closure {
+                reason: row.try_get::<Option<String>, _>("closed_reason")?.unwrap_or_default(),
+                by: row.try_get::<Option<String>, _>("closed_by_name")?.unwrap_or_default(),
+                at_ms,
+            }),
+            None => None,
+        },
     })
 }
 
+/// Each item's actions and score history: one query for each, whatever the number of items.
 async fn with_actions(db: &Db, mut items: Vec<RiskItem>) -> Result<Vec<RiskItem>, StoreError> {
     if items.is_empty() {
         return Ok(items);
     }
-    // One query for every item's actions; the ids are integers from the database.
+    // The ids are integers from the database.
     let ids: Vec<String> = items.iter().map(|i| i.id.to_string()).collect();
-    let sql = format!("SELECT * FROM risk_actions WHERE risk_id IN ({}) ORDER BY due_on, id", ids.join(","));
+    let ids = ids.join(",");
+    let sql = format!("SELECT * FROM risk_actions WHERE risk_id IN ({ids}) ORDER BY due_on, id");
     for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
         let risk: i64 = row.try_get("risk_id")?;
         let due: String = row.try_get("due_on")?;
+        let done_on: Option<String> = row.try_get("done_on")?;
         let action = RiskAction {
             id: row.try_get("id")?,
             action: row.try_get("action")?,
             owner: row.try_get("owner")?,
             due: date(&due)?,
-            done_ms: row.try_get("done_ms")?,
+            done_on: done_on.as_deref().map(date).transpose()?,
+            evidence: row.try_get("evidence")?,
         };
         if let Some(item) = items.iter_mut().find(|i| i.id == risk) {
             item.actions.push(action);
         }
     }
+    let sql = format!(
+        "SELECT risk_id, consequence, likelihood, scored_ms FROM risk_scores WHERE risk_id IN ({ids}) ORDER BY scored_ms, id"
+    );
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+        let risk: i64 = row.try_get("risk_id")?;
+        let score = pair(&row, "consequence", "likelihood")?
+            .ok_or_else(|| StoreError::Corrupt("risk score without a value".into()))?;
+        if let Some(item) = items.iter_mut().find(|i| i.id == risk) {
+            item.scores.push(ScoredAt { score, at_ms: row.try_get("scored_ms")? });
+        }
+    }
     Ok(items)
 }
 
-const SELECT: &str =
-    "SELECT r.*, i.title AS initiative_title FROM risk_items r JOIN initiatives i ON i.id = r.initiative_id";
+const SELECT: &str = "SELECT r.*, i.title AS initiative_title, c.name AS closed_by_name
+     FROM risk_items r JOIN initiatives i ON i.id = r.initiative_id LEFT JOIN users c ON c.id = r.closed_by";
 
 /// An initiative's risk items, worst first.
 pub async fn for_initiative(
@@ -120,10 +171,11 @@ pub async fn for_initiative(
     with_actions(db, rows.iter().map(item_from).collect::<Result<_, _>>()?).await
 }
 
-/// The organisation's register: every risk item of every initiative that is still open, worst first.
+/// The organisation's register: every open risk item of every initiative that is still going, worst
+/// first.
 pub async fn register(db: &Db, organisation: OrganisationId) -> Result<Vec<RiskItem>, StoreError> {
     let sql = format!(
-        "{SELECT} WHERE r.organisation_id = $1 AND i.stage NOT IN ('stopped')
+        "{SELECT} WHERE r.organisation_id = $1 AND i.stage NOT IN ('stopped') AND r.closed_ms IS NULL
          ORDER BY r.now_consequence * r.now_likelihood DESC, r.now_consequence DESC, r.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?;
@@ -148,8 +200,8 @@ pub async fn create(
     let row = sqlx::query(
         "INSERT INTO risk_items (initiative_id, organisation_id, domain, cause, event, consequence,
             before_consequence, before_likelihood, now_consequence, now_likelihood, target_consequence, target_likelihood,
-            controls, owner, review_on, pack_id, pack_version, created_by, created_ms, updated_ms)
-         SELECT id, organisation_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19
+            controls, owner, review_on, pack_id, pack_version, created_by, created_ms, updated_ms, executive_owner)
+         SELECT id, organisation_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20
          FROM initiatives WHERE id = $1 AND organisation_id = $2 RETURNING id",
     )
     .bind(initiative.get())
@@ -171,10 +223,12 @@ pub async fn create(
     .bind(pack.version.clone())
     .bind(by.user.get())
     .bind(by.now_ms)
+    .bind(draft.executive_owner.clone())
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.try_get("id")?;
+    record_score(&mut tx, by, id, draft.now).await?;
     audit::record(
         &mut tx,
         db.dialect(),
@@ -196,7 +250,22 @@ pub async fn create(
     Ok(Some(id))
 }
 
-/// Re-scores a risk item; `false` if it is not in `by.organisation`.
+/// Adds a score to a risk's history.
+async fn record_score(tx: &mut crate::db::WriteTx, by: Actor, risk: i64, score: Score) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO risk_scores (risk_id, consequence, likelihood, scored_by, scored_ms) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(risk)
+    .bind(i64::from(score.consequence))
+    .bind(i64::from(score.likelihood))
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Re-scores an open risk item; `false` if it is not an open item of `by.organisation`.
 pub async fn update(db: &Db, by: Actor, id: i64, draft: &RiskDraft, pack: &PackInfo) -> Result<bool, StoreError> {
     let mut tx = db.write().await?;
     let (bc, bl) = split(draft.before);
@@ -205,8 +274,8 @@ pub async fn update(db: &Db, by: Actor, id: i64, draft: &RiskDraft, pack: &PackI
         "UPDATE risk_items SET domain = $3, cause = $4, event = $5, consequence = $6, before_consequence = $7,
             before_likelihood = $8, now_consequence = $9, now_likelihood = $10, target_consequence = $11,
             target_likelihood = $12, controls = $13, owner = $14, review_on = $15, pack_id = $16, pack_version = $17,
-            updated_ms = $18
-         WHERE id = $1 AND organisation_id = $2",
+            updated_ms = $18, executive_owner = $19
+         WHERE id = $1 AND organisation_id = $2 AND closed_ms IS NULL",
     )
     .bind(id)
     .bind(by.organisation.get())
@@ -226,11 +295,25 @@ pub async fn update(db: &Db, by: Actor, id: i64, draft: &RiskDraft, pack: &PackI
     .bind(pack.id.clone())
     .bind(pack.version.clone())
     .bind(by.now_ms)
+    .bind(draft.executive_owner.clone())
     .execute(&mut *tx)
     .await?
     .rows_affected()
         == 1;
     if done {
+        let last = sqlx::query(
+            "SELECT consequence, likelihood FROM risk_scores WHERE risk_id = $1 ORDER BY scored_ms DESC, id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let last = match last {
+            Some(row) => pair(&row, "consequence", "likelihood")?,
+            None => None,
+        };
+        if last != Some(draft.now) {
+            record_score(&mut tx, by, id, draft.now).await?;
+        }
         audit::record(
             &mut tx,
             db.dialect(),
@@ -257,7 +340,7 @@ pub async fn add_action(
     let mut tx = db.write().await?;
     let done = sqlx::query(
         "INSERT INTO risk_actions (risk_id, action, owner, due_on)
-         SELECT id, $3, $4, $5 FROM risk_items WHERE id = $1 AND organisation_id = $2",
+         SELECT id, $3, $4, $5 FROM risk_items WHERE id = $1 AND organisation_id = $2 AND closed_ms IS NULL",
     )
     .bind(risk)
     .bind(by.organisation.get())
@@ -278,6 +361,72 @@ pub async fn add_action(
             format!("Action for {owner} due {}: {action}", due.iso()),
         )
         .await?;
+        tx.commit().await?;
+    }
+    Ok(done)
+}
+
+/// Records an action as completed, with its date and evidence; `false` if the action is not one of
+/// an open risk of `by.organisation`, or is already completed.
+pub async fn complete_action(
+    db: &Db,
+    by: Actor,
+    risk: i64,
+    action: i64,
+    completion: &Completion,
+) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE risk_actions SET done_on = $4, evidence = $5, done_by = $6, done_ms = $7
+         WHERE id = $1 AND risk_id = $2 AND done_on IS NULL
+           AND risk_id IN (SELECT id FROM risk_items WHERE organisation_id = $3 AND closed_ms IS NULL)",
+    )
+    .bind(action)
+    .bind(risk)
+    .bind(by.organisation.get())
+    .bind(completion.done_on.iso())
+    .bind(completion.evidence.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if done {
+        audit::record(
+            &mut tx,
+            db.dialect(),
+            by,
+            "risk.action_completed",
+            format!("risk:{risk}"),
+            format!("Action {action} completed on {}: {}", completion.done_on.iso(), completion.evidence),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(done)
+}
+
+/// Closes an open risk with its reason; it stays on record, off the register. `false` if it is not
+/// an open risk of `by.organisation`.
+pub async fn close(db: &Db, by: Actor, risk: i64, reason: &str) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE risk_items SET closed_ms = $3, closed_by = $4, closed_reason = $5, updated_ms = $3
+         WHERE id = $1 AND organisation_id = $2 AND closed_ms IS NULL",
+    )
+    .bind(risk)
+    .bind(by.organisation.get())
+    .bind(by.now_ms)
+    .bind(by.user.get())
+    .bind(reason.to_owned())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if done {
+        audit::record(&mut tx, db.dialect(), by, "risk.closed", format!("risk:{risk}"), format!("Closed: {reason}"))
+            .await?;
         tx.commit().await?;
     }
     Ok(done)

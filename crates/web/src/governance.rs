@@ -19,7 +19,7 @@ use kindling_domain::gates::{
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::initiatives::{CivilDate, Stage};
 use kindling_domain::policy::{Fact, GateKind, PolicyPack};
-use kindling_domain::risk::{self, HeatMap, RiskForm, Scored};
+use kindling_domain::risk::{self, ClosingForm, CompletionForm, HeatMap, RiskForm, Scored};
 use kindling_domain::validation::FieldErrors;
 use kindling_store::StoreError;
 use kindling_store::approvals::{self, ApprovalRequest};
@@ -56,8 +56,14 @@ impl Context {
         })
     }
 
+    /// The risks still being managed: a closed risk stays on record but no longer counts towards the
+    /// initiative's risk, its route or what a decision is taken on.
+    fn open_risks(&self) -> impl Iterator<Item = &RiskItem> {
+        self.risks.iter().filter(|r| r.is_open())
+    }
+
     fn scored(&self) -> Vec<Scored<'_>> {
-        self.risks.iter().map(|r| Scored { domain: &r.draft.domain, now: r.draft.now }).collect()
+        self.open_risks().map(|r| Scored { domain: &r.draft.domain, now: r.draft.now }).collect()
     }
 
     pub fn route(&self) -> RouteChoice {
@@ -65,7 +71,7 @@ impl Context {
         route(
             &self.pack,
             &RoutingFacts {
-                risks: self.risks.iter().map(|r| (r.draft.domain.as_str(), r.draft.now)).collect(),
+                risks: self.open_risks().map(|r| (r.draft.domain.as_str(), r.draft.now)).collect(),
                 gates: self.gates.iter().map(|g| g.kind).collect(),
                 research: self.facts.is_some() && gates::research_determination(&facts) == gates::Research::Research,
             },
@@ -95,8 +101,7 @@ impl Context {
             facts: self.facts.iter().flatten().map(|f| f.slug().to_owned()).collect(),
             gates,
             risks: self
-                .risks
-                .iter()
+                .open_risks()
                 .map(|r| BasisRisk {
                     id: r.id,
                     domain: r.draft.domain.clone(),
@@ -244,6 +249,8 @@ struct RiskRow<'a> {
     target: Option<u8>,
     review: String,
     review_overdue: bool,
+    /// Open and scored at or above the pack's corporate-register band.
+    corporate: bool,
 }
 
 fn risk_rows<'a>(pack: &PolicyPack, items: &'a [RiskItem], today: CivilDate) -> Vec<RiskRow<'a>> {
@@ -260,7 +267,8 @@ fn risk_rows<'a>(pack: &PolicyPack, items: &'a [RiskItem], today: CivilDate) -> 
                 before: item.draft.before.map(|s| s.value()),
                 target: item.draft.target.map(|s| s.value()),
                 review: item.draft.review.long(),
-                review_overdue: item.draft.review < today,
+                review_overdue: item.is_open() && item.draft.review < today,
+                corporate: item.is_open() && item.draft.now.value() >= pack.corporate_register_from(),
             }
         })
         .collect()
@@ -292,6 +300,8 @@ fn notice_text(notice: &str) -> Option<&'static str> {
         "facts" => Some("The facts have been saved, and the gates they call for are listed below."),
         "risk" => Some("The risk has been saved."),
         "action" => Some("The action has been added to the risk."),
+        "done" => Some("The action is recorded as completed, with its evidence."),
+        "closed" => Some("The risk has been closed. It stays on record with your reason, and is off the register."),
         "gate" => Some("The gate's record has been saved. Any earlier sign-off was cleared."),
         "signed" => Some("The gate has been signed off."),
         "hazard" => Some("The hazard has been logged."),
@@ -407,6 +417,15 @@ pub async fn save_facts(
     }
 }
 
+/// What the smaller forms of a risk's page held when one comes back with errors.
+#[derive(Debug, Default, Serialize)]
+struct RiskTyped<'a> {
+    notice: Option<&'static str>,
+    action: Option<&'a ActionForm>,
+    completion: Option<&'a CompletionTyped>,
+    closing: Option<&'a ClosingForm>,
+}
+
 async fn render_risk_form(
     state: &AppState,
     viewer: &Viewer,
@@ -414,6 +433,7 @@ async fn render_risk_form(
     risk: Option<&RiskItem>,
     form: &RiskForm,
     errors: &FieldErrors,
+    typed: RiskTyped<'_>,
 ) -> Result<Response, AppError> {
     let pack = policy::active(state.db(), viewer.organisation).await?.pack;
     let mut domains: Vec<(String, String)> = vec![(String::new(), "Choose what it could harm".into())];
@@ -423,10 +443,27 @@ async fn render_risk_form(
         options.extend(levels.iter().map(|l| (l.score.to_string(), format!("{} {}", l.score, l.label))));
         options
     };
+    let register_from = pack.corporate_register_from();
+    let trend = risk.map(|r| {
+        let scores: Vec<(String, u8)> = r
+            .scores
+            .iter()
+            .map(|s| (CivilDate::from_unix_ms(s.at_ms).map_or_else(String::new, CivilDate::long), s.score.value()))
+            .collect();
+        kindling_charts::risk::trend(&format!("Score over time: {}", r.draft.event), &scores, "trend")
+    });
+    let open_actions: Vec<(String, String)> = risk
+        .map(|r| {
+            let mut options = vec![(String::new(), "Choose an action".to_owned())];
+            options
+                .extend(r.actions.iter().filter(|a| a.done_on.is_none()).map(|a| (a.id.to_string(), a.action.clone())));
+            options
+        })
+        .unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "governance/risk_form.html",
-        page! { title => if risk.is_some() { "Change a risk" } else { "Add a risk" }, section => "initiatives", viewer => viewer.view(), item => item, risk => risk, form => form, domains => domains, consequences => scale(&pack.risk.consequences), likelihoods => scale(&pack.risk.likelihoods), descriptors => &pack.risk.domains, likelihood_levels => &pack.risk.likelihoods, errors => errors, field_errors => field_errors(errors) },
+        page! { title => if risk.is_some() { "Change a risk" } else { "Add a risk" }, section => "initiatives", viewer => viewer.view(), item => item, risk => risk, form => form, typed => typed, domains => domains, consequences => scale(&pack.risk.consequences), likelihoods => scale(&pack.risk.likelihoods), descriptors => &pack.risk.domains, likelihood_levels => &pack.risk.likelihoods, register_from => register_from, trend => trend, open_actions => open_actions, errors => errors, field_errors => field_errors(errors) },
     )?;
     Ok((status, html).into_response())
 }
@@ -438,7 +475,8 @@ pub async fn new_risk(
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
     require_edit(&viewer, &item, "record its risks")?;
-    render_risk_form(&state, &viewer, &item, None, &RiskForm::default(), &FieldErrors::new()).await
+    render_risk_form(&state, &viewer, &item, None, &RiskForm::default(), &FieldErrors::new(), RiskTyped::default())
+        .await
 }
 
 pub async fn create_risk(
@@ -451,7 +489,7 @@ pub async fn create_risk(
     require_edit(&viewer, &item, "record its risks")?;
     let pack = policy::active(state.db(), viewer.organisation).await?.pack;
     match form.parse(&pack) {
-        Err(errors) => render_risk_form(&state, &viewer, &item, None, &form, &errors).await,
+        Err(errors) => render_risk_form(&state, &viewer, &item, None, &form, &errors, RiskTyped::default()).await,
         Ok(draft) => {
             risk_store::create(state.db(), viewer.actor(now_ms()), item.id, &draft, &pack.pack)
                 .await?
@@ -461,6 +499,9 @@ pub async fn create_risk(
         }
     }
 }
+
+const CLOSED_RISK: &str =
+    "This risk is closed: it stays on record as it was closed. Record a new risk if it has come back.";
 
 async fn load_risk(
     state: &AppState,
@@ -482,10 +523,20 @@ pub async fn edit_risk(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, risk)): Path<(String, String)>,
+    Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
     require_edit(&viewer, &item, "record its risks")?;
-    render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &FieldErrors::new()).await
+    render_risk_form(
+        &state,
+        &viewer,
+        &item,
+        Some(&risk),
+        &RiskForm::from_draft(&risk.draft),
+        &FieldErrors::new(),
+        RiskTyped { notice: notice_text(&query.notice), ..RiskTyped::default() },
+    )
+    .await
 }
 
 pub async fn update_risk(
@@ -498,9 +549,13 @@ pub async fn update_risk(
     require_edit(&viewer, &item, "record its risks")?;
     let pack = policy::active(state.db(), viewer.organisation).await?.pack;
     match form.parse(&pack) {
-        Err(errors) => render_risk_form(&state, &viewer, &item, Some(&risk), &form, &errors).await,
+        Err(errors) => {
+            render_risk_form(&state, &viewer, &item, Some(&risk), &form, &errors, RiskTyped::default()).await
+        }
         Ok(draft) => {
-            risk_store::update(state.db(), viewer.actor(now_ms()), risk.id, &draft, &pack.pack).await?;
+            if !risk_store::update(state.db(), viewer.actor(now_ms()), risk.id, &draft, &pack.pack).await? {
+                return Err(AppError::Conflict(CLOSED_RISK.into()));
+            }
             let reopened = reconsider(&state, viewer.actor(now_ms()), item.id).await?;
             Ok(saved(item.id, reopened, "risk", "risks"))
         }
@@ -547,10 +602,84 @@ pub async fn add_action(
     };
     match (errors.is_empty(), due) {
         (true, Some(due)) => {
-            risk_store::add_action(state.db(), viewer.actor(now_ms()), risk.id, &action, &owner, due).await?;
+            if !risk_store::add_action(state.db(), viewer.actor(now_ms()), risk.id, &action, &owner, due).await? {
+                return Err(AppError::Conflict(CLOSED_RISK.into()));
+            }
             Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=action#risks", item.id)).into_response())
         }
-        _ => render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &errors).await,
+        _ => {
+            let typed = RiskTyped { action: Some(&form), ..RiskTyped::default() };
+            render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &errors, typed)
+                .await
+        }
+    }
+}
+
+/// Completing an action as typed: which action, and the completion itself.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CompletionTyped {
+    done_action: String,
+    #[serde(flatten)]
+    completion: CompletionForm,
+}
+
+/// Marks one of a risk's actions as done, with the date and the evidence.
+pub async fn complete_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, risk)): Path<(String, String)>,
+    axum::Form(form): axum::Form<CompletionTyped>,
+) -> Result<Response, AppError> {
+    let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+    let action = form
+        .done_action
+        .parse::<i64>()
+        .ok()
+        .filter(|a| risk.actions.iter().any(|candidate| candidate.id == *a && candidate.done_on.is_none()));
+    let parsed = form.completion.parse(today);
+    match (action, parsed) {
+        (Some(action), Ok(completion)) => {
+            if !risk_store::complete_action(state.db(), viewer.actor(now_ms()), risk.id, action, &completion).await? {
+                return Err(AppError::Conflict("That action is already completed, or its risk is closed.".into()));
+            }
+            Ok(Redirect::to(&format!("/initiatives/{}/risks/{}?notice=done", item.id, risk.id)).into_response())
+        }
+        (action, parsed) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if action.is_none() {
+                errors.add("done_action", "Choose the action that was completed");
+            }
+            let typed = RiskTyped { completion: Some(&form), ..RiskTyped::default() };
+            render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &errors, typed)
+                .await
+        }
+    }
+}
+
+/// Closes a risk with the reason it no longer needs managing; it stays on record, off the register.
+pub async fn close_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, risk)): Path<(String, String)>,
+    axum::Form(form): axum::Form<ClosingForm>,
+) -> Result<Response, AppError> {
+    let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
+    require_edit(&viewer, &item, "record its risks")?;
+    match form.parse() {
+        Ok(reason) => {
+            if !risk_store::close(state.db(), viewer.actor(now_ms()), risk.id, &reason).await? {
+                return Err(AppError::Conflict(CLOSED_RISK.into()));
+            }
+            Ok(Redirect::to(&format!("/initiatives/{}/governance?notice=closed#risks", item.id)).into_response())
+        }
+        Err(errors) => {
+            let typed = RiskTyped { closing: Some(&form), ..RiskTyped::default() };
+            render_risk_form(&state, &viewer, &item, Some(&risk), &RiskForm::from_draft(&risk.draft), &errors, typed)
+                .await
+        }
     }
 }
 
@@ -879,9 +1008,11 @@ pub async fn register(
     let mut bands = vec![(String::new(), "Any band".to_owned())];
     bands.extend(pack.risk.bands.iter().map(|b| (b.id.clone(), format!("{} ({}–{})", b.label, b.min, b.max))));
     let rows = risk_rows(&pack, &items, today);
+    let corporate: Vec<&RiskRow<'_>> = rows.iter().filter(|r| r.corporate).collect();
+    let register_band = pack.band(pack.corporate_register_from()).map(|b| b.label.clone()).unwrap_or_default();
     let html = templates::render(
         "governance/register.html",
-        page! { title => "Risk register", section => "risks", viewer => viewer.view(), risks => rows, heat_map => heat, filters => &filters, domains => domains, bands => bands, pack => &pack.pack },
+        page! { title => "Risk register", section => "risks", viewer => viewer.view(), risks => &rows, corporate => corporate, register_from => pack.corporate_register_from(), register_band => register_band, heat_map => heat, filters => &filters, domains => domains, bands => bands, pack => &pack.pack },
     )?;
     Ok(html.into_response())
 }

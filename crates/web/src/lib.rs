@@ -248,6 +248,8 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/risks/new", get(governance::new_risk).post(governance::create_risk))
         .route("/initiatives/{id}/risks/{risk}", get(governance::edit_risk).post(governance::update_risk))
         .route("/initiatives/{id}/risks/{risk}/actions", post(governance::add_action))
+        .route("/initiatives/{id}/risks/{risk}/actions/done", post(governance::complete_action))
+        .route("/initiatives/{id}/risks/{risk}/close", post(governance::close_risk))
         .route("/initiatives/{id}/gates/{gate}", get(governance::gate_page))
         .route("/initiatives/{id}/hazards/{hazard}", get(governance::hazard_page).post(governance::update_hazard))
         .route("/initiatives/{id}/hazards/{hazard}/review", post(governance::review_hazard))

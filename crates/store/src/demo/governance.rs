@@ -180,10 +180,13 @@ pub(super) async fn seed(
         for (domain, cause, event, consequence, c, l) in item.risks {
             let score = Score::new(*c, *l).ok_or_else(|| StoreError::Corrupt("demo risk score".into()))?;
             scored.push((*domain, score));
-            sqlx::query(
+            // The pack's escalation rule: a risk on the corporate register has an executive owner.
+            let executive = if score.value() >= pack.corporate_register_from() { "Chief Medical Officer" } else { "" };
+            let risk_id: i64 = sqlx::query(
                 "INSERT INTO risk_items (initiative_id, organisation_id, domain, cause, event, consequence,
-                    now_consequence, now_likelihood, controls, owner, review_on, pack_id, pack_version, created_by, created_ms, updated_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', 'Ward manager', $9, $10, $11, $12, $13, $13)",
+                    now_consequence, now_likelihood, controls, owner, review_on, pack_id, pack_version, created_by, created_ms, updated_ms,
+                    executive_owner)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', 'Ward manager', $9, $10, $11, $12, $13, $13, $14) RETURNING id",
             )
             .bind(item.id.get())
             .bind(organisation.get())
@@ -196,6 +199,18 @@ pub(super) async fn seed(
             .bind(review.iso())
             .bind(pack.pack.id.clone())
             .bind(pack.pack.version.clone())
+            .bind(lead.get())
+            .bind(submitted - DAY_MS)
+            .bind(executive)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("id")?;
+            sqlx::query(
+                "INSERT INTO risk_scores (risk_id, consequence, likelihood, scored_by, scored_ms) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(risk_id)
+            .bind(i64::from(*c))
+            .bind(i64::from(*l))
             .bind(lead.get())
             .bind(submitted - DAY_MS)
             .execute(&mut **tx)

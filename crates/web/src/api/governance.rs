@@ -111,6 +111,11 @@ pub struct RiskInput {
     /// Who owns the risk.
     #[schema(min_length = 1, max_length = 200)]
     pub owner: String,
+    /// The executive who owns it on the corporate register: required when the score now is in the
+    /// pack's corporate-register band or above (15 and over in the UK pack).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub executive_owner: Option<String>,
     /// The next review, `YYYY-MM-DD`.
     #[schema(format = Date)]
     pub review: String,
@@ -138,6 +143,7 @@ impl RiskInput {
             target_likelihood,
             controls: self.controls.clone().unwrap_or_default(),
             owner: self.owner.clone(),
+            executive_owner: self.executive_owner.clone().unwrap_or_default(),
             review_day,
             review_month,
             review_year,
@@ -163,10 +169,27 @@ pub struct RiskDto {
     pub target: Option<ScoreDto>,
     pub controls: String,
     pub owner: String,
+    /// Empty unless named; always named for a risk on the corporate register.
+    pub executive_owner: String,
+    /// Scored at or above the pack's corporate-register band, and open.
+    pub on_corporate_register: bool,
     pub review: String,
     /// The pack the item was scored under.
     pub pack_id: String,
     pub pack_version: String,
+    /// `open`, or `closed` with `closed_reason`.
+    #[schema(pattern = "^(open|closed)$")]
+    pub status: String,
+    pub closed_reason: Option<String>,
+    /// Every score it has had, oldest first.
+    pub history: Vec<ScoredAtDto>,
+}
+
+/// A score in a risk's history.
+#[derive(Serialize, ToSchema)]
+pub struct ScoredAtDto {
+    pub score: ScoreDto,
+    pub at: String,
 }
 
 fn risk_dto(pack: &kindling_domain::policy::PolicyPack, r: &RiskItem) -> RiskDto {
@@ -184,9 +207,18 @@ fn risk_dto(pack: &kindling_domain::policy::PolicyPack, r: &RiskItem) -> RiskDto
         target: r.draft.target.map(Into::into),
         controls: r.draft.controls.clone(),
         owner: r.draft.owner.clone(),
+        executive_owner: r.draft.executive_owner.clone(),
+        on_corporate_register: r.is_open() && r.draft.now.value() >= pack.corporate_register_from(),
         review: r.draft.review.iso(),
         pack_id: r.pack_id.clone(),
         pack_version: r.pack_version.clone(),
+        status: if r.is_open() { "open" } else { "closed" }.to_owned(),
+        closed_reason: r.closed.as_ref().map(|c| c.reason.clone()),
+        history: r
+            .scores
+            .iter()
+            .map(|s| ScoredAtDto { score: s.score.into(), at: super::initiatives::rfc3339(s.at_ms) })
+            .collect(),
     }
 }
 

@@ -24,6 +24,8 @@ fn risk(domain: &str, c: &str, l: &str) -> Vec<(&'static str, String)> {
         ("now_consequence", c.to_owned()),
         ("now_likelihood", l.to_owned()),
         ("owner", "Consultant dermatologist".into()),
+        // Needed from 15 (the corporate register); harmless below.
+        ("executive_owner", "Medical Director".into()),
         ("review_day", "1".into()),
         ("review_month", "3".into()),
         ("review_year", "2027".into()),
@@ -270,20 +272,20 @@ async fn a_pack_with_a_missing_band_is_refused_naming_the_key_and_a_good_copy_is
     assert!(kindling_store::gates::sign_off(app.db(), lead, initiative, measurement, "Agreed", &built_in).await?);
 
     let edited =
-        kindling_domain::policy::UK_DEFAULT.replace("version = \"2026.11.1\"", "version = \"2026.11.1-northfield\"");
+        kindling_domain::policy::UK_DEFAULT.replace("version = \"2026.12.1\"", "version = \"2026.12.1-northfield\"");
     assert_eq!(admin.submit("/admin/policy", "/admin/policy", &[("body", edited.as_str())]).await?.status(), 303);
-    assert_eq!(policy::active(app.db(), NORTHFIELD).await?.pack.pack.version, "2026.11.1-northfield");
+    assert_eq!(policy::active(app.db(), NORTHFIELD).await?.pack.pack.version, "2026.12.1-northfield");
 
     // The governance page names the pack each check and request was assessed under, not only the
     // newest (issue 18 §2): the demo's records were written under the built-in version.
     let clinician = app.signed_in("clinician@demo.kindling.test").await?;
     let (_, html) = clinician.get_text(&format!("/initiatives/{id}/governance")).await?;
-    assert!(html.contains("The policy pack in force is") && html.contains("version 2026.11.1-northfield"), "{html}");
+    assert!(html.contains("The policy pack in force is") && html.contains("version 2026.12.1-northfield"), "{html}");
     assert!(
-        html.contains("Assessed under uk-nhs-default 2026.11.1 (an earlier version than the one in force)"),
+        html.contains("Assessed under uk-nhs-default 2026.12.1 (an earlier version than the one in force)"),
         "{html}"
     );
-    assert!(html.contains("Routed under uk-nhs-default 2026.11.1."), "{html}");
+    assert!(html.contains("Routed under uk-nhs-default 2026.12.1."), "{html}");
     assert_eq!(clinician.get_text("/admin/policy").await?.0, 403);
     Ok(())
 }
@@ -316,13 +318,13 @@ async fn the_register_filters_and_the_decision_times_are_charted() -> anyhow::Re
     assert_eq!(status, 200);
     // The demo seeds 12 risk items on the 9 submitted Northfield initiatives; the stopped handover
     // project's one leaves the register.
-    assert!(all.contains("<h2>11 risks</h2>"), "{all}");
+    assert!(all.contains("<h3>11 risks</h3>"), "{all}");
     let (_, safety) = executive.get_text("/risks?domain=patient-safety").await?;
-    assert!(safety.contains("<h2>4 risks</h2>"), "{safety}");
+    assert!(safety.contains("<h3>4 risks</h3>"), "{safety}");
     let (_, moderate) = executive.get_text("/risks?band=moderate").await?;
     // Moderate is 4–6: discharge (2 × 3), falls (3 × 2, 2 × 3), insulin (2 × 2), virtual ward (3 × 2),
     // mealtimes (2 × 2) and SSKIN (2 × 2).
-    assert!(moderate.contains("<h2>7 risks</h2>"), "{moderate}");
+    assert!(moderate.contains("<h3>7 risks</h3>"), "{moderate}");
     let (status, chart) = executive.get_text("/approvals/performance").await?;
     assert_eq!(status, 200);
     assert!(chart.contains("8 decisions"), "{chart}");
@@ -574,5 +576,106 @@ async fn the_dpo_sees_the_criteria_and_the_rationale_they_sign() -> anyhow::Resu
     let rationale = html.find("Photographs of skin lesions of every referred patient").unwrap();
     let sign_off = html.find("/gates/dpia/sign-off").expect("the sign-off form");
     assert!(recorded < criterion && criterion < sign_off && rationale < sign_off, "shown before the sign-off box");
+    Ok(())
+}
+
+/// Issue 18 §2, the risk lifecycle: a risk in the pack's corporate-register band needs a named
+/// executive and is listed on the corporate register; an action is completed with its date and
+/// evidence; re-scoring adds to the risk's trend; closing needs a reason, keeps the risk on record
+/// and takes it off the register.
+#[tokio::test]
+async fn a_risk_is_escalated_worked_down_and_closed_with_its_history_kept() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let id = demo_initiative(&app, "AI-assisted triage").await;
+    let page = format!("/initiatives/{id}");
+    let new = format!("{page}/risks/new");
+    // 4 × 4 = 16 is Extreme in the UK pack, whose corporate register starts at 15.
+    let mut fields: Vec<(&str, String)> =
+        risk("patient-safety", "4", "4").into_iter().filter(|(k, _)| *k != "executive_owner").collect();
+    let refused = post(&lead, &new, &new, &fields).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("the executive who owns this risk on the corporate register"), "{html}");
+    assert!(html.contains("An urgent referral is ranked as routine"), "what was typed is kept");
+    fields.push(("executive_owner", "Medical Director".into()));
+    assert_eq!(post(&lead, &new, &new, &fields).await?.status(), 303);
+    let risk = kindling_store::risk::for_initiative(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(id))
+        .await?
+        .into_iter()
+        .find(|r| r.draft.event == "An urgent referral is ranked as routine")
+        .unwrap();
+    let (_, register) = lead.get_text("/risks").await?;
+    let corporate =
+        &register[register.find("Corporate risk register").unwrap()..register.find("All open risks").unwrap()];
+    assert!(corporate.contains("An urgent referral is ranked as routine") && corporate.contains("Medical Director"));
+
+    // An action, completed with a date and evidence (a future date is refused, the form kept).
+    let risk_page = format!("{page}/risks/{}", risk.id);
+    let action = [
+        ("action", "Second reader for every urgent-looking photograph"),
+        ("action_owner", "Lead dermatologist"),
+        ("due_day", "1"),
+        ("due_month", "2"),
+        ("due_year", "2027"),
+    ];
+    assert_eq!(lead.submit(&risk_page, &format!("{risk_page}/actions"), &action).await?.status(), 303);
+    let stored = kindling_store::risk::for_initiative(app.db(), NORTHFIELD, risk.initiative).await?;
+    let action_id = stored.iter().find(|r| r.id == risk.id).unwrap().actions[0].id.to_string();
+    let done = format!("{risk_page}/actions/done");
+    let evidence = "Audit of 40 referrals: all had a second reader";
+    let future = [
+        ("done_action", action_id.as_str()),
+        ("done_day", "1"),
+        ("done_month", "1"),
+        ("done_year", "2099"),
+        ("evidence", evidence),
+    ];
+    let refused = lead.submit(&risk_page, &done, &future).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("must be today or in the past") && html.contains(evidence), "{html}");
+    let past = [
+        ("done_action", action_id.as_str()),
+        ("done_day", "2"),
+        ("done_month", "1"),
+        ("done_year", "2026"),
+        ("evidence", evidence),
+    ];
+    assert_eq!(lead.submit(&risk_page, &done, &past).await?.status(), 303);
+    let (_, html) = lead.get_text(&risk_page).await?;
+    assert!(html.contains(&format!("2 January 2026: {evidence}")), "{html}");
+
+    // Re-scored to 3 × 2 = 6: the trend holds both scores, oldest first.
+    let mut rescored = fields.clone();
+    for (k, v) in &mut rescored {
+        match *k {
+            "now_consequence" => *v = "3".into(),
+            "now_likelihood" => *v = "2".into(),
+            _ => {}
+        }
+    }
+    assert_eq!(post(&lead, &risk_page, &risk_page, &rescored).await?.status(), 303);
+    let (_, html) = lead.get_text(&risk_page).await?;
+    assert!(html.contains("Scores, oldest first: 16 on") && html.contains("; 6 on"), "{html}");
+
+    // Closing needs a reason; then the risk is off the register but on record, and counts no more.
+    let close = format!("{risk_page}/close");
+    let refused = lead.submit(&risk_page, &close, &[("reason", "  ")]).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("why the risk can be closed"));
+    let reason = "Second reading is now standard practice; the residual risk is tolerable";
+    assert_eq!(lead.submit(&risk_page, &close, &[("reason", reason)]).await?.status(), 303);
+    let (_, register) = lead.get_text("/risks").await?;
+    assert!(!register.contains("An urgent referral is ranked as routine"), "closed risks leave the register");
+    let (_, governance) = lead.get_text(&format!("{page}/governance")).await?;
+    assert!(governance.contains(&format!("Closed: {reason}")), "{governance}");
+    let again = lead.submit(&risk_page, &format!("{risk_page}/actions"), &action).await?;
+    assert_eq!(again.status(), 409, "a closed risk takes no new actions");
+    let stored = kindling_store::risk::for_initiative(app.db(), NORTHFIELD, risk.initiative).await?;
+    let closed = stored.iter().find(|r| r.id == risk.id).unwrap();
+    assert_eq!(closed.actions.len(), 1);
+    assert_eq!(closed.scores.iter().map(|s| s.score.value()).collect::<Vec<_>>(), [16, 6]);
+    assert_eq!(closed.closed.as_ref().map(|c| c.reason.as_str()), Some(reason));
     Ok(())
 }
