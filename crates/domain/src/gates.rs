@@ -266,6 +266,126 @@ pub struct TextRecord {
     pub passed: Option<bool>,
 }
 
+/// The groups an equality and health inequalities impact assessment considers: the nine protected
+/// characteristics of the Equality Act 2010 (s4), then the groups NHS England's Core20PLUS5 and the
+/// Health and Care Act 2022's duty on health inequalities (s13G, s14T) ask about.
+pub const EQUALITY_GROUPS: [(&str, &str); 13] = [
+    ("age", "Age"),
+    ("disability", "Disability"),
+    ("gender-reassignment", "Gender reassignment"),
+    ("marriage", "Marriage and civil partnership"),
+    ("pregnancy", "Pregnancy and maternity"),
+    ("race", "Race"),
+    ("religion", "Religion or belief"),
+    ("sex", "Sex"),
+    ("sexual-orientation", "Sexual orientation"),
+    ("deprivation", "People in the most deprived 20% of areas (Core20)"),
+    ("inclusion-health", "Inclusion health groups (for example people experiencing homelessness)"),
+    ("language", "People who need an interpreter or have low literacy"),
+    ("digital-exclusion", "People without digital access or skills"),
+];
+
+/// The equality and health inequalities impact assessment, as the team records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EqualityRecord {
+    /// Slugs from [`EQUALITY_GROUPS`] the change could affect differently.
+    pub groups: Vec<String>,
+    /// How it could affect them, for better or worse.
+    pub impact: String,
+    /// What the team will do about it, and how the measures will show it (stratified).
+    pub mitigation: String,
+}
+
+impl EqualityRecord {
+    /// Checks what the team typed.
+    ///
+    /// # Errors
+    /// Every problem, by field (`group`, `impact`, `mitigation`).
+    pub fn parse(groups: &[String], impact: &str, mitigation: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if groups.iter().any(|g| !EQUALITY_GROUPS.iter().any(|(slug, _)| slug == g)) {
+            errors.add("group", "Choose from the listed groups");
+        }
+        let impact = required_text(
+            &mut errors,
+            "impact",
+            impact,
+            "how the change could affect each group differently, or why it will not",
+            4000,
+        );
+        let mitigation = required_text(
+            &mut errors,
+            "mitigation",
+            mitigation,
+            "what you will do about it and how the measures will show it",
+            4000,
+        );
+        errors.into_result(|| Self { groups: groups.to_vec(), impact, mitigation })
+    }
+}
+
+/// The classes of a general medical device under the UK Medical Devices Regulations 2002.
+pub const DEVICE_CLASSES: [&str; 4] = ["I", "IIa", "IIb", "III"];
+
+/// Medical device status, as the team records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceRecord {
+    /// Whether it is a medical device (including software) under the UK MDR 2002.
+    pub is_device: bool,
+    /// Why, in the terms of its intended purpose.
+    pub rationale: String,
+    /// One of [`DEVICE_CLASSES`] when it is a device.
+    pub class: Option<String>,
+    /// UKCA or CE marked.
+    pub marked: bool,
+    /// Registered with the MHRA.
+    pub registered: bool,
+}
+
+impl DeviceRecord {
+    /// Checks what the team typed; `is_device`, `marked` and `registered` are "yes" or "no".
+    ///
+    /// # Errors
+    /// Every problem, by field (`is_device`, `device_rationale`, `device_class`, `marked`, `registered`).
+    pub fn parse(
+        is_device: &str,
+        rationale: &str,
+        class: &str,
+        marked: &str,
+        registered: &str,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let yes_no = |errors: &mut FieldErrors, field: &'static str, value: &str, question: &str| match value {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                errors.add(field, format!("Select whether {question}"));
+                None
+            }
+        };
+        let is_device = yes_no(&mut errors, "is_device", is_device, "it is a medical device");
+        let rationale =
+            required_text(&mut errors, "device_rationale", rationale, "why, from its intended purpose", 4000);
+        let (class, marked, registered) = if is_device == Some(true) {
+            let class = DEVICE_CLASSES.iter().find(|c| **c == class.trim()).map(|c| (*c).to_owned());
+            if class.is_none() {
+                errors.add("device_class", "Select the device's class");
+            }
+            let marked = yes_no(&mut errors, "marked", marked, "it is UKCA or CE marked");
+            let registered = yes_no(&mut errors, "registered", registered, "it is registered with the MHRA");
+            (class, marked.unwrap_or(false), registered.unwrap_or(false))
+        } else {
+            (None, false, false)
+        };
+        match is_device {
+            Some(is_device) if errors.is_empty() => Ok(Self { is_device, rationale, class, marked, registered }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// Everything recorded about an initiative's gates, as evaluation needs it.
 #[derive(Clone, Debug, Default)]
 pub struct GateRecords {
@@ -285,6 +405,10 @@ pub struct GateRecords {
     pub consent: Option<String>,
     /// DTAC sections C1–C4 recorded as passed.
     pub digital_passed: Option<bool>,
+    /// The equality and health inequalities impact assessment, once recorded.
+    pub equality: Option<EqualityRecord>,
+    /// Medical device status, once recorded.
+    pub device: Option<DeviceRecord>,
     pub measurement: MeasurementReadiness,
     /// Gates signed off by their reviewer (and not changed since).
     pub signed_off: BTreeSet<GateKind>,
@@ -456,6 +580,49 @@ fn evaluate_one(pack: &PolicyPack, rule: &GateRule, records: &GateRecords, facts
                 vec!["Describe how patients are informed or asked to consent".to_owned()],
             ),
             Some(_) => awaiting("Approach recorded".to_owned()),
+        },
+        GateKind::Equality => match &records.equality {
+            None => (
+                GateStatus::NotStarted,
+                "Not assessed".to_owned(),
+                vec!["Complete the equality and health inequalities impact assessment".to_owned()],
+            ),
+            Some(e) if e.groups.is_empty() => {
+                awaiting("Assessed: no group is expected to be affected differently".to_owned())
+            }
+            Some(e) => awaiting(format!(
+                "Assessed: {} group{} could be affected differently, with what the team will do",
+                e.groups.len(),
+                if e.groups.len() == 1 { "" } else { "s" }
+            )),
+        },
+        GateKind::MedicalDevice => match &records.device {
+            None => (
+                GateStatus::NotStarted,
+                "Device status not recorded".to_owned(),
+                vec!["Record whether it is a medical device under the UK MDR 2002, and its marking".to_owned()],
+            ),
+            Some(d) if !d.is_device => awaiting("Not a medical device, with the reason recorded".to_owned()),
+            Some(d) if d.marked && d.registered => awaiting(format!(
+                "A class {} medical device, UKCA or CE marked and registered with the MHRA",
+                d.class.as_deref().unwrap_or("?")
+            )),
+            Some(d) => (
+                GateStatus::Blocked,
+                format!(
+                    "A class {} medical device without {}",
+                    d.class.as_deref().unwrap_or("?"),
+                    match (d.marked, d.registered) {
+                        (false, false) => "UKCA or CE marking or MHRA registration",
+                        (false, true) => "UKCA or CE marking",
+                        _ => "MHRA registration",
+                    }
+                ),
+                vec![
+                    "UKCA or CE marking and MHRA registration, or the MHRA's agreement to a clinical investigation"
+                        .to_owned(),
+                ],
+            ),
         },
         GateKind::DigitalAssurance => match records.digital_passed {
             None => (GateStatus::NotStarted, "Not assessed".to_owned(), vec!["Record the DTAC assessment".to_owned()]),
@@ -675,6 +842,19 @@ impl HazardForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_record_asks_for_class_and_marking_only_of_a_device() {
+        let not = DeviceRecord::parse("no", "A staff rota: no medical purpose", "", "", "").unwrap();
+        assert!(!not.is_device && not.class.is_none());
+        let errors = DeviceRecord::parse("yes", "Triage of skin lesions", "IV", "", "yes").unwrap_err();
+        assert!(errors.for_field("device_class").is_some() && errors.for_field("marked").is_some());
+        assert!(errors.for_field("registered").is_none());
+        assert!(DeviceRecord::parse("", "", "", "", "").unwrap_err().for_field("is_device").is_some());
+        let errors = EqualityRecord::parse(&["age".into(), "height".into()], "x", "").unwrap_err();
+        assert!(errors.for_field("group").is_some() && errors.for_field("mitigation").is_some());
+        assert_eq!(EqualityRecord::parse(&[], "None differently", "Stratify").unwrap().groups, Vec::<String>::new());
+    }
 
     fn facts(list: &[Fact]) -> BTreeSet<Fact> {
         list.iter().copied().collect()

@@ -37,6 +37,7 @@ slug_enum!(
         AiMl = ("ai-ml", "It uses artificial intelligence or machine learning"),
         MedicalDevice = ("medical-device", "It makes a medical device claim"),
         DigitalProcurement = ("digital-procurement", "It procures a digital product"),
+        ChangesAccess = ("changes-access", "It changes who can use a service, or how people reach it"),
     }
 );
 
@@ -50,6 +51,8 @@ slug_enum!(
         Consent = ("consent", "Consent and information for patients"),
         Measurement = ("measurement", "Measurement readiness"),
         DigitalAssurance = ("digital-assurance", "Digital technology assessment"),
+        Equality = ("equality", "Equality and health inequalities impact assessment"),
+        MedicalDevice = ("medical-device", "Medical device status"),
     }
 );
 

@@ -544,6 +544,14 @@ pub async fn gather(
                 let t: kindling_domain::gates::TextRecord = serde_json::from_str(&record.data).map_err(corrupt)?;
                 records.digital_passed = t.passed;
             }
+            GateKind::Equality => {
+                let e: kindling_domain::gates::EqualityRecord = serde_json::from_str(&record.data).map_err(corrupt)?;
+                records.equality = Some(e);
+            }
+            GateKind::MedicalDevice => {
+                let d: kindling_domain::gates::DeviceRecord = serde_json::from_str(&record.data).map_err(corrupt)?;
+                records.device = Some(d);
+            }
             GateKind::Research | GateKind::ClinicalSafety | GateKind::Measurement => {}
         }
     }

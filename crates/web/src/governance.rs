@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kindling_charts::risk::{HeatMapText, heat_map};
 use kindling_domain::approvals::{Basis, BasisChange, BasisRisk, RouteChoice, RoutingFacts, changes_since, route};
 use kindling_domain::gates::{
-    self, DpiaRecord, FactsForm, FairnessRecord, GateStatus, GateView, HazardForm, TextRecord,
+    self, DeviceRecord, DpiaRecord, EqualityRecord, FactsForm, FairnessRecord, GateStatus, GateView, HazardForm,
+    TextRecord,
 };
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::initiatives::{CivilDate, Stage};
@@ -713,6 +714,16 @@ pub struct GateForm {
     note: String,
     /// The hazard whose review note came back with an error.
     review_hazard: String,
+    /// The equality and health inequalities impact assessment.
+    impact: String,
+    mitigation: String,
+    groups: Vec<String>,
+    /// Medical device status.
+    is_device: String,
+    device_rationale: String,
+    device_class: String,
+    marked: String,
+    registered: String,
     #[serde(skip)]
     criteria: Vec<String>,
     #[serde(skip)]
@@ -740,6 +751,14 @@ async fn render_gate(
     let dpia: DpiaRecord = serde_json::from_str(data).unwrap_or_default();
     let text: TextRecord = serde_json::from_str(data).unwrap_or_default();
     let fairness: FairnessRecord = serde_json::from_str(data).unwrap_or_default();
+    let equality: EqualityRecord = if kind == GateKind::Equality {
+        serde_json::from_str(data).unwrap_or_default()
+    } else {
+        EqualityRecord::default()
+    };
+    let device: Option<DeviceRecord> =
+        if kind == GateKind::MedicalDevice && record.is_some() { serde_json::from_str(data).ok() } else { None };
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
     let (overall, results) = gates::fairness_results(pack, &fairness.counts);
     let hazards = if kind == GateKind::ClinicalSafety {
         gate_store::hazards(state.db(), viewer.organisation, item.id).await?
@@ -753,6 +772,14 @@ async fn render_gate(
         subgroups: fairness.subgroups.join("\n"),
         rationale: dpia.rationale.clone(),
         criteria: dpia.criteria.clone(),
+        impact: equality.impact.clone(),
+        mitigation: equality.mitigation.clone(),
+        groups: equality.groups.clone(),
+        is_device: device.as_ref().map(|d| yes_no(d.is_device)).unwrap_or_default(),
+        device_rationale: device.as_ref().map(|d| d.rationale.clone()).unwrap_or_default(),
+        device_class: device.as_ref().and_then(|d| d.class.clone()).unwrap_or_default(),
+        marked: device.as_ref().filter(|d| d.is_device).map(|d| yes_no(d.marked)).unwrap_or_default(),
+        registered: device.as_ref().filter(|d| d.is_device).map(|d| yes_no(d.registered)).unwrap_or_default(),
         ..GateForm::default()
     };
     // A rejected form comes back as typed; fields it did not carry keep what is stored.
@@ -775,6 +802,18 @@ async fn render_gate(
         if kind == GateKind::Dpia {
             form.criteria.clone_from(&typed.criteria);
         }
+        if kind == GateKind::Equality {
+            form.groups.clone_from(&typed.groups);
+            form.impact.clone_from(&typed.impact);
+            form.mitigation.clone_from(&typed.mitigation);
+        }
+        if kind == GateKind::MedicalDevice {
+            form.is_device.clone_from(&typed.is_device);
+            form.device_rationale.clone_from(&typed.device_rationale);
+            form.device_class.clone_from(&typed.device_class);
+            form.marked.clone_from(&typed.marked);
+            form.registered.clone_from(&typed.registered);
+        }
     }
     let criteria: Vec<(String, String, String, bool)> = pack
         .dpia
@@ -790,9 +829,16 @@ async fn render_gate(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "governance/gate.html",
-        page! { title => &gate.label, section => "initiatives", viewer => viewer.view(), item => item, gate => gate, is_cso => viewer.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer), review_hazard => typed.map(|t| t.review_hazard.clone()).unwrap_or_default(), kind => kind.slug(), status_label => gate.status.label(), status_colour => gate.status.colour(), signed_off_by_label => gate.signed_off_by.label(), record => record, can_edit => may_edit(viewer, item), may_sign => may_sign, form => form, hazard_form => &form.hazard, ticked => criteria.iter().filter(|c| c.3).map(|c| (&c.1, &c.2)).collect::<Vec<_>>(), criteria => &criteria, research_questions => &pack.research.questions, facts => context.facts.clone().unwrap_or_default().iter().map(|f| f.label()).collect::<Vec<_>>(), hazards => hazards, hazard_levels => &pack.clinical_safety.acceptability, severities => scale(&pack.clinical_safety.severities), hazard_likelihoods => scale(&pack.clinical_safety.likelihoods), fairness => &fairness, fairness_overall => overall, fairness_results => results, max_disparity_points => pack.fairness.max_disparity * 100.0, min_subgroup_n => pack.fairness.min_subgroup_n, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
+        page! { title => &gate.label, section => "initiatives", viewer => viewer.view(), item => item, gate => gate, is_cso => viewer.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer), review_hazard => typed.map(|t| t.review_hazard.clone()).unwrap_or_default(), kind => kind.slug(), status_label => gate.status.label(), status_colour => gate.status.colour(), signed_off_by_label => gate.signed_off_by.label(), record => record, can_edit => may_edit(viewer, item), may_sign => may_sign, form => form, hazard_form => &form.hazard, ticked => criteria.iter().filter(|c| c.3).map(|c| (&c.1, &c.2)).collect::<Vec<_>>(), criteria => &criteria, research_questions => &pack.research.questions, equality_groups => kindling_domain::gates::EQUALITY_GROUPS.iter().map(|(slug, label)| (*slug, *label, form.groups.iter().any(|g| g == slug))).collect::<Vec<_>>(), device_classes => device_class_options(), recorded => record.is_some(), facts => context.facts.clone().unwrap_or_default().iter().map(|f| f.label()).collect::<Vec<_>>(), hazards => hazards, hazard_levels => &pack.clinical_safety.acceptability, severities => scale(&pack.clinical_safety.severities), hazard_likelihoods => scale(&pack.clinical_safety.likelihoods), fairness => &fairness, fairness_overall => overall, fairness_results => results, max_disparity_points => pack.fairness.max_disparity * 100.0, min_subgroup_n => pack.fairness.min_subgroup_n, pack => &pack.pack, errors => errors, field_errors => field_errors(errors), notice => notice },
     )?;
     Ok((status, html).into_response())
+}
+
+/// The device classes as a select's options, after "Choose".
+fn device_class_options() -> Vec<(String, String)> {
+    let mut options = vec![(String::new(), "Choose".to_owned())];
+    options.extend(kindling_domain::gates::DEVICE_CLASSES.iter().map(|c| ((*c).to_owned(), format!("Class {c}"))));
+    options
 }
 
 fn gate_form_from(pairs: Vec<(String, String)>) -> GateForm {
@@ -809,6 +855,14 @@ fn gate_form_from(pairs: Vec<(String, String)>) -> GateForm {
             "successes" => form.successes = value,
             "note" => form.note = value,
             "criterion" => form.criteria.push(value),
+            "group" => form.groups.push(value),
+            "impact" => form.impact = value,
+            "mitigation" => form.mitigation = value,
+            "is_device" => form.is_device = value,
+            "device_rationale" => form.device_rationale = value,
+            "device_class" => form.device_class = value,
+            "marked" => form.marked = value,
+            "registered" => form.registered = value,
             "name" => form.hazard.name = value,
             "cause" => form.hazard.cause = value,
             "effect" => form.hazard.effect = value,
@@ -891,6 +945,24 @@ pub async fn save_gate(
             };
             serde_json::to_string(&TextRecord { text: form.text.trim().chars().take(4000).collect(), passed })
         }
+        (GateKind::Equality, "record") => match EqualityRecord::parse(&form.groups, &form.impact, &form.mitigation) {
+            Ok(record) => serde_json::to_string(&record),
+            Err(record_errors) => {
+                return render_gate(&state, &viewer, &item, kind, &record_errors, None, Some(&form)).await;
+            }
+        },
+        (GateKind::MedicalDevice, "record") => match DeviceRecord::parse(
+            &form.is_device,
+            &form.device_rationale,
+            &form.device_class,
+            &form.marked,
+            &form.registered,
+        ) {
+            Ok(record) => serde_json::to_string(&record),
+            Err(record_errors) => {
+                return render_gate(&state, &viewer, &item, kind, &record_errors, None, Some(&form)).await;
+            }
+        },
         (GateKind::Fairness, "subgroups") => {
             let mut record = fairness_record(&state, &viewer, &item).await?;
             if let Err(e) = record.name(&form.metric, &form.subgroups) {

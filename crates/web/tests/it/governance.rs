@@ -679,3 +679,61 @@ async fn a_risk_is_escalated_worked_down_and_closed_with_its_history_kept() -> a
     assert_eq!(closed.closed.as_ref().map(|c| c.reason.as_str()), Some(reason));
     Ok(())
 }
+
+/// Issue 18 §2: the two gates the UK pack lacked. A change of access calls for an equality and
+/// health inequalities impact assessment, which the approver signs off seeing what was recorded; a
+/// medical device claim calls for its status, and a device without marking and registration blocks
+/// the gate.
+#[tokio::test]
+async fn equality_and_medical_device_gates_follow_the_facts() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let id = demo_initiative(&app, "AI-assisted triage").await;
+    let governance = format!("/initiatives/{id}/governance");
+    let facts = [("fact", "touches-patients"), ("fact", "changes-access"), ("fact", "medical-device")];
+    assert_eq!(lead.submit(&governance, &format!("{governance}/facts"), &facts).await?.status(), 303);
+    let (_, html) = lead.get_text(&governance).await?;
+    assert!(html.contains("Equality and health inequalities impact assessment"), "{html}");
+    assert!(html.contains("Medical device status (UKCA or CE marking, MHRA registration)"), "{html}");
+
+    let equality = format!("/initiatives/{id}/gates/equality");
+    let refused = lead.submit(&equality, &format!("{equality}/record"), &[("group", "age"), ("impact", "")]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("how the change could affect each group differently"), "{html}");
+    assert!(html.contains(r#"value="age" checked"#), "the ticked group is kept");
+    let assessment = [
+        ("group", "age"),
+        ("group", "digital-exclusion"),
+        ("impact", "Older people without smartphones cannot send photographs."),
+        ("mitigation", "A clinic slot instead of a photograph; referrals broken down by age band."),
+    ];
+    assert_eq!(lead.submit(&equality, &format!("{equality}/record"), &assessment).await?.status(), 303);
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let (_, html) = approver.get_text(&equality).await?;
+    assert!(html.contains("2 groups could be affected differently"), "{html}");
+    assert!(html.contains("<li>People without digital access or skills</li>"), "the reviewer sees what they sign");
+    assert!(html.contains("A clinic slot instead of a photograph"));
+    assert_eq!(
+        approver.submit(&equality, &format!("{equality}/sign-off"), &[("note", "Proportionate")]).await?.status(),
+        303
+    );
+
+    let device = format!("/initiatives/{id}/gates/medical-device");
+    let claim = [
+        ("is_device", "yes"),
+        ("device_rationale", "It ranks referrals for diagnosis: software as a medical device."),
+        ("device_class", "IIa"),
+        ("marked", "yes"),
+        ("registered", "no"),
+    ];
+    assert_eq!(lead.submit(&device, &format!("{device}/record"), &claim).await?.status(), 303);
+    let (_, html) = lead.get_text(&device).await?;
+    assert!(html.contains("A class IIa medical device without MHRA registration"), "{html}");
+    assert!(html.contains("Blocked"));
+    let unclassed = [("is_device", "yes"), ("device_rationale", "Diagnosis"), ("marked", "yes"), ("registered", "yes")];
+    let refused = lead.submit(&device, &format!("{device}/record"), &unclassed).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Select the device"));
+    Ok(())
+}
