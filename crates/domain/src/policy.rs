@@ -20,6 +20,11 @@ use crate::people::{Role, slug_enum};
 
 /// The pack Kindling ships: NHS England's frameworks with Kindling's default routes.
 pub const UK_DEFAULT: &str = include_str!("../policy/uk-default.toml");
+/// The built-in NHS Wales pack.
+pub const WALES_DEFAULT: &str = include_str!("../policy/wales-default.toml");
+
+/// The built-in packs an organisation chooses from by its jurisdiction: (jurisdiction, pack text).
+pub const BUILT_IN: [(&str, &str); 2] = [("England", UK_DEFAULT), ("Wales", WALES_DEFAULT)];
 
 /// The largest pack accepted, in bytes: far above any real pack, small enough to parse instantly.
 pub const MAX_PACK_BYTES: usize = 256 * 1024;
@@ -84,6 +89,21 @@ pub struct PolicyPack {
     /// Absent from packs written before it existed: then only stopping calls for a review.
     #[serde(default)]
     pub learning: LearningScheme,
+    /// The statutory duties every decision weighs (the duty of candour; in Wales the duty of
+    /// quality), shown beside each decision. Absent from older packs: none.
+    #[serde(default)]
+    pub duties: Vec<Duty>,
+}
+
+/// A statutory duty a decision weighs, in a sentence, with its source.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Duty {
+    pub id: String,
+    pub label: String,
+    pub summary: String,
+    pub source: String,
+    pub verified: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -349,6 +369,10 @@ impl PolicyPack {
         }
         // Bands: each possible product 1..=25 must fall in exactly one band.
         check(!self.risk.bands.is_empty(), "risk.bands".into(), "must list at least one band");
+        for (i, duty) in self.duties.iter().enumerate() {
+            check(is_slug(&duty.id), format!("duties[{i}].id"), "must be lower-case letters, digits and hyphens");
+            check(!duty.summary.trim().is_empty(), format!("duties[{i}].summary"), "must say what the duty asks");
+        }
         if let Some(register) = &self.risk.corporate_register {
             check(
                 self.band_by_id(&register.band).is_some(),
@@ -549,6 +573,7 @@ impl PolicyPack {
             + usize::from(!self.fairness.threshold_verified)
             + usize::from(!self.escalation.verified)
             + usize::from(!self.learning.review_on_completing.is_empty() && !self.learning.verified)
+            + self.duties.iter().filter(|d| !d.verified).count()
     }
 }
 
@@ -616,6 +641,21 @@ mod tests {
         assert_eq!(pack.pack.id, "uk-nhs-default");
         assert_eq!(pack.risk.domains.len(), 9, "the nine domains the issue names");
         assert!(pack.unverified_count() > 0, "reconstructed items are flagged");
+    }
+
+    /// The Wales pack is valid, says it is for Wales, and carries the Welsh duties with their Acts;
+    /// it keeps the NPSA matrix (issued for England and Wales).
+    #[test]
+    fn the_wales_pack_is_valid_and_carries_the_welsh_duties() {
+        let pack = PolicyPack::parse(WALES_DEFAULT).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((pack.pack.id.as_str(), pack.pack.jurisdiction.as_str()), ("nhs-wales-default", "Wales"));
+        let duties: Vec<&str> = pack.duties.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(duties, ["duty-of-quality", "duty-of-candour", "socio-economic-duty"]);
+        assert!(pack.duties[1].source.contains("Quality and Engagement) (Wales) Act 2020"));
+        let research = pack.gate(GateKind::Research).unwrap();
+        assert!(research.source.contains("Health and Care Research Wales"));
+        assert_eq!(pack.corporate_register_from(), PolicyPack::uk_default().corporate_register_from());
+        assert_eq!(BUILT_IN.map(|(jurisdiction, _)| jurisdiction), ["England", "Wales"]);
     }
 
     #[test]

@@ -141,7 +141,7 @@ async fn render_request(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "approvals/show.html",
-        page! { title => format!("Decision: {}", item.draft.title), section => "approvals", viewer => viewer.view(), request => request, item => &item, due => CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(), overdue => request.overdue(now_ms()), profile => profile, gates => &context.gates, risks_count => context.risks.len(), refusal => refusal, outcome_label => request.outcome.map(Outcome::label), outcomes => outcomes, form => form, rows => rows, confirmers => confirmers, since => since, confirmable => confirmable, error_condition => error_condition, errors => errors, field_errors => field_errors(errors), notice => notice },
+        page! { title => format!("Decision: {}", item.draft.title), section => "approvals", viewer => viewer.view(), request => request, item => &item, due => CivilDate::from_unix_ms(request.due_ms).map(|d| d.long()).unwrap_or_default(), overdue => request.overdue(now_ms()), profile => profile, gates => &context.gates, duties => &context.pack.duties, risks_count => context.risks.len(), refusal => refusal, outcome_label => request.outcome.map(Outcome::label), outcomes => outcomes, form => form, rows => rows, confirmers => confirmers, since => since, confirmable => confirmable, error_condition => error_condition, errors => errors, field_errors => field_errors(errors), notice => notice },
     )?;
     Ok((status, html).into_response())
 }

@@ -335,6 +335,7 @@ pub fn router(state: AppState) -> Router {
         .route("/approvals/{id}/conditions/{condition}", post(approvals::meet_condition))
         .route("/admin/policy", get(policy::show).post(policy::load_pack))
         .route("/admin/policy/pack.toml", get(policy::download))
+        .route("/admin/policy/built-in", post(policy::choose_built_in))
         .route("/dashboard", get(dashboard::show))
         .route("/dashboard/board-report", get(dashboard::board_report))
         .route("/dashboard/board-report.pdf", get(dashboard::board_report_pdf))

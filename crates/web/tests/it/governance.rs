@@ -9,6 +9,7 @@ use kindling_store::{approvals, policy};
 use kindling_testkit::{Browser, TestApp};
 
 const NORTHFIELD: OrganisationId = OrganisationId::new(1);
+const RIVERSIDE: OrganisationId = OrganisationId::new(2);
 
 async fn demo_initiative(app: &TestApp, prefix: &str) -> i64 {
     let (all, _) = initiatives::list(app.db(), NORTHFIELD, &Filter::default(), Page::parse(None, 100)).await.unwrap();
@@ -735,5 +736,54 @@ async fn equality_and_medical_device_gates_follow_the_facts() -> anyhow::Result<
     let refused = lead.submit(&device, &format!("{device}/record"), &unclassed).await?;
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await?.contains("Select the device"));
+    Ok(())
+}
+
+/// Issue 18 §2: an organisation in Wales chooses the Wales pack; it is then in force, its duties are
+/// shown to whoever decides, and what is computed from then on records it. Another organisation keeps
+/// its own pack.
+#[tokio::test]
+async fn an_organisation_in_wales_chooses_the_wales_pack() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = app.signed_in("admin@demo.kindling.test").await?;
+    let (_, html) = admin.get_text("/admin/policy").await?;
+    assert!(html.contains("NHS Wales default (nhs-wales-default"), "{html}");
+    let refused = admin.submit("/admin/policy", "/admin/policy/built-in", &[("jurisdiction", "Atlantis")]).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Choose England or Wales"));
+    let chosen = admin.submit("/admin/policy", "/admin/policy/built-in", &[("jurisdiction", "Wales")]).await?;
+    assert_eq!(chosen.status(), 303);
+    let active = policy::active(app.db(), NORTHFIELD).await?.pack;
+    assert_eq!((active.pack.id.as_str(), active.pack.jurisdiction.as_str()), ("nhs-wales-default", "Wales"));
+    let (_, html) = admin.get_text("/admin/policy").await?;
+    assert!(html.contains("Duty of quality") && html.contains("Health and Care Quality Standards 2023"), "{html}");
+    assert_eq!(policy::active(app.db(), RIVERSIDE).await?.pack.pack.id, "uk-nhs-default", "others keep theirs");
+
+    // The approver sees the Welsh duties beside the decision; a risk recorded now is scored under it.
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let id = demo_initiative(&app, "AI-assisted triage").await;
+    let page = format!("/initiatives/{id}");
+    let governance = format!("{page}/governance");
+    let facts = [("fact", "touches-patients"), ("fact", "ai-ml")];
+    assert_eq!(lead.submit(&governance, &format!("{governance}/facts"), &facts).await?.status(), 303);
+    let new = format!("{page}/risks/new");
+    assert_eq!(post(&lead, &new, &new, &risk("patient-safety", "4", "3")).await?.status(), 303);
+    let (_, html) = lead.get_text(&governance).await?;
+    // The Welsh pack names the route as a health board does.
+    assert!(
+        html.contains("If submitted now, the decision goes to: Division or directorate quality and safety group."),
+        "{html}"
+    );
+    let submitted = lead.submit(&page, &format!("{page}/stage"), &[("to", "assessment"), ("reason", "Shaped")]).await?;
+    assert_eq!(submitted.status(), 303);
+    let initiative = kindling_domain::ids::InitiativeId::new(id);
+    let requests = approvals::for_initiative(app.db(), NORTHFIELD, initiative).await?;
+    assert_eq!(requests[0].pack_id, "nhs-wales-default", "the outcome records the pack it used");
+    let approver = app.signed_in("approver@demo.kindling.test").await?;
+    let (_, html) = approver.get_text(&format!("/approvals/{}", requests[0].id)).await?;
+    assert!(html.contains("Duties this decision weighs") && html.contains("Duty of quality"), "{html}");
+    assert!(html.contains("Duty of Candour Procedure (Wales) Regulations 2023"), "{html}");
+    let risks = kindling_store::risk::for_initiative(app.db(), NORTHFIELD, initiative).await?;
+    assert!(risks.iter().any(|r| r.pack_id == "nhs-wales-default"), "{risks:?}");
     Ok(())
 }
