@@ -234,3 +234,87 @@ test('an administrator sees the policy pack and a broken pack is refused', async
   await expect(page.getByRole('alert')).toContainText('risk.bands: no band covers the score 15');
   await expectAccessible(page);
 });
+
+test('a risk is escalated to the corporate register, worked down and closed; an equality assessment is recorded', async ({ page }) => {
+  const title = 'Well-being huddles after difficult shifts';
+  await signIn(page, 'improvement-lead@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Initiatives' }).click();
+  await page.getByRole('link', { name: title }).click();
+  await page.getByRole('link', { name: /^Risk, gates and approval/ }).click();
+
+  // 4 × 4 = 16 is on the corporate register: it needs a named executive owner.
+  await page.getByRole('link', { name: /^Add a risk/ }).click();
+  await page.getByLabel('What could it harm?').selectOption('workforce');
+  await page.getByLabel('Cause').fill('Huddles run past the end of the shift');
+  await page.getByLabel('What could happen').fill('Staff miss their transport home');
+  await page.locator('#consequence').fill('Fatigue and sickness absence');
+  await page.locator('#now_consequence').selectOption('4');
+  await page.locator('#now_likelihood').selectOption('4');
+  await page.getByLabel('Who owns this risk').fill('Ward manager');
+  await page.locator('#review_day').fill('1');
+  await page.locator('#review_month').fill('6');
+  await page.locator('#review_year').fill('2027');
+  await page.getByRole('button', { name: 'Save the risk' }).click();
+  await expect(page.getByRole('alert')).toContainText('the executive who owns this risk on the corporate register');
+  await expect(page.getByLabel('Cause')).toHaveValue('Huddles run past the end of the shift');
+  await expectAccessible(page);
+  await page.getByLabel('Executive owner (needed on the corporate register)').fill('Chief People Officer');
+  await page.getByRole('button', { name: 'Save the risk' }).click();
+  await expect(page.getByText('The risk has been saved.')).toBeVisible();
+  await expect(page.getByText('On the corporate register; executive owner Chief People Officer')).toBeVisible();
+
+  await menu(page).getByRole('link', { name: 'Risks' }).click();
+  const corporate = page.getByRole('table', { name: 'Risks on the corporate register, worst first' });
+  await expect(corporate.getByRole('row', { name: /Staff miss their transport home/ })).toContainText('Chief People Officer');
+  await expectAccessible(page);
+
+  // An action, completed with its evidence; the score comes down and the trend shows both.
+  await corporate.getByRole('link', { name: /Staff miss their transport home/ }).click();
+  await page.getByRole('link', { name: /^Change, complete an action or close\s*: Staff miss their transport home/ }).click();
+  await page.getByLabel('Action to reduce the risk').fill('Huddles end ten minutes before handover');
+  await page.getByLabel('Who will do it').fill('Practice educator');
+  await page.locator('#due_day').fill('1');
+  await page.locator('#due_month').fill('3');
+  await page.locator('#due_year').fill('2027');
+  await page.getByRole('button', { name: 'Add the action' }).click();
+  await expect(page.getByText('The action has been added to the risk.')).toBeVisible();
+  await page.getByRole('link', { name: /^Change, complete an action or close\s*: Staff miss their transport home/ }).click();
+  await page.getByLabel('Which action').selectOption({ label: 'Huddles end ten minutes before handover' });
+  await page.locator('#done_day').fill('2');
+  await page.locator('#done_month').fill('11');
+  await page.locator('#done_year').fill('2026');
+  await page.getByLabel('What shows it was done').fill('Rota changed; four weeks of finish times audited');
+  await page.getByRole('button', { name: 'Record as done' }).click();
+  await expect(page.getByText('The action is recorded as completed, with its evidence.')).toBeVisible();
+  await expect(page.getByRole('cell', { name: '2 November 2026: Rota changed; four weeks of finish times audited' })).toBeVisible();
+  await expectAccessible(page);
+  await page.locator('#now_likelihood').selectOption('2');
+  await page.getByRole('button', { name: 'Save the risk' }).click();
+  await page.getByRole('link', { name: /^Change, complete an action or close\s*: Staff miss their transport home/ }).click();
+  await expect(page.getByRole('img', { name: /Score over time/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Close the risk' }).click();
+  await expect(page.getByRole('alert')).toContainText('why the risk can be closed');
+  await expectAccessible(page);
+  await page.getByLabel('Why can it be closed?').fill('Huddles now end before handover; no late finishes in four weeks.');
+  await page.getByRole('button', { name: 'Close the risk' }).click();
+  await expect(page.getByText('The risk has been closed.')).toBeVisible();
+  await expect(page.getByText('Closed: Huddles now end before handover; no late finishes in four weeks.')).toBeVisible();
+  await expectAccessible(page);
+
+  // A change of access calls for an equality and health inequalities impact assessment.
+  await page.getByLabel('It changes who can use a service, or how people reach it').check();
+  await page.getByRole('button', { name: 'Save the facts' }).click();
+  const gates = page.getByRole('table', { name: 'Checks and where they stand' });
+  await gates.getByRole('link', { name: 'Equality and health inequalities impact assessment' }).click();
+  await expectAccessible(page);
+  await page.getByLabel('Age', { exact: true }).check();
+  await page.getByRole('button', { name: 'Save the assessment' }).click();
+  await expect(page.getByRole('alert')).toContainText('how the change could affect each group differently');
+  await expect(page.getByLabel('Age', { exact: true })).toBeChecked();
+  await expectAccessible(page);
+  await page.getByLabel('How could it affect them, for better or worse?').fill('Part-time and older staff leave earlier and miss huddles.');
+  await page.getByLabel('What will you do about it, and how will the measures show it?').fill('A mid-shift huddle too; attendance by contract type.');
+  await page.getByRole('button', { name: 'Save the assessment' }).click();
+  await expect(page.getByText('1 group could be affected differently')).toBeVisible();
+  await expectAccessible(page);
+});
