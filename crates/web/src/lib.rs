@@ -279,6 +279,8 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/{id}/public-page/send-back", post(public_page::send_back))
         .route("/approvals/{id}/paper", get(papers::paper))
         .route("/approvals/{id}/paper.pdf", get(papers::paper_pdf))
+        .route("/initiatives/{id}/safety-case", get(papers::safety_case_html))
+        .route("/initiatives/{id}/safety-case.pdf", get(papers::safety_case_pdf))
         .route("/people/{id}/appraisal", get(papers::appraisal_html))
         .route("/people/{id}/appraisal.pdf", get(papers::appraisal_pdf))
         .route("/people/{id}/appraisal.csv", get(papers::appraisal_csv_download))

@@ -5,9 +5,10 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use kindling_documents::layout::{Block, Column, Document};
-use kindling_domain::gates::GateStatus;
+use kindling_domain::gates::{GateStatus, HazardStatus};
 use kindling_domain::ids::UserId;
 use kindling_domain::people::Role;
+use kindling_domain::policy::GateKind;
 use kindling_store::approvals::ApprovalRequest;
 use kindling_store::{initiatives, learning, orgs, pathways, users};
 use serde::Serialize;
@@ -309,6 +310,180 @@ async fn pdf(state: &AppState, paper: &Paper, filename: &str) -> Result<Response
     })
     .await?;
     Ok(exports::download(bytes, "application/pdf", filename))
+}
+
+/// The clinical safety case report for an initiative, from its hazard log (DCB0160's safety case, as
+/// a trust's CSO writes it for a deployment): scope and intended use, the method and acceptability
+/// levels of the pack, a summary that names every hazard not yet at an acceptable level, the whole
+/// log with controls, residual levels, owners and reviews, every change since each was logged, and
+/// the sign-off the clinical safety officer gives (or the space to give it).
+async fn safety_case(state: &AppState, viewer: &Viewer, id: &str) -> Result<(Paper, i64), AppError> {
+    let item = crate::initiatives::load(state, viewer, crate::initiatives::parse_id(id)?).await?;
+    let context = Context::load(state, viewer.organisation, &item).await?;
+    if !context.gates.iter().any(|g| g.kind == GateKind::ClinicalSafety) {
+        // No clinical safety gate for these facts: there is no safety case to write.
+        return Err(AppError::NotFound);
+    }
+    let pack = &context.pack;
+    let hazards = kindling_store::gates::hazards(state.db(), viewer.organisation, item.id).await?;
+    let record = kindling_store::gates::records_for(state.db(), viewer.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|r| r.gate == GateKind::ClinicalSafety);
+    let organisation = orgs::organisation(state.db(), viewer.organisation).await?.map(|o| o.name).unwrap_or_default();
+    let level_label = |level: u8| {
+        pack.clinical_safety.acceptability.get(usize::from(level).saturating_sub(1)).cloned().unwrap_or_default()
+    };
+    let label_of = |labels: &[String], score: u8| {
+        labels.get(usize::from(score).saturating_sub(1)).map_or_else(|| score.to_string(), |l| format!("{score} {l}"))
+    };
+    let mut scope = Section::new("Scope and intended use");
+    scope.paragraphs.push(format!(
+        "This report summarises the clinical risk management of {} at {organisation}, from its hazard log as it stands on {}.",
+        item.draft.title,
+        today()
+    ));
+    scope.paragraphs.push(format!("The problem: {}", item.draft.problem));
+    scope.paragraphs.push(format!("The change: {}", item.draft.proposed_change));
+    let mut method = Section::new("Method");
+    method.paragraphs.push(format!(
+        "Each hazard is scored for severity and likelihood before and after its controls, and the pair is looked up in the pack's matrix ({}). A residual level of {} or above blocks the deployment until it is reduced.",
+        pack.clinical_safety.source, pack.clinical_safety.blocking_level
+    ));
+    method.bullets = (1..=5u8).map(|level| format!("Level {level}: {}", level_label(level))).collect();
+    let counts = |status: HazardStatus| hazards.iter().filter(|h| h.status == status).count();
+    let unacceptable: Vec<&kindling_store::gates::Hazard> = hazards
+        .iter()
+        .filter(|h| h.status.counts() && h.residual_level >= pack.clinical_safety.blocking_level)
+        .collect();
+    let mut summary = Section::new("Summary");
+    summary.paragraphs.push(format!(
+        "{} hazard{} logged: {} open, {} mitigated, {} closed, {} transferred.",
+        hazards.len(),
+        if hazards.len() == 1 { "" } else { "s" },
+        counts(HazardStatus::Open),
+        counts(HazardStatus::Mitigated),
+        counts(HazardStatus::Closed),
+        counts(HazardStatus::Transferred)
+    ));
+    summary.paragraphs.push(if unacceptable.is_empty() {
+        "No open or mitigated hazard has a residual level at which the deployment is blocked.".to_owned()
+    } else {
+        format!(
+            "Not yet at an acceptable level, and blocking the deployment: {}.",
+            unacceptable
+                .iter()
+                .map(|h| format!("{} (level {})", h.name, h.residual_level))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    });
+    let not_reviewed = hazards.iter().filter(|h| h.status.counts() && h.reviewed_ms.is_none()).count();
+    if not_reviewed > 0 {
+        summary.paragraphs.push(format!(
+            "{not_reviewed} open or mitigated hazard{} not yet reviewed by the clinical safety officer as it stands.",
+            if not_reviewed == 1 { " is" } else { "s are" }
+        ));
+    }
+    let mut log = Section::new("Hazard log");
+    let severities = &pack.clinical_safety.severities;
+    let likelihoods = &pack.clinical_safety.likelihoods;
+    log.table = Some((
+        ["Hazard", "Cause and effect", "Controls", "Initial", "Residual", "Status and owner", "CSO review"]
+            .map(String::from)
+            .to_vec(),
+        hazards
+            .iter()
+            .map(|h| {
+                vec![
+                    format!("H{}: {}", h.id, h.name),
+                    format!("{} Effect: {}", h.cause, h.effect),
+                    if h.controls.is_empty() { "None recorded".to_owned() } else { h.controls.clone() },
+                    format!("{} × {}", label_of(severities, h.initial.0), label_of(likelihoods, h.initial.1)),
+                    format!(
+                        "{} × {}: level {}",
+                        label_of(severities, h.residual.0),
+                        label_of(likelihoods, h.residual.1),
+                        h.residual_level
+                    ),
+                    format!("{}; {}", h.status.label(), if h.owner.is_empty() { "no owner named" } else { &h.owner }),
+                    match (&h.reviewed_by, h.reviewed_ms) {
+                        (Some(by), Some(at)) => format!(
+                            "{by}, {}{}",
+                            crate::templates::long_date(at),
+                            h.review_note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
+                        ),
+                        _ => "Not reviewed".to_owned(),
+                    },
+                ]
+            })
+            .collect(),
+    ));
+    if hazards.is_empty() {
+        log.paragraphs.push("No hazards are logged.".to_owned());
+    }
+    let mut changes = Section::new("Changes since each hazard was logged");
+    changes.bullets = hazards
+        .iter()
+        .flat_map(|h| {
+            h.history
+                .iter()
+                .map(move |c| format!("H{} {}: {} ({})", h.id, crate::templates::long_date(c.at_ms), c.summary, c.by))
+        })
+        .collect();
+    if changes.bullets.is_empty() {
+        changes.paragraphs.push("None.".to_owned());
+    }
+    let mut sign = Section::new("Clinical safety officer's sign-off");
+    match record.as_ref().and_then(|r| r.signed_off_by.clone().zip(r.signed_off_ms)) {
+        Some((by, at)) => sign.paragraphs.push(format!(
+            "Signed off by {by} on {}{}",
+            crate::templates::long_date(at),
+            record
+                .as_ref()
+                .and_then(|r| r.sign_off_note.clone())
+                .map(|n| format!(": {n}"))
+                .unwrap_or_else(|| ".".into())
+        )),
+        None => {
+            sign.paragraphs.push(
+                "I confirm that the hazards above have been identified and assessed, that the residual risks are acceptable for this deployment, and that the controls are in place or planned as stated."
+                    .to_owned(),
+            );
+            sign.bullets = ["Name", "Professional registration", "Signature", "Date"]
+                .map(|f| format!("{f}: ______________________________"))
+                .to_vec();
+        }
+    }
+    let paper = Paper {
+        title: format!("Clinical safety case report: {}", item.draft.title),
+        subtitle: format!("{organisation} · from the hazard log · under {} {}", pack.pack.id, pack.pack.version),
+        sections: vec![scope, method, summary, log, changes, sign],
+    };
+    Ok((paper, item.id.get()))
+}
+
+pub async fn safety_case_html(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (paper, id) = safety_case(&state, &viewer, &id).await?;
+    paper.html(
+        &viewer,
+        (&format!("/initiatives/{id}/gates/clinical-safety"), "Back to the clinical safety gate"),
+        &format!("/initiatives/{id}/safety-case.pdf"),
+        None,
+    )
+}
+
+pub async fn safety_case_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (paper, id) = safety_case(&state, &viewer, &id).await?;
+    pdf(&state, &paper, &format!("clinical-safety-case-{id}.pdf")).await
 }
 
 /// Who may see a person's appraisal record: the person, and executives and administrators of

@@ -539,6 +539,31 @@ async fn a_hazard_has_a_life_with_history_and_only_the_cso_takes_it_out_of_the_g
     assert_eq!(cso.submit(&gate, &review, &[("note", "Control seen working in clinic")]).await?.status(), 303);
     let (_, html) = cso.get_text(&gate).await?;
     assert!(html.contains("Control seen working in clinic"), "{html}");
+
+    // The safety case report, from the log, for the CSO to sign: the hazard with its controls, its
+    // residual level, its owner, the review and the history; and the space to sign.
+    assert!(html.contains("/safety-case.pdf"), "the gate page offers it");
+    let (status, report) = cso.get_text(&format!("{page}/safety-case")).await?;
+    assert_eq!(status, 200);
+    for expected in [
+        "Clinical safety case report: AI-assisted triage",
+        "1 hazard logged: 0 open, 1 mitigated, 0 closed, 0 transferred.",
+        "No open or mitigated hazard has a residual level at which the deployment is blocked.",
+        "A consultant reviews every routine ranking within 48 hours",
+        "Mitigated; Dermatology lead nurse",
+        "Control seen working in clinic",
+        "status Open → Mitigated",
+        "Professional registration: ",
+    ] {
+        assert!(report.contains(expected), "{expected}: {report}");
+    }
+    let pdf = cso.get(&format!("{page}/safety-case.pdf")).await?;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let text = crate::evidence::pdf_text(&pdf.bytes().await?)?;
+    assert!(text.contains("Clinical safety case report") && text.contains("status Open → Mitigated"), "{text}");
+    let other = app.signed_in("admin@riverside.demo.kindling.test").await?;
+    assert_eq!(other.get_text(&format!("{page}/safety-case")).await?.0, 404, "another organisation's is not found");
+
     let mut closed: Vec<(&str, &str)> = mitigated.iter().filter(|(k, _)| *k != "status").copied().collect();
     closed.push(("status", "closed"));
     assert_eq!(cso.submit(&edit, &edit, &closed).await?.status(), 303);
