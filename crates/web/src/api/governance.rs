@@ -544,3 +544,231 @@ pub async fn decide(
     let decided = approvals::get(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(approval_dto(&decided)))
 }
+
+/// A hazard of the clinical safety log, as written.
+#[derive(Deserialize, ToSchema)]
+pub struct HazardInput {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub cause: String,
+    /// The effect on care.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub effect: String,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub controls: Option<String>,
+    /// Severity and likelihood before the controls, each 1 to 5 on the pack's clinical safety scales.
+    pub initial: ScoreDto,
+    /// Severity and likelihood with the controls.
+    pub residual: ScoreDto,
+    /// `open` when new; only the clinical safety officer may set `closed` or `transferred`.
+    #[serde(default)]
+    #[schema(schema_with = super::schemas::hazard_status)]
+    pub status: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub owner: Option<String>,
+}
+
+impl HazardInput {
+    fn form(&self) -> kindling_domain::gates::HazardForm {
+        kindling_domain::gates::HazardForm {
+            status: self.status.clone().unwrap_or_else(|| "open".into()),
+            owner: self.owner.clone().unwrap_or_default(),
+            name: self.name.clone(),
+            cause: self.cause.clone(),
+            effect: self.effect.clone(),
+            controls: self.controls.clone().unwrap_or_default(),
+            initial_severity: self.initial.consequence.to_string(),
+            initial_likelihood: self.initial.likelihood.to_string(),
+            residual_severity: self.residual.consequence.to_string(),
+            residual_likelihood: self.residual.likelihood.to_string(),
+        }
+    }
+}
+
+/// A hazard with its residual level, status, review and history.
+#[derive(Serialize, ToSchema)]
+pub struct HazardDto {
+    pub id: i64,
+    pub name: String,
+    pub cause: String,
+    pub effect: String,
+    pub controls: String,
+    /// Severity (as `consequence`) and likelihood before the controls.
+    pub initial: ScoreDto,
+    pub residual: ScoreDto,
+    /// The pack's level for the residual pair, 1 to 5; at the pack's blocking level it blocks the gate.
+    pub residual_level: u8,
+    #[schema(schema_with = super::schemas::hazard_status)]
+    pub status: String,
+    pub owner: String,
+    /// The clinical safety officer's review of the hazard as it stands.
+    pub reviewed_by: Option<String>,
+    pub review_note: Option<String>,
+    /// Every change since it was logged, oldest first.
+    pub history: Vec<String>,
+}
+
+impl From<&kindling_store::gates::Hazard> for HazardDto {
+    fn from(h: &kindling_store::gates::Hazard) -> Self {
+        let pair = |(c, l): (u8, u8)| ScoreDto { consequence: c, likelihood: l };
+        Self {
+            id: h.id,
+            name: h.name.clone(),
+            cause: h.cause.clone(),
+            effect: h.effect.clone(),
+            controls: h.controls.clone(),
+            initial: pair(h.initial),
+            residual: pair(h.residual),
+            residual_level: h.residual_level,
+            status: h.status.slug().to_owned(),
+            owner: h.owner.clone(),
+            reviewed_by: h.reviewed_by.clone(),
+            review_note: h.review_note.clone(),
+            history: h
+                .history
+                .iter()
+                .map(|c| format!("{} {}: {}", super::initiatives::rfc3339(c.at_ms), c.by, c.summary))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HazardList {
+    /// Whether the initiative's facts call for the clinical safety gate and its hazard log.
+    pub applies: bool,
+    pub items: Vec<HazardDto>,
+}
+
+fn calls_for_hazard_log(context: &Context) -> bool {
+    context.gates.iter().any(|g| g.kind == kindling_domain::policy::GateKind::ClinicalSafety)
+}
+
+/// The initiative and its context, when its facts call for the clinical safety gate; otherwise a
+/// conflict that says what would (the initiative exists; its log does not, yet).
+async fn with_hazard_log(state: &AppState, who: &ApiUser, id: &str) -> Result<(Initiative, Context), ApiError> {
+    let item = super::initiatives::load(state, who, id).await?;
+    let context = Context::load(state, who.organisation, &item).await?;
+    if !calls_for_hazard_log(&context) {
+        return Err(ApiError::conflict(
+            "This initiative's facts call for no clinical safety hazard log: record the fact that does (health IT, AI or a medical device) first."
+                .into(),
+        ));
+    }
+    Ok((item, context))
+}
+
+/// The initiative's hazard log, every status, in the order logged.
+#[utoipa::path(get, path = "/api/v1/initiatives/{id}/hazards", tag = "governance", params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 200, description = "Success (empty, with `applies` false, when the facts call for no log)", body = HazardList), (status = 404, description = "No such initiative in your organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_hazards(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<HazardList>, ApiError> {
+    let item = super::initiatives::load(&state, &who, &id).await?;
+    let applies = calls_for_hazard_log(&Context::load(&state, who.organisation, &item).await?);
+    let hazards = gate_store::hazards(state.db(), who.organisation, item.id).await?;
+    Ok(Json(HazardList { applies, items: hazards.iter().map(HazardDto::from).collect() }))
+}
+
+/// Log a hazard (the team).
+#[utoipa::path(post, path = "/api/v1/initiatives/{id}/hazards", tag = "governance", request_body = HazardInput, params(("id" = i64, Path, description = "Initiative id")),
+    responses((status = 201, description = "Logged", body = HazardDto), (status = 409, description = "The initiative's facts call for no hazard log", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The hazard is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn log_hazard(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<HazardInput>,
+) -> Result<Response, ApiError> {
+    let (item, context) = with_hazard_log(&state, &who, &id).await?;
+    require_edit(&who, &item)?;
+    let draft = input.form().parse().map_err(|e| ApiError::validation(&e))?;
+    if !draft.status.may_set(&who.roles) {
+        return Err(ApiError::forbidden("Only the clinical safety officer can close or transfer a hazard.".into()));
+    }
+    let level = context.pack.hazard_level(draft.residual.0, draft.residual.1).unwrap_or(5);
+    gate_store::add_hazard(state.db(), actor(&who), item.id, &draft, level, &context.pack.pack).await?;
+    let logged = gate_store::hazards(state.db(), who.organisation, item.id)
+        .await?
+        .into_iter()
+        .max_by_key(|h| h.id)
+        .ok_or_else(ApiError::not_found)?;
+    Ok((StatusCode::CREATED, Json(HazardDto::from(&logged))).into_response())
+}
+
+/// Change a hazard: new controls, a re-scored residual, its owner or its status (closing and
+/// transferring are the clinical safety officer's). The change is kept in its history and clears the
+/// review and the gate's sign-off.
+#[utoipa::path(put, path = "/api/v1/initiatives/{id}/hazards/{hazard}", tag = "governance", request_body = HazardInput,
+    params(("id" = i64, Path, description = "Initiative id"), ("hazard" = i64, Path, description = "Hazard id")),
+    responses((status = 200, description = "Changed", body = HazardDto), (status = 409, description = "The initiative's facts call for no hazard log", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed for this person", body = Problem, content_type = "application/problem+json"), (status = 422, description = "The hazard is not valid; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn change_hazard(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path((id, hazard)): Path<(String, String)>,
+    ApiJson(input): ApiJson<HazardInput>,
+) -> Result<Json<HazardDto>, ApiError> {
+    let (item, context) = with_hazard_log(&state, &who, &id).await?;
+    let is_cso = who.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer);
+    if !is_cso {
+        require_edit(&who, &item)?;
+    }
+    let hazard = hazard.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let draft = input.form().parse().map_err(|e| ApiError::validation(&e))?;
+    if !draft.status.may_set(&who.roles) {
+        return Err(ApiError::forbidden("Only the clinical safety officer can close or transfer a hazard.".into()));
+    }
+    let level = context.pack.hazard_level(draft.residual.0, draft.residual.1).unwrap_or(5);
+    if !gate_store::update_hazard(state.db(), actor(&who), item.id, hazard, &draft, level).await? {
+        return Err(ApiError::not_found());
+    }
+    let changed = gate_store::hazards(state.db(), who.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|h| h.id == hazard)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(HazardDto::from(&changed)))
+}
+
+/// The clinical safety officer's review of a hazard as it stands.
+#[derive(Deserialize, ToSchema)]
+pub struct HazardReviewInput {
+    /// What was checked.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub note: String,
+}
+
+/// Record the clinical safety officer's review of one hazard as it stands.
+#[utoipa::path(post, path = "/api/v1/initiatives/{id}/hazards/{hazard}/review", tag = "governance", request_body = HazardReviewInput,
+    params(("id" = i64, Path, description = "Initiative id"), ("hazard" = i64, Path, description = "Hazard id")),
+    responses((status = 200, description = "Reviewed", body = HazardDto), (status = 409, description = "The initiative's facts call for no hazard log", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Only the clinical safety officer reviews hazards", body = Problem, content_type = "application/problem+json"), (status = 422, description = "An empty note; see `errors`", body = Problem, content_type = "application/problem+json")))]
+pub async fn review_hazard(
+    State(state): State<AppState>,
+    who: ApiUser,
+    Path((id, hazard)): Path<(String, String)>,
+    ApiJson(input): ApiJson<HazardReviewInput>,
+) -> Result<Json<HazardDto>, ApiError> {
+    let (item, _) = with_hazard_log(&state, &who, &id).await?;
+    if !who.roles.contains(&kindling_domain::people::Role::ClinicalSafetyOfficer) {
+        return Err(ApiError::forbidden("Only the clinical safety officer can review a hazard.".into()));
+    }
+    let hazard = hazard.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let mut errors = kindling_domain::validation::FieldErrors::new();
+    let note = kindling_domain::validation::required_text(&mut errors, "note", &input.note, "what you checked", 2000);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(&errors));
+    }
+    if !gate_store::review_hazard(state.db(), actor(&who), item.id, hazard, &note).await? {
+        return Err(ApiError::not_found());
+    }
+    let reviewed = gate_store::hazards(state.db(), who.organisation, item.id)
+        .await?
+        .into_iter()
+        .find(|h| h.id == hazard)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(HazardDto::from(&reviewed)))
+}

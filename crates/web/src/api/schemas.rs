@@ -4,6 +4,7 @@
 
 use kindling_domain::approvals::Outcome;
 use kindling_domain::drivers::NodeKind;
+use kindling_domain::gates::HazardStatus;
 use kindling_domain::initiatives::{CivilDate, Stage};
 use kindling_domain::learning::Visibility;
 use kindling_domain::measures::{CHART_CHOICES, DataType, Direction, Frequency, MeasureCategory, MeasureKind};
@@ -67,6 +68,7 @@ slugs_of! {
     Side => side;
     SessionMode => session_mode;
     Answer => support_answer;
+    HazardStatus => hazard_status;
 }
 
 filter_of! {

@@ -812,3 +812,68 @@ async fn an_organisation_in_wales_chooses_the_wales_pack() -> anyhow::Result<()>
     assert!(risks.iter().any(|r| r.pack_id == "nhs-wales-default"), "{risks:?}");
     Ok(())
 }
+
+/// Issue 18 §2, as found: hazards could not be changed "in the UI, API or store". Through the API the
+/// team logs and re-scores a hazard, only the clinical safety officer closes it or reviews it, and
+/// another organisation finds nothing.
+#[tokio::test]
+async fn the_api_gives_hazards_their_whole_life() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let (page, _) = submit_ai_triage(&app, &lead).await?;
+    let id: i64 = page[13..].parse()?;
+    let client = kindling_testkit::http();
+    let lead_token = app.token_for("improvement-lead@demo.kindling.test").await?;
+    let cso_token = app.token_for("clinical-safety-officer@demo.kindling.test").await?;
+    let url = app.url(&format!("/api/v1/initiatives/{id}/hazards"));
+    let hazard = serde_json::json!({
+        "name": "Urgent lesion ranked routine", "cause": "Poor photograph", "effect": "Delayed review",
+        "initial": { "consequence": 4, "likelihood": 5 }, "residual": { "consequence": 4, "likelihood": 4 }
+    });
+    let logged = client.post(&url).bearer_auth(&lead_token).json(&hazard).send().await?;
+    assert_eq!(logged.status(), 201);
+    let logged: serde_json::Value = logged.json().await?;
+    assert_eq!((logged["residual_level"].as_u64(), logged["status"].as_str()), (Some(4), Some("open")));
+    let one = format!("{url}/{}", logged["id"]);
+
+    let mut closing = hazard.clone();
+    closing["status"] = "closed".into();
+    let refused = client.put(&one).bearer_auth(&lead_token).json(&closing).send().await?;
+    assert_eq!(refused.status(), 403, "only the CSO takes a hazard out of the gate");
+    let mut mitigated = hazard.clone();
+    mitigated["status"] = "mitigated".into();
+    mitigated["controls"] = "A consultant reviews every routine ranking within 48 hours".into();
+    mitigated["residual"] = serde_json::json!({ "consequence": 4, "likelihood": 2 });
+    let changed: serde_json::Value =
+        client.put(&one).bearer_auth(&lead_token).json(&mitigated).send().await?.json().await?;
+    assert_eq!(changed["residual_level"], 3);
+    assert!(changed["history"][0].as_str().unwrap().contains("status Open → Mitigated"), "{changed}");
+
+    let review = format!("{one}/review");
+    let note = serde_json::json!({ "note": "Control seen working" });
+    assert_eq!(client.post(&review).bearer_auth(&lead_token).json(&note).send().await?.status(), 403);
+    let blank = serde_json::json!({ "note": "  " });
+    assert_eq!(client.post(&review).bearer_auth(&cso_token).json(&blank).send().await?.status(), 422);
+    let reviewed: serde_json::Value =
+        client.post(&review).bearer_auth(&cso_token).json(&note).send().await?.json().await?;
+    assert_eq!(reviewed["review_note"], "Control seen working");
+    let mut closed = mitigated.clone();
+    closed["status"] = "closed".into();
+    let closed: serde_json::Value = client.put(&one).bearer_auth(&cso_token).json(&closed).send().await?.json().await?;
+    assert_eq!(closed["status"], "closed");
+    let list: serde_json::Value = client.get(&url).bearer_auth(&cso_token).send().await?.json().await?;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+
+    // An initiative whose facts call for no hazard log: the list says so, and a hazard is refused
+    // as a conflict (the initiative exists; its log does not).
+    let huddles = demo_initiative(&app, "Well-being huddles").await;
+    let none = app.url(&format!("/api/v1/initiatives/{huddles}/hazards"));
+    let list: serde_json::Value = client.get(&none).bearer_auth(&lead_token).send().await?.json().await?;
+    assert_eq!((list["applies"].as_bool(), list["items"].as_array().map(Vec::len)), (Some(false), Some(0)));
+    assert_eq!(client.post(&none).bearer_auth(&lead_token).json(&hazard).send().await?.status(), 409);
+
+    let other = app.token_for("admin@riverside.demo.kindling.test").await?;
+    assert_eq!(client.get(&url).bearer_auth(&other).send().await?.status(), 404);
+    assert_eq!(client.put(&one).bearer_auth(&other).json(&mitigated).send().await?.status(), 404);
+    Ok(())
+}
