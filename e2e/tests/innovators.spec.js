@@ -177,3 +177,33 @@ test('a public page is reviewed, published, read by a visitor and answered', asy
   await page.goto(link);
   await expect(page.getByText('We now plan breaks so the bay is never empty.')).toBeVisible();
 });
+
+test('someone without an initiative asks the directory for help and reads the answer', async ({ page }) => {
+  await signIn(page, 'clinician@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Support' }).click();
+  await page.getByRole('link', { name: /^Ask for this help\s*: QI coaching$/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Ask for help' })).toBeVisible();
+  await page.getByRole('button', { name: 'Send the request' }).click();
+  await expect(page.getByRole('alert')).toContainText('what help you need');
+  await expectAccessible(page);
+  await page.getByLabel('What help do you need?').fill('I have an idea about noise at night but do not know where to start.');
+  await page.getByRole('button', { name: 'Send the request' }).click();
+  await expect(page.getByText('Your request has been sent')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'Your requests' })).toBeVisible();
+  await expectAccessible(page);
+  await signOut(page);
+
+  await signIn(page, 'improvement-lead@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Support' }).click();
+  await page.getByRole('link', { name: 'QI coaching: before an initiative' }).click();
+  await expect(page.getByText('Asked before there was an initiative')).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('Accept: we will help').check();
+  await page.getByLabel('Note for the team').fill('Come to the Tuesday QI clinic.');
+  await page.getByRole('button', { name: 'Send the answer' }).click();
+  await signOut(page);
+
+  await signIn(page, 'clinician@demo.kindling.test');
+  await menu(page).getByRole('link', { name: 'Support' }).click();
+  await expect(page.getByText('Come to the Tuesday QI clinic.')).toBeVisible();
+});

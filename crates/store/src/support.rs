@@ -103,10 +103,14 @@ pub struct Request {
     pub offer_title: String,
     pub response_days: i64,
     pub contact: UserId,
-    pub initiative: InitiativeId,
-    pub initiative_title: String,
+    /// The initiative the help is for; `None` when someone asked before they had one.
+    pub initiative: Option<InitiativeId>,
+    pub initiative_title: Option<String>,
+    pub requester: UserId,
     /// The organisation that asked (another one for a hub-wide offer).
     pub organisation: OrganisationId,
+    /// The organisation whose offer it is: only it answers.
+    pub offer_organisation: OrganisationId,
     pub organisation_name: String,
     pub requested_by: String,
     pub message: String,
@@ -117,9 +121,9 @@ pub struct Request {
     pub completed_ms: Option<i64>,
 }
 
-const REQUESTS: &str = "SELECT r.*, o.title AS offer_title, o.response_days, o.contact_id, i.title AS initiative_title,
+const REQUESTS: &str = "SELECT r.*, o.title AS offer_title, o.response_days, o.contact_id, o.organisation_id AS offer_organisation, i.title AS initiative_title,
         u.name AS requester, g.name AS asking_organisation
-    FROM support_requests r JOIN support_offers o ON o.id = r.offer_id JOIN initiatives i ON i.id = r.initiative_id
+    FROM support_requests r JOIN support_offers o ON o.id = r.offer_id LEFT JOIN initiatives i ON i.id = r.initiative_id
     JOIN users u ON u.id = r.requested_by JOIN organisations g ON g.id = r.organisation_id";
 
 fn request_from(r: &AnyRow) -> Result<Request, StoreError> {
@@ -130,9 +134,11 @@ fn request_from(r: &AnyRow) -> Result<Request, StoreError> {
         offer_title: r.try_get("offer_title")?,
         response_days: r.try_get("response_days")?,
         contact: UserId::new(r.try_get("contact_id")?),
-        initiative: InitiativeId::new(r.try_get("initiative_id")?),
+        initiative: r.try_get::<Option<i64>, _>("initiative_id")?.map(InitiativeId::new),
         initiative_title: r.try_get("initiative_title")?,
+        requester: UserId::new(r.try_get("requested_by")?),
         organisation: OrganisationId::new(r.try_get("organisation_id")?),
+        offer_organisation: OrganisationId::new(r.try_get("offer_organisation")?),
         organisation_name: r.try_get("asking_organisation")?,
         requested_by: r.try_get("requester")?,
         message: r.try_get("message")?,
@@ -179,7 +185,8 @@ pub async fn for_initiative(
 }
 
 pub async fn request(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<Request>, StoreError> {
-    let sql = format!("{REQUESTS} WHERE o.organisation_id = $1 AND r.id = $2");
+    // The offering organisation answers it; the asking organisation reads it (its own request).
+    let sql = format!("{REQUESTS} WHERE (o.organisation_id = $1 OR r.organisation_id = $1) AND r.id = $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(id)
@@ -190,12 +197,13 @@ pub async fn request(db: &Db, organisation: OrganisationId, id: i64) -> Result<O
         .transpose()
 }
 
-/// Asks for help for an initiative (both checked to be the actor's organisation's); tells the contact.
+/// Asks for help, for an initiative or (with `None`) before there is one; the caller has checked that
+/// both the offer and the initiative are the actor's organisation's to ask of. Tells the contact.
 pub async fn ask(
     db: &Db,
     by: Actor,
     offer: &Offer,
-    initiative: InitiativeId,
+    initiative: Option<InitiativeId>,
     message: &str,
 ) -> Result<i64, StoreError> {
     let mut tx = db.write().await?;
@@ -204,7 +212,7 @@ pub async fn ask(
          VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
     )
     .bind(offer.id)
-    .bind(initiative.get())
+    .bind(initiative.map(InitiativeId::get))
     .bind(by.organisation.get())
     .bind(by.user.get())
     .bind(message.to_owned())
@@ -212,12 +220,25 @@ pub async fn ask(
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    let title: String = sqlx::query("SELECT title FROM initiatives WHERE id = $1")
-        .bind(initiative.get())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("title")?;
-    let summary = format!("{}: help asked for {title}", offer.title);
+    let asked_for = match initiative {
+        Some(initiative) => {
+            let title: String = sqlx::query("SELECT title FROM initiatives WHERE id = $1")
+                .bind(initiative.get())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("title")?;
+            format!("help asked for {title}")
+        }
+        None => {
+            let name: String = sqlx::query("SELECT name FROM users WHERE id = $1")
+                .bind(by.user.get())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("name")?;
+            format!("help asked by {name}, before an initiative")
+        }
+    };
+    let summary = format!("{}: {asked_for}", offer.title);
     let href = format!("/support/requests/{id}");
     notifications::notify(
         &mut tx,
@@ -225,17 +246,26 @@ pub async fn ask(
         &Notice::of(by, NotificationKind::ReviewRequest, &summary, &href),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        db.dialect(),
-        by,
-        "support.requested",
-        format!("initiative:{initiative}"),
-        format!("Asked {} for help", offer.title),
-    )
-    .await?;
+    let subject = initiative.map_or_else(|| format!("support-request:{id}"), |i| format!("initiative:{i}"));
+    audit::record(&mut tx, db.dialect(), by, "support.requested", subject, format!("Asked {} for help", offer.title))
+        .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A person's own requests for help, newest first, whichever organisation's offer they asked.
+pub async fn asked_by(db: &Db, organisation: OrganisationId, person: UserId) -> Result<Vec<Request>, StoreError> {
+    let sql = format!(
+        "{REQUESTS} WHERE r.organisation_id = $1 AND r.requested_by = $2 ORDER BY r.requested_ms DESC, r.id DESC"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(organisation.get())
+        .bind(person.get())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(request_from)
+        .collect()
 }
 
 /// Records the offering team's answer (checked by the domain against the status read in `request`).
@@ -266,21 +296,29 @@ pub async fn answer(
     if done != 1 {
         return Err(StoreError::Conflict("Someone else answered this request first: reload to see the answer.".into()));
     }
-    let people = notifications::initiative_people(&mut tx, request.initiative).await?;
-    let summary = format!(
-        "{}: your request for {} was {}",
-        request.offer_title,
-        request.initiative_title,
-        status.label().to_lowercase()
-    );
-    let href = format!("/initiatives/{}/support", request.initiative);
+    // The initiative's team is told; someone who asked before having an initiative is told themselves.
+    let (people, for_what, href, subject) = match (request.initiative, &request.initiative_title) {
+        (Some(initiative), Some(title)) => (
+            notifications::initiative_people(&mut tx, initiative).await?,
+            format!("for {title}"),
+            format!("/initiatives/{initiative}/support"),
+            format!("initiative:{initiative}"),
+        ),
+        _ => (
+            vec![request.requester.get()],
+            "for help".to_owned(),
+            format!("/support/requests/{}", request.id),
+            format!("support-request:{}", request.id),
+        ),
+    };
+    let summary = format!("{}: your request {for_what} was {}", request.offer_title, status.label().to_lowercase());
     notifications::notify(&mut tx, &people, &Notice::of(by, NotificationKind::Decision, &summary, &href)).await?;
     audit::record(
         &mut tx,
         db.dialect(),
         by,
         "support.answered",
-        format!("initiative:{}", request.initiative),
+        subject,
         format!("Request {} to {}: {}", request.id, request.offer_title, status.label()),
     )
     .await?;

@@ -271,6 +271,7 @@ pub fn router(state: AppState) -> Router {
         .route("/support", get(support::directory))
         .route("/support/offers", post(support::publish))
         .route("/support/offers/new", get(support::new_offer))
+        .route("/support/offers/{id}/ask", get(support::ask_form).post(support::ask_directly))
         .route("/support/performance", get(support::performance))
         .route("/support/requests/{id}", get(support::request).post(support::respond))
         .route("/initiatives/{id}/support", get(support::initiative).post(support::ask))

@@ -25,8 +25,11 @@ fn may_publish(viewer: &Viewer) -> bool {
     viewer.roles.iter().any(|r| matches!(r, Role::ImprovementLead | Role::Executive | Role::Admin))
 }
 
+/// The offer's contact, or an administrator of the organisation that offers it (never of the one that
+/// asked, which can read its request but not answer it).
 fn may_answer(viewer: &Viewer, request: &Request) -> bool {
-    request.contact == viewer.user.id || viewer.roles.contains(&Role::Admin)
+    request.contact == viewer.user.id
+        || (viewer.roles.contains(&Role::Admin) && request.offer_organisation == viewer.organisation)
 }
 
 /// Days from asking to the first answer, to a tenth of a day.
@@ -41,6 +44,53 @@ struct OfferRow {
     kind_label: &'static str,
     requests: usize,
     median_days: Option<f64>,
+}
+
+/// Asking for help before there is an initiative: the offer and what is needed.
+async fn render_ask(
+    viewer: &Viewer,
+    offer: &support::Offer,
+    form: &AskForm,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "support/ask.html",
+        page! { title => format!("Ask for {}", offer.title), section => "support", viewer => viewer.view(), offer => offer, form => form, errors => errors, field_errors => field_errors(errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+async fn load_offer(state: &AppState, viewer: &Viewer, id: &str) -> Result<support::Offer, AppError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    support::offer(state.db(), viewer.organisation, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The form to ask an offer for help without an initiative (an idea still forming, a question).
+pub async fn ask_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let offer = load_offer(&state, &viewer, &id).await?;
+    render_ask(&viewer, &offer, &AskForm::default(), &FieldErrors::new()).await
+}
+
+/// Asks for help without an initiative; the answer comes back to the person who asked.
+pub async fn ask_directly(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<AskForm>,
+) -> Result<Response, AppError> {
+    let offer = load_offer(&state, &viewer, &id).await?;
+    match parse_request(&form.message) {
+        Ok(message) => {
+            support::ask(state.db(), viewer.actor(now_ms()), &offer, None, &message).await?;
+            Ok(Redirect::to("/support?notice=asked#asked").into_response())
+        }
+        Err(errors) => render_ask(&viewer, &offer, &form, &errors).await,
+    }
 }
 
 /// `?notice=…` after a form: the confirmation the page shows.
@@ -74,13 +124,14 @@ pub async fn directory(
             OfferRow { kind_label: offer.kind.label(), requests: mine.len(), median_days: median(&days), offer }
         })
         .collect();
+    let asked = support::asked_by(state.db(), viewer.organisation, viewer.user.id).await?;
     let waiting: Vec<&Request> = requests
         .iter()
         .filter(|r| r.contact == viewer.user.id && r.status == kindling_domain::support::RequestStatus::Open)
         .collect();
     let html = templates::render(
         "support/directory.html",
-        page! { title => "Support for innovators", section => "support", viewer => viewer.view(), rows => rows, waiting => waiting, may_publish => may_publish(&viewer), notice => notice_text(&query.notice) },
+        page! { title => "Support for innovators", section => "support", viewer => viewer.view(), rows => rows, waiting => waiting, asked => asked, may_publish => may_publish(&viewer), notice => notice_text(&query.notice) },
     )?;
     Ok(html.into_response())
 }
@@ -210,7 +261,7 @@ pub async fn ask(
     let parsed = parse_request(&form.message);
     match (parsed, offer) {
         (Ok(message), Some(offer)) => {
-            support::ask(state.db(), viewer.actor(now_ms()), &offer, item.id, &message).await?;
+            support::ask(state.db(), viewer.actor(now_ms()), &offer, Some(item.id), &message).await?;
             Ok(Redirect::to(&format!("/initiatives/{}/support?notice=asked", item.id)).into_response())
         }
         (parsed, offer) => {

@@ -71,6 +71,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "recognition/organisation.html",
     "drivers/show.html",
     "support/directory.html",
+    "support/ask.html",
     "support/offer_form.html",
     "support/initiative.html",
     "support/request.html",

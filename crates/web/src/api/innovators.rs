@@ -168,7 +168,7 @@ pub async fn ask(
         return Err(ApiError::invalid(vec![("offer_id".into(), "No such support offer in your organisation".into())]));
     };
     let message = parse_request(&input.message).map_err(|e| ApiError::validation(&e))?;
-    let id = support::ask(state.db(), actor(&who), &offer, item.id, &message).await?;
+    let id = support::ask(state.db(), actor(&who), &offer, Some(item.id), &message).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
@@ -199,7 +199,9 @@ pub async fn answer_request(
 ) -> Result<Json<RequestStatusDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let request = support::request(state.db(), who.organisation, id).await?.ok_or_else(ApiError::not_found)?;
-    if request.contact != who.user.id && !who.roles.contains(&kindling_domain::people::Role::Admin) {
+    let offering_admin =
+        who.roles.contains(&kindling_domain::people::Role::Admin) && request.offer_organisation == who.organisation;
+    if request.contact != who.user.id && !offering_admin {
         return Err(ApiError::forbidden("Only the offer's contact and administrators can answer its requests.".into()));
     }
     let Some(choice) = Answer::parse(&input.answer) else {

@@ -404,9 +404,60 @@ async fn a_hub_wide_offer_is_open_to_other_organisations_and_others_stay_private
         &carer.submit(&page, &page, &[("offer", &network), ("message", "Who else runs hydration rounds?")]).await?,
     );
     let request = support::requests(app.db(), NORTHFIELD, None).await?.remove(0);
-    assert_eq!(request.initiative_title, "Hydration rounds in the care home");
+    assert_eq!(request.initiative_title.as_deref(), Some("Hydration rounds in the care home"));
     let (_, html) = lead.get_text(&format!("/support/requests/{}", request.id)).await?;
     assert!(html.contains("Asked from Riverside Community Care through your hub-wide offer."));
     assert!(!html.contains(&format!("href=\"/initiatives/{hydration}\"")), "no link into another organisation");
+    // The asking organisation reads its request; its administrator cannot answer it.
+    let riverside_admin = app.signed_in("admin@riverside.demo.kindling.test").await?;
+    let page = format!("/support/requests/{}", request.id);
+    let (status, html) = riverside_admin.get_text(&page).await?;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Send the answer"), "{html}");
+    let answer = riverside_admin.submit(&page, &page, &[("answer", "accept")]).await?;
+    assert_eq!(answer.status(), 403);
+    Ok(())
+}
+
+/// Issue 18 §5: someone without an initiative asks the directory for help; the contact is told and
+/// answers; the person who asked is told and reads the answer under "Your requests". What is typed is
+/// kept when refused, and another organisation's private offer cannot be asked.
+#[tokio::test]
+async fn anyone_can_ask_for_help_before_they_have_an_initiative() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let (_, directory) = clinician.get_text("/support").await?;
+    let offers = support::offers(app.db(), NORTHFIELD).await?;
+    let offer = &offers[0];
+    let ask = format!("/support/offers/{}/ask", offer.id);
+    assert!(directory.contains(&format!("href=\"{ask}\"")), "{directory}");
+    let (status, form) = clinician.get_text(&ask).await?;
+    assert_eq!(status, 200);
+    assert!(form.contains("You do not need an initiative to ask"));
+    let refused = clinician.submit(&ask, &ask, &[("message", "Call me on 07700 900123")]).await?;
+    assert_eq!(refused.status(), 422, "screened like every request");
+    assert!(refused.text().await?.contains("07700 900123"), "what was typed is kept");
+    let message = "I have an idea about night-time noise on the wards but do not know where to start.";
+    let sent = clinician.submit(&ask, &ask, &[("message", message)]).await?;
+    assert_eq!(location(&sent), "/support?notice=asked#asked");
+    let (_, directory) = clinician.get_text("/support?notice=asked").await?;
+    assert!(directory.contains("Your request has been sent"), "{directory}");
+    assert!(directory.contains("Your requests") && directory.contains("asked on"), "{directory}");
+
+    let me = users::find_by_email(app.db(), &Email::parse("clinician@demo.kindling.test").unwrap()).await?.unwrap();
+    let request = support::asked_by(app.db(), NORTHFIELD, me.id).await?.remove(0);
+    assert_eq!((request.initiative, request.message.as_str()), (None, message));
+    let contact = users::get(app.db(), offer.contact).await?.unwrap();
+    let answerer = app.signed_in(&contact.email).await?;
+    let page = format!("/support/requests/{}", request.id);
+    let (_, html) = answerer.get_text(&page).await?;
+    assert!(html.contains("Help asked by") && html.contains("Asked before there was an initiative"), "{html}");
+    let answered =
+        answerer.submit(&page, &page, &[("answer", "accept"), ("note", "Come to the Tuesday QI clinic.")]).await?;
+    assert_eq!(answered.status(), 303);
+    let told = notifications::list(app.db(), me.id, 20).await?;
+    assert!(told.iter().any(|n| n.summary.contains("your request for help was accepted")), "{told:?}");
+    let (_, directory) = clinician.get_text("/support").await?;
+    assert!(directory.contains("Come to the Tuesday QI clinic."), "{directory}");
     Ok(())
 }
