@@ -31,6 +31,12 @@ test('feedback through the public link, without signing in, reaches the measure'
   await expect(page.getByRole('alert')).toContainText('Your comment seems to include an NHS number');
   await expect(page.getByLabel('Anything you would like to tell us? (optional)')).toHaveValue('My NHS number is 943 476 5919 and the letter came quickly.');
   await expectAccessible(page);
+  // A telephone number and an email address would be published with a reply: refused too (issue 18 §4).
+  await page.getByLabel('Anything you would like to tell us? (optional)').fill('Ring me on 07700 900123 or write to sam@example.com.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('alert')).toContainText('a telephone number');
+  await expect(page.getByRole('alert')).toContainText('an email address');
+  await expectAccessible(page);
   await page.getByLabel('Anything you would like to tell us? (optional)').fill('The letter came quickly and transport was not kept waiting.');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('heading', { name: 'Thank you' })).toBeVisible();

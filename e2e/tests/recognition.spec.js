@@ -34,10 +34,11 @@ test('a mention and a thank-you reach the lead, who follows them and chooses a w
   await expect(page.getByRole('alert')).toContainText('Remove what looks like a name after a title before sending');
   await expect(page.getByLabel('In a line: what for?')).toHaveValue('Shaping the quiet hours idea');
   await expectAccessible(page);
-  await page.getByLabel('Your message').fill('You turned a night-shift grumble into a plan we can test.');
+  // A colleague's name after a title is not a patient's (issue 18 §4): Dr Price works here.
+  await page.getByLabel('Your message').fill('You turned a night-shift grumble into a plan we can test, and Dr Price backed it.');
   await page.getByRole('button', { name: 'Send recognition' }).click();
   await expect(page.getByText('Your recognition has been sent')).toBeVisible();
-  await expect(page.getByText('You turned a night-shift grumble into a plan we can test.')).toBeVisible();
+  await expect(page.getByText('You turned a night-shift grumble into a plan we can test, and Dr Price backed it.')).toBeVisible();
   await expectAccessible(page);
   await signOut(page);
 
