@@ -690,14 +690,16 @@ pub fn analyse_measure(
 }
 
 /// Before versus after the newest phase break, judged with the earlier phase's limits carried
-/// forward (`kindling_spc::compare`); `None` without a phase break.
+/// forward (`kindling_spc::compare`); `None` without a phase break. `chart` is the measure's
+/// [`analyse_measure`] for the same points and phase starts.
 pub fn compare_measure_phases(
     measure: &MeasureDraft,
     points: &[Point],
     phase_starts: &[CivilDate],
+    chart: &Analysis,
 ) -> Result<Option<Comparison>, SpcError> {
     let (observations, options) = engine_input(measure, points, phase_starts);
-    compare_newest_phases(&observations, &options)
+    compare_newest_phases(chart, &observations, &options)
 }
 
 /// The engine's observations and Making Data Count options for a measure.

@@ -62,15 +62,19 @@ pub struct Comparison {
 }
 
 /// Compares the newest phase of `observations` (split by `options.phase_starts`) with the phase
-/// before it. `None` when the series has a single phase. The phases' own summaries come from the
-/// chart as it is drawn; the difference from the two phases analysed together as one, with the
-/// earlier phase as the baseline whose limits are carried forward.
-pub fn compare_newest_phases(observations: &[Obs], options: &Options) -> Result<Option<Comparison>, SpcError> {
+/// before it. `chart` is the chart as it is drawn, `analyse(observations, options)`, which the caller
+/// has already computed: the phases' own summaries come from it. The difference comes from the two
+/// phases analysed together as one, with the earlier phase as the baseline whose limits are carried
+/// forward. `None` when the series has a single phase.
+pub fn compare_newest_phases(
+    chart: &Analysis,
+    observations: &[Obs],
+    options: &Options,
+) -> Result<Option<Comparison>, SpcError> {
     if options.chart.uses_subgroups() || options.chart == Chart::Mr {
         return Ok(None);
     }
-    let chart = analyse(observations, options)?;
-    let ranges = phase_ranges(&chart);
+    let ranges = phase_ranges(chart);
     let [.., before, after] = ranges.as_slice() else {
         return Ok(None);
     };
@@ -97,12 +101,12 @@ pub fn compare_newest_phases(observations: &[Obs], options: &Options) -> Result<
             })
             .unwrap_or(Difference::NoDifference)
     };
-    let before_summary = summary(&chart, before);
+    let before_summary = summary(chart, before);
     let before_is_short = options.short_phase_warning > 0 && before_summary.with_values < options.short_phase_warning;
     let centre_is_median = chart.chart == Chart::Run || chart.variation.is_none();
     Ok(Some(Comparison {
         before: before_summary,
-        after: summary(&chart, after),
+        after: summary(chart, after),
         difference,
         before_is_short,
         centre_is_median,
@@ -156,7 +160,7 @@ mod tests {
         options.improvement = improvement;
         options.phase_starts = vec![phase_start];
         let obs: Vec<Obs> = values.iter().map(|v| Obs { y: Some(*v), n: None }).collect();
-        compare_newest_phases(&obs, &options).unwrap()
+        compare_newest_phases(&analyse(&obs, &options).unwrap(), &obs, &options).unwrap()
     }
 
     fn close(a: Option<f64>, b: f64) -> bool {
@@ -226,6 +230,6 @@ mod tests {
         let mut options = Options::preset(Preset::Mdc, Chart::Xmr);
         options.phase_starts.clear();
         let obs: Vec<Obs> = values.iter().map(|v| Obs { y: Some(*v), n: None }).collect();
-        assert_eq!(compare_newest_phases(&obs, &options).unwrap(), None);
+        assert_eq!(compare_newest_phases(&analyse(&obs, &options).unwrap(), &obs, &options).unwrap(), None);
     }
 }

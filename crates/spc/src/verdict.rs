@@ -346,7 +346,8 @@ mod tests {
         options.improvement = Improvement::Decrease;
         options.phase_starts = vec![12];
         let obs: Vec<Obs> = values.iter().map(|v| Obs { y: Some(*v), n: None }).collect();
-        let c = crate::compare::compare_newest_phases(&obs, &options).unwrap().unwrap();
+        let chart = analyse(&obs, &options).unwrap();
+        let c = crate::compare::compare_newest_phases(&chart, &obs, &options).unwrap().unwrap();
         assert_eq!(
             comparison_in(&c, &dates(values.len()), &number),
             "Before the change (6 January 2025 to 24 March 2025, 12 points): average 31, limits 25.68 to 36.32. \

@@ -236,7 +236,7 @@ pub async fn decide(
         AppError::Conflict(format!("The {} route is not in the policy pack now in force.", request.route_label))
     })?;
     may_decide(route, &viewer.roles).map_err(|e| AppError::Forbidden(e.to_string()))?;
-    let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+    let today = crate::today();
     let decision = match form.parse(viewer.user.id.get(), today) {
         Ok(decision) => decision,
         Err(errors) => return render_request(&state, &viewer, &request, &form, &errors, None, None).await,

@@ -85,6 +85,23 @@ pub async fn of_initiative(
     Ok(views)
 }
 
+/// The evidence a move to `to` keeps: `Ok(None)` for a move that does not decide on the evidence,
+/// `Ok(Some(lines))` for adopting or spreading, and `Err(message)` when a balancing measure of concern
+/// has not been weighed. The page and the API both ask here, so the rule is in one place.
+pub async fn for_move(
+    db: &kindling_store::Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+    to: kindling_domain::initiatives::Stage,
+    acknowledged: bool,
+) -> Result<Result<Option<String>, String>, kindling_store::StoreError> {
+    if !to.decides_on_evidence() {
+        return Ok(Ok(None));
+    }
+    let views = of_initiative(db, organisation, initiative).await?;
+    Ok(at_decision(&views, acknowledged).map(Some))
+}
+
 /// What the measures show when a change is adopted or spread, one line per measure, kept with the
 /// stage change. A balancing measure of concern must have been weighed by the decider
 /// (`acknowledged`); otherwise the message that asks them to.
@@ -230,9 +247,10 @@ pub fn evaluate(measure: &Measure, points: &[Point], phases: &[Phase]) -> Evalua
         points: points.len(),
         balancing_concern: d.kind == MeasureKind::Balancing && signal == Signal::Concern,
         misses_target: analysis.as_ref().and_then(|a| a.assurance) == Some(kindling_spc::Assurance::Fail),
-        comparison: compare_measure_phases(d, points, &starts)
-            .ok()
-            .flatten()
+        comparison: analysis
+            .as_ref()
+            .filter(|_| !starts.is_empty())
+            .and_then(|chart| compare_measure_phases(d, points, &starts, chart).ok().flatten())
             .map(|c| comparison_in(&c, &labels, &|v| shown(d.data_type, v))),
     };
     Evaluated { view, analysis, labels, target: d.target }

@@ -31,8 +31,8 @@ use kindling_store::risk::{self as risk_store, RiskItem};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
-use crate::initiatives::{field_errors, load, may_edit, parse_id, require_edit};
-use crate::{AppError, AppState, now_ms, templates};
+use crate::initiatives::{field_errors, load, may_edit, options, parse_id, require_edit};
+use crate::{AppError, AppState, now_ms, templates, today};
 
 /// Everything the governance pages show about one initiative.
 pub struct Context {
@@ -286,10 +286,6 @@ fn tag_colour(colour: &str) -> &'static str {
     }
 }
 
-fn today() -> CivilDate {
-    CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 2026, month: 1, day: 1 })
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct NoticeQuery {
@@ -455,10 +451,8 @@ async fn render_risk_form(
     });
     let open_actions: Vec<(String, String)> = risk
         .map(|r| {
-            let mut options = vec![(String::new(), "Choose an action".to_owned())];
-            options
-                .extend(r.actions.iter().filter(|a| a.done_on.is_none()).map(|a| (a.id.to_string(), a.action.clone())));
-            options
+            let open = r.actions.iter().filter(|a| a.done_on.is_none()).map(|a| (a.id, a.action.clone()));
+            options("Choose an action", open)
         })
         .unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -634,13 +628,12 @@ pub async fn complete_action(
 ) -> Result<Response, AppError> {
     let (item, risk) = load_risk(&state, &viewer, &id, &risk).await?;
     require_edit(&viewer, &item, "record its risks")?;
-    let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
     let action = form
         .done_action
         .parse::<i64>()
         .ok()
         .filter(|a| risk.actions.iter().any(|candidate| candidate.id == *a && candidate.done_on.is_none()));
-    let parsed = form.completion.parse(today);
+    let parsed = form.completion.parse(today());
     match (action, parsed) {
         (Some(action), Ok(completion)) => {
             if !risk_store::complete_action(state.db(), viewer.actor(now_ms()), risk.id, action, &completion).await? {
@@ -836,9 +829,7 @@ async fn render_gate(
 
 /// The device classes as a select's options, after "Choose".
 fn device_class_options() -> Vec<(String, String)> {
-    let mut options = vec![(String::new(), "Choose".to_owned())];
-    options.extend(kindling_domain::gates::DEVICE_CLASSES.iter().map(|c| ((*c).to_owned(), format!("Class {c}"))));
-    options
+    options("Choose", kindling_domain::gates::DEVICE_CLASSES.iter().map(|c| (*c, format!("Class {c}"))))
 }
 
 fn gate_form_from(pairs: Vec<(String, String)>) -> GateForm {
@@ -1091,9 +1082,7 @@ pub async fn register(
 
 /// A select's options for a 1–5 scale given by its labels: "1 Minor", "2 …", after "Choose".
 fn numbered_options(labels: &[String]) -> Vec<(String, String)> {
-    let mut options = vec![(String::new(), "Choose".to_owned())];
-    options.extend(labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), format!("{} {l}", i + 1))));
-    options
+    options("Choose", labels.iter().enumerate().map(|(i, l)| (i + 1, format!("{} {l}", i + 1))))
 }
 
 /// One hazard of the initiative's log, for those who may change it: the team and the clinical safety

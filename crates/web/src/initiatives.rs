@@ -71,7 +71,8 @@ impl ListQuery {
     }
 }
 
-fn options<T: ToString>(any: &str, items: impl IntoIterator<Item = (T, String)>) -> Vec<(String, String)> {
+/// A select's options: an empty first choice labelled `any` ("Choose …"), then `items`.
+pub(crate) fn options<T: ToString>(any: &str, items: impl IntoIterator<Item = (T, String)>) -> Vec<(String, String)> {
     std::iter::once((String::new(), any.to_owned())).chain(items.into_iter().map(|(v, t)| (v.to_string(), t))).collect()
 }
 
@@ -337,7 +338,6 @@ async fn render_show(
     Ok((status, html).into_response())
 }
 
-/// The initiative's measures, each with its verdict, for the evidence panel.
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -393,25 +393,24 @@ pub async fn change_stage(
     };
     // A decision on the evidence keeps what the measures showed; one with a balancing measure of
     // concern needs the decider to say they weighed it. Its error is shown with any blockers.
-    if change.to.decides_on_evidence() {
-        let views = crate::evidence::of_initiative(state.db(), viewer.organisation, item.id).await?;
-        match crate::evidence::at_decision(&views, form.acknowledge == "yes") {
-            Ok(evidence) => change.evidence = Some(evidence),
-            Err(unweighed) => errors.add("acknowledge", unweighed),
+    match crate::evidence::for_move(state.db(), viewer.organisation, item.id, change.to, form.acknowledge == "yes")
+        .await?
+    {
+        Ok(evidence) => change.evidence = evidence,
+        Err(unweighed) => errors.add("acknowledge", unweighed),
+    }
+    let result = match crate::governance::plan_move(&state, viewer.organisation, &item, change.to).await? {
+        MovePlan::Blocked(missing) => {
+            for need in missing {
+                errors.add("to", format!("Not yet: {need}"));
+            }
+            return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() })
+                .await;
         }
-    }
-    let plan = crate::governance::plan_move(&state, viewer.organisation, &item, change.to).await?;
-    if let MovePlan::Blocked(missing) = &plan {
-        for need in missing {
-            errors.add("to", format!("Not yet: {need}"));
+        _ if !errors.is_empty() => {
+            return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() })
+                .await;
         }
-    }
-    if !errors.is_empty() {
-        return render_show(&state, &viewer, &item, ShowForms { stage: form, errors, ..ShowForms::default() }).await;
-    }
-    let result = match plan {
-        // Its blockers are among the errors above.
-        MovePlan::Blocked(_) => return Err(AppError::BadRequest("This move is blocked.".into())),
         MovePlan::DecideOnRequest(request) => {
             return Ok(Redirect::to(&format!("/approvals/{request}")).into_response());
         }

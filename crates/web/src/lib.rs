@@ -167,6 +167,16 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// Today's date (UTC). The clock is always inside the calendar's range; the epoch stands in only so
+/// that no handler has to handle an impossible error.
+pub fn today() -> kindling_domain::initiatives::CivilDate {
+    kindling_domain::initiatives::CivilDate::from_unix_ms(now_ms()).unwrap_or(kindling_domain::initiatives::CivilDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
+}
+
 /// The largest request body accepted (forms and JSON alike).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 

@@ -346,7 +346,7 @@ pub async fn add_point(
         Ok(point) => {
             // A year years ahead is usually a typing slip, and a period already entered would be
             // overwritten: both are asked about first, with the form kept as typed.
-            let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+            let today = crate::today();
             let existing = measures::points(state.db(), measure.id).await?;
             let checks = form.checks(&point, today, &existing);
             if !checks.is_empty() {

@@ -527,7 +527,7 @@ pub async fn decide(
         )]));
     }
     let form = DecisionForm { outcome: input.outcome, reason: input.reason, conditions: String::new(), rows };
-    let today = CivilDate::from_unix_ms(now_ms()).unwrap_or(CivilDate { year: 1970, month: 1, day: 1 });
+    let today = crate::today();
     let decision = form.parse(who.user.id.get(), today).map_err(|e| ApiError::validation(&e))?;
     let change = StageChange {
         from: Stage::Assessment,

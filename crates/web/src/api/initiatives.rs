@@ -406,14 +406,13 @@ pub async fn transition(
             return Err(ApiError::validation(&errors));
         }
     };
-    if to.decides_on_evidence() {
-        let views = crate::evidence::of_initiative(state.db(), who.organisation, item.id).await?;
-        match crate::evidence::at_decision(&views, input.acknowledge_balancing_concern) {
-            Ok(evidence) => change.evidence = Some(evidence),
-            Err(unweighed) => {
-                errors.add("acknowledge_balancing_concern", unweighed);
-                return Err(ApiError::validation(&errors));
-            }
+    match crate::evidence::for_move(state.db(), who.organisation, item.id, to, input.acknowledge_balancing_concern)
+        .await?
+    {
+        Ok(evidence) => change.evidence = evidence,
+        Err(unweighed) => {
+            errors.add("acknowledge_balancing_concern", unweighed);
+            return Err(ApiError::validation(&errors));
         }
     }
     match crate::governance::plan_move(&state, who.organisation, &item, to).await? {
