@@ -408,7 +408,7 @@ fn solve_text(mentors: &str, edges: &str, args: &SolveArgs, mentors_name: &str, 
 fn round_text(text: &str, file: &str) -> Result<String> {
     use kindling_domain::mentoring::imports::parse_participants;
     use kindling_domain::mentoring::{ProgrammeForm, Side};
-    let people = parse_participants(text, &std::collections::BTreeSet::new()).map_err(|rows| {
+    let people = parse_participants(text, &kindling_domain::mentoring::Roster::default()).map_err(|rows| {
         let first = rows.first().map(|r| format!("line {}: {}", r.line, r.message)).unwrap_or_default();
         anyhow!("{file}: {} bad rows, the first {first}", rows.len())
     })?;

@@ -86,6 +86,9 @@ pub enum ProfessionRule {
 /// Why a pair is not eligible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Exclusion {
+    /// The same person (the same reference) enrolled on both sides: they may mentor someone and be
+    /// mentored by someone else, never both in one pair.
+    SamePerson,
     LineManager,
     MustNotPair,
     ProfessionRule,
@@ -98,6 +101,7 @@ pub enum Exclusion {
 impl Exclusion {
     pub fn code(self) -> &'static str {
         match self {
+            Exclusion::SamePerson => "same_person",
             Exclusion::LineManager => "line_manager",
             Exclusion::MustNotPair => "must_not_pair",
             Exclusion::ProfessionRule => "profession_rule",
@@ -131,6 +135,9 @@ pub fn score_pair(
     weights: &Weights,
     rules: &Rules,
 ) -> Result<Breakdown, Exclusion> {
+    if mentee.id == mentor.id {
+        return Err(Exclusion::SamePerson);
+    }
     if mentee.line_manager.as_deref() == Some(mentor.id.as_str())
         || mentor.line_manager.as_deref() == Some(mentee.id.as_str())
     {
@@ -282,6 +289,8 @@ struct Packed {
     slots: u128,
     /// Index (in the other side's list) of the person's line manager, if on the other side.
     manager: Option<u32>,
+    /// Index (in the other side's list) of the same person enrolled on the other side, if they are.
+    itself: Option<u32>,
     track: Track,
 }
 
@@ -308,6 +317,7 @@ impl Compiled {
             mentees.iter().enumerate().map(|(i, p)| (p.id.as_str(), i as u32)).collect();
         let mentor_ids: HashMap<&str, u32> =
             mentors.iter().enumerate().map(|(j, p)| (p.id.as_str(), j as u32)).collect();
+        // `managers` is the other side's index by id: it finds a line manager and the person themself.
         let mut pack = |p: &Profile, managers: &HashMap<&str, u32>| -> Result<Packed, TooManyDistinct> {
             let mask = |set: &BTreeSet<String>,
                         map: &mut HashMap<String, u32>,
@@ -331,6 +341,7 @@ impl Compiled {
                 style: (!p.learning_style.is_empty()).then(|| id(&mut styles, &p.learning_style)),
                 slots: mask(&p.availability, &mut slots, "availability slots")?,
                 manager: p.line_manager.as_deref().and_then(|m| managers.get(m).copied()),
+                itself: managers.get(p.id.as_str()).copied(),
                 track: p.track,
             })
         };
@@ -349,7 +360,7 @@ impl Compiled {
     pub fn score(&self, i: u32, j: u32) -> Option<i64> {
         let (a, b, w) = (&self.mentees[i as usize], &self.mentors[j as usize], &self.weights);
         // The cheapest exclusions first: at national scale this runs 500 million times per scan.
-        if a.track != b.track || a.manager == Some(j) || b.manager == Some(i) {
+        if a.track != b.track || a.manager == Some(j) || b.manager == Some(i) || a.itself == Some(j) {
             return None;
         }
         let gap = match a.track {
@@ -396,7 +407,8 @@ mod tests {
         let professions = ["nurse", "doctor", "ahp"];
         let tags = ["qi", "leadership", "digital", "safety", "research"];
         let make = |k: usize, mentor: bool| Profile {
-            id: format!("{}{k}", if mentor { "m" } else { "e" }),
+            // Every seventh person is enrolled on both sides under one reference.
+            id: if k.is_multiple_of(7) { format!("p{k}") } else { format!("{}{k}", if mentor { "m" } else { "e" }) },
             profession: professions[k % 3].into(),
             grade: (k * 7 % 9) as u8,
             site: ["A", "B"][k % 2].into(),
@@ -484,6 +496,31 @@ mod tests {
         check(&mentee, &elsewhere, &Rules { same_site_only: true, ..Rules::default() }, Exclusion::SiteRule);
         let junior = person("j", "doctor", 3, &[]);
         check(&mentee, &junior, &Rules::default(), Exclusion::TrackRule);
+        // Enrolled on both sides under one reference: never their own mentor, whatever else fits.
+        let mut themself = mentor.clone();
+        themself.id = "e".into();
+        check(&mentee, &themself, &Rules::default(), Exclusion::SamePerson);
+    }
+
+    #[test]
+    fn a_person_on_both_sides_is_never_paired_with_themself() {
+        let w = Weights::default();
+        // Aisha is a senior nurse who mentors and is mentored: as a mentor she would suit herself best.
+        let aisha_mentee = person("aisha", "nurse", 7, &["leadership", "qi"]);
+        let aisha_mentor = person("aisha", "nurse", 7, &["leadership", "qi"]);
+        let other = person("m2", "doctor", 9, &["leadership"]);
+        let mentees = vec![aisha_mentee, person("e2", "nurse", 5, &["qi"])];
+        let mentors = vec![aisha_mentor, other];
+        let compiled = Compiled::new(&mentees, &mentors, &w, &Rules::default()).unwrap();
+        assert_eq!(compiled.score(0, 0), None, "the packed scorer agrees");
+        assert!(compiled.score(1, 0).is_some(), "she may still mentor someone else");
+        let scored = build(&mentees, &mentors, &w, &Rules::default()).unwrap();
+        assert!(scored.exclusions.contains(&(0, 0, Exclusion::SamePerson)));
+        let must = Rules { must_pair: vec![("aisha".into(), "aisha".into())], ..Rules::default() };
+        assert_eq!(
+            build(&mentees, &mentors, &w, &must).unwrap_err().to_string(),
+            "must-pair aisha–aisha breaks a hard rule (same_person)"
+        );
     }
 
     #[test]

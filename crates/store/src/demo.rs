@@ -73,6 +73,7 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, St
     let ward7 = orgs::create_unit(&mut tx, general, "Ward 7 (Acute Medicine)").await?;
     orgs::create_unit(&mut tx, general, "Emergency Department").await?;
     orgs::create_unit(&mut tx, general, "Pharmacy").await?;
+    orgs::create_unit(&mut tx, general, "Outpatients").await?;
     orgs::create_unit(&mut tx, community, "Rowan Ward (Rehabilitation)").await?;
 
     let riverside = orgs::create_organisation(&mut tx, "Riverside Community Care", "Care provider", start).await?;

@@ -11,7 +11,8 @@ use kindling_domain::initiatives::CivilDate;
 use kindling_domain::mentoring::imports::{HrMonth, UnitMonth};
 use kindling_domain::mentoring::outcomes::{Facts, MatchFact, ParticipantFact};
 use kindling_domain::mentoring::{
-    MatchStatus, Objective, ParticipantDraft, ProgrammeDraft, RoundStatus, SessionDraft, SessionMode, Settings, Side,
+    MatchStatus, Objective, ParticipantDraft, ProgrammeDraft, Roster, RoundStatus, SessionDraft, SessionMode, Settings,
+    Side,
 };
 use kindling_domain::notifications::Kind as NotificationKind;
 use kindling_domain::people::Role;
@@ -291,15 +292,18 @@ pub async fn participant(
     Ok(Some((row.try_get("programme_id")?, participant_from(&row)?)))
 }
 
-/// The (side, reference) pairs already enrolled, for checking an import before it is stored.
-pub async fn references(db: &Db, programme: i64) -> Result<BTreeSet<(String, String)>, StoreError> {
-    sqlx::query("SELECT side, reference FROM participants WHERE programme_id = $1")
+/// Everyone enrolled in the programme, for checking a newcomer or a file before it is stored.
+pub async fn roster(db: &Db, programme: i64) -> Result<Roster, StoreError> {
+    let mut roster = Roster::default();
+    let rows = sqlx::query("SELECT side, reference, email FROM participants WHERE programme_id = $1")
         .bind(programme)
         .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("side")?, r.try_get("reference")?)))
-        .collect()
+        .await?;
+    for r in &rows {
+        let side: Side = parse(r, "side")?;
+        roster.add(side, &r.try_get::<String, _>("reference")?, r.try_get::<Option<String>, _>("email")?.as_deref());
+    }
+    Ok(roster)
 }
 
 async fn insert_participant(
@@ -1339,9 +1343,52 @@ pub struct Pool {
     pub mentors: Vec<Participant>,
     /// Pairs declined earlier, kept apart as if by a must-not-pair.
     pub declined: Vec<(String, String)>,
+    /// The programme's other participants, and why each is not in this round.
+    pub left_out: Vec<(Participant, LeftOut)>,
+}
+
+/// Why an enrolled participant is not in a round's pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeftOut {
+    /// A mentee with a match offered, active or closed.
+    AlreadyMatched,
+    /// A mentor whose places are all taken (or paused at capacity 0).
+    NoPlaces,
+    /// A mentor without the training the programme requires.
+    Untrained,
 }
 
 impl Pool {
+    /// Why the person with this reference on this side cannot be paired in this round, in words for the
+    /// lead; `None` when they are in the pool.
+    pub fn absent(&self, side: Side, reference: &str) -> Option<String> {
+        let present = match side {
+            Side::Mentee => &self.mentees,
+            Side::Mentor => &self.mentors,
+        };
+        if present.iter().any(|p| p.reference == reference) {
+            return None;
+        }
+        let Some((p, why)) = self.left_out.iter().find(|(p, _)| p.side == side && p.reference == reference) else {
+            return Some(format!(
+                "nobody is enrolled as a {} with the reference {reference}",
+                side.label().to_lowercase()
+            ));
+        };
+        Some(match why {
+            LeftOut::AlreadyMatched => {
+                format!("mentee {reference} ({}) already has a match: decline or close it first", p.name)
+            }
+            LeftOut::NoPlaces => {
+                format!("mentor {reference} ({}) has no places left: {} of {} taken", p.name, p.load, p.capacity)
+            }
+            LeftOut::Untrained => format!(
+                "mentor {reference} ({}) has no training on record, which this programme requires before matching",
+                p.name
+            ),
+        })
+    }
+
     pub fn profiles(&self) -> (Vec<Profile>, Vec<Profile>) {
         (
             self.mentees.iter().map(Participant::profile).collect(),
@@ -1384,15 +1431,22 @@ impl Pool {
 pub async fn pool(db: &Db, organisation: OrganisationId, programme: &Programme) -> Result<Pool, StoreError> {
     let everyone = participants(db, organisation, programme.id).await?;
     let needs_training = !programme.settings.required_training.is_empty();
-    let (mentees, mentors): (Vec<Participant>, Vec<Participant>) = everyone
-        .into_iter()
-        .filter(|p| match p.side {
-            Side::Mentee => p.current_match.is_none(),
-            Side::Mentor => p.capacity > p.load && (!needs_training || p.trained_ms.is_some()),
-        })
-        .partition(|p| p.side == Side::Mentee);
+    let (mut mentees, mut mentors, mut left_out) = (Vec::new(), Vec::new(), Vec::new());
+    for p in everyone {
+        let why = match p.side {
+            Side::Mentee if p.current_match.is_some() => Some(LeftOut::AlreadyMatched),
+            Side::Mentor if p.capacity <= p.load => Some(LeftOut::NoPlaces),
+            Side::Mentor if needs_training && p.trained_ms.is_none() => Some(LeftOut::Untrained),
+            _ => None,
+        };
+        match (why, p.side) {
+            (Some(why), _) => left_out.push((p, why)),
+            (None, Side::Mentee) => mentees.push(p),
+            (None, Side::Mentor) => mentors.push(p),
+        }
+    }
     let declined = declined_pairs(db, organisation, programme.id).await?;
-    Ok(Pool { mentees, mentors, declined })
+    Ok(Pool { mentees, mentors, declined, left_out })
 }
 
 /// The (mentee, mentor) references of the programme's declined matches: kept apart in later rounds.

@@ -2,7 +2,7 @@
 //! organisation, and patient partners without one), outputs by design-thinking stage, and the
 //! initiatives started from a space.
 
-use kindling_domain::ids::{InitiativeId, UserId};
+use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::initiatives::{InitiativeDraft, Stage as InitiativeStage};
 use kindling_domain::people::Profession;
 use kindling_domain::spaces::{SpaceDraft, Stage};
@@ -257,11 +257,21 @@ pub struct Linked {
     pub id: InitiativeId,
     pub title: String,
     pub stage: InitiativeStage,
+    /// What the space shares with members from other organisations, who cannot open the initiative:
+    /// its owning organisation, its problem as a summary, and who to contact.
+    pub organisation: OrganisationId,
+    pub organisation_name: String,
+    pub summary: String,
+    pub contact_name: String,
+    pub contact_email: String,
 }
 
 pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError> {
     sqlx::query(
-        "SELECT i.id, i.title, i.stage FROM space_initiatives s JOIN initiatives i ON i.id = s.initiative_id
+        "SELECT i.id, i.title, i.stage, i.problem, i.organisation_id, o.name AS organisation_name,
+                u.name AS contact_name, u.email AS contact_email
+         FROM space_initiatives s JOIN initiatives i ON i.id = s.initiative_id
+         JOIN organisations o ON o.id = i.organisation_id JOIN users u ON u.id = i.submitter_id
          WHERE s.space_id = $1 ORDER BY i.id",
     )
     .bind(space)
@@ -274,6 +284,11 @@ pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError>
             id: InitiativeId::new(r.try_get("id")?),
             title: r.try_get("title")?,
             stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("stage {stage:?}")))?,
+            organisation: OrganisationId::new(r.try_get("organisation_id")?),
+            organisation_name: r.try_get("organisation_name")?,
+            summary: r.try_get("problem")?,
+            contact_name: r.try_get("contact_name")?,
+            contact_email: r.try_get("contact_email")?,
         })
     })
     .collect()

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ParticipantDraft, ParticipantForm};
+use super::{ParticipantDraft, ParticipantForm, Roster};
 use crate::measures::RowError;
 use crate::tabular::{require, table};
 
@@ -29,12 +29,10 @@ pub const PARTICIPANT_COLUMNS: [&str; 14] = [
 
 const REQUIRED_PARTICIPANT_COLUMNS: [&str; 7] = ["side", "reference", "name", "profession", "grade", "site", "tags"];
 
-/// Parses a participant file. `existing` are the references already enrolled, by side, so that a
-/// file that repeats one is refused rather than half-applied.
-pub fn parse_participants(
-    text: &str,
-    existing: &BTreeSet<(String, String)>,
-) -> Result<Vec<ParticipantDraft>, Vec<RowError>> {
+/// Parses a participant file, checking each row against `roster` (the people already enrolled) and
+/// the rows before it, so that a file that repeats someone is refused rather than half-applied. A line
+/// manager may be anyone enrolled, or anyone in the file, on any line.
+pub fn parse_participants(text: &str, roster: &Roster) -> Result<Vec<ParticipantDraft>, Vec<RowError>> {
     let (columns, rows) = table(text)?;
     require(&columns, &REQUIRED_PARTICIPANT_COLUMNS)?;
     if rows.is_empty() {
@@ -42,7 +40,9 @@ pub fn parse_participants(
     }
     let mut errors = Vec::new();
     let mut drafts = Vec::new();
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut seen: BTreeMap<(super::Side, String), usize> = BTreeMap::new();
+    // Everyone enrolled and everyone in the file, for the line managers (checked once all are read).
+    let mut everyone = roster.clone();
     for (line, fields) in rows {
         let get = |name: &str| {
             columns
@@ -68,31 +68,52 @@ pub fn parse_participants(
             line_manager: get("line_manager"),
             track: get("track").to_lowercase(),
         };
-        match form.parse_with(&[';']) {
+        let message = match form.parse_with(&[';']) {
             Ok(draft) => {
-                let key = (draft.side.slug().to_owned(), draft.reference.clone());
-                if existing.contains(&key) {
+                let key = (draft.side, draft.reference.clone());
+                if roster.is_enrolled(draft.side, &draft.reference) {
                     errors.push(RowError {
                         line,
                         message: format!("{} {} is already enrolled", draft.side.label(), draft.reference),
                     });
-                } else if let Some(first) = seen.insert(key, line) {
+                    continue;
+                }
+                if let Some(first) = seen.get(&key) {
                     errors.push(RowError {
                         line,
                         message: format!("{} {} is also on line {first}", draft.side.label(), draft.reference),
                     });
-                } else {
-                    drafts.push(draft);
+                    continue;
                 }
+                // The line manager waits for the whole file; everything else is checked now.
+                let mut checked = draft.clone();
+                checked.line_manager.clear();
+                let problems = everyone.check(&checked);
+                seen.insert(key, line);
+                everyone.add(draft.side, &draft.reference, draft.email.as_deref());
+                drafts.push((line, draft));
+                row_message(&problems)
             }
-            Err(field_errors) => {
-                let message =
-                    field_errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                errors.push(RowError { line, message });
-            }
+            Err(field_errors) => row_message(&field_errors),
+        };
+        if !message.is_empty() {
+            errors.push(RowError { line, message });
         }
     }
-    if errors.is_empty() { Ok(drafts) } else { Err(errors) }
+    for (line, draft) in &drafts {
+        if !draft.line_manager.is_empty() && !everyone.knows(&draft.line_manager) {
+            let message =
+                format!("line_manager: nobody in the programme or the file has the reference {}", draft.line_manager);
+            errors.push(RowError { line: *line, message });
+        }
+    }
+    errors.sort_by_key(|e| e.line);
+    if errors.is_empty() { Ok(drafts.into_iter().map(|(_, d)| d).collect()) } else { Err(errors) }
+}
+
+/// A row's field errors as one message, each led by its column.
+fn row_message(errors: &crate::validation::FieldErrors) -> String {
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
 }
 
 /// A month as `YYYY-MM`.
@@ -175,8 +196,10 @@ pub struct UnitMonth {
     pub bed_days: u64,
 }
 
-/// Parses `unit,month,incidents,bed_days`.
-pub fn parse_incidents(text: &str) -> Result<Vec<UnitMonth>, Vec<RowError>> {
+/// Parses `unit,month,incidents,bed_days`. Each unit must be one of the organisation's `units`
+/// (matched without regard to case and stored as the organisation spells it): incidents are compared
+/// by unit, so a misspelt unit would silently count as a unit without mentoring.
+pub fn parse_incidents(text: &str, units: &[String]) -> Result<Vec<UnitMonth>, Vec<RowError>> {
     let (columns, rows) = table(text)?;
     require(&columns, &["unit", "month", "incidents", "bed_days"])?;
     let at = |name: &str| columns.iter().position(|c| c == name).unwrap_or(0);
@@ -186,9 +209,14 @@ pub fn parse_incidents(text: &str) -> Result<Vec<UnitMonth>, Vec<RowError>> {
     for (line, fields) in rows {
         let get = |name: &str| fields.get(at(name)).map(|f| f.trim()).unwrap_or("");
         let mut problems = Vec::new();
-        let unit = get("unit").to_owned();
-        if unit.is_empty() || unit.chars().count() > 120 {
-            problems.push("unit must be named, in 120 characters or fewer".to_owned());
+        let written = get("unit");
+        let unit = units.iter().find(|u| u.to_lowercase() == written.to_lowercase()).cloned().unwrap_or_default();
+        if written.is_empty() {
+            problems.push("unit must be named".to_owned());
+        } else if unit.is_empty() {
+            problems.push(format!(
+                "unit {written} is not one of the organisation's units: check the spelling, or add the unit to its site first"
+            ));
         }
         let m = month(get("month"));
         if m.is_none() {
@@ -200,6 +228,7 @@ pub fn parse_incidents(text: &str) -> Result<Vec<UnitMonth>, Vec<RowError>> {
             problems.push("bed_days must be more than 0".to_owned());
         }
         if let Some(m) = &m
+            && !unit.is_empty()
             && let Some(first) = seen.insert((unit.clone(), m.clone()), line)
         {
             problems.push(format!("{unit} {m} is also on line {first}"));
@@ -217,6 +246,7 @@ pub fn parse_incidents(text: &str) -> Result<Vec<UnitMonth>, Vec<RowError>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Side;
     use super::*;
 
     const HEADER: &str = "side,reference,name,email,profession,grade,site,unit,tags,learning_style,availability,capacity,line_manager,track";
@@ -224,12 +254,48 @@ mod tests {
     #[test]
     fn a_good_participant_file_comes_back_whole() {
         let text = format!(
-            "{HEADER}\nmentor,N1,Ada Brown,,Nurse,8,General,Ward 7,leadership;qi,conversation,mon-am;tue-pm,2,,\nmentee,N2,Ben Cole,ben@example.nhs.uk,nurse,5,General,Ward 7,qi,,mon-am,,N9,\n"
+            "{HEADER}\nmentor,N1,Ada Brown,,Nurse,8,General,Ward 7,leadership;qi,conversation,mon-am;tue-pm,2,,\nmentee,N2,Ben Cole,ben@example.nhs.uk,nurse,5,General,Ward 7,qi,,Thursday-afternoon,,N1,\n"
         );
-        let drafts = parse_participants(&text, &BTreeSet::new()).unwrap();
+        let drafts = parse_participants(&text, &Roster::default()).unwrap();
         assert_eq!(drafts.len(), 2);
         assert_eq!(drafts[0].tags.len(), 2);
-        assert_eq!(drafts[1].line_manager, "N9");
+        assert_eq!(drafts[1].line_manager, "N1");
+        assert_eq!(drafts[1].availability, ["thu-pm".to_owned()].into());
+    }
+
+    /// The mistakes the issue found accepted silently, each refused on its own line, nobody enrolled.
+    #[test]
+    fn unknown_line_managers_free_times_and_second_references_are_refused() {
+        let mut roster = Roster::default();
+        roster.add(Side::Mentor, "N5", Some("aisha.rahman@example.nhs.uk"));
+        let text = format!(
+            "{HEADER}\n\
+             mentee,N6,Cy Dee,,nurse,5,General,,qi,,someday,,,\n\
+             mentee,N7,Di Eve,,nurse,5,General,,qi,,,,N404,\n\
+             mentee,N8,Aisha Rahman,Aisha.Rahman@example.nhs.uk,nurse,5,General,,qi,,,,,\n\
+             mentee,N5,Aisha Rahman,aisha.rahman@example.nhs.uk,nurse,6,General,,qi,,,,N9,\n\
+             mentor,N9,Fay Gee,,doctor,8,General,,qi,,,2,,\n"
+        );
+        let errors = parse_participants(&text, &roster).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                RowError {
+                    line: 2,
+                    message: "availability: \"someday\" is not a free time: write a day and a part of the day, like mon-am, thu-pm or wed-eve".into()
+                },
+                RowError {
+                    line: 3,
+                    message: "line_manager: nobody in the programme or the file has the reference N404".into()
+                },
+                RowError {
+                    line: 4,
+                    message: "email: Aisha.Rahman@example.nhs.uk is already enrolled under the reference N5: use that reference for the same person".into()
+                },
+            ]
+        );
+        // Line 5 is the same person as mentor N5 enrolled as a mentee under her own reference, with a
+        // line manager who appears later in the file: both allowed.
     }
 
     #[test]
@@ -237,7 +303,8 @@ mod tests {
         let text = format!(
             "{HEADER}\nmentor,N1,Ada Brown,,Nurse,8,General,,leadership,,,2,,\nmentor,N3,Cy Dee,,Doctor,twelve,General,,qi,,,2,,\nmentee,N1,Ada Brown,,Nurse,5,General,,qi,,,,,\n"
         );
-        let existing: BTreeSet<(String, String)> = [("mentee".to_owned(), "N1".to_owned())].into();
+        let mut existing = Roster::default();
+        existing.add(Side::Mentee, "N1", None);
         let errors = parse_participants(&text, &existing).unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].line, 3);
@@ -247,7 +314,7 @@ mod tests {
 
     #[test]
     fn missing_columns_are_named() {
-        let errors = parse_participants("side,reference,name\n", &BTreeSet::new()).unwrap_err();
+        let errors = parse_participants("side,reference,name\n", &Roster::default()).unwrap_err();
         assert_eq!(errors[0].message, "The header is missing the column(s): profession, grade, site, tags");
     }
 
@@ -263,12 +330,18 @@ mod tests {
 
     #[test]
     fn incident_rows_need_bed_days_and_appear_once() {
-        let ok = parse_incidents("unit,month,incidents,bed_days\nWard 7,2026-01,4,840\n").unwrap();
+        let units = ["Ward 7".to_owned(), "Ward 9".to_owned()];
+        let ok = parse_incidents("unit,month,incidents,bed_days\nward 7,2026-01,4,840\n", &units).unwrap();
         assert_eq!(ok[0], UnitMonth { unit: "Ward 7".into(), month: "2026-01".into(), incidents: 4, bed_days: 840 });
         let errors = parse_incidents(
-            "unit,month,incidents,bed_days\nWard 7,2026-01,4,0\nWard 7,2026-02,1,800\nWard 7,2026-02,1,800\n",
+            "unit,month,incidents,bed_days\nWard 7,2026-01,4,0\nWard 7,2026-02,1,800\nWard 7,2026-02,1,800\nWard 70,2026-02,1,800\n",
+            &units,
         )
         .unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4, 5]);
+        assert_eq!(
+            errors[2].message,
+            "unit Ward 70 is not one of the organisation's units: check the spelling, or add the unit to its site first"
+        );
     }
 }

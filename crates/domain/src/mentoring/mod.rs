@@ -7,7 +7,7 @@
 pub mod imports;
 pub mod outcomes;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kindling_matching::profiles::{ProfessionRule, Profile, Rules, Track, Weights};
 use serde::{Deserialize, Serialize};
@@ -429,6 +429,28 @@ pub const LEARNING_STYLES: [(&str, &str); 4] = [
     ("structured", "Structured reading and tasks"),
 ];
 
+/// The days and parts of a day a free time is made of, like `mon-am`.
+const DAYS: [(&str, &str); 7] = [
+    ("mon", "monday"),
+    ("tue", "tuesday"),
+    ("wed", "wednesday"),
+    ("thu", "thursday"),
+    ("fri", "friday"),
+    ("sat", "saturday"),
+    ("sun", "sunday"),
+];
+const DAY_PARTS: [(&str, &str); 3] = [("am", "morning"), ("pm", "afternoon"), ("eve", "evening")];
+
+/// A normalised free time in its short form (`thursday-afternoon` is `thu-pm`), or `None` if it is not
+/// a day and a part of the day: free times are compared with each other, so "someday" would never
+/// match anyone and is refused rather than kept.
+pub fn free_time(slot: &str) -> Option<String> {
+    let (day, part) = slot.split_once('-')?;
+    let day = DAYS.iter().find(|(short, long)| day == *short || day == *long)?.0;
+    let part = DAY_PARTS.iter().find(|(short, long)| part == *short || part == *long)?.0;
+    Some(format!("{day}-{part}"))
+}
+
 /// Lower-case words and hyphens: how tags and free times are compared.
 fn normalise_list(raw: &str, separators: &[char]) -> BTreeSet<String> {
     raw.split(separators)
@@ -470,7 +492,23 @@ impl ParticipantForm {
         if !LEARNING_STYLES.iter().any(|(slug, _)| *slug == learning_style) {
             errors.add("learning_style", "Choose a learning style, or no preference");
         }
-        let availability = normalise_list(&self.availability, separators);
+        let mut availability = BTreeSet::new();
+        for slot in normalise_list(&self.availability, separators) {
+            match free_time(&slot) {
+                Some(short) => {
+                    availability.insert(short);
+                }
+                None => {
+                    errors.add(
+                        "availability",
+                        format!(
+                            "\"{slot}\" is not a free time: write a day and a part of the day, like mon-am, thu-pm or wed-eve"
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
         let capacity = if side == Some(Side::Mentor) {
             whole(
                 &mut errors,
@@ -538,6 +576,63 @@ impl ParticipantDraft {
     }
 }
 
+/// Who is enrolled in a programme, for checking newcomers against. A reference is one person, who
+/// may be enrolled on both sides (mentoring someone and mentored by someone else; the matching engine
+/// never pairs them with themself); an email address belongs to one reference, so that nobody is
+/// enrolled twice under two references and paired with themself unseen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Roster {
+    enrolled: BTreeSet<(Side, String)>,
+    reference_of_email: BTreeMap<String, String>,
+}
+
+impl Roster {
+    pub fn add(&mut self, side: Side, reference: &str, email: Option<&str>) {
+        self.enrolled.insert((side, reference.to_owned()));
+        if let Some(email) = email {
+            self.reference_of_email.entry(email.to_lowercase()).or_insert_with(|| reference.to_owned());
+        }
+    }
+
+    /// Whether anyone, on either side, has this reference.
+    pub fn knows(&self, reference: &str) -> bool {
+        self.enrolled.iter().any(|(_, r)| r == reference)
+    }
+
+    /// Whether this reference is enrolled on this side already.
+    pub fn is_enrolled(&self, side: Side, reference: &str) -> bool {
+        self.enrolled.contains(&(side, reference.to_owned()))
+    }
+
+    /// The problems with enrolling `draft` beside the people already here, by field: an email that
+    /// belongs to another reference, a line manager nobody has. (A reference already enrolled on the
+    /// same side is the store's conflict, checked where it writes.)
+    pub fn check(&self, draft: &ParticipantDraft) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        if let Some(email) = &draft.email
+            && let Some(other) = self.reference_of_email.get(&email.to_lowercase())
+            && *other != draft.reference
+        {
+            errors.add(
+                "email",
+                format!(
+                    "{email} is already enrolled under the reference {other}: use that reference for the same person"
+                ),
+            );
+        }
+        if !draft.line_manager.is_empty() && !self.knows(&draft.line_manager) {
+            errors.add(
+                "line_manager",
+                format!(
+                    "Nobody in the programme has the reference {}: enrol the line manager first, or leave this empty",
+                    draft.line_manager
+                ),
+            );
+        }
+        errors
+    }
+}
+
 /// Checks a new capacity for a mentor against the mentees they already have.
 ///
 /// # Errors
@@ -597,16 +692,24 @@ pub struct SessionDraft {
 
 impl SessionForm {
     /// # Errors
-    /// A missing or future date, a length outside 5 to 480 minutes, an unknown mode, or a video
-    /// link that is not an https address.
-    pub fn parse(&self, today: CivilDate) -> Result<SessionDraft, FieldErrors> {
+    /// A missing or future date, a date before the match `began` (the day it was offered: a
+    /// session before it would be counted as held but belong to no month of the relationship), a
+    /// length outside 5 to 480 minutes, an unknown mode, or a video link that is not an https address.
+    pub fn parse(&self, today: CivilDate, began: CivilDate) -> Result<SessionDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
         let held_on = match CivilDate::from_parts(&self.day, &self.month, &self.year) {
-            Ok(Some(d)) if d <= today => Some(d),
-            Ok(Some(_)) => {
+            Ok(Some(d)) if d > today => {
                 errors.add("held", "The date of the session must be today or in the past");
                 None
             }
+            Ok(Some(d)) if d < began => {
+                errors.add(
+                    "held",
+                    format!("The date of the session must be on or after {}, when this mentoring began", began.long()),
+                );
+                None
+            }
+            Ok(Some(d)) => Some(d),
             Ok(None) => {
                 errors.add("held", "Enter the date of the session");
                 None
@@ -774,6 +877,7 @@ mod tests {
     #[test]
     fn sessions_need_a_past_date_and_a_real_link() {
         let today = CivilDate::new(2026, 3, 10).unwrap();
+        let began = CivilDate::new(2026, 1, 5).unwrap();
         let form = SessionForm {
             day: "11".into(),
             month: "3".into(),
@@ -783,13 +887,24 @@ mod tests {
             link: "teams link".into(),
             protected: "yes".into(),
         };
-        let errors = form.parse(today).unwrap_err();
+        let errors = form.parse(today, began).unwrap_err();
         assert!(errors.for_field("held").is_some());
         assert!(errors.for_field("link").is_some());
         let ok = SessionForm { day: "9".into(), link: "https://meet.example.nhs.uk/x".into(), ..form };
-        let draft = ok.parse(today).unwrap();
+        let draft = ok.parse(today, began).unwrap();
         assert_eq!(draft.minutes, 45);
         assert!(draft.protected);
+        // The session of 1 January 2020, long before the match: refused, and so is the day
+        // before it began; the day it began is fine.
+        let early = SessionForm { day: "1".into(), month: "1".into(), year: "2020".into(), ..ok.clone() };
+        assert_eq!(
+            early.parse(today, began).unwrap_err().for_field("held"),
+            Some("The date of the session must be on or after 5 January 2026, when this mentoring began")
+        );
+        let eve = SessionForm { day: "4".into(), month: "1".into(), ..ok.clone() };
+        assert!(eve.parse(today, began).is_err());
+        let first = SessionForm { day: "5".into(), month: "1".into(), ..ok };
+        assert!(first.parse(today, began).is_ok());
     }
 
     #[test]

@@ -203,6 +203,10 @@ pub async fn enrol(
         track: input.track,
     };
     let draft = form.parse().map_err(|e| ApiError::validation(&e))?;
+    let errors = mentoring::roster(state.db(), p.id).await?.check(&draft);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(&errors));
+    }
     let id = mentoring::enrol(state.db(), actor(&who), p.id, &draft).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
@@ -459,7 +463,8 @@ pub async fn log_session(
         protected: if input.protected { "yes".into() } else { String::new() },
     };
     let today = CivilDate::from_unix_ms(now_ms()).ok_or_else(ApiError::not_found)?;
-    let session = form.parse(today).map_err(|e| ApiError::validation(&e))?;
+    let began = CivilDate::from_unix_ms(m.offered_ms).unwrap_or(today);
+    let session = form.parse(today, began).map_err(|e| ApiError::validation(&e))?;
     let id = mentoring::log_session(state.db(), actor(&who), m.id, &session).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }

@@ -268,6 +268,10 @@ pub async fn enrol(
         Ok(draft) => draft,
         Err(errors) => return render_participant_form(&viewer, &programme, &form, &errors),
     };
+    let errors = mentoring::roster(state.db(), programme.id).await?.check(&draft);
+    if !errors.is_empty() {
+        return render_participant_form(&viewer, &programme, &form, &errors);
+    }
     match mentoring::enrol(state.db(), viewer.actor(now_ms()), programme.id, &draft).await {
         Ok(participant) => Ok(Redirect::to(&format!("/mentoring/participants/{participant}")).into_response()),
         Err(kindling_store::StoreError::Conflict(message)) => {
@@ -293,8 +297,8 @@ pub async fn import(
     match file {
         Err(message) => upload.errors.add("file", message),
         Ok((name, text)) => {
-            let existing = mentoring::references(state.db(), programme.id).await?;
-            match parse_participants(&text, &existing) {
+            let roster = mentoring::roster(state.db(), programme.id).await?;
+            match parse_participants(&text, &roster) {
                 Ok(people) => {
                     let count = mentoring::import(state.db(), viewer.actor(now_ms()), programme.id, &people).await?;
                     upload.imported = Some(count);

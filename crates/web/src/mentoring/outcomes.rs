@@ -111,7 +111,12 @@ async fn import(
                     Err(rows) => Err(rows),
                 }
             } else {
-                match parse_incidents(&text) {
+                let units: Vec<String> = kindling_store::orgs::units(state.db(), viewer.organisation)
+                    .await?
+                    .into_iter()
+                    .map(|u| u.name)
+                    .collect();
+                match parse_incidents(&text, &units) {
                     Ok(rows) => mentoring::import_incidents(state.db(), by, &rows).await.map(|()| Ok(rows.len()))?,
                     Err(rows) => Err(rows),
                 }
@@ -153,4 +158,40 @@ pub async fn import_incidents(
     body: Bytes,
 ) -> Result<Response, AppError> {
     import(state, viewer, id, headers, body, "incidents").await
+}
+
+#[cfg(test)]
+mod tests {
+    use kindling_domain::mentoring::outcomes::Point;
+    use kindling_spc::{Chart, Improvement};
+
+    use super::*;
+
+    /// Issue 19: enrolments of 135, 75, 10, 10, 10, 10, 10 and 3 were drawn around their mean (32.9)
+    /// while the text said "runs around the median". Eight points are too few for limits, so the chart
+    /// is a run chart: its centre is the median, (10 + 10) / 2 = 10, in the picture, the table and the
+    /// words alike.
+    #[test]
+    fn a_short_series_is_drawn_and_read_around_its_median() {
+        let points = [135.0, 75.0, 10.0, 10.0, 10.0, 10.0, 10.0, 3.0]
+            .iter()
+            .enumerate()
+            .map(|(k, &y)| Point { month: format!("2026-{:02}", k + 1), y, n: None })
+            .collect();
+        let series = Series {
+            key: "participation",
+            title: "People enrolled each month",
+            unit: "people enrolled",
+            chart: Chart::Xmr,
+            improvement: Improvement::Increase,
+            points,
+        };
+        let view = chart(&series);
+        let (svg, table, verdict) = (view.chart.unwrap(), view.table.unwrap(), view.verdict.unwrap());
+        assert!(verdict.contains("read as a run chart") && verdict.contains("median"), "{verdict}");
+        assert!(!svg.contains("32.9") && !table.contains("32.9"), "the mean is nowhere");
+        // Each row's centre cell is 10, with no limits beside it.
+        let centre_without_limits = "<td class=\"nhsuk-table__cell\">10</td><td class=\"nhsuk-table__cell\">–</td>";
+        assert_eq!(table.matches(centre_without_limits).count(), 8, "{table}");
+    }
 }

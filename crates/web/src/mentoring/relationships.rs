@@ -226,7 +226,8 @@ pub async fn log_session(
     require_pair(standing)?;
     require_active(&m)?;
     let today = CivilDate::from_unix_ms(now_ms()).ok_or_else(|| AppError::BadRequest("the clock is wrong".into()))?;
-    match form.parse(today) {
+    let began = CivilDate::from_unix_ms(m.offered_ms).unwrap_or(today);
+    match form.parse(today, began) {
         Ok(session) => {
             mentoring::log_session(state.db(), viewer.actor(now_ms()), m.id, &session).await?;
             Ok(Redirect::to(&format!("/mentoring/matches/{}#sessions", m.id)).into_response())

@@ -60,6 +60,12 @@ pub(crate) async fn run_round(
 ) -> Result<Result<i64, String>, AppError> {
     let started = Instant::now();
     let pool = pool(state, by.organisation, programme).await?;
+    // The engine knows only the pool; someone outside it is named with the reason they are.
+    for (mentee, mentor) in &must_pair {
+        if let Some(why) = pool.absent(Side::Mentee, mentee).or_else(|| pool.absent(Side::Mentor, mentor)) {
+            return Ok(Err(format!("must-pair {mentee}–{mentor}: {why}")));
+        }
+    }
     let (mentees, mentors) = pool.profiles();
     let (mentee_count, mentor_count) = (mentees.len(), mentors.len());
     let mut apart = must_not_pair.clone();
@@ -325,6 +331,7 @@ pub async fn publish(
 
 pub(crate) fn exclusion_label(code: &str) -> &'static str {
     [
+        Exclusion::SamePerson,
         Exclusion::LineManager,
         Exclusion::MustNotPair,
         Exclusion::ProfessionRule,
@@ -335,6 +342,7 @@ pub(crate) fn exclusion_label(code: &str) -> &'static str {
     .into_iter()
     .find(|e| e.code() == code)
     .map_or("Another rule", |e| match e {
+        Exclusion::SamePerson => "The same person (enrolled as mentee and as mentor)",
         Exclusion::LineManager => "One is the other's line manager",
         Exclusion::MustNotPair => "Kept apart by an override or an earlier decline",
         Exclusion::ProfessionRule => "The programme's profession rule",

@@ -214,7 +214,10 @@ async fn the_api_runs_and_reads_rounds_for_the_lead_only() -> anyhow::Result<()>
     let (status, problem) =
         call(&app, reqwest::Method::POST, &rounds, &lead, Some(json!({"must_pair": [["NOBODY", "NM0002"]]}))).await?;
     assert_eq!(status, 422);
-    assert_eq!(problem["errors"][0]["message"], "must-pair NOBODY–NM0002: no such mentee or mentor");
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "must-pair NOBODY–NM0002: nobody is enrolled as a mentee with the reference NOBODY"
+    );
     let (status, round) = call(&app, reqwest::Method::POST, &rounds, &lead, Some(json!({}))).await?;
     assert_eq!(status, 201);
     assert_eq!(round["certificate"]["proven"], true);
@@ -286,6 +289,20 @@ async fn an_idea_started_in_a_space_links_back_to_it() -> anyhow::Result<()> {
     assert!(html.contains("Started in the collaborative space <a href=\"/spaces/1\">Safer transfers of care between hospital and care homes</a>"), "{html}");
     let (_, space) = clinician.get_text("/spaces/1").await?;
     assert!(space.contains(&format!("<a href=\"{initiative}\">A medication change sheet</a>")));
+    // Issue 19: a member from another organisation got "Page not found" from that link. They see what the
+    // space shares, with whom to contact, and no link into another organisation's records.
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    let (status, theirs) = carer.get_text("/spaces/1").await?;
+    assert_eq!(status, 200);
+    assert!(!theirs.contains(&format!("href=\"{initiative}\"")), "no dead link");
+    assert!(theirs.contains("<strong>A medication change sheet</strong>"), "{theirs}");
+    assert!(theirs.contains("Northfield Teaching Hospitals NHS Foundation Trust"));
+    assert!(theirs.contains("Care homes hear of changes late"));
+    assert!(
+        theirs.contains("mailto:clinician@demo.kindling.test?subject=About%20A%20medication%20change%20sheet"),
+        "{theirs}"
+    );
+    assert_eq!(carer.get_text(&initiative).await?.0, 404, "the initiative itself stays Northfield's");
     // Someone who has not joined cannot add to the space.
     let approver = app.signed_in("approver@demo.kindling.test").await?;
     let refused =
@@ -449,5 +466,221 @@ async fn rating_a_goal_that_does_not_exist_is_not_found() -> anyhow::Result<()> 
     let page = format!("/mentoring/matches/{}", jess.id);
     let missing = mentee.submit(&page, &format!("{page}/goals/999999"), &[("attainment", "1")]).await?;
     assert_eq!(missing.status(), 404);
+    Ok(())
+}
+
+/// Issue 19 §1, each as a new user found it. A programme set up from the form, without required
+/// training (the finding recorded it; what matters is that the mentor is in the pool).
+async fn new_programme(lead: &kindling_testkit::Browser) -> anyhow::Result<String> {
+    let fields = [
+        ("name", "Ward leaders"),
+        ("objective", "leadership"),
+        ("eligibility", "Nurses in bands 5 to 7"),
+        ("duration_months", "6"),
+        ("frequency", "monthly"),
+        ("protected_minutes", "60"),
+        ("profession_rule", "any"),
+        ("required_training", ""),
+        ("shared_goal", "10"),
+        ("same_learning_style", "5"),
+        ("same_site", "3"),
+        ("different_profession", "0"),
+        ("shared_slot", "2"),
+        ("ideal_grade_gap", "0"),
+        ("grade_gap_penalty", "2"),
+        ("questions", "My mentor listens"),
+    ];
+    Ok(location(&lead.submit("/mentoring/programmes/new", "/mentoring/programmes", &fields).await?))
+}
+
+const PEOPLE_HEADER: &str =
+    "side,reference,name,email,profession,grade,site,unit,tags,learning_style,availability,capacity,line_manager,track";
+
+#[tokio::test]
+async fn a_person_enrolled_as_mentee_and_mentor_is_never_paired_with_themself() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in(LEAD).await?;
+    let home = new_programme(&lead).await?;
+    // Aisha is both: as her own mentor she would score highest (same everything, ideal gap 0).
+    let file = format!(
+        "{PEOPLE_HEADER}\n\
+         mentee,AR1,Aisha Rahman,aisha.rahman@example.nhs.uk,nurse,7,Northfield General Hospital,,leadership;qi,,mon-am,,,\n\
+         mentor,AR1,Aisha Rahman,aisha.rahman@example.nhs.uk,nurse,7,Northfield General Hospital,,leadership;qi,,mon-am,2,,\n\
+         mentee,BC2,Ben Cole,,nurse,6,Northfield General Hospital,,qi,,,,,\n"
+    );
+    let imported =
+        lead.upload(&home, &format!("{home}/participants/import"), "file", "people.csv", file.as_bytes()).await?;
+    assert_eq!(imported.status(), 200, "the same person may hold both roles");
+    let round = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    let round_id: i64 = round.rsplit('/').next().unwrap().parse()?;
+    let id: i64 = home.rsplit('/').next().unwrap().parse()?;
+    let people = mentoring::participants(app.db(), NORTHFIELD, id).await?;
+    let aisha_mentee = people.iter().find(|p| p.reference == "AR1" && p.side == Side::Mentee).unwrap();
+    let aisha_mentor = people.iter().find(|p| p.reference == "AR1" && p.side == Side::Mentor).unwrap();
+    let entries = mentoring::entries(app.db(), round_id).await?;
+    let hers = entries.iter().find(|e| e.participant == aisha_mentee.id).unwrap();
+    assert_eq!(hers.mentor, None, "Aisha is not her own mentor");
+    let bens = entries.iter().find(|e| e.participant != aisha_mentee.id && e.mentor.is_some()).unwrap();
+    assert_eq!(bens.mentor, Some(aisha_mentor.id), "she mentors Ben");
+    let (_, why) = lead.get_text(&format!("{round}/mentees/{}", aisha_mentee.id)).await?;
+    assert!(why.contains("The same person (enrolled as mentee and as mentor): 1"), "{why}");
+    // Forcing the pair is refused with the rule's reason, and nothing changes.
+    let refused = lead
+        .submit(&round, &format!("{round}/overrides"), &[("kind", "must-pair"), ("mentee", "AR1"), ("mentor", "AR1")])
+        .await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("must-pair AR1–AR1 breaks a hard rule (same_person)"));
+    // One email is one person: enrolling it again under another reference is refused on the form.
+    let again = lead
+        .submit(
+            &format!("{home}/participants/new"),
+            &format!("{home}/participants"),
+            &[
+                ("side", "mentee"),
+                ("reference", "AR9"),
+                ("name", "Aisha Rahman"),
+                ("email", "Aisha.Rahman@example.nhs.uk"),
+                ("profession", "nurse"),
+                ("grade", "6"),
+                ("site", "Northfield General Hospital"),
+                ("tags", "qi"),
+            ],
+        )
+        .await?;
+    assert_eq!(again.status(), 422);
+    let html = again.text().await?;
+    assert!(html.contains("is already enrolled under the reference AR1: use that reference for the same person"));
+    assert!(html.contains("value=\"AR9\""), "what was typed is kept");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_override_names_why_a_person_cannot_be_paired() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let home = format!("/mentoring/programmes/{}", p.id);
+    let round = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    let pool = mentoring::pool(app.db(), NORTHFIELD, &p).await?;
+    let (waiting, free) = (&pool.mentees[0].reference, &pool.mentors[0].reference);
+    let everyone = mentoring::participants(app.db(), NORTHFIELD, p.id).await?;
+    let untrained = everyone.iter().find(|x| x.side == Side::Mentor && x.trained_ms.is_none()).unwrap();
+    // Fill a trained mentor's places, so that they have none left.
+    let full = everyone.iter().find(|x| x.side == Side::Mentor && x.trained_ms.is_some() && x.load > 0).unwrap();
+    let at_load = full.load.to_string();
+    let full_page = format!("/mentoring/participants/{}", full.id);
+    location(&lead.submit(&full_page, &format!("{full_page}/capacity"), &[("capacity", &at_load)]).await?);
+    let cases = [
+        (
+            "NE-JT",
+            free.as_str(),
+            "mentee NE-JT (Jess Taylor) already has a match: decline or close it first".to_owned(),
+        ),
+        (
+            waiting.as_str(),
+            untrained.reference.as_str(),
+            format!(
+                "mentor {} ({}) has no training on record, which this programme requires before matching",
+                untrained.reference, untrained.name
+            ),
+        ),
+        (
+            waiting.as_str(),
+            full.reference.as_str(),
+            format!(
+                "mentor {} ({}) has no places left: {} of {} taken",
+                full.reference, full.name, full.load, full.load
+            ),
+        ),
+        (waiting.as_str(), "NOBODY", "nobody is enrolled as a mentor with the reference NOBODY".to_owned()),
+    ];
+    for (mentee, mentor, reason) in cases {
+        let refused = lead
+            .submit(
+                &round,
+                &format!("{round}/overrides"),
+                &[("kind", "must-pair"), ("mentee", mentee), ("mentor", mentor)],
+            )
+            .await?;
+        assert_eq!(refused.status(), 422);
+        let html = refused.text().await?;
+        let expected = format!("must-pair {mentee}–{mentor}: {reason}");
+        assert!(html.contains(&expected), "{expected}\n{html}");
+        assert!(!html.contains("no such mentee or mentor"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_session_before_the_match_began_is_refused_and_not_counted() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    let p = programme(&app).await;
+    let jess =
+        mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
+    let page = format!("/mentoring/matches/{}", jess.unwrap().id);
+    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    let before = mentoring::outcome_facts(app.db(), NORTHFIELD, p.id).await?.sessions.len();
+    let early = [
+        ("held_day", "1"),
+        ("held_month", "1"),
+        ("held_year", "2020"),
+        ("minutes", "45"),
+        ("mode", "in-person"),
+        ("link", ""),
+    ];
+    let refused = mentee.submit(&page, &format!("{page}/sessions"), &early).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("The date of the session must be on or after"), "{html}");
+    assert!(html.contains("value=\"2020\""), "what was typed is kept");
+    assert_eq!(mentoring::outcome_facts(app.db(), NORTHFIELD, p.id).await?.sessions.len(), before);
+    Ok(())
+}
+
+#[tokio::test]
+async fn imports_refuse_unknown_units_line_managers_free_times_and_pictures() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let home = format!("/mentoring/programmes/{}", p.id);
+    let outcomes = format!("{home}/outcomes");
+    let facts_before = mentoring::outcome_facts(app.db(), NORTHFIELD, p.id).await?;
+    // A unit the organisation does not have.
+    let incidents = "unit,month,incidents,bed_days\nWard 7 (Acute Medicine),2026-01,4,800\nWard 77,2026-01,2,600\n";
+    let refused =
+        lead.upload(&outcomes, &format!("{outcomes}/incidents"), "file", "incidents.csv", incidents.as_bytes()).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("unit Ward 77 is not one of the organisation&#39;s units"), "{html}");
+    // A picture given as the HR file is a file-level message, not "1 row that cannot be imported".
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    let refused = lead.upload(&outcomes, &format!("{outcomes}/hr"), "file", "leavers.png", png).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(!html.contains("row that cannot be imported"), "{html}");
+    assert!(html.contains("The file must be a CSV file"), "{html}");
+    let facts_after = mentoring::outcome_facts(app.db(), NORTHFIELD, p.id).await?;
+    assert_eq!(
+        (facts_after.incidents.len(), facts_after.hr.len()),
+        (facts_before.incidents.len(), facts_before.hr.len())
+    );
+    // A participant file with an unknown line manager and a free time of "someday".
+    let before = mentoring::participants(app.db(), NORTHFIELD, p.id).await?.len();
+    let people = format!(
+        "{PEOPLE_HEADER}\n\
+         mentee,NEW1,Cara Lee,,nurse,5,Northfield General Hospital,,qi,,someday,,,\n\
+         mentee,NEW2,Dan Moss,,nurse,5,Northfield General Hospital,,qi,,,,NOSUCH,\n"
+    );
+    let refused =
+        lead.upload(&home, &format!("{home}/participants/import"), "file", "people.csv", people.as_bytes()).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(
+        html.contains("&quot;someday&quot; is not a free time") || html.contains("\"someday\" is not a free time"),
+        "{html}"
+    );
+    assert!(html.contains("nobody in the programme or the file has the reference NOSUCH"), "{html}");
+    assert_eq!(mentoring::participants(app.db(), NORTHFIELD, p.id).await?.len(), before, "nobody enrolled");
     Ok(())
 }
