@@ -57,7 +57,7 @@ test('the programme lead runs a round, explains an unmatched mentee, overrides a
   await page.getByLabel("Mentee's staff number or email").fill('NOBODY');
   await page.getByLabel("Mentor's staff number or email").fill('NM0002');
   await page.getByRole('button', { name: 'Override and run again' }).click();
-  await expect(page.getByRole('alert')).toContainText('This override cannot be applied, so nothing was changed: must-pair NOBODY–NM0002: no such mentee or mentor');
+  await expect(page.getByRole('alert')).toContainText('This override cannot be applied, so nothing was changed: must-pair NOBODY–NM0002: nobody is enrolled as a mentee with the reference NOBODY');
   await expect(page.getByLabel("Mentee's staff number or email")).toHaveValue('NOBODY');
   await expectAccessible(page);
 

@@ -408,14 +408,15 @@ fn solve_text(mentors: &str, edges: &str, args: &SolveArgs, mentors_name: &str, 
 fn round_text(text: &str, file: &str) -> Result<String> {
     use kindling_domain::mentoring::imports::parse_participants;
     use kindling_domain::mentoring::{ProgrammeForm, Side};
-    let people = parse_participants(text, &kindling_domain::mentoring::Roster::default()).map_err(|rows| {
-        let first = rows.first().map(|r| format!("line {}: {}", r.line, r.message)).unwrap_or_default();
-        anyhow!("{file}: {} bad rows, the first {first}", rows.len())
-    })?;
     let mut form = ProgrammeForm::new_programme();
     form.name = "command line".into();
     form.eligibility = "everyone in the file".into();
     let settings = form.parse().map_err(|e| anyhow!("default settings: {e:?}"))?.settings;
+    let people =
+        parse_participants(text, &kindling_domain::mentoring::Roster::default(), &settings).map_err(|rows| {
+            let first = rows.first().map(|r| format!("line {}: {}", r.line, r.message)).unwrap_or_default();
+            anyhow!("{file}: {} bad rows, the first {first}", rows.len())
+        })?;
     let (weights, rules) = (settings.weights(), settings.rules(Vec::new(), Vec::new()));
     let started = std::time::Instant::now();
     let side = |s: Side| people.iter().filter(|p| p.side == s).map(|p| p.profile()).collect::<Vec<_>>();

@@ -26,6 +26,11 @@ impl FieldErrors {
         self.0.push(FieldError { field, message: message.into() });
     }
 
+    /// Adds every error of `other` after these.
+    pub fn extend(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -469,6 +469,8 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, St
         mentor: user(&role_email(Role::Mentor))?.0,
         mentor_email: role_email(Role::Mentor),
         clinician: user(&clinician)?.0,
+        clinician_email: clinician.clone(),
+        pharmacist_email: pharmacist.clone(),
         improvement_lead: user(&lead)?.0,
         carer: user(&carer)?.0,
         carer_organisation: riverside,

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ParticipantDraft, ParticipantForm, Roster};
+use super::{ParticipantDraft, ParticipantForm, Roster, Settings};
 use crate::measures::RowError;
 use crate::tabular::{require, table};
 
@@ -30,9 +30,14 @@ pub const PARTICIPANT_COLUMNS: [&str; 14] = [
 const REQUIRED_PARTICIPANT_COLUMNS: [&str; 7] = ["side", "reference", "name", "profession", "grade", "site", "tags"];
 
 /// Parses a participant file, checking each row against `roster` (the people already enrolled) and
-/// the rows before it, so that a file that repeats someone is refused rather than half-applied. A line
-/// manager may be anyone enrolled, or anyone in the file, on any line.
-pub fn parse_participants(text: &str, roster: &Roster) -> Result<Vec<ParticipantDraft>, Vec<RowError>> {
+/// the rows before it, so that a file that repeats someone is refused rather than half-applied, and each
+/// mentee against the programme's eligibility (`settings`). A line manager may be anyone enrolled, or
+/// anyone in the file, on any line.
+pub fn parse_participants(
+    text: &str,
+    roster: &Roster,
+    settings: &Settings,
+) -> Result<Vec<ParticipantDraft>, Vec<RowError>> {
     let (columns, rows) = table(text)?;
     require(&columns, &REQUIRED_PARTICIPANT_COLUMNS)?;
     if rows.is_empty() {
@@ -88,7 +93,8 @@ pub fn parse_participants(text: &str, roster: &Roster) -> Result<Vec<Participant
                 // The line manager waits for the whole file; everything else is checked now.
                 let mut checked = draft.clone();
                 checked.line_manager.clear();
-                let problems = everyone.check(&checked);
+                let mut problems = settings.mentee_eligibility(&draft);
+                problems.extend(everyone.check(&checked));
                 seen.insert(key, line);
                 everyone.add(draft.side, &draft.reference, draft.email.as_deref());
                 drafts.push((line, draft));
@@ -249,6 +255,41 @@ mod tests {
     use super::super::Side;
     use super::*;
 
+    /// A new programme's settings: anyone may join.
+    fn any() -> Settings {
+        let form = super::super::ProgrammeForm {
+            name: "Any".into(),
+            eligibility: "Anyone".into(),
+            ..super::super::ProgrammeForm::new_programme()
+        };
+        form.parse().unwrap().settings
+    }
+
+    #[test]
+    fn mentees_outside_the_programme_s_professions_or_grades_are_refused() {
+        let mut settings = any();
+        settings.mentee_professions = vec!["nurse".into(), "allied-health-professional".into()];
+        settings.mentee_grades = Some((4, 6));
+        let text = format!(
+            "{HEADER}\n\
+             mentee,N1,Ada Brown,,Allied Health Professional,5,General,,qi,,,,,\n\
+             mentee,N2,Dr Cy Dee,,doctor,5,General,,qi,,,,,\n\
+             mentee,N3,Di Eve,,nurse,8,General,,qi,,,,,\n\
+             mentor,N4,Fay Gee,,doctor,8,General,,qi,,,2,,\n"
+        );
+        let errors = parse_participants(&text, &Roster::default(), &settings).unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                RowError {
+                    line: 3,
+                    message: "profession: This programme takes mentees who are nurse, allied-health-professional: doctor is not one of them".into()
+                },
+                RowError { line: 4, message: "grade: This programme takes mentees in grades or bands 4 to 6: 8 is not".into() },
+            ]
+        );
+    }
+
     const HEADER: &str = "side,reference,name,email,profession,grade,site,unit,tags,learning_style,availability,capacity,line_manager,track";
 
     #[test]
@@ -256,7 +297,7 @@ mod tests {
         let text = format!(
             "{HEADER}\nmentor,N1,Ada Brown,,Nurse,8,General,Ward 7,leadership;qi,conversation,mon-am;tue-pm,2,,\nmentee,N2,Ben Cole,ben@example.nhs.uk,nurse,5,General,Ward 7,qi,,Thursday-afternoon,,N1,\n"
         );
-        let drafts = parse_participants(&text, &Roster::default()).unwrap();
+        let drafts = parse_participants(&text, &Roster::default(), &any()).unwrap();
         assert_eq!(drafts.len(), 2);
         assert_eq!(drafts[0].tags.len(), 2);
         assert_eq!(drafts[1].line_manager, "N1");
@@ -276,7 +317,7 @@ mod tests {
              mentee,N5,Aisha Rahman,aisha.rahman@example.nhs.uk,nurse,6,General,,qi,,,,N9,\n\
              mentor,N9,Fay Gee,,doctor,8,General,,qi,,,2,,\n"
         );
-        let errors = parse_participants(&text, &roster).unwrap_err();
+        let errors = parse_participants(&text, &roster, &any()).unwrap_err();
         assert_eq!(
             errors,
             [
@@ -305,7 +346,7 @@ mod tests {
         );
         let mut existing = Roster::default();
         existing.add(Side::Mentee, "N1", None);
-        let errors = parse_participants(&text, &existing).unwrap_err();
+        let errors = parse_participants(&text, &existing, &any()).unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].line, 3);
         assert_eq!(errors[0].message, "grade: Enter the grade or band as a whole number from 1 to 20");
@@ -314,7 +355,7 @@ mod tests {
 
     #[test]
     fn missing_columns_are_named() {
-        let errors = parse_participants("side,reference,name\n", &Roster::default()).unwrap_err();
+        let errors = parse_participants("side,reference,name\n", &Roster::default(), &any()).unwrap_err();
         assert_eq!(errors[0].message, "The header is missing the column(s): profession, grade, site, tags");
     }
 

@@ -110,7 +110,15 @@ pub const MAX_CAPACITY: u32 = 20;
 /// Everything about a programme besides its name and objective, stored together.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
+    /// Who can take part, in the programme's words.
     pub eligibility: String,
+    /// The professions a mentee may have, normalised (empty: any). Enforced at enrolment, with the
+    /// grades below, so that the words above are not the only guard.
+    #[serde(default)]
+    pub mentee_professions: Vec<String>,
+    /// The lowest and highest grade or band a mentee may have (inclusive), if the programme limits it.
+    #[serde(default)]
+    pub mentee_grades: Option<(u8, u8)>,
     pub duration_months: u32,
     pub frequency: Frequency,
     /// Protected time per meeting, in minutes.
@@ -167,6 +175,37 @@ impl Settings {
         }
     }
 
+    /// Why `draft` may not join as a mentee, by field (nothing for a mentor: anyone may mentor).
+    pub fn mentee_eligibility(&self, draft: &ParticipantDraft) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        if draft.side != Side::Mentee {
+            return errors;
+        }
+        let profession = normalise_list(&draft.profession, &[]).into_iter().next().unwrap_or_default();
+        if !self.mentee_professions.is_empty() && !self.mentee_professions.contains(&profession) {
+            errors.add(
+                "profession",
+                format!(
+                    "This programme takes mentees who are {}: {} is not one of them",
+                    self.mentee_professions.join(", "),
+                    draft.profession
+                ),
+            );
+        }
+        if let Some((lowest, highest)) = self.mentee_grades
+            && !(lowest..=highest).contains(&draft.grade)
+        {
+            errors.add(
+                "grade",
+                format!(
+                    "This programme takes mentees in grades or bands {lowest} to {highest}: {} is not",
+                    draft.grade
+                ),
+            );
+        }
+        errors
+    }
+
     /// The hard rules, with the round's overrides.
     pub fn rules(&self, must_pair: Vec<(String, String)>, must_not_pair: Vec<(String, String)>) -> Rules {
         Rules {
@@ -196,6 +235,10 @@ pub struct ProgrammeForm {
     pub name: String,
     pub objective: String,
     pub eligibility: String,
+    /// Professions a mentee may have, separated by commas (empty: any).
+    pub mentee_professions: String,
+    pub mentee_lowest_grade: String,
+    pub mentee_highest_grade: String,
     pub duration_months: String,
     pub frequency: String,
     pub protected_minutes: String,
@@ -245,6 +288,8 @@ impl ProgrammeForm {
             objective: Objective::Leadership,
             settings: Settings {
                 eligibility: String::new(),
+                mentee_professions: Vec::new(),
+                mentee_grades: None,
                 duration_months: 6,
                 frequency: Frequency::Monthly,
                 protected_minutes: 60,
@@ -266,6 +311,9 @@ impl ProgrammeForm {
             name: d.name.clone(),
             objective: d.objective.slug().into(),
             eligibility: s.eligibility.clone(),
+            mentee_professions: s.mentee_professions.join(", "),
+            mentee_lowest_grade: s.mentee_grades.map(|g| g.0.to_string()).unwrap_or_default(),
+            mentee_highest_grade: s.mentee_grades.map(|g| g.1.to_string()).unwrap_or_default(),
             duration_months: s.duration_months.to_string(),
             frequency: s.frequency.slug().into(),
             protected_minutes: s.protected_minutes.to_string(),
@@ -296,6 +344,21 @@ impl ProgrammeForm {
         }
         let eligibility =
             required_text(&mut errors, "eligibility", &self.eligibility, "who can take part", MAX_TEXT_CHARS);
+        let mentee_professions: Vec<String> = normalise_list(&self.mentee_professions, &[',']).into_iter().collect();
+        let grades = 1..=i64::from(MAX_GRADE);
+        let mentee_grades = match (self.mentee_lowest_grade.trim(), self.mentee_highest_grade.trim()) {
+            ("", "") => None,
+            (low, high) => {
+                let lowest =
+                    whole(&mut errors, "mentee_lowest_grade", low, "the lowest grade or band", grades.clone()) as u8;
+                let highest =
+                    whole(&mut errors, "mentee_highest_grade", high, "the highest grade or band", grades) as u8;
+                if lowest > highest {
+                    errors.add("mentee_highest_grade", "The highest grade must be the same as the lowest, or above it");
+                }
+                Some((lowest, highest))
+            }
+        };
         let duration = whole(&mut errors, "duration_months", &self.duration_months, "the length in months", 1..=36);
         let frequency = self.frequency.parse::<Frequency>().ok();
         if frequency.is_none() {
@@ -363,6 +426,8 @@ impl ProgrammeForm {
                 objective,
                 settings: Settings {
                     eligibility,
+                    mentee_professions,
+                    mentee_grades,
                     duration_months: duration as u32,
                     frequency,
                     protected_minutes: protected as u32,
@@ -850,9 +915,27 @@ mod tests {
         let mut form = ProgrammeForm::new_programme();
         form.name = "Leadership mentoring".into();
         form.eligibility = "Band 5 and 6 nurses".into();
+        form.mentee_professions = "nurse".into();
+        form.mentee_lowest_grade = "5".into();
+        form.mentee_highest_grade = "6".into();
         let draft = form.parse().unwrap();
         assert_eq!(ProgrammeForm::from_draft(&draft), form);
         assert_eq!(draft.settings.questions.len(), 4);
+        assert_eq!(
+            (draft.settings.mentee_professions.clone(), draft.settings.mentee_grades),
+            (vec!["nurse".into()], Some((5, 6)))
+        );
+        // Stored settings from before the eligibility fields read as "anyone may join".
+        let mut older = serde_json::to_value(&draft.settings).unwrap();
+        older.as_object_mut().unwrap().retain(|k, _| !k.starts_with("mentee_"));
+        let read: Settings = serde_json::from_value(older).unwrap();
+        assert_eq!((read.mentee_professions.len(), read.mentee_grades), (0, None));
+        form.mentee_lowest_grade = "7".into();
+        assert_eq!(
+            form.parse().unwrap_err().for_field("mentee_highest_grade"),
+            Some("The highest grade must be the same as the lowest, or above it")
+        );
+        form.mentee_lowest_grade = "5".into();
         form.shared_goal = "101".into();
         form.questions = String::new();
         let errors = form.parse().unwrap_err();

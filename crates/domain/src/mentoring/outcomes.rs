@@ -19,7 +19,8 @@ pub struct ParticipantFact {
     pub tags: BTreeSet<String>,
     pub enrolled_month: String,
     pub enrolled_day: i64,
-    /// Months in which the person (through their account) submitted or joined an initiative.
+    /// Months in which the person (through their account) submitted or joined an initiative, whether
+    /// or not they were enrolled yet.
     pub innovation_months: Vec<String>,
 }
 
@@ -264,7 +265,12 @@ pub fn series(facts: &Facts, this_month: &str) -> Vec<Series> {
             .iter()
             .map(|m| Point {
                 month: m.clone(),
-                y: facts.participants.iter().filter(|p| p.innovation_months.contains(m)).count() as f64,
+                // Only after enrolment: an initiative from before someone joined is not the programme's.
+                y: facts
+                    .participants
+                    .iter()
+                    .filter(|p| p.enrolled_month <= *m && p.innovation_months.contains(m))
+                    .count() as f64,
                 n: None,
             })
             .collect(),
@@ -432,6 +438,17 @@ mod tests {
         let without = find(&all, "incidents-others");
         assert_eq!(without.points.len(), 2);
         assert_eq!(without.points[1], Point { month: "2026-02".into(), y: 6.0, n: Some(1.0) });
+    }
+
+    #[test]
+    fn innovation_counts_only_after_enrolment() {
+        let mut f = facts();
+        // e3 enrolled in February: a January initiative is not the programme's; March's is.
+        f.participants[2].innovation_months = vec!["2026-01".into(), "2026-03".into()];
+        f.participants[0].innovation_months = vec!["2026-03".into()];
+        let all = series(&f, "2026-03");
+        let counts: Vec<f64> = find(&all, "innovation").points.iter().map(|p| p.y).collect();
+        assert_eq!(counts, [0.0, 0.0, 2.0]);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct People {
     pub mentor: UserId,
     pub mentor_email: String,
     pub clinician: UserId,
+    pub clinician_email: String,
+    pub pharmacist_email: String,
     pub improvement_lead: UserId,
     pub carer: UserId,
     pub carer_organisation: OrganisationId,
@@ -55,11 +57,16 @@ impl Dice {
     }
 }
 
+/// Mentors come from every profession; mentees only from those the programme is for.
 const PROFESSIONS: [&str; 6] =
     ["nurse", "doctor", "allied-health-professional", "pharmacist", "healthcare-scientist", "manager"];
+const ELIGIBLE_PROFESSIONS: [&str; 4] = ["nurse", "allied-health-professional", "pharmacist", "healthcare-scientist"];
 const SITES: [&str; 2] = ["Northfield General Hospital", "Eastbrook Community Hospital"];
+/// Participants work in the first three units; the last two have nobody in the programme, so the
+/// incidents in units with active mentoring have other units to be compared with in the same months.
 const UNITS: [&str; 5] =
     ["Ward 7 (Acute Medicine)", "Emergency Department", "Pharmacy", "Rowan Ward (Rehabilitation)", "Outpatients"];
+const MENTORED_UNITS: usize = 3;
 const TAGS: [&str; 10] = [
     "leadership",
     "quality-improvement",
@@ -72,6 +79,9 @@ const TAGS: [&str; 10] = [
     "career-planning",
     "human-factors",
 ];
+const MENTORS: usize = 60;
+const MENTEES: usize = 200;
+const LATE_MENTORS: usize = 6;
 const STYLES: [&str; 4] = ["", "conversation", "shadowing", "structured"];
 const SLOTS: [&str; 6] = ["mon-am", "tue-pm", "wed-am", "thu-pm", "fri-am", "fri-pm"];
 const FIRST: [&str; 20] = [
@@ -83,19 +93,27 @@ const LAST: [&str; 15] = [
     "Morris", "Patel", "Wright",
 ];
 
-fn person(dice: &mut Dice, side: Side, k: usize) -> ParticipantDraft {
+/// The `n`th distinct name: for each first name, `n / 20` runs through every surname once, so the
+/// first 300 names (20 × 15) are all different.
+fn name(n: usize) -> String {
+    let (first, round) = (n % FIRST.len(), n / FIRST.len());
+    format!("{} {}", FIRST[first], LAST[(round + 7 * first) % LAST.len()])
+}
+
+/// Participant `k` of a side, with the `n`th name: every participant has their own `n`, so nobody
+/// shares a name.
+fn person(dice: &mut Dice, side: Side, k: usize, n: usize) -> ParticipantDraft {
     let mentor = side == Side::Mentor;
-    let name = format!("{} {}", FIRST[k % FIRST.len()], LAST[(k / FIRST.len() + k * 7) % LAST.len()]);
     let reference = format!("{}{:04}", if mentor { "NM" } else { "NE" }, k + 1);
     ParticipantDraft {
         side,
         reference,
-        name,
+        name: name(n),
         email: None,
-        profession: dice.pick(&PROFESSIONS).to_owned(),
+        profession: dice.pick(if mentor { &PROFESSIONS } else { &ELIGIBLE_PROFESSIONS }).to_owned(),
         grade: if mentor { 7 + dice.next(3) as u8 } else { 4 + dice.next(3) as u8 },
         site: SITES[(dice.next(10) >= 7) as usize].to_owned(),
-        unit: dice.pick(&UNITS).to_owned(),
+        unit: dice.pick(&UNITS[..MENTORED_UNITS]).to_owned(),
         tags: dice.some(&TAGS, if mentor { 4 } else { 2 }),
         learning_style: dice.pick(&STYLES).to_owned(),
         availability: dice.some(&SLOTS, 2),
@@ -103,6 +121,84 @@ fn person(dice: &mut Dice, side: Side, k: usize) -> ParticipantDraft {
         line_manager: String::new(),
         reverse: false,
     }
+}
+
+/// Runs a round on everyone waiting, as the web page runs it, and publishes it the next day; the
+/// matches it offered, in the order the store lists them.
+async fn run_and_publish(
+    db: &Db,
+    by: Actor,
+    programme_id: i64,
+    must_pair: Vec<(String, String)>,
+) -> Result<Vec<mentoring::Match>, StoreError> {
+    let programme = mentoring::programme(db, by.organisation, programme_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("demo programme".into()))?;
+    let before = mentoring::matches(db, by.organisation, programme_id).await?.len();
+    let pool = mentoring::pool(db, by.organisation, &programme).await?;
+    let (mentee_profiles, mentor_profiles) = pool.profiles();
+    let mut apart = Vec::new();
+    apart.extend(pool.declined.iter().cloned());
+    let (weights, rules) = (programme.settings.weights(), programme.settings.rules(must_pair.clone(), apart));
+    let input = RoundInput { mentees: &mentee_profiles, mentors: &mentor_profiles, weights: &weights, rules: &rules };
+    let solved = round::run(&input, 1).map_err(|e| StoreError::Corrupt(format!("demo round: {e}")))?;
+    let record = NewRound {
+        must_pair,
+        must_not_pair: Vec::new(),
+        mentees: mentee_profiles.len(),
+        mentors: mentor_profiles.len(),
+        elapsed_ms: 0,
+        entries: pool.entries(&solved),
+        certificate: solved.certificate,
+    };
+    let round_id = mentoring::save_round(db, by, programme_id, &record).await?;
+    let saved = mentoring::round(db, by.organisation, round_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("demo round".into()))?;
+    mentoring::publish_round(db, Actor { now_ms: by.now_ms + DAY_MS, ..by }, &saved).await?;
+    Ok(mentoring::matches(db, by.organisation, programme_id).await?.into_iter().skip(before).collect())
+}
+
+/// What happens after a round published at `by.now_ms`: answers (every seventh declines; the demo
+/// mentee's offer stays open), then months of sessions, goals and feedback up to `now_ms`.
+async fn live_out(db: &Db, by: Actor, offered: &[mentoring::Match], now_ms: i64) -> Result<(), StoreError> {
+    let at = |ms: i64| Actor { now_ms: ms, ..by };
+    for (k, m) in offered.iter().enumerate() {
+        if m.mentee_reference == "NE-JT" {
+            continue;
+        }
+        let answered = by.now_ms + (3 + (k % 9) as i64) * DAY_MS;
+        if k % 7 == 6 {
+            mentoring::answer(db, at(answered), m, MatchStatus::Declined, Some("Our rotas never overlap")).await?;
+            continue;
+        }
+        mentoring::answer(db, at(answered), m, MatchStatus::Active, None).await?;
+        let goal = mentoring::add_goal(db, at(answered), m.id, "Lead a small test of change on my unit").await?;
+        let sessions = 2 + k % 4;
+        for s in 0..sessions {
+            let held = answered + (10 + 28 * s as i64 + (k % 5) as i64) * DAY_MS;
+            if held >= now_ms {
+                break;
+            }
+            let date = CivilDate::from_unix_ms(held).ok_or_else(|| StoreError::Corrupt("clock".into()))?;
+            let session = SessionDraft {
+                held_on: date,
+                minutes: [45, 60, 30, 60][s % 4],
+                mode: if (k + s) % 3 == 0 { SessionMode::Video } else { SessionMode::InPerson },
+                link: None,
+                protected: (k + s) % 4 != 0,
+            };
+            mentoring::log_session(db, at(held), m.id, &session).await?;
+        }
+        let midpoint = answered + (40 + (k % 60) as i64) * DAY_MS;
+        if midpoint < now_ms {
+            let answers: Vec<u8> = (0..4).map(|q| 3 + ((k + q) % 3) as u8).collect();
+            mentoring::give_feedback(db, at(midpoint), m.id, Side::Mentee, "midpoint", &answers).await?;
+            let level = [-1, 0, 0, 1, 1, 2][k % 6];
+            mentoring::rate_goal(db, at(midpoint), m.id, goal, level).await?;
+        }
+    }
+    Ok(())
 }
 
 fn month(ms: i64) -> String {
@@ -117,6 +213,8 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         eligibility:
             "Nurses, allied health professionals, pharmacists and scientists in bands 4 to 6 who want to lead change"
                 .into(),
+        mentee_professions: ELIGIBLE_PROFESSIONS.iter().map(|p| (*p).to_owned()).collect(),
+        mentee_grades: Some((4, 6)),
         duration_months: 9,
         frequency: Frequency::Monthly,
         protected_minutes: 60,
@@ -136,7 +234,7 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
 
     let mut dice = Dice(2026);
     // 60 mentors, all enrolled at the start; all but four trained.
-    let mut mentors: Vec<ParticipantDraft> = (0..60).map(|k| person(&mut dice, Side::Mentor, k)).collect();
+    let mut mentors: Vec<ParticipantDraft> = (0..MENTORS).map(|k| person(&mut dice, Side::Mentor, k, k)).collect();
     mentors[0] = ParticipantDraft {
         reference: "NM-KM".into(),
         name: "Dr Kwame Mensah".into(),
@@ -152,7 +250,8 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
     };
     mentoring::import(db, at(lead, start + DAY_MS), programme_id, &mentors).await?;
     // 200 mentees: 150 over the two months before the round, 50 after it.
-    let mut mentees: Vec<ParticipantDraft> = (0..200).map(|k| person(&mut dice, Side::Mentee, k)).collect();
+    let mut mentees: Vec<ParticipantDraft> =
+        (0..MENTEES).map(|k| person(&mut dice, Side::Mentee, k, MENTORS + k)).collect();
     mentees[0] = ParticipantDraft {
         reference: "NE-JT".into(),
         name: "Jess Taylor".into(),
@@ -161,6 +260,25 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         grade: 6,
         tags: ["leadership", "quality-improvement"].iter().map(|t| (*t).to_owned()).collect(),
         ..mentees[0].clone()
+    };
+    // Two staff with accounts join in the first group, so their initiatives count as participants'.
+    mentees[1] = ParticipantDraft {
+        reference: "NE-PS".into(),
+        name: "Priya Shah".into(),
+        email: Some(people.clinician_email.clone()),
+        profession: "nurse".into(),
+        grade: 5,
+        unit: UNITS[0].into(),
+        ..mentees[1].clone()
+    };
+    mentees[2] = ParticipantDraft {
+        reference: "NE-AR".into(),
+        name: "Aisha Rahman".into(),
+        email: Some(people.pharmacist_email.clone()),
+        profession: "pharmacist".into(),
+        grade: 6,
+        unit: UNITS[2].into(),
+        ..mentees[2].clone()
     };
     for (k, chunk) in mentees[..150].chunks(25).enumerate() {
         mentoring::import(db, at(lead, start + (2 + 10 * k as i64) * DAY_MS), programme_id, chunk).await?;
@@ -172,74 +290,38 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         }
     }
 
-    // The round, run by the engine as the web page runs it, with the demo pair fixed by an override.
+    // The first round, run by the engine as the web page runs it, with the demo pair fixed by an
+    // override; the demo pair's offer is left unanswered.
     let round_ms = start + 65 * DAY_MS;
-    let programme = mentoring::programme(db, organisation, programme_id)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("demo programme".into()))?;
-    let pool = mentoring::pool(db, organisation, &programme).await?;
-    let (mentee_profiles, mentor_profiles) = pool.profiles();
     let must_pair = vec![("NE-JT".to_owned(), "NM-KM".to_owned())];
-    let (weights, rules) = (programme.settings.weights(), programme.settings.rules(must_pair.clone(), Vec::new()));
-    let input = RoundInput { mentees: &mentee_profiles, mentors: &mentor_profiles, weights: &weights, rules: &rules };
-    let solved = round::run(&input, 1).map_err(|e| StoreError::Corrupt(format!("demo round: {e}")))?;
-    let record = NewRound {
-        must_pair,
-        must_not_pair: Vec::new(),
-        mentees: mentee_profiles.len(),
-        mentors: mentor_profiles.len(),
-        elapsed_ms: 0,
-        entries: pool.entries(&solved),
-        certificate: solved.certificate,
-    };
-    let round_id = mentoring::save_round(db, at(lead, round_ms), programme_id, &record).await?;
-    let saved =
-        mentoring::round(db, organisation, round_id).await?.ok_or_else(|| StoreError::Corrupt("demo round".into()))?;
-    mentoring::publish_round(db, at(lead, round_ms + DAY_MS), &saved).await?;
-
-    // Answers, then months of sessions, goals and feedback. Every seventh declines.
-    let matches = mentoring::matches(db, organisation, programme_id).await?;
-    for (k, m) in matches.iter().enumerate() {
-        if m.mentee_reference == "NE-JT" {
-            continue;
-        }
-        let answered = round_ms + (3 + (k % 9) as i64) * DAY_MS;
-        let someone = people.programme_lead;
-        if k % 7 == 6 {
-            mentoring::answer(db, at(someone, answered), m, MatchStatus::Declined, Some("Our rotas never overlap"))
-                .await?;
-            continue;
-        }
-        mentoring::answer(db, at(someone, answered), m, MatchStatus::Active, None).await?;
-        let goal =
-            mentoring::add_goal(db, at(someone, answered), m.id, "Lead a small test of change on my unit").await?;
-        let sessions = 2 + k % 4;
-        for s in 0..sessions {
-            let held = answered + (10 + 28 * s as i64 + (k % 5) as i64) * DAY_MS;
-            if held >= now_ms {
-                break;
-            }
-            let date = CivilDate::from_unix_ms(held).ok_or_else(|| StoreError::Corrupt("clock".into()))?;
-            let session = SessionDraft {
-                held_on: date,
-                minutes: [45, 60, 30, 60][s % 4],
-                mode: if (k + s) % 3 == 0 { SessionMode::Video } else { SessionMode::InPerson },
-                link: None,
-                protected: (k + s) % 4 != 0,
-            };
-            mentoring::log_session(db, at(someone, held), m.id, &session).await?;
-        }
-        let midpoint = answered + (40 + (k % 60) as i64) * DAY_MS;
-        if midpoint < now_ms {
-            let answers: Vec<u8> = (0..4).map(|q| 3 + ((k + q) % 3) as u8).collect();
-            mentoring::give_feedback(db, at(someone, midpoint), m.id, Side::Mentee, "midpoint", &answers).await?;
-            let level = [-1, 0, 0, 1, 1, 2][k % 6];
-            mentoring::rate_goal(db, at(someone, midpoint), m.id, goal, level).await?;
+    let offered = run_and_publish(db, at(lead, round_ms), programme_id, must_pair).await?;
+    live_out(db, at(lead, round_ms), &offered, now_ms).await?;
+    // The last 50 mentees enrol in five groups after it; a round each month matches those waiting
+    // (as places free up), and the last two groups wait for the next round.
+    for (k, chunk) in mentees[150..].chunks(10).enumerate() {
+        let enrolled_ms = round_ms + (20 + 25 * k as i64) * DAY_MS;
+        mentoring::import(db, at(lead, enrolled_ms), programme_id, chunk).await?;
+        if k < 3 {
+            let later_ms = round_ms + 30 * (k as i64 + 1) * DAY_MS;
+            let offered = run_and_publish(db, at(lead, later_ms), programme_id, Vec::new()).await?;
+            live_out(db, at(lead, later_ms), &offered, now_ms).await?;
         }
     }
-    // The last 50 mentees enrol after the round and wait for the next one.
-    for (k, chunk) in mentees[150..].chunks(10).enumerate() {
-        mentoring::import(db, at(lead, round_ms + (20 + 25 * k as i64) * DAY_MS), programme_id, chunk).await?;
+    // By then every place is taken: six mentors recruited and trained last month offer a few more,
+    // still fewer than the mentees waiting, for the next round.
+    let recruited_ms = round_ms + 125 * DAY_MS;
+    let recruits: Vec<ParticipantDraft> = (0..LATE_MENTORS)
+        .map(|k| ParticipantDraft {
+            capacity: 2,
+            ..person(&mut dice, Side::Mentor, MENTORS + k, MENTORS + MENTEES + k)
+        })
+        .collect();
+    mentoring::import(db, at(lead, recruited_ms), programme_id, &recruits).await?;
+    for p in mentoring::participants(db, organisation, programme_id).await? {
+        if recruits.iter().any(|r| r.side == p.side && r.reference == p.reference) {
+            mentoring::record_training(db, at(lead, recruited_ms + DAY_MS), p.id, "Mentor foundations (half day)")
+                .await?;
+        }
     }
 
     // HR leavers and incidents by unit for the comparisons.

@@ -45,6 +45,11 @@ pub struct ProgrammeDto {
     /// patient-safety, leadership, innovation, reverse or preceptorship.
     pub objective: String,
     pub eligibility: String,
+    /// The professions a mentee may have; empty when any may join.
+    pub mentee_professions: Vec<String>,
+    /// The lowest and highest grade or band a mentee may have, when the programme limits them.
+    pub mentee_lowest_grade: Option<u8>,
+    pub mentee_highest_grade: Option<u8>,
     pub duration_months: u32,
     /// weekly, fortnightly or monthly.
     pub frequency: String,
@@ -61,6 +66,9 @@ fn programme_dto(p: Programme) -> ProgrammeDto {
     ProgrammeDto {
         id: p.id,
         objective: p.objective.slug().to_owned(),
+        mentee_professions: p.settings.mentee_professions.clone(),
+        mentee_lowest_grade: p.settings.mentee_grades.map(|g| g.0),
+        mentee_highest_grade: p.settings.mentee_grades.map(|g| g.1),
         eligibility: p.settings.eligibility,
         duration_months: p.settings.duration_months,
         frequency: p.settings.frequency.slug().to_owned(),
@@ -203,7 +211,8 @@ pub async fn enrol(
         track: input.track,
     };
     let draft = form.parse().map_err(|e| ApiError::validation(&e))?;
-    let errors = mentoring::roster(state.db(), p.id).await?.check(&draft);
+    let mut errors = p.settings.mentee_eligibility(&draft);
+    errors.extend(mentoring::roster(state.db(), p.id).await?.check(&draft));
     if !errors.is_empty() {
         return Err(ApiError::validation(&errors));
     }

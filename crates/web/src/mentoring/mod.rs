@@ -268,7 +268,8 @@ pub async fn enrol(
         Ok(draft) => draft,
         Err(errors) => return render_participant_form(&viewer, &programme, &form, &errors),
     };
-    let errors = mentoring::roster(state.db(), programme.id).await?.check(&draft);
+    let mut errors = programme.settings.mentee_eligibility(&draft);
+    errors.extend(mentoring::roster(state.db(), programme.id).await?.check(&draft));
     if !errors.is_empty() {
         return render_participant_form(&viewer, &programme, &form, &errors);
     }
@@ -298,7 +299,7 @@ pub async fn import(
         Err(message) => upload.errors.add("file", message),
         Ok((name, text)) => {
             let roster = mentoring::roster(state.db(), programme.id).await?;
-            match parse_participants(&text, &roster) {
+            match parse_participants(&text, &roster, &programme.settings) {
                 Ok(people) => {
                     let count = mentoring::import(state.db(), viewer.actor(now_ms()), programme.id, &people).await?;
                     upload.imported = Some(count);
