@@ -78,6 +78,17 @@ test('the programme lead runs a round, explains an unmatched mentee, overrides a
   await expect(page.getByRole('cell', { name: 'Published' }).first()).toBeVisible();
   expect(mentor.length).toBeGreaterThan(0);
 
+  // Relationships (issue 19 §2): the offer that has waited months is flagged, and a reminder is sent.
+  await page.getByRole('link', { name: /^Relationships:/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Relationships' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'No answer for two weeks' }).click();
+  await expect(page.getByRole('table')).toContainText('Jess Taylor with Dr Kwame Mensah');
+  await page.getByRole('button', { name: /^Send a reminder\s*about Jess Taylor/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Relationships' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'Back to the programme' }).click();
+
   // The outcomes dashboard draws its charts.
   await page.getByRole('link', { name: /^Outcomes:/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Outcomes' })).toBeVisible();

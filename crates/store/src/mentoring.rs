@@ -207,6 +207,8 @@ pub struct Participant {
     pub reverse: bool,
     pub trained_ms: Option<i64>,
     pub training: Option<String>,
+    /// Mentors: paused since then (no new mentees; current pairs carry on).
+    pub paused_ms: Option<i64>,
     pub enrolled_ms: i64,
     /// Mentors: mentees offered or active.
     pub load: u32,
@@ -260,6 +262,7 @@ fn participant_from(r: &AnyRow) -> Result<Participant, StoreError> {
         reverse: r.try_get::<i64, _>("reverse")? == 1,
         trained_ms: r.try_get("trained_ms")?,
         training: r.try_get("training")?,
+        paused_ms: r.try_get("paused_ms")?,
         enrolled_ms: r.try_get("enrolled_ms")?,
         load: u32::try_from(r.try_get::<i64, _>("load")?).unwrap_or(0),
         current_match: r.try_get("current_match")?,
@@ -450,6 +453,48 @@ pub async fn set_capacity(db: &Db, by: Actor, participant: i64, capacity: u32) -
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Pauses a mentor (no new mentees; their current pairs carry on) or resumes them.
+pub async fn set_paused(db: &Db, by: Actor, participant: i64, paused: bool) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    sqlx::query("UPDATE participants SET paused_ms = $1 WHERE id = $2 AND side = 'mentor'")
+        .bind(paused.then_some(by.now_ms))
+        .bind(participant)
+        .execute(&mut *tx)
+        .await?;
+    let (action, summary) =
+        if paused { ("mentoring.mentor_paused", "paused") } else { ("mentoring.mentor_resumed", "resumed") };
+    audit::record(&mut tx, db.dialect(), by, action, format!("participant:{participant}"), summary.to_owned()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A relationship with what its lead needs to judge it: when the pair last met and how often.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pair {
+    #[serde(flatten)]
+    pub relationship: Match,
+    /// The date (ISO) of the latest session held.
+    pub last_held: Option<String>,
+    pub sessions: i64,
+}
+
+/// Every relationship of a programme, oldest offer first.
+pub async fn pairs(db: &Db, organisation: OrganisationId, programme: i64) -> Result<Vec<Pair>, StoreError> {
+    let sql = format!(
+        "SELECT x.*, (SELECT MAX(s.held_on) FROM mentoring_sessions s WHERE s.match_id = x.id) AS last_held,
+            (SELECT COUNT(*) FROM mentoring_sessions s WHERE s.match_id = x.id) AS session_count
+         FROM ({MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2) x ORDER BY x.id"
+    );
+    all_of(db, sql, organisation.get(), programme, |r| {
+        Ok(Pair {
+            relationship: match_from(r)?,
+            last_held: r.try_get("last_held")?,
+            sessions: r.try_get("session_count")?,
+        })
+    })
+    .await
 }
 
 /// A round's header.
@@ -824,6 +869,17 @@ pub async fn answer(
         format!("Mentoring match {} with {}: {}", m.mentee_name, m.mentor_name, status.label().to_lowercase());
     tell_the_other(&mut tx, by, m, &summary).await?;
     audit::record(&mut tx, db.dialect(), by, "mentoring.match_answered", format!("match:{}", m.id), summary).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Tells the pair (those with accounts) again that their offer is waiting for an answer.
+pub async fn remind(db: &Db, by: Actor, m: &Match) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let summary =
+        format!("Reminder: the mentoring match of {} with {} is waiting for an answer", m.mentee_name, m.mentor_name);
+    tell_the_other(&mut tx, by, m, &summary).await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.offer_reminded", format!("match:{}", m.id), summary).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1352,10 +1408,12 @@ pub struct Pool {
 pub enum LeftOut {
     /// A mentee with a match offered, active or closed.
     AlreadyMatched,
-    /// A mentor whose places are all taken (or paused at capacity 0).
+    /// A mentor whose places are all taken.
     NoPlaces,
     /// A mentor without the training the programme requires.
     Untrained,
+    /// A mentor the lead has paused.
+    Paused,
 }
 
 impl Pool {
@@ -1382,6 +1440,7 @@ impl Pool {
             LeftOut::NoPlaces => {
                 format!("mentor {reference} ({}) has no places left: {} of {} taken", p.name, p.load, p.capacity)
             }
+            LeftOut::Paused => format!("mentor {reference} ({}) is paused: resume them first", p.name),
             LeftOut::Untrained => format!(
                 "mentor {reference} ({}) has no training on record, which this programme requires before matching",
                 p.name
@@ -1435,6 +1494,7 @@ pub async fn pool(db: &Db, organisation: OrganisationId, programme: &Programme) 
     for p in everyone {
         let why = match p.side {
             Side::Mentee if p.current_match.is_some() => Some(LeftOut::AlreadyMatched),
+            Side::Mentor if p.paused_ms.is_some() => Some(LeftOut::Paused),
             Side::Mentor if p.capacity <= p.load => Some(LeftOut::NoPlaces),
             Side::Mentor if needs_training && p.trained_ms.is_none() => Some(LeftOut::Untrained),
             _ => None,

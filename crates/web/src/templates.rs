@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "mentoring/explain.html",
     "mentoring/match.html",
     "mentoring/outcomes.html",
+    "mentoring/pairs.html",
     "spaces/list.html",
     "spaces/new.html",
     "spaces/show.html",

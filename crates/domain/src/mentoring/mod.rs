@@ -6,6 +6,7 @@
 
 pub mod imports;
 pub mod outcomes;
+pub mod relationships;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,6 +3,7 @@
 //! outcomes have their own modules.
 
 pub mod outcomes;
+pub mod pairs;
 pub mod relationships;
 pub mod rounds;
 
@@ -376,6 +377,28 @@ pub async fn set_capacity(
         }
         Err(errors) => render_participant(&viewer, &programme, &participant, &errors, &form.capacity),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PauseForm {
+    /// "yes" to pause, anything else to resume.
+    paused: String,
+}
+
+/// Pauses a mentor (no new mentees in later rounds; their current pairs carry on) or resumes them.
+pub async fn set_paused(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<PauseForm>,
+) -> Result<Response, AppError> {
+    let (_, participant) = load_participant(&state, &viewer, &id).await?;
+    if participant.side != Side::Mentor {
+        return Err(AppError::BadRequest("Only mentors can be paused.".into()));
+    }
+    mentoring::set_paused(state.db(), viewer.actor(now_ms()), participant.id, form.paused == "yes").await?;
+    Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
 }
 
 pub async fn record_training(

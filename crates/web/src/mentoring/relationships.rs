@@ -131,9 +131,13 @@ pub async fn answer(
     axum::Form(form): axum::Form<AnswerForm>,
 ) -> Result<Response, AppError> {
     let (m, programme, standing) = load(&state, &viewer, &id).await?;
-    require_pair(standing)?;
+    // A mentee without an account answers through the lead, who records what they said.
+    let for_the_mentee = standing == Standing::Lead && m.mentee_user.is_none();
+    if !for_the_mentee {
+        require_pair(standing)?;
+    }
     let accept = form.answer == "accept";
-    if accept && standing != Standing::Mentee {
+    if accept && standing != Standing::Mentee && !for_the_mentee {
         return Err(AppError::Forbidden("The mentee accepts a match; the mentor may decline it.".into()));
     }
     match answer_offer(m.status, accept, &form.reason) {

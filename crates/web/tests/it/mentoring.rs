@@ -3,7 +3,7 @@
 //! the pair, another organisation's programme that does not exist for them, and the JSON API.
 
 use kindling_domain::ids::OrganisationId;
-use kindling_domain::mentoring::Side;
+use kindling_domain::mentoring::{MatchStatus, Side};
 use kindling_store::mentoring;
 use kindling_testkit::TestApp;
 use serde_json::{Value, json};
@@ -772,5 +772,85 @@ async fn the_demo_outcomes_tell_stories_that_check_out() -> anyhow::Result<()> {
     let with: BTreeSet<String> = points("incidents-mentoring").into_keys().collect();
     let without: BTreeSet<String> = points("incidents-others").into_keys().collect();
     assert!(with.intersection(&without).count() >= 4, "{with:?} {without:?}");
+    Ok(())
+}
+
+/// Issue 19 §2: the lead sees every relationship with where it stands, filters them, reminds an
+/// offer nobody has answered, records the answer of a mentee without an account, and pauses a mentor.
+#[tokio::test]
+async fn the_lead_manages_relationships_after_publishing() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let page = format!("/mentoring/programmes/{}/relationships", p.id);
+    let (status, html) = lead.get_text(&page).await?;
+    assert_eq!(status, 200);
+    let all = mentoring::matches(app.db(), NORTHFIELD, p.id).await?;
+    assert!(html.contains(&format!("Every state</strong>: {}", all.len())), "{html}");
+    let declined = all.iter().filter(|m| m.status == MatchStatus::Declined).count();
+    assert!(html.contains(&format!("Declined</a>: {declined}")));
+    // The demo pair's offer has waited months: flagged, with a reminder to send.
+    let (_, waiting) = lead.get_text(&format!("{page}?state=no-answer")).await?;
+    assert!(waiting.contains("Jess Taylor with Dr Kwame Mensah"), "{waiting}");
+    assert!(!waiting.contains("Our rotas never overlap"), "the filter shows only that state");
+    let jess = all.iter().find(|m| m.mentee_reference == "NE-JT").unwrap();
+    let reminded =
+        lead.submit(&format!("{page}?state=no-answer"), &format!("/mentoring/matches/{}/remind", jess.id), &[]).await?;
+    location(&reminded);
+    let mentee_id = jess.mentee_user.unwrap();
+    let told = kindling_store::notifications::list(app.db(), mentee_id, 1).await?.remove(0);
+    assert!(told.summary.starts_with("Reminder: the mentoring match of Jess Taylor"), "{}", told.summary);
+    // Pairs that have not met for a month and a half are overdue, and only they are listed under it.
+    let (_, overdue) = lead.get_text(&format!("{page}?state=overdue")).await?;
+    assert!(overdue.contains("Overdue for a meeting"), "{overdue}");
+    assert!(!overdue.contains("Jess Taylor with"));
+    // Others may not see the page or send reminders.
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    assert_eq!(clinician.get_text(&page).await?.0, 403);
+
+    // A mentor paused leaves the pool with the reason; resumed, they are back.
+    let pool = mentoring::pool(app.db(), NORTHFIELD, &p).await?;
+    let mentor = pool.mentors[0].clone();
+    let profile = format!("/mentoring/participants/{}", mentor.id);
+    location(&lead.submit(&profile, &format!("{profile}/pause"), &[("paused", "yes")]).await?);
+    let pool = mentoring::pool(app.db(), NORTHFIELD, &p).await?;
+    assert!(pool.mentors.iter().all(|m| m.id != mentor.id));
+    assert_eq!(
+        pool.absent(Side::Mentor, &mentor.reference),
+        Some(format!("mentor {} ({}) is paused: resume them first", mentor.reference, mentor.name))
+    );
+    let (_, shown) = lead.get_text(&profile).await?;
+    assert!(shown.contains("Resume this mentor"));
+    location(&lead.submit(&profile, &format!("{profile}/pause"), &[("paused", "no")]).await?);
+    assert!(mentoring::pool(app.db(), NORTHFIELD, &p).await?.mentors.iter().any(|m| m.id == mentor.id));
+
+    // A new round, published: an offer to a mentee without an account is answered by the lead for them.
+    let home = format!("/mentoring/programmes/{}", p.id);
+    let round = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    location(&lead.submit(&round, &format!("{round}/publish"), &[]).await?);
+    let offered = mentoring::matches(app.db(), NORTHFIELD, p.id)
+        .await?
+        .into_iter()
+        .find(|m| m.status == MatchStatus::Offered && m.mentee_user.is_none())
+        .expect("an offer to someone without an account");
+    let match_page = format!("/mentoring/matches/{}", offered.id);
+    let (_, html) = lead.get_text(&match_page).await?;
+    assert!(html.contains(&format!("Record {}'s answer", offered.mentee_name)), "{html}");
+    location(
+        &lead.submit(&match_page, &format!("{match_page}/answer"), &[("answer", "accept"), ("reason", "")]).await?,
+    );
+    let now = mentoring::find_match(app.db(), NORTHFIELD, offered.id).await?.unwrap();
+    assert_eq!(now.status, MatchStatus::Active);
+    // The lead cannot answer for a mentee who has an account: that is theirs to do.
+    let (_, html) = lead.get_text(&format!("/mentoring/matches/{}", jess.id)).await?;
+    assert!(html.contains("Send a reminder") && !html.contains("Accept this match"));
+    let refused = lead
+        .submit(
+            &format!("/mentoring/matches/{}", jess.id),
+            &format!("/mentoring/matches/{}/answer", jess.id),
+            &[("answer", "accept")],
+        )
+        .await?;
+    assert_eq!(refused.status(), 403);
     Ok(())
 }
