@@ -1,9 +1,12 @@
 // Mentoring and collaborative spaces: the programme lead runs a matching round on the people waiting,
 // opens an unmatched mentee's explanation, pairs them by an override (the round runs again) and
-// publishes; a bad participant file enrols nobody. The demo mentee accepts her match, is told off for a
-// session dated tomorrow (what she typed is kept), logs a session and writes a private note. A
+// publishes; a bad participant file enrols nobody; the relationships page flags the offer nobody
+// answered and a reminder goes. The demo mentee accepts her match, is told off for a session dated
+// tomorrow (what she typed is kept), logs a session, writes a private note, and plans a meeting whose
+// calendar invitation is downloaded and read. A
 // clinician suggests mixed teams in a space. The outcomes dashboard draws its charts. Every page is
 // scanned with axe.
+const fs = require('fs');
 const { test, expect } = require('@playwright/test');
 const { expectAccessible, signIn } = require('./helpers');
 
@@ -118,7 +121,7 @@ test('the mentee accepts her match and logs a session', async ({ page }) => {
   await sessionForm.getByLabel('Month').fill(String(tomorrow.getUTCMonth() + 1));
   await sessionForm.getByLabel('Year').fill(String(tomorrow.getUTCFullYear()));
   await page.getByLabel('Length in minutes').fill('45');
-  await page.getByLabel('In person').check();
+  await sessionForm.getByLabel('In person').check();
   await page.getByRole('button', { name: 'Log the session' }).click();
   await expect(page.getByRole('alert')).toContainText('The date of the session must be today or in the past');
   await expect(page.getByLabel('Length in minutes')).toHaveValue('45');
@@ -136,6 +139,39 @@ test('the mentee accepts her match and logs a session', async ({ page }) => {
   await page.getByRole('button', { name: 'Save the note' }).click();
   await expect(page.getByText('Agreed to bring the queue data next time.')).toBeVisible();
   await expectAccessible(page);
+
+  // Plan the next meeting (issue 19 §3): 14 July next year at 10:30 UK time, which is British Summer
+  // Time, so the invitation starts at 09:30 UTC. The downloaded file is read as a calendar reads it.
+  const year = today.getUTCFullYear() + 1;
+  const meetingForm = page.locator('form[action$="/meetings"]');
+  await meetingForm.getByLabel('Day').fill('14');
+  await meetingForm.getByLabel('Month').fill('7');
+  await meetingForm.getByLabel('Year').fill(String(year));
+  await meetingForm.getByLabel('Time (UK time, 24-hour clock)').fill('10:30');
+  await meetingForm.getByLabel('Length of the meeting in minutes').fill('60');
+  await meetingForm.getByLabel('In person', { exact: true }).check();
+  await page.getByRole('button', { name: 'Plan the meeting' }).click();
+  await expect(page.getByRole('alert')).toContainText('Enter where you will meet');
+  await expect(meetingForm.getByLabel('Time (UK time, 24-hour clock)')).toHaveValue('10:30');
+  await expectAccessible(page);
+  await meetingForm.getByLabel('Where (for a meeting in person)').fill('Pharmacy seminar room');
+  await page.getByRole('button', { name: 'Plan the meeting' }).click();
+  const planned = page.getByRole('list', { name: 'Planned meetings' });
+  await expect(planned).toContainText(`14 July ${year} at 10:30am, 60 minutes, in person: Pharmacy seminar room`);
+  await expectAccessible(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    planned.getByRole('link', { name: /^Add to your calendar/ }).click(),
+  ]);
+  const ics = fs.readFileSync(await download.path(), 'utf8');
+  expect(ics.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+  const properties = Object.fromEntries(
+    ics.replace(/\r\n /g, '').split('\r\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
+  );
+  expect(properties.DTSTART).toBe(`${year}0714T093000Z`);
+  expect(properties.DTEND).toBe(`${year}0714T103000Z`);
+  expect(properties.SUMMARY).toBe('Mentoring: Jess Taylor and Dr Kwame Mensah');
+  expect(properties.LOCATION).toBe('Pharmacy seminar room');
 });
 
 test('a space suggests mixed teams that keep apart people who already work together', async ({ page }) => {

@@ -1054,6 +1054,81 @@ pub async fn log_session(db: &Db, by: Actor, match_id: i64, s: &SessionDraft) ->
     Ok(id)
 }
 
+/// A meeting planned ahead.
+#[derive(Clone, Debug, Serialize)]
+pub struct Meeting {
+    pub id: i64,
+    pub match_id: i64,
+    pub starts_ms: i64,
+    pub minutes: i64,
+    pub mode: SessionMode,
+    pub place: Option<String>,
+    pub link: Option<String>,
+    pub planned_by: String,
+    pub created_ms: i64,
+}
+
+/// What is stored for a planned meeting: its start as an instant (the web resolves UK time).
+#[derive(Clone, Debug)]
+pub struct NewMeeting {
+    pub starts_ms: i64,
+    pub minutes: u32,
+    pub mode: SessionMode,
+    pub place: Option<String>,
+    pub link: Option<String>,
+}
+
+/// Plans a meeting and tells the other person of the pair.
+pub async fn plan_meeting(db: &Db, by: Actor, m: &Match, meeting: &NewMeeting) -> Result<i64, StoreError> {
+    let mut tx = db.write().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO mentoring_meetings (match_id, starts_ms, minutes, mode, place, link, planned_by, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(m.id)
+    .bind(meeting.starts_ms)
+    .bind(i64::from(meeting.minutes))
+    .bind(meeting.mode.slug())
+    .bind(meeting.place.clone())
+    .bind(meeting.link.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    let summary = format!("Mentoring meeting planned: {} and {}", m.mentee_name, m.mentor_name);
+    tell_the_other(&mut tx, by, m, &summary).await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.meeting_planned", format!("match:{}", m.id), summary).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A relationship's planned meetings, soonest first.
+pub async fn meetings(db: &Db, match_id: i64) -> Result<Vec<Meeting>, StoreError> {
+    sqlx::query(
+        "SELECT x.*, u.name AS planner FROM mentoring_meetings x JOIN users u ON u.id = x.planned_by
+         WHERE x.match_id = $1 ORDER BY x.starts_ms, x.id",
+    )
+    .bind(match_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Meeting {
+            id: r.try_get("id")?,
+            match_id: r.try_get("match_id")?,
+            starts_ms: r.try_get("starts_ms")?,
+            minutes: r.try_get("minutes")?,
+            mode: parse(r, "mode")?,
+            place: r.try_get("place")?,
+            link: r.try_get("link")?,
+            planned_by: r.try_get("planner")?,
+            created_ms: r.try_get("created_ms")?,
+        })
+    })
+    .collect()
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Note {
     pub author: String,

@@ -322,6 +322,11 @@ pub fn router(state: AppState) -> Router {
         .route("/mentoring/matches/{id}", get(mentoring::relationships::show))
         .route("/mentoring/matches/{id}/answer", post(mentoring::relationships::answer))
         .route("/mentoring/matches/{id}/remind", post(mentoring::pairs::remind))
+        .route("/mentoring/matches/{id}/meetings", post(mentoring::relationships::plan_meeting))
+        .route(
+            "/mentoring/matches/{id}/meetings/{meeting}/calendar.ics",
+            get(mentoring::relationships::meeting_calendar),
+        )
         .route("/mentoring/programmes/{id}/relationships", get(mentoring::pairs::list))
         .route("/mentoring/matches/{id}/goals", post(mentoring::relationships::add_goal))
         .route("/mentoring/matches/{id}/goals/{goal}", post(mentoring::relationships::rate_goal))

@@ -215,6 +215,11 @@ pub fn long_date(ms: i64) -> String {
     format_ms(ms, "%-d %B %Y")
 }
 
+/// A moment in UK civil time, as pages show it ("14 July 2026 at 10:30am").
+pub fn date_and_time(ms: i64) -> String {
+    format_ms(ms, "%-d %B %Y at %-I:%M%P")
+}
+
 /// A day in UK civil time as ISO 8601, for files.
 pub fn iso_date(ms: i64) -> String {
     format_ms(ms, "%Y-%m-%d")

@@ -5,6 +5,7 @@
 //! profiles, weights and rules it needs, and checks everything a person types.
 
 pub mod imports;
+pub mod meetings;
 pub mod outcomes;
 pub mod relationships;
 

@@ -6,12 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::initiatives::CivilDate;
+use kindling_domain::mentoring::meetings::{CalendarEvent, MeetingForm, calendar};
 use kindling_domain::mentoring::{
     AGREEMENT, ATTAINMENT, FEEDBACK_POINTS, MatchStatus, SessionForm, SessionMode, Side, answer_offer,
     attainment_label, parse_attainment, parse_feedback, screened_text,
 };
 use kindling_domain::validation::FieldErrors;
-use kindling_store::mentoring::{self, Match, Programme};
+use kindling_store::mentoring::{self, Match, NewMeeting, Programme};
 use serde::{Deserialize, Serialize};
 
 use super::parse_number;
@@ -74,7 +75,21 @@ pub(crate) struct Forms {
     which: &'static str,
     errors: FieldErrors,
     session: SessionForm,
+    meeting: MeetingForm,
     text: String,
+}
+
+/// A planned meeting as the page shows it.
+#[derive(Serialize)]
+struct MeetingView {
+    id: i64,
+    when: String,
+    minutes: i64,
+    mode: &'static str,
+    place: Option<String>,
+    link: Option<String>,
+    planned_by: String,
+    upcoming: bool,
 }
 
 /// The page for a relationship already loaded (and checked) by the handler.
@@ -86,6 +101,21 @@ async fn render(
 ) -> Result<Response, AppError> {
     let goals = mentoring::goals(state.db(), m.id).await?;
     let sessions = mentoring::sessions(state.db(), m.id).await?;
+    let now = now_ms();
+    let meetings: Vec<MeetingView> = mentoring::meetings(state.db(), m.id)
+        .await?
+        .into_iter()
+        .map(|x| MeetingView {
+            id: x.id,
+            when: crate::templates::date_and_time(x.starts_ms),
+            minutes: x.minutes,
+            mode: x.mode.label(),
+            place: x.place,
+            link: x.link,
+            planned_by: x.planned_by,
+            upcoming: x.starts_ms + x.minutes * 60_000 >= now,
+        })
+        .collect();
     let notes = if standing.in_pair() { mentoring::notes(state.db(), m.id).await? } else { Vec::new() };
     let feedback = mentoring::feedback(state.db(), m.id).await?;
     let protected_minutes: i64 = sessions.iter().filter(|s| s.protected).map(|s| s.minutes).sum();
@@ -108,7 +138,7 @@ async fn render(
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/match.html",
-        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
+        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, meetings => meetings, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
     )?;
     Ok((status, html).into_response())
 }
@@ -246,6 +276,109 @@ pub async fn log_session(
             .await
         }
     }
+}
+
+/// The instant of a UK wall-clock time: the meeting form is filled in UK time, summer or winter.
+fn uk_instant(date: CivilDate, hour: u8, minute: u8) -> Option<i64> {
+    let zone = jiff::tz::TimeZone::get("Europe/London").ok()?;
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(date.year).ok()?,
+        i8::try_from(date.month).ok()?,
+        i8::try_from(date.day).ok()?,
+        i8::try_from(hour).ok()?,
+        i8::try_from(minute).ok()?,
+        0,
+        0,
+    )
+    .ok()?;
+    Some(zone.to_ambiguous_zoned(civil).compatible().ok()?.timestamp().as_millisecond())
+}
+
+/// The UK civil date now.
+fn uk_today() -> Option<CivilDate> {
+    let zone = jiff::tz::TimeZone::get("Europe/London").ok()?;
+    let today = jiff::Timestamp::from_millisecond(now_ms()).ok()?.to_zoned(zone).date();
+    CivilDate::new(i32::from(today.year()), u8::try_from(today.month()).ok()?, u8::try_from(today.day()).ok()?)
+}
+
+pub async fn plan_meeting(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<MeetingForm>,
+) -> Result<Response, AppError> {
+    let (m, programme, standing) = load(&state, &viewer, &id).await?;
+    require_pair(standing)?;
+    require_active(&m)?;
+    let today = uk_today().ok_or_else(|| AppError::BadRequest("the clock is wrong".into()))?;
+    let outcome = form.parse(today).and_then(|d| {
+        let starts_ms = uk_instant(d.date, d.hour, d.minute).unwrap_or(0);
+        if starts_ms <= now_ms() {
+            let mut errors = FieldErrors::new();
+            errors.add("meeting_time", "That time has passed: choose a later one");
+            return Err(errors);
+        }
+        Ok(NewMeeting { starts_ms, minutes: d.minutes, mode: d.mode, place: d.place, link: d.link })
+    });
+    match outcome {
+        Ok(meeting) => {
+            mentoring::plan_meeting(state.db(), viewer.actor(now_ms()), &m, &meeting).await?;
+            Ok(Redirect::to(&format!("/mentoring/matches/{}#meetings", m.id)).into_response())
+        }
+        Err(errors) => {
+            render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "meeting", errors, meeting: form, ..Forms::default() },
+            )
+            .await
+        }
+    }
+}
+
+/// A planned meeting's calendar invitation, for the pair and the programme's lead.
+pub async fn meeting_calendar(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, meeting)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (m, programme, _) = load(&state, &viewer, &id).await?;
+    let wanted = parse_number(&meeting)?;
+    let meeting =
+        mentoring::meetings(state.db(), m.id).await?.into_iter().find(|x| x.id == wanted).ok_or(AppError::NotFound)?;
+    let page = state.config().link(&format!("/mentoring/matches/{}", m.id));
+    let host = page.split("://").nth(1).and_then(|rest| rest.split(['/', ':']).next()).unwrap_or("kindling");
+    let uid = format!("mentoring-meeting-{}@{host}", meeting.id);
+    let summary = format!("Mentoring: {} and {}", m.mentee_name, m.mentor_name);
+    let description = format!(
+        "{} ({}), {} minutes, {}. The relationship in Kindling: {page}",
+        programme.name,
+        programme.settings.frequency.label().to_lowercase(),
+        meeting.minutes,
+        meeting.mode.label().to_lowercase()
+    );
+    let file = calendar(&CalendarEvent {
+        uid: &uid,
+        stamp_ms: meeting.created_ms,
+        start_ms: meeting.starts_ms,
+        minutes: u32::try_from(meeting.minutes).unwrap_or(60),
+        summary: &summary,
+        location: meeting.place.as_deref().or(meeting.link.as_deref()),
+        description: &description,
+        url: meeting.link.as_deref(),
+    });
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"mentoring-meeting-{}.ics\"", meeting.id),
+            ),
+        ],
+        file,
+    )
+        .into_response())
 }
 
 pub async fn add_note(

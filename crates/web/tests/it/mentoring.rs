@@ -854,3 +854,87 @@ async fn the_lead_manages_relationships_after_publishing() -> anyhow::Result<()>
     assert_eq!(refused.status(), 403);
     Ok(())
 }
+
+/// Issue 19 §3: a pair plans a meeting in UK time and each gets a calendar invitation (RFC 5545) that
+/// puts it at the right instant, summer or winter; a past date or a meeting in person with no place is
+/// refused with what was typed kept; only the pair and the lead can fetch the invitation.
+#[tokio::test]
+async fn a_planned_meeting_comes_with_a_calendar_invitation_in_uk_time() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    let jess =
+        mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
+    let jess = jess.unwrap();
+    let page = format!("/mentoring/matches/{}", jess.id);
+    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    let next_year = (kindling_domain::initiatives::CivilDate::from_unix_ms(kindling_testkit::now_ms()).unwrap().year
+        + 1)
+    .to_string();
+    let plan = |day: &'static str, month: &'static str, year: String, mode: &'static str, place: &'static str| {
+        vec![
+            ("meeting_day", day.to_owned()),
+            ("meeting_month", month.to_owned()),
+            ("meeting_year", year),
+            ("meeting_time", "10:30".to_owned()),
+            ("meeting_minutes", "45".to_owned()),
+            ("meeting_mode", mode.to_owned()),
+            ("meeting_place", place.to_owned()),
+            ("meeting_link", String::new()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let (mentee, page) = (&mentee, page.clone());
+        async move {
+            let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            mentee.submit(&page, &format!("{page}/meetings"), &borrowed).await
+        }
+    };
+    // Refused: a date in the past, and a meeting in person with nowhere to meet.
+    let refused = send(plan("1", "1", "2020".into(), "in-person", "")).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(html.contains("A planned meeting must be today or later"), "{html}");
+    assert!(html.contains("Enter where you will meet"));
+    assert!(html.contains("value=\"2020\""), "what was typed is kept");
+    // Summer (British Summer Time, UTC+1) and winter (GMT).
+    location(&send(plan("14", "7", next_year.clone(), "in-person", "Room 2, Education Centre")).await?);
+    location(&send(plan("14", "1", next_year.clone(), "phone", "")).await?);
+    let meetings = mentoring::meetings(app.db(), jess.id).await?;
+    assert_eq!(meetings.len(), 2);
+    let (_, html) = mentee.get_text(&page).await?;
+    assert!(html.contains(&format!("14 January {next_year} at 10:30am")), "{html}");
+    for (meeting, start, end) in [
+        (&meetings[0], format!("{next_year}0114T103000Z"), format!("{next_year}0114T111500Z")),
+        (&meetings[1], format!("{next_year}0714T093000Z"), format!("{next_year}0714T101500Z")),
+    ] {
+        let href = format!("{page}/meetings/{}/calendar.ics", meeting.id);
+        let response = mentee.get(&href).await?;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/calendar; charset=utf-8");
+        assert!(response.headers()["content-disposition"].to_str()?.starts_with("attachment;"));
+        let file = response.text().await?;
+        // Unfold (RFC 5545 §3.1) and read the properties by name.
+        let unfolded = file.replace("\r\n ", "");
+        let lines: Vec<&str> = unfolded.split("\r\n").filter(|l| !l.is_empty()).collect();
+        let property = |name: &str| {
+            lines.iter().find_map(|l| l.strip_prefix(&format!("{name}:"))).map(str::to_owned).unwrap_or_default()
+        };
+        assert_eq!((lines[0], *lines.last().unwrap()), ("BEGIN:VCALENDAR", "END:VCALENDAR"));
+        assert_eq!(property("VERSION"), "2.0");
+        assert_eq!(property("DTSTART"), start);
+        assert_eq!(property("DTEND"), end);
+        assert_eq!(property("SUMMARY"), "Mentoring: Jess Taylor and Dr Kwame Mensah");
+        assert!(property("UID").starts_with(&format!("mentoring-meeting-{}@", meeting.id)));
+    }
+    assert_eq!(meetings[1].place.as_deref(), Some("Room 2, Education Centre"));
+    // The mentor is told; the lead may fetch the invitation; anyone else finds nothing.
+    let mentor_id = jess.mentor_user.unwrap();
+    let told = kindling_store::notifications::list(app.db(), mentor_id, 1).await?.remove(0);
+    assert_eq!(told.summary, "Mentoring meeting planned: Jess Taylor and Dr Kwame Mensah");
+    let href = format!("{page}/meetings/{}/calendar.ics", meetings[0].id);
+    assert_eq!(app.signed_in(LEAD).await?.get(&href).await?.status(), 200);
+    assert_eq!(app.signed_in("clinician@demo.kindling.test").await?.get(&href).await?.status(), 404);
+    assert_eq!(mentee.get(&format!("{page}/meetings/999999/calendar.ics")).await?.status(), 404);
+    Ok(())
+}
