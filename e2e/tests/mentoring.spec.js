@@ -106,6 +106,9 @@ test('the mentee accepts her match and logs a session', async ({ page }) => {
   await menu(page).getByRole('link', { name: 'Mentoring' }).click();
   await page.getByRole('list', { name: 'Your matches' }).getByRole('link', { name: 'Jess Taylor with Dr Kwame Mensah' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Jess Taylor and Dr Kwame Mensah' })).toBeVisible();
+  // Before answering she reads her mentor's profile and why they were matched.
+  await expect(page.getByRole('heading', { name: 'Your mentor' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Why they were matched' })).toContainText('Goals the mentor has expertise in: leadership, quality improvement');
   await expectAccessible(page);
   await page.getByRole('button', { name: 'Accept this match' }).click();
   await expect(page.getByText('Active', { exact: true })).toBeVisible();

@@ -700,6 +700,36 @@ impl Roster {
     }
 }
 
+/// Why two people were matched, in words a mentee reads before accepting: each criterion of the
+/// score's breakdown with what the two share and the points it gave, best first.
+pub fn match_reasons(mentee: &Profile, mentor: &Profile, breakdown: &kindling_matching::profiles::Breakdown) -> Vec<String> {
+    let shared = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+        a.intersection(b).map(|t| t.replace('-', " ")).collect::<Vec<_>>().join(", ")
+    };
+    let mut parts: Vec<&(&str, i64)> = breakdown.parts.iter().filter(|(name, _)| *name != "base").collect();
+    parts.sort_by_key(|(_, points)| std::cmp::Reverse(*points));
+    parts
+        .into_iter()
+        .map(|&(name, points)| {
+            let what = match name {
+                "shared goals" => format!("Goals the mentor has expertise in: {}", shared(&mentee.tags, &mentor.tags)),
+                "learning style" => format!("The same way of learning ({})", mentee.learning_style.replace('-', " ")),
+                "same site" => format!("The same site ({})", mentee.site),
+                "different profession" => {
+                    format!("Different professions ({} and {}), to share practice", mentee.profession, mentor.profession)
+                }
+                "shared availability" => {
+                    let slots = mentee.availability.intersection(&mentor.availability).cloned().collect::<Vec<_>>();
+                    format!("Free times in common: {}", slots.join(", "))
+                }
+                "grade gap" => format!("A grade gap away from the programme's ideal (grade {} and {})", mentee.grade, mentor.grade),
+                other => other.to_owned(),
+            };
+            format!("{what} ({points:+} points)")
+        })
+        .collect()
+}
+
 /// Checks a new capacity for a mentor against the mentees they already have.
 ///
 /// # Errors
@@ -946,6 +976,44 @@ mod tests {
             Some("Enter the points per shared goal as a whole number from 0 to 100")
         );
         assert!(errors.for_field("questions").is_some());
+    }
+
+    #[test]
+    fn reasons_name_what_the_pair_share_best_first() {
+        let mentee = ParticipantForm {
+            side: "mentee".into(),
+            reference: "E1".into(),
+            name: "Ben Cole".into(),
+            profession: "Pharmacist".into(),
+            grade: "6".into(),
+            site: "Northfield General".into(),
+            tags: "leadership, quality improvement, research".into(),
+            learning_style: "conversation".into(),
+            availability: "mon-am, fri-pm".into(),
+            ..ParticipantForm::default()
+        }
+        .parse()
+        .unwrap()
+        .profile();
+        let mentor = mentor_form().parse().unwrap().profile();
+        let settings = ProgrammeForm { name: "P".into(), eligibility: "Anyone".into(), ..ProgrammeForm::new_programme() }
+            .parse()
+            .unwrap()
+            .settings;
+        let b = kindling_matching::profiles::score_pair(&mentee, &mentor, &settings.weights(), &settings.rules(vec![], vec![]))
+            .unwrap();
+        // Two shared goals × 10, the same style 5, the same site 3, different professions 4, one shared
+        // slot 2; grades 6 and 8 are the ideal gap of 2, so no penalty line.
+        assert_eq!(
+            match_reasons(&mentee, &mentor, &b),
+            [
+                "Goals the mentor has expertise in: leadership, quality improvement (+20 points)",
+                "The same way of learning (conversation) (+5 points)",
+                "Different professions (pharmacist and nurse), to share practice (+4 points)",
+                "The same site (Northfield General) (+3 points)",
+                "Free times in common: mon-am (+2 points)",
+            ]
+        );
     }
 
     #[test]

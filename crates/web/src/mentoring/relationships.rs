@@ -9,7 +9,7 @@ use kindling_domain::initiatives::CivilDate;
 use kindling_domain::mentoring::meetings::{CalendarEvent, MeetingForm, calendar};
 use kindling_domain::mentoring::{
     AGREEMENT, ATTAINMENT, FEEDBACK_POINTS, MatchStatus, SessionForm, SessionMode, Side, answer_offer,
-    attainment_label, parse_attainment, parse_feedback, screened_text,
+    attainment_label, match_reasons, parse_attainment, parse_feedback, screened_text,
 };
 use kindling_domain::validation::FieldErrors;
 use kindling_store::mentoring::{self, Match, NewMeeting, Programme};
@@ -92,6 +92,28 @@ struct MeetingView {
     upcoming: bool,
 }
 
+/// The other person as the viewer needs to know them before answering (the mentor's profession,
+/// expertise, site and free times for the mentee; the mentee's goals for the mentor; the mentor for
+/// the lead), and why they were matched, criterion by criterion, scored as the programme scores now.
+async fn partner_and_reasons(
+    state: &AppState,
+    viewer: &Viewer,
+    m: &Match,
+    programme: &Programme,
+    standing: Standing,
+) -> Result<(Option<mentoring::Participant>, Vec<String>), AppError> {
+    let mentee = mentoring::participant(state.db(), viewer.organisation, m.mentee).await?.map(|x| x.1);
+    let mentor = mentoring::participant(state.db(), viewer.organisation, m.mentor).await?.map(|x| x.1);
+    let (Some(mentee), Some(mentor)) = (mentee, mentor) else { return Ok((None, Vec::new())) };
+    let (a, b) = (mentee.profile(), mentor.profile());
+    let settings = &programme.settings;
+    // An override may have paired them outside the scores; then there are no reasons to give.
+    let reasons = kindling_matching::profiles::score_pair(&a, &b, &settings.weights(), &settings.rules(Vec::new(), Vec::new()))
+        .map(|breakdown| match_reasons(&a, &b, &breakdown))
+        .unwrap_or_default();
+    Ok((Some(if standing == Standing::Mentor { mentee } else { mentor }), reasons))
+}
+
 /// The page for a relationship already loaded (and checked) by the handler.
 async fn render(
     state: &AppState,
@@ -101,6 +123,7 @@ async fn render(
 ) -> Result<Response, AppError> {
     let goals = mentoring::goals(state.db(), m.id).await?;
     let sessions = mentoring::sessions(state.db(), m.id).await?;
+    let (partner, reasons) = partner_and_reasons(state, viewer, &m, &programme, standing).await?;
     let now = now_ms();
     let meetings: Vec<MeetingView> = mentoring::meetings(state.db(), m.id)
         .await?
@@ -138,7 +161,7 @@ async fn render(
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/match.html",
-        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, meetings => meetings, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
+        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, meetings => meetings, partner => partner, reasons => reasons, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
     )?;
     Ok((status, html).into_response())
 }

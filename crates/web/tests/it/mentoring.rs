@@ -867,6 +867,13 @@ async fn a_planned_meeting_comes_with_a_calendar_invitation_in_uk_time() -> anyh
         mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
     let jess = jess.unwrap();
     let page = format!("/mentoring/matches/{}", jess.id);
+    // Before accepting, she reads her mentor's profile and why they were matched (both have leadership
+    // and quality improvement: two shared goals at the demo's 10 points each).
+    let (_, offer) = mentee.get_text(&page).await?;
+    assert!(offer.contains("Your mentor") && offer.contains("Doctor, grade 8"), "{offer}");
+    assert!(offer.contains("Goals the mentor has expertise in: leadership, quality improvement (+20 points)"));
+    let (_, mentor_view) = app.signed_in("mentor@demo.kindling.test").await?.get_text(&page).await?;
+    assert!(mentor_view.contains("Your mentee") && mentor_view.contains("Pharmacist, grade 6"), "{mentor_view}");
     location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
     let next_year = (kindling_domain::initiatives::CivilDate::from_unix_ms(kindling_testkit::now_ms()).unwrap().year
         + 1)
