@@ -702,7 +702,11 @@ impl Roster {
 
 /// Why two people were matched, in words a mentee reads before accepting: each criterion of the
 /// score's breakdown with what the two share and the points it gave, best first.
-pub fn match_reasons(mentee: &Profile, mentor: &Profile, breakdown: &kindling_matching::profiles::Breakdown) -> Vec<String> {
+pub fn match_reasons(
+    mentee: &Profile,
+    mentor: &Profile,
+    breakdown: &kindling_matching::profiles::Breakdown,
+) -> Vec<String> {
     let shared = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
         a.intersection(b).map(|t| t.replace('-', " ")).collect::<Vec<_>>().join(", ")
     };
@@ -716,13 +720,18 @@ pub fn match_reasons(mentee: &Profile, mentor: &Profile, breakdown: &kindling_ma
                 "learning style" => format!("The same way of learning ({})", mentee.learning_style.replace('-', " ")),
                 "same site" => format!("The same site ({})", mentee.site),
                 "different profession" => {
-                    format!("Different professions ({} and {}), to share practice", mentee.profession, mentor.profession)
+                    format!(
+                        "Different professions ({} and {}), to share practice",
+                        mentee.profession, mentor.profession
+                    )
                 }
                 "shared availability" => {
                     let slots = mentee.availability.intersection(&mentor.availability).cloned().collect::<Vec<_>>();
                     format!("Free times in common: {}", slots.join(", "))
                 }
-                "grade gap" => format!("A grade gap away from the programme's ideal (grade {} and {})", mentee.grade, mentor.grade),
+                "grade gap" => {
+                    format!("A grade gap away from the programme's ideal (grade {} and {})", mentee.grade, mentor.grade)
+                }
                 other => other.to_owned(),
             };
             format!("{what} ({points:+} points)")
@@ -996,12 +1005,18 @@ mod tests {
         .unwrap()
         .profile();
         let mentor = mentor_form().parse().unwrap().profile();
-        let settings = ProgrammeForm { name: "P".into(), eligibility: "Anyone".into(), ..ProgrammeForm::new_programme() }
-            .parse()
-            .unwrap()
-            .settings;
-        let b = kindling_matching::profiles::score_pair(&mentee, &mentor, &settings.weights(), &settings.rules(vec![], vec![]))
-            .unwrap();
+        let settings =
+            ProgrammeForm { name: "P".into(), eligibility: "Anyone".into(), ..ProgrammeForm::new_programme() }
+                .parse()
+                .unwrap()
+                .settings;
+        let b = kindling_matching::profiles::score_pair(
+            &mentee,
+            &mentor,
+            &settings.weights(),
+            &settings.rules(vec![], vec![]),
+        )
+        .unwrap();
         // Two shared goals × 10, the same style 5, the same site 3, different professions 4, one shared
         // slot 2; grades 6 and 8 are the ideal gap of 2, so no penalty line.
         assert_eq!(

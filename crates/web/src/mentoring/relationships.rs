@@ -61,6 +61,16 @@ fn require_pair(standing: Standing) -> Result<(), AppError> {
     if standing.in_pair() { Ok(()) } else { Err(AppError::Forbidden("Only the mentee and mentor can do this.".into())) }
 }
 
+/// Goals are rated and feedback given while a relationship runs and when it closes; never on an offer
+/// or a decline.
+fn require_started(m: &Match) -> Result<(), AppError> {
+    if matches!(m.status, MatchStatus::Active | MatchStatus::Closed) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict("This relationship has not started.".into()))
+    }
+}
+
 fn require_active(m: &Match) -> Result<(), AppError> {
     if m.status == MatchStatus::Active {
         Ok(())
@@ -108,9 +118,10 @@ async fn partner_and_reasons(
     let (a, b) = (mentee.profile(), mentor.profile());
     let settings = &programme.settings;
     // An override may have paired them outside the scores; then there are no reasons to give.
-    let reasons = kindling_matching::profiles::score_pair(&a, &b, &settings.weights(), &settings.rules(Vec::new(), Vec::new()))
-        .map(|breakdown| match_reasons(&a, &b, &breakdown))
-        .unwrap_or_default();
+    let reasons =
+        kindling_matching::profiles::score_pair(&a, &b, &settings.weights(), &settings.rules(Vec::new(), Vec::new()))
+            .map(|breakdown| match_reasons(&a, &b, &breakdown))
+            .unwrap_or_default();
     Ok((Some(if standing == Standing::Mentor { mentee } else { mentor }), reasons))
 }
 
@@ -258,6 +269,7 @@ pub async fn rate_goal(
 ) -> Result<Response, AppError> {
     let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
+    require_started(&m)?;
     match parse_attainment(&form.attainment) {
         Ok(level) => {
             // A goal of another relationship, or none, is not found (issue 17: it answered 409).
@@ -412,6 +424,7 @@ pub async fn add_note(
 ) -> Result<Response, AppError> {
     let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
+    require_active(&m)?;
     match screened_text("note", &form.note, "the note") {
         Ok(text) => {
             mentoring::add_note(state.db(), viewer.actor(now_ms()), m.id, &text).await?;
@@ -437,6 +450,7 @@ pub async fn give_feedback(
 ) -> Result<Response, AppError> {
     let (m, programme, standing) = load(&state, &viewer, &id).await?;
     require_pair(standing)?;
+    require_started(&m)?;
     let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let questions = programme.settings.questions.len();
     let answers: Vec<String> = (0..questions).map(|k| get(&format!("q{k}"))).collect();

@@ -466,6 +466,8 @@ async fn rating_a_goal_that_does_not_exist_is_not_found() -> anyhow::Result<()> 
     let mine = mentoring::matches(app.db(), NORTHFIELD, programme(&app).await.id).await?;
     let jess = mine.iter().find(|m| m.mentee_reference == "NE-JT").unwrap();
     let page = format!("/mentoring/matches/{}", jess.id);
+    // Goals are rated once the relationship has started (on an offer the answer is 409).
+    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
     let missing = mentee.submit(&page, &format!("{page}/goals/999999"), &[("attainment", "1")]).await?;
     assert_eq!(missing.status(), 404);
     Ok(())
@@ -943,5 +945,37 @@ async fn a_planned_meeting_comes_with_a_calendar_invitation_in_uk_time() -> anyh
     assert_eq!(app.signed_in(LEAD).await?.get(&href).await?.status(), 200);
     assert_eq!(app.signed_in("clinician@demo.kindling.test").await?.get(&href).await?.status(), 404);
     assert_eq!(mentee.get(&format!("{page}/meetings/999999/calendar.ics")).await?.status(), 404);
+    Ok(())
+}
+
+/// Issue 19 §2: the forms that no longer apply are gone. An offer has no notes, meetings or feedback
+/// (and a note posted anyway is refused); a closed relationship keeps its feedback at closure, but
+/// takes no more notes, meetings or sessions.
+#[tokio::test]
+async fn only_the_forms_that_apply_are_offered() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    let jess =
+        mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
+    let page = format!("/mentoring/matches/{}", jess.unwrap().id);
+    let (_, offered) = mentee.get_text(&page).await?;
+    for absent in ["Private notes", "Plan a meeting", "Send feedback", "Log a session"] {
+        assert!(!offered.contains(absent), "{absent} on an offer");
+    }
+    let refused = mentee.submit(&page, &format!("{page}/notes"), &[("note", "Before we start")]).await?;
+    assert_eq!(refused.status(), 409);
+    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    let (_, active) = mentee.get_text(&page).await?;
+    for present in ["Private notes", "Plan a meeting", "Send feedback", "Log a session", "Close the relationship"] {
+        assert!(active.contains(present), "{present} missing while active");
+    }
+    location(&mentee.submit(&page, &format!("{page}/close"), &[("reflection", "I lead huddles now")]).await?);
+    let (_, closed) = mentee.get_text(&page).await?;
+    assert!(closed.contains("Send feedback"), "feedback at closure stays");
+    for absent in ["Add a note", "Plan a meeting", "Log a session", "Close the relationship"] {
+        assert!(!closed.contains(absent), "{absent} after closing");
+    }
+    assert_eq!(mentee.submit(&page, &format!("{page}/notes"), &[("note", "After")]).await?.status(), 409);
     Ok(())
 }
