@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
-use kindling_domain::notifications::compose_digest;
+use kindling_domain::notifications::{Upcoming, compose_digest};
 use kindling_mail::{Mailer, Outgoing, Settings};
 use kindling_store::{Db, notifications};
 
@@ -45,7 +45,16 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
     let mut sent = 0;
     let base_url = base_url.trim_end_matches('/');
     for due in notifications::due_digests(db, now_ms).await? {
-        let Some(email) = compose_digest(&due.name, due.preference, &due.items, base_url) else { continue };
+        let upcoming: Vec<Upcoming> = due
+            .meetings
+            .iter()
+            .map(|m| Upcoming {
+                when: uk_time(m.starts_ms),
+                summary: format!("Mentoring meeting with {}", m.with),
+                href: m.href.clone(),
+            })
+            .collect();
+        let Some(email) = compose_digest(&due.name, due.preference, &due.items, &upcoming, base_url) else { continue };
         // Several nodes (and `kindling digest send`) may find the same person due: one sends.
         if !notifications::claim_digest(db, &due, now_ms).await? {
             continue;
@@ -70,6 +79,14 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
         }
     }
     Ok(sent)
+}
+
+/// A moment as people in the UK read it: "14 July 2027 at 10:30am".
+fn uk_time(ms: i64) -> String {
+    let zone = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(zone).strftime("%-d %B %Y at %-I:%M%P").to_string())
+        .unwrap_or_default()
 }
 
 /// Checks for due digests every `every` until the process stops.

@@ -95,23 +95,57 @@ pub struct Item {
 }
 
 /// A composed digest email.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DigestEmail {
     pub subject: String,
     pub text: String,
 }
 
+/// Something planned that a digest reminds its reader of: a mentoring meeting, with its time already
+/// written in UK time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upcoming {
+    pub when: String,
+    pub summary: String,
+    pub href: String,
+}
+
+impl Digest {
+    /// How far ahead a digest looks for what is coming up: until the next one, and a day more.
+    pub fn looks_ahead_ms(self) -> i64 {
+        self.period_ms().map_or(0, |period| period + DAY_MS)
+    }
+}
+
 /// The digest for one person: a count in the subject, then the notifications grouped by kind in a
-/// fixed order, each with its link. `None` when there is nothing to say.
-pub fn compose_digest(name: &str, preference: Digest, items: &[Item], base_url: &str) -> Option<DigestEmail> {
-    if items.is_empty() || preference == Digest::Off {
+/// fixed order, each with its link, then what is coming up. `None` when there is nothing to say.
+pub fn compose_digest(
+    name: &str,
+    preference: Digest,
+    items: &[Item],
+    upcoming: &[Upcoming],
+    base_url: &str,
+) -> Option<DigestEmail> {
+    if (items.is_empty() && upcoming.is_empty()) || preference == Digest::Off {
         return None;
     }
     let base = base_url.trim_end_matches('/');
     let period = if preference == Digest::Weekly { "this week" } else { "today" };
     let count = items.len();
-    let subject = format!("Kindling: {count} update{} for you {period}", if count == 1 { "" } else { "s" });
-    let mut text = format!("Hello {name},\n\nHere is what happened in Kindling {period} that concerns you.\n");
+    let subject = if count == 0 {
+        format!("Kindling: {} coming up {period}", plural(upcoming.len(), "meeting", "meetings"))
+    } else {
+        format!("Kindling: {count} update{} for you {period}", if count == 1 { "" } else { "s" })
+    };
+    let mut text = if count == 0 {
+        format!("Hello {name},\n\nA reminder of what is coming up.\n")
+    } else {
+        format!("Hello {name},\n\nHere is what happened in Kindling {period} that concerns you.\n")
+    };
     for kind in Kind::ALL {
         let of_kind: Vec<&Item> = items.iter().filter(|i| i.kind == *kind).collect();
         if of_kind.is_empty() {
@@ -120,6 +154,12 @@ pub fn compose_digest(name: &str, preference: Digest, items: &[Item], base_url: 
         text.push_str(&format!("\n{} ({})\n", kind.label(), of_kind.len()));
         for item in of_kind {
             text.push_str(&format!("- {}\n  {base}{}\n", item.summary, item.href));
+        }
+    }
+    if !upcoming.is_empty() {
+        text.push_str(&format!("\nComing up ({})\n", upcoming.len()));
+        for u in upcoming {
+            text.push_str(&format!("- {}: {}\n  {base}{}\n", u.when, u.summary, u.href));
         }
     }
     text.push_str(&format!(
@@ -161,16 +201,30 @@ mod tests {
             Item { kind: Kind::Decision, summary: "Falls: Approved".into(), href: "/initiatives/2".into() },
             Item { kind: Kind::Decision, summary: "Sepsis: Stopped".into(), href: "/initiatives/5".into() },
         ];
-        let email = compose_digest("Ana", Digest::Daily, &items, "https://kindling.example/").unwrap();
+        let email = compose_digest("Ana", Digest::Daily, &items, &[], "https://kindling.example/").unwrap();
         assert_eq!(email.subject, "Kindling: 3 updates for you today");
         let decisions = email.text.find("Decisions (2)").unwrap();
         let mentions = email.text.find("Mentions (1)").unwrap();
         assert!(decisions < mentions, "kinds in a fixed order: {}", email.text);
         assert!(email.text.contains("- Falls: Approved\n  https://kindling.example/initiatives/2\n"));
         assert!(email.text.contains("https://kindling.example/account"));
-        assert_eq!(compose_digest("Ana", Digest::Daily, &[], "https://x"), None);
-        assert_eq!(compose_digest("Ana", Digest::Off, &items, "https://x"), None);
-        let weekly = compose_digest("Ana", Digest::Weekly, &items[..1], "https://x").unwrap();
+        assert_eq!(compose_digest("Ana", Digest::Daily, &[], &[], "https://x"), None);
+        assert_eq!(compose_digest("Ana", Digest::Off, &items, &[], "https://x"), None);
+        let weekly = compose_digest("Ana", Digest::Weekly, &items[..1], &[], "https://x").unwrap();
         assert_eq!(weekly.subject, "Kindling: 1 update for you this week");
+        // A planned meeting is reminded of, with or without anything new to read.
+        let meeting = Upcoming {
+            when: "14 July 2027 at 10:30am".into(),
+            summary: "Mentoring meeting with Dr Kwame Mensah".into(),
+            href: "/mentoring/matches/7".into(),
+        };
+        let reminder = compose_digest("Ana", Digest::Weekly, &[], std::slice::from_ref(&meeting), "https://x").unwrap();
+        assert_eq!(reminder.subject, "Kindling: 1 meeting coming up this week");
+        assert!(reminder.text.contains(
+            "Coming up (1)\n- 14 July 2027 at 10:30am: Mentoring meeting with Dr Kwame Mensah\n  https://x/mentoring/matches/7\n"
+        ));
+        let both = compose_digest("Ana", Digest::Daily, &items, &[meeting], "https://x").unwrap();
+        assert!(both.text.find("Decisions (2)").unwrap() < both.text.find("Coming up (1)").unwrap());
+        assert_eq!(Digest::Weekly.looks_ahead_ms(), 8 * DAY_MS);
     }
 }

@@ -230,17 +230,61 @@ pub struct DueDigest {
     pub name: String,
     pub preference: Digest,
     pub items: Vec<Item>,
+    /// Mentoring meetings the person has planned before their next digest, soonest first.
+    pub meetings: Vec<MeetingAhead>,
+}
+
+/// A planned mentoring meeting a digest reminds someone of; the caller writes the time in UK time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingAhead {
+    pub starts_ms: i64,
+    /// The other person of the pair.
+    pub with: String,
+    pub href: String,
+}
+
+/// The active pairs' meetings that `user` is in, from `from_ms` to `to_ms`.
+async fn meetings_ahead(db: &Db, user: i64, from_ms: i64, to_ms: i64) -> Result<Vec<MeetingAhead>, StoreError> {
+    sqlx::query(
+        "SELECT x.starts_ms, m.id AS match_id, CASE WHEN e.user_id = $1 THEN r.name ELSE e.name END AS partner
+         FROM mentoring_meetings x JOIN mentoring_matches m ON m.id = x.match_id
+         JOIN participants e ON e.id = m.mentee_id JOIN participants r ON r.id = m.mentor_id
+         WHERE (e.user_id = $1 OR r.user_id = $1) AND m.status = 'active' AND x.starts_ms > $2 AND x.starts_ms <= $3
+         ORDER BY x.starts_ms, x.id",
+    )
+    .bind(user)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(MeetingAhead {
+            starts_ms: r.try_get("starts_ms")?,
+            with: r.try_get("partner")?,
+            href: format!("/mentoring/matches/{}#meetings", r.try_get::<i64, _>("match_id")?),
+        })
+    })
+    .collect()
 }
 
 /// Everyone whose digest is due at `now_ms` and who has unread notifications newer than their last
-/// digest, with those notifications oldest first. Nobody gets an empty digest.
+/// digest (oldest first) or a mentoring meeting before their next one. Nobody gets an empty digest.
 pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreError> {
+    // The furthest any digest looks ahead (a weekly one), to find who has a meeting coming up at all.
+    let horizon = now_ms + Digest::Weekly.looks_ahead_ms();
     let people = sqlx::query(
-        "SELECT DISTINCT u.id, u.email, u.name, u.digest, u.digest_sent_ms FROM users u
-         JOIN notifications n ON n.user_id = u.id
-         WHERE u.digest <> 'off' AND n.read_ms IS NULL AND n.created_ms > COALESCE(u.digest_sent_ms, 0)
+        "SELECT u.id, u.email, u.name, u.digest, u.digest_sent_ms FROM users u
+         WHERE u.digest <> 'off' AND (
+            EXISTS (SELECT 1 FROM notifications n
+                    WHERE n.user_id = u.id AND n.read_ms IS NULL AND n.created_ms > COALESCE(u.digest_sent_ms, 0))
+            OR EXISTS (SELECT 1 FROM mentoring_meetings x JOIN mentoring_matches m ON m.id = x.match_id
+                    JOIN participants p ON p.id = m.mentee_id OR p.id = m.mentor_id
+                    WHERE p.user_id = u.id AND m.status = 'active' AND x.starts_ms > $1 AND x.starts_ms <= $2))
          ORDER BY u.id",
     )
+    .bind(now_ms)
+    .bind(horizon)
     .fetch_all(db.pool())
     .await?;
     let mut due = Vec::new();
@@ -271,7 +315,8 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        if items.is_empty() {
+        let meetings = meetings_ahead(db, user, now_ms, now_ms + preference.looks_ahead_ms()).await?;
+        if items.is_empty() && meetings.is_empty() {
             continue;
         }
         due.push(DueDigest {
@@ -281,6 +326,7 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
             name: p.try_get("name")?,
             preference,
             items,
+            meetings,
         });
     }
     Ok(due)

@@ -133,3 +133,55 @@ async fn digests_are_sent_through_smtp() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Issue 19 §3: a planned mentoring meeting is reminded of in the digest before it, even when there is
+/// nothing else new to read; a meeting beyond the next digest waits for that one.
+#[tokio::test]
+async fn the_digest_reminds_a_pair_of_their_next_meeting() -> anyhow::Result<()> {
+    use kindling_domain::mentoring::{MatchStatus, SessionMode};
+    use kindling_store::mentoring;
+
+    let test_db = demo_db().await?;
+    let db = &test_db.db;
+    let mentor = user_id(db, "mentor@demo.kindling.test").await?;
+    let organisation = users::get(db, mentor).await?.and_then(|u| u.home_organisation()).expect("member");
+    let now = kindling_testkit::now_ms();
+    let programme = mentoring::programmes(db, organisation).await?.remove(0);
+    let pair = mentoring::matches(db, organisation, programme.id)
+        .await?
+        .into_iter()
+        .find(|m| m.mentee_reference == "NE-JT")
+        .expect("the demo pair");
+    let mentee = pair.mentee_user.expect("an account");
+    mentoring::answer(db, Actor { organisation, user: mentee, now_ms: now }, &pair, MatchStatus::Active, None).await?;
+    let pair = mentoring::find_match(db, organisation, pair.id).await?.expect("the pair");
+    let hour = 60 * 60 * 1000;
+    for starts_ms in [now + 30 * hour, now + 5 * 24 * hour] {
+        let meeting = mentoring::NewMeeting {
+            starts_ms,
+            minutes: 45,
+            mode: SessionMode::InPerson,
+            place: Some("Pharmacy seminar room".into()),
+            link: None,
+        };
+        mentoring::plan_meeting(db, Actor { organisation, user: mentee, now_ms: now }, &pair, &meeting).await?;
+    }
+    // The mentor has read everything, so only the meeting is left to say.
+    notifications::mark_read(db, mentor, None, now).await?;
+
+    let dir = std::env::temp_dir().join(format!("kindling-mail-meetings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = kindling(&["digest", "send", "--database-url", &test_db.url, "--mail-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let emails: Vec<String> =
+        std::fs::read_dir(&dir)?.map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read")).collect();
+    let to_mentor: Vec<&String> = emails.iter().filter(|e| e.contains("<mentor@demo.kindling.test>")).collect();
+    assert_eq!(to_mentor.len(), 1);
+    let email = to_mentor[0];
+    assert!(email.contains("Subject: Kindling: 1 meeting coming up today"), "{email}");
+    assert!(email.contains("Coming up (1)"), "the meeting in five days waits for a later digest: {email}");
+    assert!(email.contains("Mentoring meeting with Jess Taylor"));
+    assert!(email.contains(&format!("/mentoring/matches/{}#meetings", pair.id)));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
