@@ -15,6 +15,22 @@ async fn programme(app: &TestApp) -> mentoring::Programme {
     mentoring::programmes(app.db(), NORTHFIELD).await.unwrap().remove(0)
 }
 
+/// The demo's own pair: Jess Taylor (mentee@) offered Dr Kwame Mensah (mentor@), not yet answered.
+async fn demo_pair(app: &TestApp) -> mentoring::Match {
+    let p = programme(app).await;
+    let all = mentoring::matches(app.db(), NORTHFIELD, p.id).await.unwrap();
+    all.into_iter().find(|m| m.mentee_reference == "NE-JT").expect("the demo pair")
+}
+
+/// The demo mentee signed in, with her relationship's page accepted and ready for sessions and meetings.
+async fn accepted_demo_pair(app: &TestApp) -> anyhow::Result<(kindling_testkit::Browser, mentoring::Match, String)> {
+    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
+    let jess = demo_pair(app).await;
+    let page = format!("/mentoring/matches/{}", jess.id);
+    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    Ok((mentee, jess, page))
+}
+
 fn location(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), 303, "expected a redirect after a change");
     response.headers()["location"].to_str().unwrap_or_default().to_owned()
@@ -462,12 +478,8 @@ async fn a_participant_sees_only_their_own_enrolment_not_everyone_elses() -> any
 #[tokio::test]
 async fn rating_a_goal_that_does_not_exist_is_not_found() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
-    let mine = mentoring::matches(app.db(), NORTHFIELD, programme(&app).await.id).await?;
-    let jess = mine.iter().find(|m| m.mentee_reference == "NE-JT").unwrap();
-    let page = format!("/mentoring/matches/{}", jess.id);
     // Goals are rated once the relationship has started (on an offer the answer is 409).
-    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    let (mentee, _, page) = accepted_demo_pair(&app).await?;
     let missing = mentee.submit(&page, &format!("{page}/goals/999999"), &[("attainment", "1")]).await?;
     assert_eq!(missing.status(), 404);
     Ok(())
@@ -618,12 +630,8 @@ async fn an_override_names_why_a_person_cannot_be_paired() -> anyhow::Result<()>
 #[tokio::test]
 async fn a_session_before_the_match_began_is_refused_and_not_counted() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let mentee = app.signed_in("mentee@demo.kindling.test").await?;
     let p = programme(&app).await;
-    let jess =
-        mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
-    let page = format!("/mentoring/matches/{}", jess.unwrap().id);
-    location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
+    let (mentee, _, page) = accepted_demo_pair(&app).await?;
     let before = mentoring::outcome_facts(app.db(), NORTHFIELD, p.id).await?.sessions.len();
     let early = [
         ("held_day", "1"),
@@ -863,11 +871,8 @@ async fn the_lead_manages_relationships_after_publishing() -> anyhow::Result<()>
 #[tokio::test]
 async fn a_planned_meeting_comes_with_a_calendar_invitation_in_uk_time() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let p = programme(&app).await;
     let mentee = app.signed_in("mentee@demo.kindling.test").await?;
-    let jess =
-        mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
-    let jess = jess.unwrap();
+    let jess = demo_pair(&app).await;
     let page = format!("/mentoring/matches/{}", jess.id);
     // Before accepting, she reads her mentor's profile and why they were matched (both have leadership
     // and quality improvement: two shared goals at the demo's 10 points each).
@@ -954,11 +959,8 @@ async fn a_planned_meeting_comes_with_a_calendar_invitation_in_uk_time() -> anyh
 #[tokio::test]
 async fn only_the_forms_that_apply_are_offered() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let p = programme(&app).await;
     let mentee = app.signed_in("mentee@demo.kindling.test").await?;
-    let jess =
-        mentoring::matches(app.db(), NORTHFIELD, p.id).await?.into_iter().find(|m| m.mentee_reference == "NE-JT");
-    let page = format!("/mentoring/matches/{}", jess.unwrap().id);
+    let page = format!("/mentoring/matches/{}", demo_pair(&app).await.id);
     let (_, offered) = mentee.get_text(&page).await?;
     for absent in ["Private notes", "Plan a meeting", "Send feedback", "Log a session"] {
         assert!(!offered.contains(absent), "{absent} on an offer");
