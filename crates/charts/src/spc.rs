@@ -335,7 +335,12 @@ pub fn assurance_icon(a: Assurance) -> String {
 
 /// The chart's data as an HTML table (NHS.UK table classes), the text alternative to the SVG.
 pub fn table_html(analysis: &Analysis, text: &ChartText<'_>) -> String {
-    let cell = |v: Option<f64>| v.map(fmt_number).unwrap_or_else(|| "–".into());
+    // A proportion reads as a percentage, as on the chart's axis.
+    let proportion = matches!(analysis.chart, Chart::P | Chart::PPrime);
+    let cell = |v: Option<f64>| {
+        v.map(|v| if proportion { format!("{}%", fmt_number(v * 100.0)) } else { fmt_number(v) })
+            .unwrap_or_else(|| "–".into())
+    };
     let mut s = String::new();
     let _ = write!(
         s,
@@ -444,6 +449,22 @@ mod tests {
             .skip(1)
             .filter_map(|t| t.split('>').nth(1)?.split('<').next().map(str::to_owned))
             .collect()
+    }
+
+    #[test]
+    fn a_proportion_table_is_in_percent_like_its_axis() {
+        let obs: Vec<Obs> = (0..20).map(|k| Obs { y: Some(f64::from(40 + k % 3)), n: Some(100.0) }).collect();
+        let analysis = analyse(&obs, &Options::preset(Preset::Mdc, Chart::P)).unwrap();
+        let labels: Vec<String> = (1..=20).map(|k| k.to_string()).collect();
+        let text = ChartText { title: "Share", verdict: "", x_labels: &labels, target: None, id: "p" };
+        let table = table_html(&analysis, &text);
+        // The first point is 40 of 100.
+        assert!(
+            table.contains(
+                r#"<th class="nhsuk-table__header" scope="row">1</th><td class="nhsuk-table__cell">40%</td>"#
+            ),
+            "{table}"
+        );
     }
 
     #[test]

@@ -349,14 +349,23 @@ pub(crate) struct DaysChart {
 pub(crate) fn days_chart(days: &[f64], labels: &[String], title: &str, id: &str) -> DaysChart {
     let observations: Vec<Obs> = days.iter().map(|d| Obs { y: Some(*d), n: None }).collect();
     let (chart, table, verdict) = match drawn(&observations, labels, title, id, Chart::Xmr, Improvement::Decrease) {
-        Some((chart, table, verdict)) => (Some(chart), Some(table), Some(verdict)),
+        Some(d) => (Some(d.svg), Some(d.table), Some(d.verdict)),
         None => (None, None, None),
     };
     DaysChart { chart, table, verdict, median: median(days) }
 }
 
-/// A series judged with the Making Data Count rules and drawn: the SVG, its table and the verdict,
-/// or `None` when the engine cannot analyse it (too few points).
+/// A series drawn: the SVG, its table, the verdict and the Making Data Count variation icon.
+pub(crate) struct Drawn {
+    pub svg: String,
+    pub table: String,
+    pub verdict: String,
+    /// `None` for a run chart, which has no limits to judge variation by.
+    pub variation_icon: Option<String>,
+}
+
+/// A series judged with the Making Data Count rules and drawn, or `None` when the engine cannot
+/// analyse it (too few points).
 pub(crate) fn drawn(
     observations: &[Obs],
     labels: &[String],
@@ -364,13 +373,24 @@ pub(crate) fn drawn(
     id: &str,
     chart: Chart,
     improvement: Improvement,
-) -> Option<(String, String, String)> {
+) -> Option<Drawn> {
     let mut options = Options::preset(Preset::Mdc, chart);
     options.improvement = improvement;
     let analysis = analyse(observations, &options).ok()?;
-    let verdict = kindling_spc::verdict::verdict(&analysis, labels, None);
+    // A proportion is written as a percentage, as the chart's axis and table write it.
+    let percent = |v: f64| format!("{}%", crate::evidence::number(v * 100.0));
+    let verdict = if matches!(chart, Chart::P | Chart::PPrime) {
+        kindling_spc::verdict::verdict_in(&analysis, labels, None, &percent)
+    } else {
+        kindling_spc::verdict::verdict(&analysis, labels, None)
+    };
     let text = ChartText { title, verdict: &verdict, x_labels: labels, target: None, id };
-    Some((spc_svg(&analysis, &text), table_html(&analysis, &text), verdict))
+    Some(Drawn {
+        svg: spc_svg(&analysis, &text),
+        table: table_html(&analysis, &text),
+        variation_icon: analysis.variation.map(kindling_charts::spc::variation_icon),
+        verdict,
+    })
 }
 
 /// The median (the mean of the two middle values of an even count), `None` for none: the same median

@@ -26,6 +26,8 @@ pub(crate) struct ChartView {
     chart: Option<String>,
     table: Option<String>,
     verdict: Option<String>,
+    /// The Making Data Count variation icon, where the chart has limits.
+    icon: Option<String>,
     points: usize,
 }
 
@@ -37,11 +39,29 @@ pub(crate) fn chart(s: &Series) -> ChartView {
     let drawn = (s.points.len() >= 2)
         .then(|| crate::approvals::drawn(&observations, &labels, s.title, s.key, s.chart, s.improvement))
         .flatten();
-    let (chart, table, verdict) = match drawn {
-        Some((chart, table, verdict)) => (Some(chart), Some(table), Some(verdict)),
-        None => (None, None, None),
-    };
-    ChartView { key: s.key, title: s.title, unit: s.unit, chart, table, verdict, points: s.points.len() }
+    let points = s.points.len();
+    match drawn {
+        Some(d) => ChartView {
+            key: s.key,
+            title: s.title,
+            unit: s.unit,
+            chart: Some(d.svg),
+            table: Some(d.table),
+            verdict: Some(d.verdict),
+            icon: d.variation_icon,
+            points,
+        },
+        None => ChartView {
+            key: s.key,
+            title: s.title,
+            unit: s.unit,
+            chart: None,
+            table: None,
+            verdict: None,
+            icon: None,
+            points,
+        },
+    }
 }
 
 #[derive(Default, Serialize)]
@@ -167,6 +187,25 @@ mod tests {
 
     use super::*;
 
+    /// A series long enough for limits carries the Making Data Count variation icon beside its chart;
+    /// 20 months of a steady 40 to 42 is common-cause variation.
+    #[test]
+    fn a_series_with_limits_has_its_variation_icon() {
+        let points = (0..20)
+            .map(|k| Point { month: format!("{}-{:02}", 2025 + k / 12, k % 12 + 1), y: f64::from(40 + k % 3), n: None })
+            .collect();
+        let series = Series {
+            key: "sessions",
+            title: "Mentoring sessions held",
+            unit: "sessions in the month",
+            chart: Chart::Xmr,
+            improvement: Improvement::Increase,
+            points,
+        };
+        let icon = chart(&series).icon.expect("an icon");
+        assert!(icon.contains("aria-label=\"Variation: Common cause"), "{icon}");
+    }
+
     /// Issue 19: enrolments of 135, 75, 10, 10, 10, 10, 10 and 3 were drawn around their mean (32.9)
     /// while the text said "runs around the median". Eight points are too few for limits, so the chart
     /// is a run chart: its centre is the median, (10 + 10) / 2 = 10, in the picture, the table and the
@@ -188,6 +227,7 @@ mod tests {
         };
         let view = chart(&series);
         let (svg, table, verdict) = (view.chart.unwrap(), view.table.unwrap(), view.verdict.unwrap());
+        assert_eq!(view.icon, None, "a run chart has no variation icon");
         assert!(verdict.contains("read as a run chart") && verdict.contains("median"), "{verdict}");
         assert!(!svg.contains("32.9") && !table.contains("32.9"), "the mean is nowhere");
         // Each row's centre cell is 10, with no limits beside it.
