@@ -49,7 +49,7 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
             .meetings
             .iter()
             .map(|m| Upcoming {
-                when: uk_time(m.starts_ms),
+                when: kindling_web::date_and_time(m.starts_ms),
                 summary: format!("Mentoring meeting with {}", m.with),
                 href: m.href.clone(),
             })
@@ -79,14 +79,6 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
         }
     }
     Ok(sent)
-}
-
-/// A moment as people in the UK read it: "14 July 2027 at 10:30am".
-fn uk_time(ms: i64) -> String {
-    let zone = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(zone).strftime("%-d %B %Y at %-I:%M%P").to_string())
-        .unwrap_or_default()
 }
 
 /// Checks for due digests every `every` until the process stops.
