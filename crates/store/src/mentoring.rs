@@ -4,10 +4,13 @@
 //!
 //! A programme belongs to one organisation; every read and write here is scoped by it.
 
+pub mod applications;
+
 use std::collections::BTreeSet;
 
 use kindling_domain::ids::{OrganisationId, UserId};
 use kindling_domain::initiatives::CivilDate;
+use kindling_domain::mentoring::applications::TrainingRecord;
 use kindling_domain::mentoring::imports::{HrMonth, UnitMonth};
 use kindling_domain::mentoring::outcomes::{Facts, MatchFact, ParticipantFact};
 use kindling_domain::mentoring::{
@@ -207,6 +210,8 @@ pub struct Participant {
     pub reverse: bool,
     pub trained_ms: Option<i64>,
     pub training: Option<String>,
+    /// What shows the training was done: a certificate number, a link to the learning record.
+    pub training_evidence: Option<String>,
     /// Mentors: paused since then (no new mentees; current pairs carry on).
     pub paused_ms: Option<i64>,
     pub enrolled_ms: i64,
@@ -262,6 +267,7 @@ fn participant_from(r: &AnyRow) -> Result<Participant, StoreError> {
         reverse: r.try_get::<i64, _>("reverse")? == 1,
         trained_ms: r.try_get("trained_ms")?,
         training: r.try_get("training")?,
+        training_evidence: r.try_get("training_evidence")?,
         paused_ms: r.try_get("paused_ms")?,
         enrolled_ms: r.try_get("enrolled_ms")?,
         load: u32::try_from(r.try_get::<i64, _>("load")?).unwrap_or(0),
@@ -402,12 +408,19 @@ pub async fn import(db: &Db, by: Actor, programme: i64, people: &[ParticipantDra
     Ok(people.len())
 }
 
-/// Records a mentor's training (which makes them matchable where the programme requires it).
-pub async fn record_training(db: &Db, by: Actor, participant: i64, training: &str) -> Result<(), StoreError> {
+/// Records a mentor's training: the course, the day it was completed and its evidence (which makes
+/// them matchable where the programme requires training).
+pub async fn record_training(
+    db: &Db,
+    by: Actor,
+    participant: i64,
+    training: &TrainingRecord,
+) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    sqlx::query("UPDATE participants SET trained_ms = $1, training = $2 WHERE id = $3")
-        .bind(by.now_ms)
-        .bind(training.to_owned())
+    sqlx::query("UPDATE participants SET trained_ms = $1, training = $2, training_evidence = $3 WHERE id = $4")
+        .bind(training.completed.unix_ms())
+        .bind(training.course.clone())
+        .bind(training.evidence.clone())
         .bind(participant)
         .execute(&mut *tx)
         .await?;
@@ -417,7 +430,7 @@ pub async fn record_training(db: &Db, by: Actor, participant: i64, training: &st
         by,
         "mentoring.training_recorded",
         format!("participant:{participant}"),
-        training.to_owned(),
+        format!("{} on {} ({})", training.course, training.completed.iso(), training.evidence),
     )
     .await?;
     tx.commit().await?;

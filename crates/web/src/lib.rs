@@ -308,6 +308,15 @@ pub fn router(state: AppState) -> Router {
         .route("/mentoring/programmes/{id}/edit", get(mentoring::edit_programme).post(mentoring::update_programme))
         .route("/mentoring/programmes/{id}/participants", post(mentoring::enrol))
         .route("/mentoring/programmes/{id}/participants/new", get(mentoring::new_participant))
+        .route(
+            "/mentoring/programmes/{id}/apply",
+            get(mentoring::applications::new_application).post(mentoring::applications::apply),
+        )
+        .route("/mentoring/programmes/{id}/applications", get(mentoring::applications::list))
+        .route("/mentoring/applications/{id}", get(mentoring::applications::show))
+        .route("/mentoring/applications/{id}/approve", post(mentoring::applications::approve))
+        .route("/mentoring/applications/{id}/decline", post(mentoring::applications::decline))
+        .route("/mentoring/applications/{id}/withdraw", post(mentoring::applications::withdraw))
         .route("/mentoring/programmes/{id}/participants/import", post(mentoring::import))
         .route("/mentoring/programmes/{id}/rounds", post(mentoring::rounds::run))
         .route("/mentoring/programmes/{id}/outcomes", get(mentoring::outcomes::show))

@@ -23,6 +23,9 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "mentoring/programme.html",
     "mentoring/participant_form.html",
     "mentoring/participant.html",
+    "mentoring/apply.html",
+    "mentoring/applications.html",
+    "mentoring/application.html",
     "mentoring/round.html",
     "mentoring/explain.html",
     "mentoring/match.html",
@@ -156,6 +159,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_filter("frequency_label", |slug: &str| {
         slug.parse::<kindling_domain::mentoring::Frequency>().map(|k| k.label()).unwrap_or("Not set")
+    });
+    env.add_filter("application_status", |slug: &str| {
+        kindling_domain::mentoring::applications::Status::parse(slug).map_or("Unknown", |s| s.label())
     });
     env.add_filter("session_mode", |slug: &str| {
         slug.parse::<kindling_domain::mentoring::SessionMode>().map(|k| k.label()).unwrap_or("Other")

@@ -4,6 +4,7 @@
 //! Matching itself is [`kindling_matching::round`]; this module turns people's answers into the
 //! profiles, weights and rules it needs, and checks everything a person types.
 
+pub mod applications;
 pub mod imports;
 pub mod meetings;
 pub mod outcomes;
@@ -132,6 +133,12 @@ pub struct Settings {
     pub required_training: String,
     pub weights: WeightSettings,
     pub questions: Vec<String>,
+    /// Whether staff may apply to join (issue 19 §3); settings stored before it read as closed.
+    #[serde(default)]
+    pub applications_open: bool,
+    /// What an applicant is asked, besides their profile (may be none).
+    #[serde(default)]
+    pub application_questions: Vec<String>,
 }
 
 /// The criterion weights, as stored and as edited.
@@ -257,6 +264,10 @@ pub struct ProgrammeForm {
     pub grade_gap_penalty: String,
     /// One question per line.
     pub questions: String,
+    /// "yes" when staff may apply to join.
+    pub applications_open: String,
+    /// What applicants are asked, one question per line (may be empty).
+    pub application_questions: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -301,6 +312,8 @@ impl ProgrammeForm {
                 required_training: String::new(),
                 weights: WeightSettings::default(),
                 questions: DEFAULT_QUESTIONS.iter().map(|q| (*q).to_owned()).collect(),
+                applications_open: false,
+                application_questions: Vec::new(),
             },
         })
     }
@@ -331,6 +344,8 @@ impl ProgrammeForm {
             ideal_grade_gap: w.ideal_grade_gap.to_string(),
             grade_gap_penalty: w.grade_gap_penalty.to_string(),
             questions: s.questions.join("\n"),
+            applications_open: yes(s.applications_open),
+            application_questions: s.application_questions.join("\n"),
         }
     }
 
@@ -422,6 +437,13 @@ impl ProgrammeForm {
         } else if questions.iter().any(|q| q.chars().count() > 200) {
             errors.add("questions", "Each question must be 200 characters or fewer");
         }
+        let application_questions: Vec<String> =
+            self.application_questions.lines().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned).collect();
+        if application_questions.len() > applications::MAX_APPLICATION_QUESTIONS {
+            errors.add("application_questions", "Ask at most 10 questions of applicants, one per line");
+        } else if application_questions.iter().any(|q| q.chars().count() > 200) {
+            errors.add("application_questions", "Each question must be 200 characters or fewer");
+        }
         match (objective, frequency) {
             (Some(objective), Some(frequency)) => errors.into_result(|| ProgrammeDraft {
                 name,
@@ -439,6 +461,8 @@ impl ProgrammeForm {
                     required_training,
                     weights,
                     questions,
+                    applications_open: self.applications_open == "yes",
+                    application_questions,
                 },
             }),
             _ => Err(errors),

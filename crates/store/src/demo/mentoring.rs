@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use kindling_domain::ids::{OrganisationId, UserId};
 use kindling_domain::initiatives::CivilDate;
+use kindling_domain::mentoring::applications::TrainingRecord;
 use kindling_domain::mentoring::imports::{HrMonth, UnitMonth};
 use kindling_domain::mentoring::{
     DEFAULT_QUESTIONS, Frequency, MatchStatus, Objective, ParticipantDraft, ProgrammeDraft, SessionDraft, SessionMode,
@@ -201,6 +202,15 @@ async fn live_out(db: &Db, by: Actor, offered: &[mentoring::Match], now_ms: i64)
     Ok(())
 }
 
+/// The demo's mentor course, completed on the day of `ms` (the `cohort`th time it ran).
+fn training(ms: i64, cohort: u32) -> Result<TrainingRecord, StoreError> {
+    Ok(TrainingRecord {
+        course: "Mentor foundations (half day)".into(),
+        completed: CivilDate::from_unix_ms(ms).ok_or_else(|| StoreError::Corrupt("demo date".into()))?,
+        evidence: format!("Attendance register, cohort {cohort}, kept by the learning and development team"),
+    })
+}
+
 fn month(ms: i64) -> String {
     CivilDate::from_unix_ms(ms).map(|d| format!("{}-{:02}", d.year, d.month)).unwrap_or_default()
 }
@@ -224,6 +234,11 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         required_training: "Mentor foundations (half day)".into(),
         weights: WeightSettings::default(),
         questions: DEFAULT_QUESTIONS.iter().map(|q| (*q).to_owned()).collect(),
+        applications_open: true,
+        application_questions: vec![
+            "What change would you like to lead in the next year?".into(),
+            "What would you like from a mentor, or bring to a mentee?".into(),
+        ],
     };
     let draft = ProgrammeDraft {
         name: "Leading change: mentoring for emerging leaders".into(),
@@ -284,9 +299,10 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         mentoring::import(db, at(lead, start + (2 + 10 * k as i64) * DAY_MS), programme_id, chunk).await?;
     }
     let everyone = mentoring::participants(db, organisation, programme_id).await?;
+    let first_course = training(start + 2 * DAY_MS, 1)?;
     for (k, p) in everyone.iter().filter(|p| p.side == Side::Mentor).enumerate() {
         if k % 15 != 14 {
-            mentoring::record_training(db, at(lead, start + 3 * DAY_MS), p.id, "Mentor foundations (half day)").await?;
+            mentoring::record_training(db, at(lead, start + 3 * DAY_MS), p.id, &first_course).await?;
         }
     }
 
@@ -319,8 +335,7 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
     mentoring::import(db, at(lead, recruited_ms), programme_id, &recruits).await?;
     for p in mentoring::participants(db, organisation, programme_id).await? {
         if recruits.iter().any(|r| r.side == p.side && r.reference == p.reference) {
-            mentoring::record_training(db, at(lead, recruited_ms + DAY_MS), p.id, "Mentor foundations (half day)")
-                .await?;
+            mentoring::record_training(db, at(lead, recruited_ms + DAY_MS), p.id, &training(recruited_ms, 2)?).await?;
         }
     }
 

@@ -56,6 +56,10 @@ pub struct ProgrammeDto {
     pub protected_minutes: u32,
     pub required_training: String,
     pub questions: Vec<String>,
+    /// Whether staff may apply to join.
+    pub applications_open: bool,
+    /// What applicants are asked.
+    pub application_questions: Vec<String>,
     pub lead: String,
     pub mentees: i64,
     pub mentors: i64,
@@ -75,6 +79,8 @@ fn programme_dto(p: Programme) -> ProgrammeDto {
         protected_minutes: p.settings.protected_minutes,
         required_training: p.settings.required_training,
         questions: p.settings.questions,
+        applications_open: p.settings.applications_open,
+        application_questions: p.settings.application_questions,
         lead: p.lead_name,
         mentees: p.mentees,
         mentors: p.mentors,

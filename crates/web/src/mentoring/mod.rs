@@ -2,6 +2,7 @@
 //! enrolment one by one or from a file, training records and capacities. Rounds, relationships and
 //! outcomes have their own modules.
 
+pub mod applications;
 pub mod outcomes;
 pub mod pairs;
 pub mod relationships;
@@ -11,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::mentoring::applications::{Status as ApplicationStatus, TrainingForm};
 use kindling_domain::mentoring::imports::parse_participants;
 use kindling_domain::mentoring::{
     Frequency, LEARNING_STYLES, Objective, PROFESSION_RULES, ParticipantForm, ProgrammeForm, Side, check_capacity,
@@ -183,10 +185,23 @@ async fn render_programme(
         })
         .count();
     let rounds = mentoring::rounds(state.db(), viewer.organisation, programme.id).await?;
+    let waiting_applications = if leads(viewer, programme) {
+        mentoring::applications::applications(state.db(), viewer.organisation, programme.id)
+            .await?
+            .iter()
+            .filter(|a| a.status == ApplicationStatus::Pending)
+            .count()
+    } else {
+        0
+    };
+    let my_applications =
+        mentoring::applications::applications_of(state.db(), viewer.organisation, programme.id, viewer.user.id).await?;
+    // Someone on both sides already has nothing left to apply for; one waiting application at a time.
+    let may_apply = mine.len() < 2 && !my_applications.iter().any(|a| a.status == ApplicationStatus::Pending);
     let status = if upload.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/programme.html",
-        page! { title => programme.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), participants => slice, mine => mine, totals => totals, side => side.slug(), page => page, pages => pages, shown => shown.len(), waiting => waiting, untrained => untrained, rounds => rounds, upload => upload, field_errors => field_errors(&upload.errors) },
+        page! { title => programme.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), participants => slice, mine => mine, totals => totals, side => side.slug(), page => page, pages => pages, shown => shown.len(), waiting => waiting, untrained => untrained, rounds => rounds, upload => upload, field_errors => field_errors(&upload.errors), waiting_applications => waiting_applications, my_applications => my_applications, may_apply => may_apply },
     )?;
     Ok((status, html).into_response())
 }
@@ -330,17 +345,24 @@ async fn load_participant(state: &AppState, viewer: &Viewer, raw: &str) -> Resul
     Ok((programme, participant))
 }
 
+/// What the participant page's forms show: what was typed into the one that failed.
+struct ParticipantForms<'a> {
+    errors: &'a FieldErrors,
+    capacity: &'a str,
+    training: &'a TrainingForm,
+}
+
 fn render_participant(
     viewer: &Viewer,
     programme: &Programme,
     participant: &Participant,
-    errors: &FieldErrors,
-    capacity: &str,
+    forms: &ParticipantForms<'_>,
 ) -> Result<Response, AppError> {
+    let errors = forms.errors;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/participant.html",
-        page! { title => participant.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, participant => participant, errors => errors, field_errors => field_errors(errors), capacity => capacity },
+        page! { title => participant.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, participant => participant, errors => errors, field_errors => field_errors(errors), capacity => forms.capacity, training => forms.training },
     )?;
     Ok((status, html).into_response())
 }
@@ -351,7 +373,12 @@ pub async fn participant(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let (programme, participant) = load_participant(&state, &viewer, &id).await?;
-    render_participant(&viewer, &programme, &participant, &FieldErrors::new(), &participant.capacity.to_string())
+    let forms = ParticipantForms {
+        errors: &FieldErrors::new(),
+        capacity: &participant.capacity.to_string(),
+        training: &applications::training_form(&programme),
+    };
+    render_participant(&viewer, &programme, &participant, &forms)
 }
 
 #[derive(Deserialize, Default)]
@@ -375,7 +402,11 @@ pub async fn set_capacity(
             mentoring::set_capacity(state.db(), viewer.actor(now_ms()), participant.id, capacity).await?;
             Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
         }
-        Err(errors) => render_participant(&viewer, &programme, &participant, &errors, &form.capacity),
+        Err(errors) => {
+            let training = applications::training_form(&programme);
+            let forms = ParticipantForms { errors: &errors, capacity: &form.capacity, training: &training };
+            render_participant(&viewer, &programme, &participant, &forms)
+        }
     }
 }
 
@@ -401,17 +432,26 @@ pub async fn set_paused(
     Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
 }
 
+/// The mentor selection step: the training record (course, the day it was completed, evidence).
 pub async fn record_training(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    axum::Form(form): axum::Form<TrainingForm>,
 ) -> Result<Response, AppError> {
     let (programme, participant) = load_participant(&state, &viewer, &id).await?;
-    let training = if programme.settings.required_training.is_empty() {
-        "Mentor training".to_owned()
-    } else {
-        programme.settings.required_training.clone()
-    };
-    mentoring::record_training(state.db(), viewer.actor(now_ms()), participant.id, &training).await?;
-    Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
+    if participant.side != Side::Mentor {
+        return Err(AppError::BadRequest("Training is recorded for mentors.".into()));
+    }
+    match form.parse(crate::today()) {
+        Ok(record) => {
+            mentoring::record_training(state.db(), viewer.actor(now_ms()), participant.id, &record).await?;
+            Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
+        }
+        Err(errors) => {
+            let forms =
+                ParticipantForms { errors: &errors, capacity: &participant.capacity.to_string(), training: &form };
+            render_participant(&viewer, &programme, &participant, &forms)
+        }
+    }
 }

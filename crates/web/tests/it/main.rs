@@ -9,6 +9,7 @@ mod governance;
 mod innovators;
 mod learning;
 mod mentoring;
+mod mentoring_applications;
 mod pages;
 mod recognition;
 mod security;

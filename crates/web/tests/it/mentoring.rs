@@ -348,6 +348,8 @@ async fn every_mentoring_page_renders_for_the_lead() -> anyhow::Result<()> {
         format!("/mentoring/programmes/{}/edit", p.id),
         format!("/mentoring/programmes/{}/participants/new", p.id),
         format!("/mentoring/programmes/{}/outcomes", p.id),
+        format!("/mentoring/programmes/{}/applications", p.id),
+        format!("/mentoring/programmes/{}/apply", p.id),
         format!("/mentoring/participants/{}", mentor.id),
         format!("/mentoring/rounds/{}", round.id),
         format!("/mentoring/rounds/{}?page=2", round.id),
