@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::ids::OrganisationId;
-use kindling_domain::mentoring::{Settings, Side};
+use kindling_domain::mentoring::{MatchStatus, Settings, Side};
 use kindling_domain::validation::FieldErrors;
 use kindling_matching::profiles::{Breakdown, Exclusion, Profile, score_pair};
 use kindling_matching::round::{self, Pair, Round, RoundError, RoundInput, Unmatched};
@@ -259,10 +259,17 @@ async fn render_round(
         .collect();
     loads.sort_by(|a, b| b.proposed.cmp(&a.proposed).then(a.mentor.name.cmp(&b.mentor.name)));
     loads.truncate(100);
+    // Pairs from earlier rounds stand: their mentees are not in this one and their mentors offer only
+    // the places left, which the lead should see rather than infer.
+    let kept = mentoring::matches(state.db(), viewer.organisation, programme.id)
+        .await?
+        .iter()
+        .filter(|m| m.round != record.id && matches!(m.status, MatchStatus::Offered | MatchStatus::Active))
+        .count();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/round.html",
-        page! { title => format!("Matching round {}", record.id), section => "mentoring", viewer => viewer.view(), programme => programme, round => record, rows => rows, page => page, pages => pages, unmatched => unmatched, unmatched_count => unmatched_count, loads => loads, mentor_count => rebuilt.mentors.len(), form => form, errors => errors, field_errors => field_errors(errors) },
+        page! { title => format!("Matching round {}", record.id), section => "mentoring", viewer => viewer.view(), programme => programme, round => record, rows => rows, page => page, pages => pages, unmatched => unmatched, unmatched_count => unmatched_count, loads => loads, mentor_count => rebuilt.mentors.len(), kept => kept, form => form, errors => errors, field_errors => field_errors(errors) },
     )?;
     Ok((status, html).into_response())
 }
