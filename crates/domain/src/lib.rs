@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod approvals;
 pub mod audit;
+pub mod challenges;
 pub mod drivers;
 pub mod equity;
 pub mod feedback;

@@ -16,6 +16,19 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words that carry no meaning for similarity.
+const STOP_WORDS: &[&str] = &[
+    "the", "and", "for", "with", "from", "that", "this", "are", "was", "were", "have", "has", "our", "into", "on",
+    "in", "of", "to", "at", "by", "an", "is", "be", "it", "we", "as", "or", "not", "they", "their", "when", "who",
+    "what", "all", "more", "less", "new",
+];
+
+/// The words of `text` that say what it is about (see [`terms`]), for finding similar things: three
+/// characters or more, and none of the common words that every text shares.
+pub fn meaningful_words(text: &str) -> Vec<String> {
+    terms(text).into_iter().filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.as_str())).collect()
+}
+
 /// What someone asked for: every group must match, and a group matches when any of its words does.
 /// "falls OR slips night" is (falls or slips) and night; "OR" counts only as typed, in capitals, as
 /// the library's hint says, so the word "or" in a sentence stays an ordinary word.

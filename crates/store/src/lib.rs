@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod audit;
 pub mod backup;
+pub mod challenges;
 pub mod data_protection;
 mod db;
 pub mod demo;

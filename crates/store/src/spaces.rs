@@ -20,6 +20,8 @@ pub struct Space {
     pub stage: Stage,
     pub organisation: String,
     pub created_by: String,
+    /// Who opened the space, and so facilitates it (runs its challenges).
+    pub facilitator: UserId,
     pub members: i64,
     pub created_ms: i64,
 }
@@ -38,6 +40,7 @@ fn space_from(r: &AnyRow) -> Result<Space, StoreError> {
         stage: stage.parse().map_err(|_| StoreError::Corrupt(format!("space stage {stage:?}")))?,
         organisation: r.try_get("organisation_name")?,
         created_by: r.try_get("creator")?,
+        facilitator: UserId::new(r.try_get("created_by")?),
         members: r.try_get("members")?,
         created_ms: r.try_get("created_ms")?,
     })
@@ -227,6 +230,16 @@ pub async fn add_output(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Whether someone belongs to the space.
+pub async fn is_member(db: &Db, space: i64, user: UserId) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 AS x FROM space_members WHERE space_id = $1 AND user_id = $2")
+        .bind(space)
+        .bind(user.get())
+        .fetch_optional(db.pool())
+        .await?
+        .is_some())
 }
 
 /// Starts an initiative (an idea in the actor's organisation) from the space, linked back to it.

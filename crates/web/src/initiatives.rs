@@ -331,9 +331,10 @@ async fn render_show(
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     // Ideas started in a collaborative space link back to it.
     let space = kindling_store::spaces::of_initiative(state.db(), item.id).await?;
+    let challenge = kindling_store::challenges::of_initiative(state.db(), item.id).await?;
     let html = templates::render(
         "initiatives/show.html",
-        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, decides_on_evidence => decides_on_evidence, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, conditions => conditions, learning => learning, similar => similar, space => space, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
+        page! { title => &item.draft.title, section => "initiatives", viewer => viewer.view(), item => item, aim_by_when => item.draft.aim.by_when.map(|d| d.long()), latest_change => item.history.last(), moves => moves, decides_on_evidence => decides_on_evidence, can_edit => can_edit, member_options => member_options, professions => professions, evidence => &evidence, balancing_concerns => balancing_concerns, cycles => cycles, open_request => open_request, conditions => conditions, learning => learning, similar => similar, space => space, challenge => challenge, stage_form => &forms.stage, comment_form => &forms.comment, team_form => &forms.team, errors => &forms.errors, field_errors => field_errors(&forms.errors), notice => forms.notice },
     )?;
     Ok((status, html).into_response())
 }

@@ -397,18 +397,8 @@ pub async fn similar(
     Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], html).into_response())
 }
 
-/// Words that carry no meaning for similarity.
-const STOP_WORDS: &[&str] = &[
-    "the", "and", "for", "with", "from", "that", "this", "are", "was", "were", "have", "has", "our", "into", "on",
-    "in", "of", "to", "at", "by", "an", "is", "be", "it", "we", "as", "or", "not", "they", "their", "when", "who",
-    "what", "all", "more", "less", "new",
-];
-
 pub async fn similar_to(state: &AppState, viewer: &Viewer, text: &str) -> Result<Vec<HitView>, AppError> {
-    let words: Vec<String> = search::terms(text)
-        .into_iter()
-        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.as_str()))
-        .collect();
+    let words = kindling_domain::search::meaningful_words(text);
     if words.is_empty() {
         return Ok(Vec::new());
     }

@@ -26,6 +26,7 @@ pub mod api;
 mod approvals;
 mod assets;
 pub mod auth;
+mod challenges;
 pub mod client;
 mod dashboard;
 mod drivers;
@@ -353,6 +354,19 @@ pub fn router(state: AppState) -> Router {
         .route("/spaces/{id}/outputs", post(spaces::add_output))
         .route("/spaces/{id}/ideas", post(spaces::start_idea))
         .route("/spaces/{id}/teams", post(spaces::suggest_teams))
+        .route("/spaces/{id}/challenges", post(challenges::create))
+        .route("/spaces/{id}/challenges/new", get(challenges::new_challenge))
+        .route("/challenges/{id}", get(challenges::show))
+        .route("/challenges/{id}/ideas", post(challenges::post_idea))
+        .route("/challenges/{id}/close", post(challenges::close))
+        .route("/challenges/{id}/decide", post(challenges::decide))
+        .route("/challenges/{id}/panel", post(challenges::add_judge))
+        .route("/challenges/{id}/ideas/{idea}", get(challenges::show_idea))
+        .route("/challenges/{id}/ideas/{idea}/support", post(challenges::support))
+        .route("/challenges/{id}/ideas/{idea}/comments", post(challenges::comment))
+        .route("/challenges/{id}/ideas/{idea}/shortlist", post(challenges::shortlist))
+        .route("/challenges/{id}/ideas/{idea}/scores", post(challenges::score))
+        .route("/challenges/{id}/ideas/{idea}/initiative", post(challenges::start_initiative))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}", get(notifications::open))

@@ -168,6 +168,7 @@ async fn render(
     let outputs = spaces::outputs(state.db(), space.id).await?;
     let linked = spaces::initiatives(state.db(), space.id).await?;
     let is_member = members.iter().any(|m| m.user == viewer.user.id);
+    let challenges = kindling_store::challenges::of_space(state.db(), space.id).await?;
     let stages: Vec<minijinja::Value> = Stage::ALL
         .iter()
         .map(|s| {
@@ -179,7 +180,7 @@ async fn render(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "spaces/show.html",
-        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion },
+        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, challenges => challenges, facilitates => space.facilitator == viewer.user.id, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion },
     )?;
     Ok((status, html).into_response())
 }

@@ -34,6 +34,9 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "spaces/list.html",
     "spaces/new.html",
     "spaces/show.html",
+    "spaces/challenge_form.html",
+    "spaces/challenge.html",
+    "spaces/challenge_idea.html",
     "base.html",
     "error.html",
     "sign_in.html",
@@ -159,6 +162,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_filter("frequency_label", |slug: &str| {
         slug.parse::<kindling_domain::mentoring::Frequency>().map(|k| k.label()).unwrap_or("Not set")
+    });
+    env.add_filter("challenge_phase", |slug: &str| {
+        slug.parse::<kindling_domain::challenges::Phase>().map(|p| p.label()).unwrap_or("Unknown")
     });
     env.add_filter("application_status", |slug: &str| {
         kindling_domain::mentoring::applications::Status::parse(slug).map_or("Unknown", |s| s.label())

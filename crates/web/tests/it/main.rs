@@ -2,6 +2,7 @@
 //! against SQLite (always) or PostgreSQL (when `KINDLING_TEST_POSTGRES_URL` is set).
 
 mod api;
+mod challenges;
 mod evidence;
 mod feedback;
 mod going_live;
