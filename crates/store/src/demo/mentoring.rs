@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use kindling_domain::challenges::{ChallengeDraft, IdeaDraft};
 use kindling_domain::ids::{OrganisationId, UserId};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::mentoring::applications::TrainingRecord;
@@ -18,7 +19,7 @@ use kindling_domain::spaces::{SpaceDraft, Stage};
 use kindling_matching::round::{self, RoundInput};
 
 use crate::mentoring::{self, NewRound};
-use crate::{Actor, Db, StoreError, spaces};
+use crate::{Actor, Db, StoreError, challenges, spaces};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -404,5 +405,66 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         "How might we make sure the care home knows every medication change before the resident arrives?",
     )
     .await?;
-    Ok(())
+    challenge(db, organisation, people, space, now_ms).await
+}
+
+/// A challenge the space runs, open for three more weeks, with ideas from both organisations, their
+/// supporters and a comment: what a member finds on their first visit.
+async fn challenge(
+    db: &Db,
+    organisation: OrganisationId,
+    people: &People,
+    space: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let at = |user: UserId, days_ago: i64| Actor {
+        organisation: if user == people.carer { people.carer_organisation } else { organisation },
+        user,
+        now_ms: now_ms - days_ago * DAY_MS,
+    };
+    let day = |days: i64| {
+        CivilDate::from_unix_ms(now_ms + days * DAY_MS).ok_or_else(|| StoreError::Corrupt("demo date".into()))
+    };
+    let draft = ChallengeDraft {
+        question: "How might we make sure the care home knows every medication change before the resident arrives?"
+            .into(),
+        description: Some(
+            "Five of the last twelve transfers reached Riverside without the latest medication changes.".into(),
+        ),
+        opens_on: day(-10)?,
+        closes_on: day(21)?,
+        criteria: vec!["Safety for residents".into(), "How easy it is to try".into(), "Cost".into()],
+    };
+    let id = challenges::create(db, at(people.improvement_lead, 10), space, &draft).await?;
+    let opened = challenges::get(db, id).await?.ok_or_else(|| StoreError::Corrupt("demo challenge".into()))?;
+    let ideas = [
+        (
+            people.clinician,
+            9,
+            "A medication change sheet that travels with the resident",
+            "The ward pharmacist signs a one-page sheet of every change since admission; it goes in the transfer bag.",
+        ),
+        (
+            people.carer,
+            8,
+            "Phone the care home before the ambulance leaves",
+            "A named nurse rings the home with the changes, and the home reads them back.",
+        ),
+        (
+            people.mentee,
+            6,
+            "Send the discharge letter to the home's secure email first",
+            "The letter reaches the home before the resident, so staff can query changes in working hours.",
+        ),
+    ];
+    let mut posted = Vec::new();
+    for (author, days_ago, title, description) in ideas {
+        let draft = IdeaDraft { title: title.into(), description: description.into() };
+        posted.push(challenges::post_idea(db, at(author, days_ago), &opened, &draft).await?);
+    }
+    for (supporter, idea) in [(people.carer, 0), (people.mentee, 0), (people.mentor, 0), (people.clinician, 1)] {
+        challenges::set_support(db, at(supporter, 5), posted[idea], true).await?;
+    }
+    let sheet = challenges::idea(db, posted[0]).await?.ok_or_else(|| StoreError::Corrupt("demo idea".into()))?;
+    challenges::comment(db, at(people.carer, 4), &sheet, "We would keep the sheet in the resident's room folder.").await
 }

@@ -147,3 +147,23 @@ async fn a_facilitator_runs_a_challenge_from_question_to_initiative() -> anyhow:
     assert_eq!(carer.get(&format!("/challenges/999999/ideas/{}", last_number(&hers))).await?.status(), 404);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_demo_space_runs_an_open_challenge_with_ideas_from_both_organisations() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let open = challenges::of_space(app.db(), 1).await?;
+    assert_eq!(open.len(), 1);
+    let ideas = challenges::ideas(app.db(), open[0].id).await?;
+    let titles: Vec<&str> = ideas.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles[0], "A medication change sheet that travels with the resident", "most supported first");
+    assert_eq!(ideas[0].supporters, 3);
+    assert_eq!(ideas[0].comments, 1);
+    assert!(ideas.iter().any(|i| i.author_name == "Dani Lewis"), "Riverside's carer posted one");
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    let (status, page) = carer.get_text(&format!("/challenges/{}", open[0].id)).await?;
+    assert_eq!(status, 200);
+    assert!(page.contains("Post an idea"), "a member from another organisation may post: {page}");
+    let (status, _) = carer.get_text(&format!("/challenges/{}/ideas/{}", open[0].id, ideas[0].id)).await?;
+    assert_eq!(status, 200);
+    Ok(())
+}
