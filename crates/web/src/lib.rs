@@ -321,6 +321,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mentoring/programmes/{id}/participants/import", post(mentoring::import))
         .route("/mentoring/programmes/{id}/rounds", post(mentoring::rounds::run))
         .route("/mentoring/programmes/{id}/outcomes", get(mentoring::outcomes::show))
+        .route("/mentoring/programmes/{id}/outcomes.pdf", get(mentoring::outcomes::pdf))
         .route("/mentoring/programmes/{id}/outcomes/hr", post(mentoring::outcomes::import_hr))
         .route("/mentoring/programmes/{id}/outcomes/incidents", post(mentoring::outcomes::import_incidents))
         .route("/mentoring/participants/{id}", get(mentoring::participant))

@@ -9,7 +9,7 @@ use kindling_domain::measures::RowError;
 use kindling_domain::mentoring::imports::{parse_hr, parse_incidents};
 use kindling_domain::mentoring::outcomes::{Series, recurring_gaps, series};
 use kindling_domain::validation::FieldErrors;
-use kindling_spc::Obs;
+use kindling_spc::{Chart, Obs};
 use kindling_store::mentoring::{self, Programme};
 use serde::Serialize;
 
@@ -78,12 +78,17 @@ fn this_month() -> String {
         .unwrap_or_default()
 }
 
-async fn render(
-    state: &AppState,
-    viewer: &Viewer,
-    programme: &Programme,
-    imported: &Imported,
-) -> Result<Response, AppError> {
+/// What the page and the board's PDF both show: every outcome drawn and judged, and the headline counts.
+struct Outcomes {
+    series: Vec<Series>,
+    charts: Vec<ChartView>,
+    gaps: Vec<kindling_domain::mentoring::outcomes::Gap>,
+    mentees: usize,
+    matched: usize,
+    sessions: usize,
+}
+
+async fn outcomes(state: &AppState, viewer: &Viewer, programme: &Programme) -> Result<Outcomes, AppError> {
     let facts = mentoring::outcome_facts(state.db(), viewer.organisation, programme.id).await?;
     let all = series(&facts, &this_month());
     let charts: Vec<ChartView> = all.iter().map(chart).collect();
@@ -96,12 +101,100 @@ async fn render(
         .map(|m| m.mentee.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
+    Ok(Outcomes { series: all, charts, gaps, mentees, matched, sessions: facts.sessions.len() })
+}
+
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    programme: &Programme,
+    imported: &Imported,
+) -> Result<Response, AppError> {
+    let o = outcomes(state, viewer, programme).await?;
     let status = if imported.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/outcomes.html",
-        page! { title => format!("Outcomes: {}", programme.name), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), charts => charts, gaps => gaps, mentees => mentees, matched => matched, sessions => facts.sessions.len(), imported => imported, field_errors => field_errors(&imported.errors) },
+        page! { title => format!("Outcomes: {}", programme.name), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), charts => o.charts, gaps => o.gaps, mentees => o.mentees, matched => o.matched, sessions => o.sessions, imported => imported, field_errors => field_errors(&imported.errors) },
     )?;
     Ok((status, html).into_response())
+}
+
+/// The outcomes on one A4 page for the board: the headline counts, then each outcome's latest month
+/// and what its chart shows under the Making Data Count rules (the charts stay on the page).
+pub async fn pdf(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
+    let programme = load(&state, &viewer, &id).await?;
+    let o = outcomes(&state, &viewer, &programme).await?;
+    let document = board_document(&programme, &viewer.organisation_name, &o);
+    let pdf = crate::exports::render(&state, move |fonts| {
+        let pages = kindling_documents::layout::pages(&document, fonts);
+        kindling_documents::pdf::write(&pages, &document.title, fonts)
+    })
+    .await?;
+    Ok(crate::exports::download(pdf, "application/pdf", "mentoring-outcomes.pdf"))
+}
+
+/// The latest month of a series in words, as its chart reads it: a proportion as "3 of 40 (7.5%)", a
+/// rate as so many per its unit, anything else as its value; with how many months the chart has.
+fn latest(s: &Series) -> String {
+    let Some(p) = s.points.last() else {
+        return "No data yet".into();
+    };
+    let value = match (s.chart, p.n) {
+        (Chart::P | Chart::PPrime, Some(n)) if n > 0.0 => {
+            format!("{:.0} of {:.0} ({}%)", p.y, n, crate::evidence::number(100.0 * p.y / n))
+        }
+        (Chart::U | Chart::UPrime, Some(n)) if n > 0.0 => {
+            format!("{} {}", crate::evidence::number(p.y / n), s.unit)
+        }
+        _ => crate::evidence::number(p.y),
+    };
+    let months = s.points.len();
+    format!("{}: {value} ({months} month{})", p.month, if months == 1 { "" } else { "s" })
+}
+
+/// What the engine says of a chart, for a one-page table: a run chart named as such in two words
+/// rather than in the sentence that explains why (the page's chart keeps the whole verdict).
+fn for_the_board(verdict: &str) -> String {
+    match verdict.split_once("so this is read as a run chart. ") {
+        Some((why, rest)) if why.starts_with("Too few points for reliable limits") => format!("Run chart: {rest}"),
+        _ => verdict.to_owned(),
+    }
+}
+
+fn board_document(programme: &Programme, organisation: &str, o: &Outcomes) -> kindling_documents::Document {
+    use kindling_documents::{Block, Column, Document};
+    let today = crate::today();
+    let rows: Vec<Vec<String>> = o
+        .series
+        .iter()
+        .zip(&o.charts)
+        .map(|(s, c)| {
+            let shows = c.verdict.as_deref().map_or_else(|| "Too few months to judge yet".into(), for_the_board);
+            vec![s.title.to_owned(), latest(s), shows]
+        })
+        .collect();
+    Document {
+        title: format!("Mentoring outcomes: {}", programme.name),
+        subtitle: format!("{organisation}, prepared on {}", today.long()),
+        blocks: vec![
+            Block::Paragraph(format!(
+                "{} mentees enrolled, {} matched; {} sessions held. Each outcome is judged month by month with NHS England's Making Data Count rules: a signal is a run of points, a trend, or a point beyond the limits, never one month against the last.",
+                o.mentees, o.matched, o.sessions
+            )),
+            Block::Table {
+                columns: vec![
+                    Column::text("Outcome", 2.0),
+                    Column::text("Latest month", 2.0),
+                    Column::text("What the chart shows", 4.6),
+                ],
+                rows,
+            },
+            Block::Paragraph(format!(
+                "The charts, with their tables, are on the programme's outcomes page in Kindling (/mentoring/programmes/{}/outcomes).",
+                programme.id
+            )),
+        ],
+    }
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {

@@ -1002,3 +1002,31 @@ async fn only_the_forms_that_apply_are_offered() -> anyhow::Result<()> {
     assert_eq!(mentee.submit(&page, &format!("{page}/notes"), &[("note", "After")]).await?.status(), 409);
     Ok(())
 }
+
+/// Issue 19 §4: the outcomes dashboard as one page for the board, with the counts read from the
+/// stored rows (not through the outcomes code) and every outcome listed.
+#[tokio::test]
+async fn the_outcomes_fit_on_one_page_for_the_board() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let executive = app.signed_in("executive@demo.kindling.test").await?;
+    let (_, page) = executive.get_text(&format!("/mentoring/programmes/{}/outcomes", p.id)).await?;
+    assert!(page.contains(&format!("href=\"/mentoring/programmes/{}/outcomes.pdf\"", p.id)), "{page}");
+    let response = executive.get(&format!("/mentoring/programmes/{}/outcomes.pdf", p.id)).await?;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let text = crate::evidence::pdf_text(&response.bytes().await?)?;
+    assert_eq!(text.matches('\u{c}').count(), 1, "one page: {text}");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mentees =
+        mentoring::participants(app.db(), NORTHFIELD, p.id).await?.iter().filter(|x| x.side == Side::Mentee).count();
+    assert!(text.contains(&format!("{mentees} mentees enrolled")), "{text}");
+    assert!(text.contains(&format!("Mentoring outcomes: {}", p.name)));
+    for outcome in ["Leavers among participants", "Leavers among staff not in the programme", "What the chart shows"] {
+        assert!(text.contains(outcome), "{outcome}: {text}");
+    }
+    // Another organisation's programme does not exist for them.
+    let riverside = app.signed_in("admin@riverside.demo.kindling.test").await?;
+    assert_eq!(riverside.get(&format!("/mentoring/programmes/{}/outcomes.pdf", p.id)).await?.status(), 404);
+    Ok(())
+}
