@@ -5,10 +5,11 @@
 //! and the variation and assurance icons), with a `<title>` and a `<desc>` that states the verdict in
 //! words. [`spc::table_html`] gives the same data as a table, the alternative for people who cannot see
 //! the chart. [`risk::heat_map`] draws the 5 × 5 risk matrix with a count per cell; [`driver::svg`] draws
-//! a driver diagram.
+//! a driver diagram; [`compare::svg`] two groups on one chart with a start marked.
 
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod driver;
 pub mod risk;
 pub mod spc;

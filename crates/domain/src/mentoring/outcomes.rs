@@ -308,6 +308,71 @@ pub fn series(facts: &Facts, this_month: &str) -> Vec<Series> {
     out
 }
 
+/// Two groups' values month by month on one chart: participants against comparable staff who are
+/// not in the programme (issue 19 §4). Values are as the groups' own charts read them: a proportion
+/// as a percentage, a rate per its unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    pub key: &'static str,
+    pub title: &'static str,
+    /// Written after each value: "%" or " incidents per 1,000 occupied bed days".
+    pub suffix: &'static str,
+    pub names: [&'static str; 2],
+    pub months: Vec<String>,
+    pub values: [Vec<Option<f64>>; 2],
+}
+
+/// The comparisons the outcome series allow: leavers among participants against other staff, and
+/// incidents in units with active mentoring against other units; one is left out when either of its
+/// series has no points.
+pub fn comparisons(all: &[Series]) -> Vec<Comparison> {
+    let find = |key: &str| all.iter().find(|s| s.key == key);
+    let pairs = [
+        (
+            "leavers",
+            "Leavers: participants against staff not in the programme",
+            "%",
+            ["Participants", "Staff not in the programme"],
+            "leavers-participants",
+            "leavers-others",
+            100.0,
+        ),
+        (
+            "incidents",
+            "Incidents: units with active mentoring against other units",
+            " per 1,000 occupied bed days",
+            ["Units with active mentoring", "Other units"],
+            "incidents-mentoring",
+            "incidents-others",
+            1.0,
+        ),
+    ];
+    let mut out = Vec::new();
+    for (key, title, suffix, names, a, b, scale) in pairs {
+        let (Some(a), Some(b)) = (find(a), find(b)) else { continue };
+        if a.points.is_empty() || b.points.is_empty() {
+            continue;
+        }
+        let months: Vec<String> = a
+            .points
+            .iter()
+            .chain(&b.points)
+            .map(|p| p.month.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let value = |s: &Series, month: &str| {
+            s.points.iter().find(|p| p.month == month).and_then(|p| match p.n {
+                Some(n) if n > 0.0 => Some(scale * p.y / n),
+                _ => None,
+            })
+        };
+        let values = [months.iter().map(|m| value(a, m)).collect(), months.iter().map(|m| value(b, m)).collect()];
+        out.push(Comparison { key, title, suffix, names, months, values });
+    }
+    out
+}
+
 /// A goal that recurs among mentees, and how often the mentor they were matched with has it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Gap {
@@ -463,5 +528,31 @@ mod tests {
     fn months_run_across_the_year_end() {
         assert_eq!(months_between("2025-11", "2026-02"), ["2025-11", "2025-12", "2026-01", "2026-02"]);
         assert!(months_between("2026-02", "2026-01").is_empty());
+    }
+
+    #[test]
+    fn comparisons_put_two_groups_on_the_same_months_in_their_charts_units() {
+        let series = |key: &'static str, chart: Chart, points: &[(&str, f64, f64)]| Series {
+            key,
+            title: key,
+            unit: "",
+            chart,
+            improvement: Improvement::Decrease,
+            points: points.iter().map(|(m, y, n)| Point { month: (*m).to_owned(), y: *y, n: Some(*n) }).collect(),
+        };
+        let all = vec![
+            series("leavers-participants", Chart::P, &[("2026-02", 1.0, 200.0), ("2026-03", 0.0, 210.0)]),
+            series("leavers-others", Chart::P, &[("2026-01", 30.0, 2000.0), ("2026-03", 26.0, 2080.0)]),
+            series("incidents-mentoring", Chart::U, &[("2026-03", 26.0, 3.2)]),
+            series("incidents-others", Chart::U, &[]),
+        ];
+        let found = comparisons(&all);
+        assert_eq!(found.len(), 1, "incidents are left out: other units have no months");
+        let leavers = &found[0];
+        assert_eq!(leavers.months, ["2026-01", "2026-02", "2026-03"]);
+        // 1 of 200 is 0.5%; 30 of 2,000 is 1.5%; 26 of 2,080 is 1.25%.
+        assert_eq!(leavers.values[0], [None, Some(0.5), Some(0.0)]);
+        assert_eq!(leavers.values[1], [Some(1.5), None, Some(1.25)]);
+        assert_eq!(leavers.suffix, "%");
     }
 }

@@ -5,9 +5,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use kindling_charts::compare::{CompareText, Line};
 use kindling_domain::measures::RowError;
 use kindling_domain::mentoring::imports::{parse_hr, parse_incidents};
-use kindling_domain::mentoring::outcomes::{Series, recurring_gaps, series};
+use kindling_domain::mentoring::outcomes::{Comparison, Series, comparisons, recurring_gaps, series};
 use kindling_domain::validation::FieldErrors;
 use kindling_spc::{Chart, Obs};
 use kindling_store::mentoring::{self, Programme};
@@ -78,9 +79,37 @@ fn this_month() -> String {
         .unwrap_or_default()
 }
 
+#[derive(Serialize)]
+struct ComparedView {
+    key: &'static str,
+    title: &'static str,
+    svg: String,
+    table: String,
+}
+
+fn compared_view(c: &Comparison, started: &str) -> ComparedView {
+    let text = CompareText {
+        title: c.title,
+        suffix: c.suffix,
+        months: &c.months,
+        started: c.months.iter().position(|m| m == started),
+        id: c.key,
+    };
+    let first = Line { name: c.names[0], values: &c.values[0] };
+    let second = Line { name: c.names[1], values: &c.values[1] };
+    ComparedView {
+        key: c.key,
+        title: c.title,
+        svg: kindling_charts::compare::svg(&text, &first, &second),
+        table: kindling_charts::compare::table_html(&text, &first, &second),
+    }
+}
+
 /// What the page and the board's PDF both show: every outcome drawn and judged, and the headline counts.
 struct Outcomes {
     series: Vec<Series>,
+    /// Participants against comparable staff on one chart each, with the programme's start marked.
+    compared: Vec<ComparedView>,
     charts: Vec<ChartView>,
     gaps: Vec<kindling_domain::mentoring::outcomes::Gap>,
     mentees: usize,
@@ -101,7 +130,11 @@ async fn outcomes(state: &AppState, viewer: &Viewer, programme: &Programme) -> R
         .map(|m| m.mentee.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    Ok(Outcomes { series: all, charts, gaps, mentees, matched, sessions: facts.sessions.len() })
+    let started = kindling_domain::initiatives::CivilDate::from_unix_ms(programme.created_ms)
+        .map(|d| format!("{}-{:02}", d.year, d.month))
+        .unwrap_or_default();
+    let compared = comparisons(&all).iter().map(|c| compared_view(c, &started)).collect();
+    Ok(Outcomes { series: all, compared, charts, gaps, mentees, matched, sessions: facts.sessions.len() })
 }
 
 async fn render(
@@ -114,7 +147,7 @@ async fn render(
     let status = if imported.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/outcomes.html",
-        page! { title => format!("Outcomes: {}", programme.name), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), charts => o.charts, gaps => o.gaps, mentees => o.mentees, matched => o.matched, sessions => o.sessions, imported => imported, field_errors => field_errors(&imported.errors) },
+        page! { title => format!("Outcomes: {}", programme.name), section => "mentoring", viewer => viewer.view(), programme => programme, leads => leads(viewer, programme), charts => o.charts, compared => o.compared, gaps => o.gaps, mentees => o.mentees, matched => o.matched, sessions => o.sessions, imported => imported, field_errors => field_errors(&imported.errors) },
     )?;
     Ok((status, html).into_response())
 }

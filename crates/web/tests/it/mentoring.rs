@@ -1030,3 +1030,25 @@ async fn the_outcomes_fit_on_one_page_for_the_board() -> anyhow::Result<()> {
     assert_eq!(riverside.get(&format!("/mentoring/programmes/{}/outcomes.pdf", p.id)).await?.status(), 404);
     Ok(())
 }
+
+/// Issue 19 §4: participants against comparable staff on one chart, with the programme's start marked
+/// at the month it was set up (the arithmetic is checked by hand in the domain's tests).
+#[tokio::test]
+async fn participants_and_comparable_staff_share_a_chart_with_the_start_marked() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let executive = app.signed_in("executive@demo.kindling.test").await?;
+    let (status, page) = executive.get_text(&format!("/mentoring/programmes/{}/outcomes", p.id)).await?;
+    assert_eq!(status, 200);
+    let start = kindling_domain::initiatives::CivilDate::from_unix_ms(p.created_ms).unwrap();
+    let start = format!("{}-{:02}", start.year, start.month);
+    for (key, title) in [
+        ("leavers", "Leavers: participants against staff not in the programme"),
+        ("incidents", "Incidents: units with active mentoring against other units"),
+    ] {
+        assert!(page.contains(&format!("<title id=\"{key}-title\">{title}</title>")), "{title}");
+    }
+    assert!(page.contains(&format!("The programme started in {start}.")), "the start is said in words: {page}");
+    assert_eq!(page.matches("(programme started)</th>").count(), 2, "and marked in both tables");
+    Ok(())
+}
