@@ -217,7 +217,10 @@ pub struct Participant {
     pub enrolled_ms: i64,
     /// Mentors: mentees offered or active.
     pub load: u32,
-    /// Mentees: the match that takes them out of the pool (offered, active or closed), if any.
+    /// Mentees: returned to the pool by the lead then, after a relationship closed.
+    pub rematch_ms: Option<i64>,
+    /// Mentees: the match that takes them out of the pool (offered, active, or closed unless the lead
+    /// has returned them to the pool since), if any.
     pub current_match: Option<i64>,
 }
 
@@ -240,7 +243,8 @@ impl Participant {
 
 const PARTICIPANTS: &str = "SELECT p.*,
         (SELECT COUNT(*) FROM mentoring_matches m WHERE m.mentor_id = p.id AND m.status IN ('offered', 'active')) AS load,
-        (SELECT MAX(m.id) FROM mentoring_matches m WHERE m.mentee_id = p.id AND m.status IN ('offered', 'active', 'closed')) AS current_match
+        (SELECT MAX(m.id) FROM mentoring_matches m WHERE m.mentee_id = p.id AND m.status IN ('offered', 'active', 'closed')
+            AND NOT (m.status = 'closed' AND p.rematch_ms IS NOT NULL AND m.closed_ms <= p.rematch_ms)) AS current_match
     FROM participants p JOIN programmes g ON g.id = p.programme_id";
 
 fn list(raw: &str) -> Vec<String> {
@@ -269,6 +273,7 @@ fn participant_from(r: &AnyRow) -> Result<Participant, StoreError> {
         training: r.try_get("training")?,
         training_evidence: r.try_get("training_evidence")?,
         paused_ms: r.try_get("paused_ms")?,
+        rematch_ms: r.try_get("rematch_ms")?,
         enrolled_ms: r.try_get("enrolled_ms")?,
         load: u32::try_from(r.try_get::<i64, _>("load")?).unwrap_or(0),
         current_match: r.try_get("current_match")?,
@@ -462,6 +467,39 @@ pub async fn set_capacity(db: &Db, by: Actor, participant: i64, capacity: u32) -
         "mentoring.capacity_changed",
         format!("participant:{participant}"),
         format!("capacity {capacity}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Returns a mentee whose relationship has closed to the pool: the next round may offer them a new
+/// mentor (never the one they had). Refused unless their current match is closed.
+pub async fn return_to_pool(db: &Db, by: Actor, participant: &Participant) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let closed = match participant.current_match {
+        Some(id) => sqlx::query("SELECT 1 AS x FROM mentoring_matches WHERE id = $1 AND status = 'closed'")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    if participant.side != Side::Mentee || !closed {
+        return Err(StoreError::Conflict("Only a mentee whose relationship has closed can be matched again".into()));
+    }
+    sqlx::query("UPDATE participants SET rematch_ms = $1 WHERE id = $2")
+        .bind(by.now_ms)
+        .bind(participant.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.returned_to_pool",
+        format!("participant:{}", participant.id),
+        String::new(),
     )
     .await?;
     tx.commit().await?;
@@ -1485,8 +1523,8 @@ pub async fn record_of(
 pub struct Pool {
     pub mentees: Vec<Participant>,
     pub mentors: Vec<Participant>,
-    /// Pairs declined earlier, kept apart as if by a must-not-pair.
-    pub declined: Vec<(String, String)>,
+    /// Pairs declined earlier, or whose relationship closed, kept apart as if by a must-not-pair.
+    pub kept_apart: Vec<(String, String)>,
     /// The programme's other participants, and why each is not in this round.
     pub left_out: Vec<(Participant, LeftOut)>,
 }
@@ -1593,18 +1631,19 @@ pub async fn pool(db: &Db, organisation: OrganisationId, programme: &Programme) 
             (None, Side::Mentor) => mentors.push(p),
         }
     }
-    let declined = declined_pairs(db, organisation, programme.id).await?;
-    Ok(Pool { mentees, mentors, declined, left_out })
+    let kept_apart = kept_apart(db, organisation, programme.id).await?;
+    Ok(Pool { mentees, mentors, kept_apart, left_out })
 }
 
-/// The (mentee, mentor) references of the programme's declined matches: kept apart in later rounds.
-pub async fn declined_pairs(
+/// The (mentee, mentor) references of the programme's declined and closed matches: kept apart in
+/// later rounds (a mentee returned to the pool after a closed relationship is offered someone new).
+pub async fn kept_apart(
     db: &Db,
     organisation: OrganisationId,
     programme: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let sql = format!(
-        "{MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2 AND m.status = 'declined' ORDER BY m.id"
+        "{MATCHES} WHERE g.organisation_id = $1 AND m.programme_id = $2 AND m.status IN ('declined', 'closed') ORDER BY m.id"
     );
     Ok(all_of(db, sql, organisation.get(), programme, match_from)
         .await?

@@ -327,6 +327,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mentoring/participants/{id}", get(mentoring::participant))
         .route("/mentoring/participants/{id}/capacity", post(mentoring::set_capacity))
         .route("/mentoring/participants/{id}/pause", post(mentoring::set_paused))
+        .route("/mentoring/participants/{id}/rematch", post(mentoring::return_to_pool))
         .route("/mentoring/participants/{id}/training", post(mentoring::record_training))
         .route("/mentoring/rounds/{id}", get(mentoring::rounds::show))
         .route("/mentoring/rounds/{id}/overrides", post(mentoring::rounds::add_override))

@@ -140,7 +140,7 @@ async fn run_and_publish(
     let pool = mentoring::pool(db, by.organisation, &programme).await?;
     let (mentee_profiles, mentor_profiles) = pool.profiles();
     let mut apart = Vec::new();
-    apart.extend(pool.declined.iter().cloned());
+    apart.extend(pool.kept_apart.iter().cloned());
     let (weights, rules) = (programme.settings.weights(), programme.settings.rules(must_pair.clone(), apart));
     let input = RoundInput { mentees: &mentee_profiles, mentors: &mentor_profiles, weights: &weights, rules: &rules };
     let solved = round::run(&input, 1).map_err(|e| StoreError::Corrupt(format!("demo round: {e}")))?;

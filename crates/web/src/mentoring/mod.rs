@@ -352,17 +352,23 @@ struct ParticipantForms<'a> {
     training: &'a TrainingForm,
 }
 
-fn render_participant(
+async fn render_participant(
+    state: &AppState,
     viewer: &Viewer,
     programme: &Programme,
     participant: &Participant,
     forms: &ParticipantForms<'_>,
 ) -> Result<Response, AppError> {
     let errors = forms.errors;
+    // A mentee's current relationship, so the lead can return them to the pool once it has closed.
+    let current = match participant.current_match {
+        Some(id) => mentoring::find_match(state.db(), viewer.organisation, id).await?,
+        None => None,
+    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/participant.html",
-        page! { title => participant.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, participant => participant, errors => errors, field_errors => field_errors(errors), capacity => forms.capacity, training => forms.training },
+        page! { title => participant.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, participant => participant, errors => errors, field_errors => field_errors(errors), capacity => forms.capacity, training => forms.training, current => current },
     )?;
     Ok((status, html).into_response())
 }
@@ -378,7 +384,7 @@ pub async fn participant(
         capacity: &participant.capacity.to_string(),
         training: &applications::training_form(&programme),
     };
-    render_participant(&viewer, &programme, &participant, &forms)
+    render_participant(&state, &viewer, &programme, &participant, &forms).await
 }
 
 #[derive(Deserialize, Default)]
@@ -405,7 +411,7 @@ pub async fn set_capacity(
         Err(errors) => {
             let training = applications::training_form(&programme);
             let forms = ParticipantForms { errors: &errors, capacity: &form.capacity, training: &training };
-            render_participant(&viewer, &programme, &participant, &forms)
+            render_participant(&state, &viewer, &programme, &participant, &forms).await
         }
     }
 }
@@ -432,6 +438,20 @@ pub async fn set_paused(
     Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
 }
 
+/// Returns a mentee whose relationship closed to the pool, for a new mentor in the next round.
+pub async fn return_to_pool(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (_, participant) = load_participant(&state, &viewer, &id).await?;
+    match mentoring::return_to_pool(state.db(), viewer.actor(now_ms()), &participant).await {
+        Ok(()) => Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response()),
+        Err(kindling_store::StoreError::Conflict(message)) => Err(AppError::Conflict(message)),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// The mentor selection step: the training record (course, the day it was completed, evidence).
 pub async fn record_training(
     State(state): State<AppState>,
@@ -451,7 +471,7 @@ pub async fn record_training(
         Err(errors) => {
             let forms =
                 ParticipantForms { errors: &errors, capacity: &participant.capacity.to_string(), training: &form };
-            render_participant(&viewer, &programme, &participant, &forms)
+            render_participant(&state, &viewer, &programme, &participant, &forms).await
         }
     }
 }

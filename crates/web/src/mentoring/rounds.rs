@@ -69,7 +69,7 @@ pub(crate) async fn run_round(
     let (mentees, mentors) = pool.profiles();
     let (mentee_count, mentor_count) = (mentees.len(), mentors.len());
     let mut apart = must_not_pair.clone();
-    apart.extend(pool.declined.iter().cloned());
+    apart.extend(pool.kept_apart.iter().cloned());
     let round = match solve(mentees, mentors, programme.settings.clone(), must_pair.clone(), apart).await? {
         Ok(round) => round,
         Err(e) => return Ok(Err(e.to_string())),
@@ -380,7 +380,7 @@ pub async fn explain(
     let i = rebuilt.mentees.iter().position(|p| p.id == participant).ok_or(AppError::NotFound)?;
     let settings = &programme.settings;
     let mut apart = record.must_not_pair.clone();
-    apart.extend(mentoring::declined_pairs(state.db(), viewer.organisation, programme.id).await?);
+    apart.extend(mentoring::kept_apart(state.db(), viewer.organisation, programme.id).await?);
     let (weights, rules) = (settings.weights(), settings.rules(record.must_pair.clone(), apart));
     let input = RoundInput {
         mentees: &rebuilt.mentee_profiles,
@@ -429,9 +429,9 @@ pub(crate) async fn preview(
     }
     let mentees: Vec<Profile> = pool.mentees.iter().map(Participant::profile).collect();
     let mentors: Vec<Profile> = pool.mentors.iter().map(Participant::profile).collect();
-    let now =
-        solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.declined.clone()).await?;
-    let then = solve(mentees.clone(), mentors.clone(), proposed.clone(), Vec::new(), pool.declined.clone()).await?;
+    let now = solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.kept_apart.clone())
+        .await?;
+    let then = solve(mentees.clone(), mentors.clone(), proposed.clone(), Vec::new(), pool.kept_apart.clone()).await?;
     let (Ok(now), Ok(then)) = (now, then) else { return Ok(None) };
     let (w, r) = (programme.settings.weights(), programme.settings.rules(Vec::new(), Vec::new()));
     let input = RoundInput { mentees: &mentees, mentors: &mentors, weights: &w, rules: &r };

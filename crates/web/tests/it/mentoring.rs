@@ -1052,3 +1052,37 @@ async fn participants_and_comparable_staff_share_a_chart_with_the_start_marked()
     assert_eq!(page.matches("(programme started)</th>").count(), 2, "and marked in both tables");
     Ok(())
 }
+
+/// Issue 19 §2: a mentee whose relationship closed can be returned to the pool; the next round keeps
+/// every other pair and never offers them the mentor they had.
+#[tokio::test]
+async fn a_closed_mentee_returns_to_the_pool_for_a_new_mentor() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let jess = demo_pair(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let page = format!("/mentoring/participants/{}", jess.mentee);
+    // While the offer stands she cannot be returned.
+    assert_eq!(lead.submit(&page, &format!("{page}/rematch"), &[]).await?.status(), 409);
+    let mentee = jess.mentee_user.expect("an account");
+    let at = kindling_store::Actor { organisation: NORTHFIELD, user: mentee, now_ms: kindling_web::now_ms() };
+    mentoring::answer(app.db(), at, &jess, MatchStatus::Active, None).await?;
+    let active = mentoring::find_match(app.db(), NORTHFIELD, jess.id).await?.unwrap();
+    mentoring::close(app.db(), at, &active, "We met our goals.").await?;
+    let before = mentoring::pool(app.db(), NORTHFIELD, &p).await?;
+    assert!(!before.mentees.iter().any(|m| m.id == jess.mentee), "closed: out of the pool");
+
+    let (_, shown) = lead.get_text(&page).await?;
+    assert!(shown.contains("Return to the pool for a new mentor"), "{shown}");
+    location(&lead.submit(&page, &format!("{page}/rematch"), &[]).await?);
+    let after = mentoring::pool(app.db(), NORTHFIELD, &p).await?;
+    assert!(after.mentees.iter().any(|m| m.id == jess.mentee), "back in the pool");
+    assert!(after.kept_apart.contains(&("NE-JT".to_owned(), "NM-KM".to_owned())), "kept apart from Dr Mensah");
+    let home = format!("/mentoring/programmes/{}", p.id);
+    let round = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    let round_id: i64 = round.rsplit('/').next().unwrap().parse()?;
+    let entries = mentoring::entries(app.db(), round_id).await?;
+    let hers = entries.iter().find(|e| e.participant == jess.mentee).expect("she is in the round");
+    assert_ne!(hers.mentor, Some(jess.mentor), "never the mentor she had");
+    Ok(())
+}
