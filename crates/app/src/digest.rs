@@ -42,6 +42,11 @@ impl MailArgs {
 /// Sends every digest that is due at `now_ms`; how many were sent. One person's failure (a bad
 /// address) is logged and does not stop the others; their digest is tried again next pass.
 pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> Result<usize> {
+    // Offers nobody has answered for two weeks are re-sent first, so this pass's digests carry them.
+    let reminded = kindling_store::mentoring::remind_unanswered(db, now_ms).await?;
+    if reminded > 0 {
+        tracing::info!(reminded, "unanswered mentoring offers re-sent");
+    }
     let mut sent = 0;
     let base_url = base_url.trim_end_matches('/');
     for due in notifications::due_digests(db, now_ms).await? {

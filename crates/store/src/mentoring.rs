@@ -935,6 +935,67 @@ pub async fn remind(db: &Db, by: Actor, m: &Match) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// How often an unanswered offer is re-sent, once it has waited
+/// [`NO_ANSWER_DAYS`](kindling_domain::mentoring::relationships::NO_ANSWER_DAYS).
+pub const REMIND_EVERY_DAYS: i64 = 7;
+
+/// Re-sends every offer that has had no answer for two weeks, at most once a week each, as its lead
+/// would with "Send a reminder": run with the digests, so the pair's next digest carries it. Each
+/// reminder is claimed by a conditional update, so several nodes never send one twice. How many.
+pub async fn remind_unanswered(db: &Db, now_ms: i64) -> Result<usize, StoreError> {
+    use kindling_domain::mentoring::relationships::NO_ANSWER_DAYS;
+    let waited = now_ms - NO_ANSWER_DAYS * DAY_MS;
+    let again = now_ms - REMIND_EVERY_DAYS * DAY_MS;
+    // The matches query, with the programme's organisation and lead that the reminder is sent as.
+    let with_programme = MATCHES.replacen("SELECT m.*,", "SELECT m.*, g.organisation_id, g.lead_id,", 1);
+    let sql = format!(
+        "{with_programme} WHERE m.status = 'offered' AND m.offered_ms <= $1 AND (m.reminded_ms IS NULL OR m.reminded_ms <= $2) ORDER BY m.id"
+    );
+    let due: Vec<(Match, i64, i64)> = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(waited)
+        .bind(again)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((match_from(r)?, r.try_get::<i64, _>("organisation_id")?, r.try_get::<i64, _>("lead_id")?)))
+        .collect::<Result<_, StoreError>>()?;
+    let mut sent = 0;
+    for (m, organisation, lead) in due {
+        let mut tx = db.write().await?;
+        let claimed = sqlx::query(
+            "UPDATE mentoring_matches SET reminded_ms = $1 WHERE id = $2 AND status = 'offered' AND (reminded_ms IS NULL OR reminded_ms <= $3)",
+        )
+        .bind(now_ms)
+        .bind(m.id)
+        .bind(again)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            continue;
+        }
+        // Sent in the lead's name, as their own reminder would be.
+        let by = Actor { organisation: OrganisationId::new(organisation), user: UserId::new(lead), now_ms };
+        let summary = format!(
+            "Reminder: the mentoring match of {} with {} is still waiting for an answer",
+            m.mentee_name, m.mentor_name
+        );
+        tell_the_other(&mut tx, by, &m, &summary).await?;
+        audit::record(
+            &mut tx,
+            db.dialect(),
+            by,
+            "mentoring.offer_reminded_automatically",
+            format!("match:{}", m.id),
+            summary,
+        )
+        .await?;
+        tx.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 /// Closes an active relationship with a short reflection.
 pub async fn close(db: &Db, by: Actor, m: &Match, reflection: &str) -> Result<(), StoreError> {
     let mut tx = db.write().await?;

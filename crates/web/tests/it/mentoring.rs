@@ -1086,3 +1086,25 @@ async fn a_closed_mentee_returns_to_the_pool_for_a_new_mentor() -> anyhow::Resul
     assert_ne!(hers.mentor, Some(jess.mentor), "never the mentor she had");
     Ok(())
 }
+
+/// Issue 19 §2: an offer with no answer for two weeks is re-sent on its own (with the digests), at
+/// most once a week, and never once it has been answered.
+#[tokio::test]
+async fn unanswered_offers_are_re_sent_weekly_until_answered() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let jess = demo_pair(&app).await;
+    let mentee = jess.mentee_user.expect("an account");
+    let now = kindling_web::now_ms();
+    let before = kindling_store::notifications::unread_count(app.db(), mentee).await?;
+    let first = mentoring::remind_unanswered(app.db(), now).await?;
+    assert!(first >= 1, "the demo pair's offer has waited months");
+    assert_eq!(kindling_store::notifications::unread_count(app.db(), mentee).await?, before + 1, "Jess is told");
+    assert_eq!(mentoring::remind_unanswered(app.db(), now + 60_000).await?, 0, "not again the same week");
+    let week = 7 * 24 * 60 * 60 * 1000;
+    assert_eq!(mentoring::remind_unanswered(app.db(), now + week).await?, first, "again a week later");
+    // Once she answers, no more reminders.
+    let at = kindling_store::Actor { organisation: NORTHFIELD, user: mentee, now_ms: now };
+    mentoring::answer(app.db(), at, &jess, MatchStatus::Active, None).await?;
+    assert_eq!(mentoring::remind_unanswered(app.db(), now + 2 * week).await?, first - 1);
+    Ok(())
+}
