@@ -21,6 +21,7 @@ pub mod learning;
 pub mod measures;
 pub mod mentoring;
 pub mod notifications;
+pub mod packages;
 pub mod paging;
 pub mod pathways;
 pub mod pdsa;

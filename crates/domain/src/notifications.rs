@@ -23,6 +23,9 @@ slug_enum!(
         Recognition = ("recognition", "Recognition"),
         /// A mentoring match offered, answered or closed, and collaborative spaces they belong to.
         Mentoring = ("mentoring", "Mentoring"),
+        /// A change they work on adopted elsewhere, an adapted core component, a new version of a
+        /// package they adopted, and the advice between the two teams.
+        Spread = ("spread", "Spread"),
     }
 );
 

@@ -27,6 +27,7 @@ pub mod measures;
 pub mod mentoring;
 pub mod notifications;
 pub mod orgs;
+pub mod packages;
 pub mod pathways;
 pub mod pdsa;
 pub mod people;

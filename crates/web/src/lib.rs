@@ -44,6 +44,7 @@ mod mentoring;
 mod multipart;
 mod notifications;
 mod ops;
+mod packages;
 mod papers;
 mod pathways;
 mod pdsa;
@@ -187,10 +188,16 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// are about 500 KiB. Only that route accepts more than [`MAX_BODY_BYTES`].
 pub const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
 
+/// The largest spread package file upload: the file's 20 MiB and room for the form around it. Only
+/// that route accepts it.
+pub const MAX_RESOURCE_UPLOAD_BYTES: usize = kindling_domain::packages::MAX_RESOURCE_BYTES + 64 * 1024;
+
 /// The body limit for a path: forms and the API get [`MAX_BODY_BYTES`], participant and people files
-/// more (a trust's whole workforce is a few hundred kilobytes).
+/// more (a trust's whole workforce is a few hundred kilobytes), a spread package's files the most.
 pub(crate) fn body_limit(path: &str) -> usize {
-    if (path.starts_with("/mentoring/programmes/") && path.ends_with("/participants/import"))
+    if path.starts_with("/initiatives/") && path.ends_with("/package/resources") {
+        MAX_RESOURCE_UPLOAD_BYTES
+    } else if (path.starts_with("/mentoring/programmes/") && path.ends_with("/participants/import"))
         || path.starts_with("/admin/people/import")
     {
         MAX_UPLOAD_BYTES
@@ -272,6 +279,15 @@ pub fn router(state: AppState) -> Router {
         .route("/initiatives/similar", get(learning::similar))
         .route("/initiatives/{id}/learning-review", get(learning::review_form).post(learning::save_review))
         .route("/initiatives/{id}/sites", get(learning::sites))
+        .route("/initiatives/{id}/package", get(packages::edit).post(packages::save))
+        .route("/initiatives/{id}/package/resources", post(packages::upload))
+        .route("/packages", get(packages::library))
+        .route("/packages/{id}", get(packages::show))
+        .route("/packages/{id}/adopt", get(packages::adopt_form).post(packages::adopt))
+        .route("/packages/{id}/resources/{resource}", get(packages::download))
+        .route("/adoptions/{id}", get(packages::adoption))
+        .route("/adoptions/{id}/messages", post(packages::post_message))
+        .route("/adoptions/{id}/fidelity", post(packages::check_fidelity))
         .route("/learning", get(learning::library))
         .route("/learning/reviews/{id}", get(learning::show_review))
         .route("/learning/reviews/{id}/adopt", get(learning::adopt_form).post(learning::adopt))
@@ -408,10 +424,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         // Every form's body is read (and limited by path) by the CSRF guard; this is the outer bound.
-        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_RESOURCE_UPLOAD_BYTES))
         // Extractors (`Bytes`, `Json`, `Form`) otherwise stop at axum's own 2 MB, below a participant file's
         // 4 MiB; the two limits above are the ones that apply.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_RESOURCE_UPLOAD_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(ops::track_metrics))

@@ -1,0 +1,538 @@
+//! Spread packages: the originating team writes what must stay and what may change, with its files;
+//! another site of the organisation, or another organisation of the hub, reads it, adopts it answering
+//! for every core component, and the two teams follow the adoption: fidelity checks and a thread.
+
+use std::collections::BTreeSet;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kindling_domain::ids::{InitiativeId, OrganisationId};
+use kindling_domain::initiatives::{Aim, InitiativeDraft, Stage, Tag};
+use kindling_domain::measures::MeasureDraft;
+use kindling_domain::packages::{
+    AdoptionForm, MAX_PARTS, Package, PackageForm, ResourceForm, baseline_points, changes, parse_fidelity, relocate,
+    resource_kind,
+};
+use kindling_domain::permissions::{Action, allows};
+use kindling_domain::policy::Fact;
+use kindling_domain::validation::{FieldErrors, required_text};
+use kindling_store::initiatives::Initiative;
+use kindling_store::packages::{self, Adopting, NewResource, StoredPackage};
+use kindling_store::{learning, orgs};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Viewer;
+use crate::initiatives::{field_errors, is_team_or_lead, load, parse_id, require_team};
+use crate::{AppError, AppState, multipart, now_ms, templates};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeQuery {
+    notice: String,
+}
+
+/// The names a package may not use: the organisation's own, and its sites' and units'.
+async fn place_names(state: &AppState, organisation: OrganisationId) -> Result<Vec<String>, AppError> {
+    let mut names: Vec<String> =
+        orgs::organisation(state.db(), organisation).await?.map(|o| o.name).into_iter().collect();
+    names.extend(orgs::sites(state.db(), organisation).await?.into_iter().map(|s| s.name));
+    names.extend(orgs::units(state.db(), organisation).await?.into_iter().map(|u| u.name));
+    Ok(names)
+}
+
+async fn render_edit(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+    form: &PackageForm,
+    resource_form: &ResourceForm,
+    errors: &FieldErrors,
+    notice: &str,
+) -> Result<Response, AppError> {
+    let current = packages::readable(state.db(), viewer.organisation, item.id).await?;
+    let resources = packages::resources(state.db(), viewer.organisation, item.id).await?;
+    let shares = [("hub", "Every organisation of the hub"), ("organisation", "Only the sites of this organisation")];
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "packages/edit.html",
+        page! { title => "Spread package", section => "initiatives", viewer => viewer.view(), item => item, form => form, resource_form => resource_form, current => current, resources => resources, shares => shares, errors => errors, field_errors => field_errors(errors), notice => notice },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    let form = match packages::readable(state.db(), viewer.organisation, item.id).await? {
+        Some(p) => PackageForm::from_package(&p.package),
+        None => PackageForm::blank(),
+    };
+    render_edit(&state, &viewer, &item, &form, &ResourceForm::default(), &FieldErrors::new(), &query.notice).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_team(&viewer, &item, "write its spread package")?;
+    let form = PackageForm::from_fields(&fields);
+    match form.parse(&place_names(&state, viewer.organisation).await?) {
+        Err(errors) => render_edit(&state, &viewer, &item, &form, &ResourceForm::default(), &errors, "").await,
+        Ok(package) => {
+            packages::save(state.db(), viewer.actor(now_ms()), item.id, &package).await?.ok_or(AppError::NotFound)?;
+            Ok(Redirect::to(&format!("/packages/{}?notice=saved", item.id)).into_response())
+        }
+    }
+}
+
+/// Adds a file: PDF, Office or image, up to 20 MB, recognised by its name and first bytes together.
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    require_team(&viewer, &item, "add files to its spread package")?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let parts = multipart::boundary(content_type)
+        .and_then(|b| multipart::parse(&body, b))
+        .ok_or_else(|| AppError::BadRequest("The upload could not be read; choose the file again.".into()))?;
+    drop(body);
+    let text = |name: &str| multipart::text(&parts, name).unwrap_or("").to_owned();
+    let resource_form = ResourceForm { title: text("title"), description: text("description") };
+    let mut errors = FieldErrors::new();
+    let parsed = resource_form.parse();
+    if let Err(e) = &parsed {
+        errors.extend(e.clone());
+    }
+    let file = parts.iter().find(|p| p.name == "file" && p.filename.as_deref().is_some_and(|f| !f.is_empty()));
+    let kind = match file {
+        None => {
+            errors.add("file", "Select a file to add");
+            None
+        }
+        Some(f) => match resource_kind(f.filename.as_deref().unwrap_or(""), f.data.len(), &f.data) {
+            Ok(kind) => Some(kind),
+            Err(message) => {
+                errors.add("file", message);
+                None
+            }
+        },
+    };
+    let current = packages::readable(state.db(), viewer.organisation, item.id).await?;
+    if current.is_none() {
+        errors.add("file", "Save the package first, then add its files");
+    }
+    let (Ok((title, description)), Some(kind), Some(file), Some(current)) = (parsed, kind, file, current) else {
+        let form = match packages::readable(state.db(), viewer.organisation, item.id).await? {
+            Some(p) => PackageForm::from_package(&p.package),
+            None => PackageForm::blank(),
+        };
+        return render_edit(&state, &viewer, &item, &form, &resource_form, &errors, "").await;
+    };
+    let new = NewResource {
+        title: &title,
+        description: description.as_deref(),
+        file_name: file.filename.as_deref().unwrap_or("file"),
+        kind,
+    };
+    packages::add_resource(state.db(), viewer.actor(now_ms()), current.initiative, &new, &file.data)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/initiatives/{}/package?notice=file-added#resources", item.id)).into_response())
+}
+
+/// A file name safe inside a quoted header parameter: letters, digits, spaces, dots, dashes and
+/// underscores (the full name is also given percent-encoded, RFC 6266).
+fn header_file_name(name: &str) -> (String, String) {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (ascii, encoded)
+}
+
+/// Streams a file chunk by chunk, always as an attachment with its kind's fixed content type, so the
+/// browser never renders it and no request holds the whole file.
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, resource)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let initiative = parse_id(&id)?;
+    let resource = resource.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let file =
+        packages::resource(state.db(), viewer.organisation, initiative, resource).await?.ok_or(AppError::NotFound)?;
+    let (ascii, encoded) = header_file_name(&file.file_name);
+    let db = state.db().clone();
+    let (id, chunks) = (file.id, file.chunks);
+    let stream = futures_util::stream::unfold(0_i64, move |seq| {
+        let db = db.clone();
+        async move {
+            if seq >= chunks {
+                return None;
+            }
+            let next = match packages::chunk(&db, id, seq).await {
+                Ok(Some(bytes)) => Ok(Bytes::from(bytes)),
+                Ok(None) => Err(std::io::Error::other(format!("resource {id} is missing chunk {seq}"))),
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+            Some((next, seq + 1))
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.kind.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
+            (header::CONTENT_LENGTH, file.size_bytes.to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// A measure of the originating change as the package offers it, with its evidence there.
+#[derive(Serialize)]
+struct PackageMeasure {
+    name: String,
+    definition: kindling_domain::measures::OperationalDefinition,
+    unit: Option<String>,
+    direction: &'static str,
+    signal: &'static str,
+    verdict: String,
+    svg: Option<String>,
+}
+
+async fn readable(state: &AppState, viewer: &Viewer, id: &str) -> Result<StoredPackage, AppError> {
+    let initiative = parse_id(id)?;
+    packages::readable(state.db(), viewer.organisation, initiative).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let current = readable(&state, &viewer, &id).await?;
+    let versions = packages::versions(state.db(), viewer.organisation, current.initiative).await?;
+    // What changed in each version since the one before, newest first.
+    let history: Vec<(i64, i64, Vec<String>)> = versions
+        .iter()
+        .zip(versions.iter().skip(1).map(Some).chain(std::iter::once(None)))
+        .map(|(v, before)| {
+            let changed = before.map_or_else(|| vec!["First version.".to_owned()], |b| changes(&b.package, &v.package));
+            (v.version, v.created_ms, changed)
+        })
+        .collect();
+    let resources = packages::resources(state.db(), viewer.organisation, current.initiative).await?;
+    let mut measures = Vec::new();
+    for m in kindling_store::measures::for_initiative(state.db(), current.organisation, current.initiative).await? {
+        let points = kindling_store::measures::points(state.db(), m.id).await?;
+        let phases = kindling_store::measures::phases(state.db(), m.id).await?;
+        let evaluated = crate::evidence::evaluate(&m, &points, &phases);
+        measures.push(PackageMeasure {
+            name: m.draft.name.clone(),
+            definition: m.draft.definition.clone(),
+            unit: m.draft.unit.clone(),
+            direction: m.draft.direction.label(),
+            signal: evaluated.view.signal_label,
+            verdict: evaluated.view.verdict_and_comparison(),
+            svg: evaluated.svg_as(&format!("measure-{}", m.id.get())),
+        });
+    }
+    let adoptions = learning::adoptions_of(state.db(), current.initiative).await?;
+    let own = current.organisation == viewer.organisation;
+    let stopped = current.stage == Stage::Stopped;
+    let review = if stopped {
+        learning::for_initiative(state.db(), current.organisation, current.initiative).await?.map(|r| r.id)
+    } else {
+        None
+    };
+    let may_adopt = !stopped && allows(&viewer.standing(false, false), Action::SubmitIdea);
+    let html = templates::render(
+        "packages/show.html",
+        page! { title => format!("Spread package: {}", current.initiative_title), section => "learning", viewer => viewer.view(), current => &current, history => history, resources => resources, measures => measures, adoptions => adoptions, own => own, stopped => stopped, review => review, may_adopt => may_adopt, baseline_points => baseline_points(), notice => query.notice },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LibraryQuery {
+    q: String,
+}
+
+/// Every package the viewer may read, searchable by the change's title, the package's text and its
+/// files' titles and descriptions.
+pub async fn library(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<LibraryQuery>,
+) -> Result<Response, AppError> {
+    let words: Vec<String> = query.q.split_whitespace().take(8).map(str::to_owned).collect();
+    let found = packages::library(state.db(), viewer.organisation, &words).await?;
+    let html = templates::render(
+        "packages/library.html",
+        page! { title => "Spread packages", section => "learning", viewer => viewer.view(), packages => found, q => query.q },
+    )?;
+    Ok(html.into_response())
+}
+
+/// The adoption form as shown: the typed answers, the facts ticked and the sites to choose from.
+#[derive(Serialize)]
+struct AdoptPage<'a> {
+    form: &'a AdoptionForm,
+    facts: Vec<(&'static str, &'static str, bool)>,
+    sites: Vec<(String, String)>,
+}
+
+async fn render_adopt(
+    state: &AppState,
+    viewer: &Viewer,
+    current: &StoredPackage,
+    form: &AdoptionForm,
+    facts: &BTreeSet<Fact>,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let mut sites: Vec<(String, String)> = vec![(String::new(), "The whole organisation".into())];
+    sites.extend(
+        orgs::sites(state.db(), viewer.organisation).await?.into_iter().map(|s| (s.id.get().to_string(), s.name)),
+    );
+    let adopt =
+        AdoptPage { form, facts: Fact::ALL.iter().map(|f| (f.slug(), f.label(), facts.contains(f))).collect(), sites };
+    let choices = [("kept", "Kept as it is"), ("adapted", "Adapted")];
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let html = templates::render(
+        "packages/adopt.html",
+        page! { title => "Adopt this change", section => "learning", viewer => viewer.view(), current => current, adopt => adopt, choices => choices, max_parts => MAX_PARTS, baseline_points => baseline_points(), errors => errors, field_errors => field_errors(errors) },
+    )?;
+    Ok((status, html).into_response())
+}
+
+/// The package, if the viewer may adopt from it: a stopped change is learned from, not adopted.
+async fn adoptable(state: &AppState, viewer: &Viewer, id: &str) -> Result<StoredPackage, AppError> {
+    let current = readable(state, viewer, id).await?;
+    if current.stage == Stage::Stopped {
+        return Err(AppError::Conflict(
+            "This change was stopped: learn from its review instead of adopting it.".into(),
+        ));
+    }
+    if !allows(&viewer.standing(false, false), Action::SubmitIdea) {
+        return Err(AppError::Forbidden("You are not a member of this organisation.".into()));
+    }
+    Ok(current)
+}
+
+pub async fn adopt_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let current = adoptable(&state, &viewer, &id).await?;
+    // The originating change's facts are where the adopting team starts; it confirms them for its site.
+    let facts =
+        kindling_store::gates::facts(state.db(), current.organisation, current.initiative).await?.unwrap_or_default();
+    let form = AdoptionForm { title: current.initiative_title.clone(), ..AdoptionForm::default() };
+    render_adopt(&state, &viewer, &current, &form, &facts, &FieldErrors::new()).await
+}
+
+pub async fn adopt(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let current = adoptable(&state, &viewer, &id).await?;
+    let form = AdoptionForm::from_fields(&fields);
+    let mut errors = FieldErrors::new();
+    let facts_form = kindling_domain::gates::FactsForm {
+        facts: fields.iter().filter(|(k, _)| k == "fact").map(|(_, v)| v.clone()).collect(),
+    };
+    let facts = facts_form.parse().unwrap_or_else(|e| {
+        errors.extend(e);
+        BTreeSet::new()
+    });
+    let sites = orgs::sites(state.db(), viewer.organisation).await?;
+    let site = match form.site.trim() {
+        "" => None,
+        raw => {
+            let found = sites.iter().find(|s| s.id.get().to_string() == raw);
+            if found.is_none() {
+                errors.add("site", "Choose one of your organisation's sites");
+            }
+            found
+        }
+    };
+    let plan = form.parse(&current.package).map_err(|e| errors.extend(e)).ok();
+    let Some(plan) = plan.filter(|_| errors.is_empty()) else {
+        return render_adopt(&state, &viewer, &current, &form, &facts, &errors).await;
+    };
+    // Measures travel with their definitions, rewritten for the adopting site; data never travel.
+    let here = match site {
+        Some(s) => s.name.clone(),
+        None => viewer.organisation_name.clone(),
+    };
+    let places = place_names(&state, current.organisation).await?;
+    let measures: Vec<MeasureDraft> =
+        kindling_store::measures::for_initiative(state.db(), current.organisation, current.initiative)
+            .await?
+            .into_iter()
+            .map(|m| relocated(m.draft, &places, &here))
+            .collect();
+    let draft = InitiativeDraft {
+        title: plan.title.clone(),
+        problem: plan.local_context.clone(),
+        proposed_change: plan.proposed_change(&current.package),
+        aim: Aim::default(),
+        site: site.map(|s| s.id),
+        tags: Tag::parse("adopted").ok().into_iter().collect(),
+    };
+    let adopting = Adopting { source: &current, plan: &plan, draft: &draft, facts: &facts, measures: &measures };
+    let id = packages::adopt(state.db(), viewer.actor(now_ms()), &adopting).await?;
+    Ok(Redirect::to(&format!("/adoptions/{id}?notice=adopted")).into_response())
+}
+
+fn relocated(mut draft: MeasureDraft, places: &[String], here: &str) -> MeasureDraft {
+    let d = &mut draft.definition;
+    for text in [&mut d.numerator, &mut d.source] {
+        *text = relocate(text, places, here);
+    }
+    for text in [&mut d.denominator, &mut d.inclusions, &mut d.exclusions].into_iter().flatten() {
+        *text = relocate(text, places, here);
+    }
+    draft.name = relocate(&draft.name, places, here);
+    draft
+}
+
+/// The adoption page: each core component's answer, the fidelity checks and the thread, for the
+/// adopting and the originating team alike.
+pub async fn adoption(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let adopted = parse_id(&id)?;
+    render_adoption(&state, &viewer, adopted, &FieldErrors::new(), &query.notice, "").await
+}
+
+async fn render_adoption(
+    state: &AppState,
+    viewer: &Viewer,
+    adopted: InitiativeId,
+    errors: &FieldErrors,
+    notice: &str,
+    typed: &str,
+) -> Result<Response, AppError> {
+    let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    let adopting = record.adoption.adopted_organisation_id == viewer.organisation;
+    let package =
+        packages::readable(state.db(), record.adoption.adopted_organisation_id, record.adoption.source).await?;
+    let team = if adopting {
+        let item = load(state, viewer, adopted).await?;
+        is_team_or_lead(viewer, &item)
+    } else {
+        false
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let answers = [("yes", "In place"), ("no", "Not in place")];
+    let html = templates::render(
+        "packages/adoption.html",
+        page! { title => format!("Adoption: {}", record.adoption.adopted_title), section => "learning", viewer => viewer.view(), record => &record, package => package, adopting => adopting, team => team, answers => answers, errors => errors, field_errors => field_errors(errors), notice => notice, typed => typed },
+    )?;
+    Ok((status, html).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MessageForm {
+    body: String,
+}
+
+/// A message on the thread, from either team: screened like every free text.
+pub async fn post_message(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<MessageForm>,
+) -> Result<Response, AppError> {
+    let adopted = parse_id(&id)?;
+    packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let body = required_text(&mut errors, "body", &form.body, "your message", 4000);
+    let findings = kindling_domain::privacy::screen(&body);
+    if !findings.is_empty() {
+        errors.add(
+            "body",
+            format!(
+                "The message contains what looks like {}: remove it",
+                kindling_domain::privacy::describe(&findings)
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return render_adoption(&state, &viewer, adopted, &errors, "", &form.body).await;
+    }
+    if !packages::post_message(state.db(), viewer.actor(now_ms()), adopted, &body).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/adoptions/{adopted}?notice=message#thread")).into_response())
+}
+
+/// A fidelity check by the adopting team: is each core component in place?
+pub async fn check_fidelity(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let adopted = parse_id(&id)?;
+    let item = load(&state, &viewer, adopted).await?;
+    require_team(&viewer, &item, "check its fidelity")?;
+    let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    let package =
+        packages::readable(state.db(), viewer.organisation, record.adoption.source).await?.ok_or(AppError::NotFound)?;
+    // The check is against the components this site answered for (its version of the package).
+    let answered = Package {
+        core: record
+            .choices
+            .iter()
+            .map(|c| kindling_domain::packages::CoreComponent {
+                name: c.component.clone(),
+                why: String::new(),
+                check: String::new(),
+            })
+            .collect(),
+        ..package.package
+    };
+    match parse_fidelity(&fields, &answered) {
+        Err(errors) => render_adoption(&state, &viewer, adopted, &errors, "", "").await,
+        Ok(check) => {
+            packages::record_fidelity(state.db(), viewer.actor(now_ms()), adopted, &check).await?;
+            Ok(Redirect::to(&format!("/adoptions/{adopted}?notice=checked#fidelity")).into_response())
+        }
+    }
+}
