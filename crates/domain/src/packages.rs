@@ -681,6 +681,24 @@ impl ResourceForm {
     }
 }
 
+/// Where a site's baseline stands: how many points it has before its change started (the first phase
+/// break; all of them while there is none) against [`baseline_points`]. `None` once it is enough.
+pub fn baseline_note(
+    periods: &[crate::initiatives::CivilDate],
+    change_starts: Option<crate::initiatives::CivilDate>,
+) -> Option<String> {
+    let before = periods.iter().filter(|p| change_starts.is_none_or(|start| **p < start)).count();
+    let wanted = baseline_points();
+    (before < wanted).then(|| match (before, change_starts) {
+        (0, None) => format!("No baseline yet: collect {wanted} points before the change starts here."),
+        (n, None) => format!("Baseline so far: {n} of {wanted} points; keep collecting before the change starts here."),
+        (n, Some(_)) => format!(
+            "The change started after {n} baseline point{}, fewer than {wanted}: judge it as a run chart until more data come in.",
+            if n == 1 { "" } else { "s" }
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -862,5 +880,28 @@ mod tests {
         for kind in ResourceKind::ALL {
             assert_eq!(ResourceKind::from_slug(kind.slug()), Some(kind));
         }
+    }
+
+    #[test]
+    fn the_baseline_note_counts_the_points_before_the_change_started() {
+        use crate::initiatives::CivilDate;
+        let months: Vec<CivilDate> = (1..=12).map(|m| CivilDate::new(2026, m, 1).unwrap()).collect();
+        assert_eq!(
+            baseline_note(&[], None).unwrap(),
+            "No baseline yet: collect 15 points before the change starts here."
+        );
+        assert_eq!(
+            baseline_note(&months[..3], None).unwrap(),
+            "Baseline so far: 3 of 15 points; keep collecting before the change starts here."
+        );
+        let started = CivilDate::new(2026, 7, 1);
+        assert_eq!(
+            baseline_note(&months, started).unwrap(),
+            "The change started after 6 baseline points, fewer than 15: judge it as a run chart until more data come in."
+        );
+        let years: Vec<CivilDate> =
+            (0..15).map(|i| CivilDate::new(2020 + i / 12, u8::try_from(i % 12 + 1).unwrap(), 1).unwrap()).collect();
+        assert_eq!(baseline_note(&years, None), None);
+        assert_eq!(baseline_note(&years, CivilDate::new(2030, 1, 1)), None);
     }
 }

@@ -187,9 +187,14 @@ async fn render_review_page(
     } else {
         Vec::new()
     };
+    // A stopped change is learned from, never adopted; one with a spread package is adopted from it.
+    let may_adopt = !own && review.draft.visibility == Visibility::Hub && item.stage != Stage::Stopped;
+    let package = kindling_store::packages::readable(state.db(), viewer.organisation, review.initiative)
+        .await?
+        .map(|p| p.version);
     let html = templates::render(
         "learning/review.html",
-        page! { title => format!("Learning review: {}", review.initiative_title), section => "learning", viewer => viewer.view(), review => &review, visibility_label => review.draft.visibility.label(), own => own, can_edit => can_edit, may_adopt => !own && review.draft.visibility == Visibility::Hub, evidence => evidence, adoptions => adoptions, notice => notice, people => people, awaiting_me => awaiting_me, candidates => candidates, typed => typed, errors => errors, field_errors => field_errors(errors) },
+        page! { title => format!("Learning review: {}", review.initiative_title), section => "learning", viewer => viewer.view(), review => &review, visibility_label => review.draft.visibility.label(), own => own, can_edit => can_edit, may_adopt => may_adopt, package => package, stopped => item.stage == Stage::Stopped, evidence => evidence, adoptions => adoptions, notice => notice, people => people, awaiting_me => awaiting_me, candidates => candidates, typed => typed, errors => errors, field_errors => field_errors(errors) },
     )?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, html).into_response())
@@ -442,6 +447,11 @@ async fn adoptable(state: &AppState, viewer: &Viewer, id: &str) -> Result<Review
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let review =
         learning::readable(state.db(), (viewer.organisation, viewer.user.id), id).await?.ok_or(AppError::NotFound)?;
+    if review.stage == Stage::Stopped {
+        return Err(AppError::Conflict(
+            "This change was stopped: learn from its review instead of adopting it.".into(),
+        ));
+    }
     if !allows(&viewer.standing(false, false), Action::SubmitIdea) {
         return Err(AppError::Forbidden("You are not a member of this organisation.".into()));
     }
@@ -576,73 +586,6 @@ pub struct LearningPanel {
     complexity: Option<kindling_domain::spread::Support>,
     adopted_from: Option<learning::Adoption>,
     adoptions: usize,
-}
-
-/// One site's column on the comparison page.
-#[derive(Serialize)]
-struct SiteColumn {
-    organisation: String,
-    site: String,
-    title: String,
-    stage: &'static str,
-    adaptations: Option<String>,
-    /// Each measure: name, signal, verdict, chart.
-    measures: Vec<(String, String, String, Option<String>)>,
-}
-
-/// The initiative and every site that adopted it, side by side: each site's own measures as small
-/// multiples with their verdicts, so a change that worked in one place is judged again in each.
-/// Open to the organisations involved only.
-pub async fn sites(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let item = load(&state, &viewer, parse_id(&id)?).await?;
-    let (source, source_organisation) = match learning::adopted_from(state.db(), viewer.organisation, item.id).await? {
-        Some(a) => (a.source, a.source_organisation_id),
-        None => (item.id, viewer.organisation),
-    };
-    let adoptions = learning::adoptions_of(state.db(), source).await?;
-    let mut members = vec![(source_organisation, source, None)];
-    members.extend(adoptions.iter().map(|a| (a.adopted_organisation_id, a.adopted, Some(a.adaptations.clone()))));
-    let mut columns = Vec::new();
-    for (organisation, initiative, adaptations) in members {
-        let Some(site_item) = kindling_store::initiatives::get(state.db(), organisation, initiative).await? else {
-            continue;
-        };
-        let mut measures = Vec::new();
-        for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
-            let points = kindling_store::measures::points(state.db(), m.id).await?;
-            let phases = kindling_store::measures::phases(state.db(), m.id).await?;
-            let evaluated = crate::evidence::evaluate(&m, &points, &phases);
-            let svg = evaluated.svg_as(&format!("measure-{}", m.id.get()));
-            measures.push((
-                evaluated.view.name.clone(),
-                evaluated.view.signal_label.to_owned(),
-                evaluated.view.verdict_and_comparison(),
-                svg,
-            ));
-        }
-        let organisation_name = orgs::organisation(state.db(), organisation).await?.map(|o| o.name).unwrap_or_default();
-        columns.push(SiteColumn {
-            organisation: organisation_name,
-            site: site_item.site_name.clone().unwrap_or_else(|| "Whole organisation".into()),
-            title: site_item.draft.title.clone(),
-            stage: site_item.stage.label(),
-            adaptations,
-            measures,
-        });
-    }
-    // How much support spreading this change needs, from this organisation's own profile of it.
-    let complexity = kindling_domain::spread::support(
-        &kindling_store::spread::profile(state.db(), viewer.organisation, item.id).await?,
-    );
-    let html = templates::render(
-        "learning/sites.html",
-        page! { title => "Sites side by side", section => "initiatives", viewer => viewer.view(), item => &item, columns => columns, complexity => complexity },
-    )?;
-    Ok(html.into_response())
 }
 
 /// The names of the organisation's own staff: not patient identifiers when written after a title.

@@ -536,3 +536,222 @@ pub async fn check_fidelity(
         }
     }
 }
+
+/// One measure of one site on the spread map.
+#[derive(Serialize)]
+struct SiteMeasure {
+    name: String,
+    kind: &'static str,
+    signal: &'static str,
+    signal_colour: &'static str,
+    verdict: String,
+    svg: Option<String>,
+    /// Where the site's own baseline stands, while it is too short to judge the change by.
+    baseline: Option<String>,
+}
+
+/// One site's column on the spread map: where the change started, or an adoption of it.
+#[derive(Serialize)]
+struct SiteColumn {
+    organisation: String,
+    site: String,
+    title: String,
+    stage: &'static str,
+    /// The adopted initiative, whose adoption page both teams may open; `None` where it started.
+    adopted: Option<i64>,
+    local_context: Option<String>,
+    choices: Vec<kindling_domain::packages::Choice>,
+    /// Adaptations as recorded (one per line), for adoptions made before packages.
+    adaptations: Option<String>,
+    /// The newest fidelity check: percent of core components in place, and when.
+    fidelity: Option<(i64, i64)>,
+    /// The site's verdict in a few words, from its first outcome measure.
+    verdict: String,
+    measures: Vec<SiteMeasure>,
+}
+
+/// The site's headline: its first outcome measure's signal (or its first measure's), or why there is
+/// none yet.
+fn site_verdict(measures: &[SiteMeasure]) -> String {
+    let headline = measures.iter().find(|m| m.kind == "Outcome").or_else(|| measures.first());
+    match headline {
+        None => "No measures yet".to_owned(),
+        Some(m) if m.baseline.is_some() => format!("Too early to judge: {}", m.name),
+        Some(m) => format!("{}: {}", m.signal, m.name),
+    }
+}
+
+async fn site_column(
+    state: &AppState,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+    adoption: Option<&kindling_store::learning::Adoption>,
+) -> Result<Option<SiteColumn>, AppError> {
+    let Some(site_item) = kindling_store::initiatives::get(state.db(), organisation, initiative).await? else {
+        return Ok(None);
+    };
+    let mut measures = Vec::new();
+    for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
+        let points = kindling_store::measures::points(state.db(), m.id).await?;
+        let phases = kindling_store::measures::phases(state.db(), m.id).await?;
+        let periods: Vec<_> = points.iter().map(|p| p.period).collect();
+        let change_starts = phases.iter().map(|p| p.starts_on).min();
+        let evaluated = crate::evidence::evaluate(&m, &points, &phases);
+        measures.push(SiteMeasure {
+            name: evaluated.view.name.clone(),
+            kind: evaluated.view.kind_label,
+            signal: evaluated.view.signal_label,
+            signal_colour: evaluated.view.signal_colour,
+            verdict: evaluated.view.verdict_and_comparison(),
+            svg: evaluated.svg_as(&format!("measure-{}", m.id.get())),
+            baseline: kindling_domain::packages::baseline_note(&periods, change_starts),
+        });
+    }
+    let (local_context, choices, fidelity) = match adoption {
+        None => (None, Vec::new(), None),
+        Some(_) => {
+            let record = packages::adoption(state.db(), organisation, initiative).await?;
+            let newest = record.as_ref().and_then(|r| r.checks.first()).map(|c| (c.percent, c.checked_ms));
+            match record {
+                Some(r) => (r.local_context, r.choices, newest),
+                None => (None, Vec::new(), None),
+            }
+        }
+    };
+    let organisation_name = orgs::organisation(state.db(), organisation).await?.map(|o| o.name).unwrap_or_default();
+    Ok(Some(SiteColumn {
+        organisation: organisation_name,
+        site: site_item.site_name.clone().unwrap_or_else(|| "Whole organisation".into()),
+        title: site_item.draft.title.clone(),
+        stage: site_item.stage.label(),
+        adopted: adoption.map(|a| a.adopted.get()),
+        local_context,
+        // Adoptions from a package list their answers; older ones their adaptations as typed.
+        adaptations: adoption.filter(|_| choices.is_empty()).map(|a| a.adaptations.clone()),
+        choices,
+        fidelity,
+        verdict: site_verdict(&measures),
+        measures,
+    }))
+}
+
+/// Every site of a change side by side: where it started first, then each adoption in turn.
+async fn spread_columns(
+    state: &AppState,
+    viewer: &Viewer,
+    item: &Initiative,
+) -> Result<(InitiativeId, Vec<SiteColumn>), AppError> {
+    let (source, source_organisation) = match learning::adopted_from(state.db(), viewer.organisation, item.id).await? {
+        Some(a) => (a.source, a.source_organisation_id),
+        None => (item.id, viewer.organisation),
+    };
+    let mut columns = Vec::new();
+    columns.extend(site_column(state, source_organisation, source, None).await?);
+    for a in learning::adoptions_of(state.db(), source).await? {
+        columns.extend(site_column(state, a.adopted_organisation_id, a.adopted, Some(&a)).await?);
+    }
+    Ok((source, columns))
+}
+
+/// The spread map: every site that adopted the change, with its stage, fidelity, adaptations and its
+/// own measures judged against its own baseline, and a verdict per site.
+pub async fn spread_map(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    let (source, columns) = spread_columns(&state, &viewer, &item).await?;
+    // How much support spreading this change needs, from this organisation's own profile of it.
+    let complexity = kindling_domain::spread::support(
+        &kindling_store::spread::profile(state.db(), viewer.organisation, item.id).await?,
+    );
+    let package = packages::readable(state.db(), viewer.organisation, source).await?.map(|p| p.initiative);
+    let html = templates::render(
+        "learning/sites.html",
+        page! { title => "The spread map", section => "initiatives", viewer => viewer.view(), item => &item, columns => columns, complexity => complexity, package => package, baseline_points => baseline_points() },
+    )?;
+    Ok(html.into_response())
+}
+
+/// The spread map as a PDF for a spread report: a table of every site, then each site's charts.
+pub async fn spread_map_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use kindling_documents::{Block, Column, Document};
+    let item = load(&state, &viewer, parse_id(&id)?).await?;
+    let (_, columns) = spread_columns(&state, &viewer, &item).await?;
+    let rows: Vec<Vec<String>> = columns
+        .iter()
+        .map(|c| {
+            let fidelity = c.fidelity.map_or_else(|| "Not checked".to_owned(), |(p, _)| format!("{p}%"));
+            let adapted: Vec<String> = c
+                .choices
+                .iter()
+                .filter(|ch| !ch.kept)
+                .map(|ch| format!("{}: {}", ch.component, ch.reason.as_deref().unwrap_or_default()))
+                .chain(c.adaptations.iter().flat_map(|a| a.lines().map(str::to_owned)))
+                .collect();
+            let adapted = if c.adopted.is_none() {
+                "Where it started".to_owned()
+            } else if adapted.is_empty() {
+                "Every core component kept".to_owned()
+            } else {
+                adapted.join("; ")
+            };
+            vec![format!("{}, {}", c.organisation, c.site), c.stage.to_owned(), fidelity, adapted, c.verdict.clone()]
+        })
+        .collect();
+    let mut blocks = vec![
+        Block::Paragraph(
+            "Every site that took this change on, each judged on its own data against its own baseline with NHS England's Making Data Count rules.".to_owned(),
+        ),
+        Block::Table {
+            columns: vec![
+                Column::text("Site", 2.2),
+                Column::text("Stage", 1.2),
+                Column::text("Fidelity", 1.0),
+                Column::text("Adaptations", 3.0),
+                Column::text("Verdict", 2.2),
+            ],
+            rows,
+        },
+    ];
+    for c in &columns {
+        let mut site = vec![Block::Subheading(format!("{}, {}: {}", c.organisation, c.site, c.title))];
+        if let Some(context) = &c.local_context {
+            site.push(Block::Paragraph(format!("Local context: {context}")));
+        }
+        for m in &c.measures {
+            match &m.svg {
+                Some(svg) => site.push(Block::Figure {
+                    svg: svg.clone(),
+                    width: 600.0,
+                    height: 320.0,
+                    caption: m.verdict.clone(),
+                }),
+                None => site.push(Block::Paragraph(format!("{}: {}", m.name, m.verdict))),
+            }
+            if let Some(baseline) = &m.baseline {
+                site.push(Block::Paragraph(baseline.clone()));
+            }
+        }
+        if c.measures.is_empty() {
+            site.push(Block::Paragraph("No measures yet.".to_owned()));
+        }
+        blocks.push(Block::Together(site));
+    }
+    let document = Document {
+        title: format!("Spread report: {}", item.draft.title),
+        subtitle: format!("{}, prepared on {}", viewer.organisation_name, crate::today().long()),
+        blocks,
+    };
+    let pdf = crate::exports::render(&state, move |fonts| {
+        let pages = kindling_documents::layout::pages(&document, fonts);
+        kindling_documents::pdf::write(&pages, &document.title, fonts)
+    })
+    .await?;
+    Ok(crate::exports::download(pdf, "application/pdf", "spread-report.pdf"))
+}

@@ -90,8 +90,24 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
     let (_, browsed) = carer.get_text("/learning?kind=review&scope=&q=").await?;
     assert!(browsed.contains("<h2>Results</h2>"), "filters without words are a search");
     assert!(result_links(&browsed).contains(&review_path), "the hub's review, found by its type alone");
+    // The handover change was stopped: it is there to learn from, not to adopt (issue 20 §2).
     let (status, shown) = carer.get_text(&review_path).await?;
     assert_eq!(status, 200);
+    assert!(shown.contains("Learn from it") && !shown.contains("Adopt this change at your site"), "{shown}");
+    assert_eq!(carer.get(&format!("{review_path}/adopt")).await?.status(), 409);
+
+    // A change that was adopted, shared the same way, is adopted from its review.
+    let id = initiative(&app, NORTHFIELD, "Sepsis screening").await;
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let saved = post(
+        &lead,
+        &format!("/initiatives/{id}/learning-review"),
+        &review("Screening was done at every triage.", "hub"),
+    )
+    .await?;
+    assert_eq!(saved.status(), 303);
+    let review_path = saved.headers()["location"].to_str()?.split('?').next().unwrap_or_default().to_owned();
+    let (_, shown) = carer.get_text(&review_path).await?;
     assert!(shown.contains("Adopt this change at your site"));
     let adopt = format!("{review_path}/adopt");
     let (_, form) = carer.get_text(&adopt).await?;
@@ -117,24 +133,31 @@ async fn a_review_with_an_nhs_number_is_refused_then_published_found_and_adopted
     assert_eq!(adopted.status(), 303);
     let new_page = adopted.headers()["location"].to_str()?.split('?').next().unwrap_or_default().to_owned();
     // The originating team is told where its change is spreading (issue 18 §5).
-    let told = kindling_store::notifications::list(app.db(), clinician_id(&app).await?, 1).await?.remove(0);
+    let lead_email = kindling_domain::people::Email::parse("improvement-lead@demo.kindling.test").unwrap();
+    let lead_id = kindling_store::users::find_by_email(app.db(), &lead_email).await?.unwrap().id;
+    let told = kindling_store::notifications::list(app.db(), lead_id, 1).await?.remove(0);
     assert_eq!(
         told.summary,
-        "Riverside Community Care is adopting your change Paperless handover on the electronic whiteboard, with local adaptations"
+        "Riverside Community Care is adopting your change Sepsis screening prompt at triage, with local adaptations"
     );
     assert_eq!(told.href, format!("/initiatives/{id}/sites"));
     let (_, html) = carer.get_text(&new_page).await?;
-    assert!(html.contains("Adopted from Paperless handover on the electronic whiteboard (Northfield Teaching Hospitals NHS Foundation Trust)"), "{html}");
+    assert!(
+        html.contains(
+            "Adopted from Sepsis screening prompt at triage (Northfield Teaching Hospitals NHS Foundation Trust)"
+        ),
+        "{html}"
+    );
     // Adaptations typed one per line are shown one per line, not run together (issue 18 §5).
     assert!(html.contains("<li>Large print, because several night carers asked for it</li><li>In Welsh too"), "{html}");
     assert!(html.contains(">Shaping<"), "its own shaping, checks and approval come next");
-    let (_, shown) = clinician.get_text(&review_path).await?;
+    let (_, shown) = lead.get_text(&review_path).await?;
     assert!(
         shown.contains("Riverside Community Care: Printed handover summary at Riverside House"),
         "the source sees where it spread"
     );
     // Both organisations see the sites side by side, each with its own measures.
-    for (browser, page) in [(&carer, format!("{new_page}/sites")), (&clinician, format!("/initiatives/{id}/sites"))] {
+    for (browser, page) in [(&carer, format!("{new_page}/sites")), (&lead, format!("/initiatives/{id}/sites"))] {
         let (status, html) = browser.get_text(&page).await?;
         assert_eq!(status, 200, "{page}");
         assert!(html.contains("<h2>Northfield Teaching Hospitals NHS Foundation Trust</h2>"), "{html}");
@@ -322,9 +345,4 @@ async fn a_reviewers_empty_comment_gives_the_form_back_with_its_error() -> anyho
     let done = reviewer.submit(&page, &format!("{page}/reviewed"), &[("comment", "Clear and blameless.")]).await?;
     assert_eq!(done.status(), 303);
     Ok(())
-}
-
-async fn clinician_id(app: &TestApp) -> anyhow::Result<kindling_domain::ids::UserId> {
-    let email = kindling_domain::people::Email::parse("clinician@demo.kindling.test").unwrap();
-    Ok(kindling_store::users::find_by_email(app.db(), &email).await?.unwrap().id)
 }

@@ -256,6 +256,20 @@ async fn adopting_a_package_reassesses_the_gates_at_the_new_site_and_the_two_tea
     assert_eq!(checked.status(), 303);
     let (_, page) = clinician.get_text(&thread).await?;
     assert!(page.contains(">50%<"), "{page}");
+
+    // The spread map shows both sites with their own verdicts: the care home has no data yet, so its
+    // baseline is what it is asked for.
+    let (status, map) = clinician.get_text(&format!("/initiatives/{id}/sites")).await?;
+    assert_eq!(status, 200);
+    assert!(map.contains("Riverside Community Care, Riverside House Care Home</td><td class=\"nhsuk-table__cell\">Shaping</td><td class=\"nhsuk-table__cell\">50% on"), "{map}");
+    assert!(map.contains("A named person in the bay at all times: <strong>adapted</strong>, Residents sit in lounges"));
+    assert!(map.contains("Handover before leaving the bay: kept"));
+    assert!(map.contains("No baseline yet: collect 15 points before the change starts here."));
+    assert!(map.contains("Too early to judge: Inpatient falls per 1,000 bed days"));
+    assert!(map.contains("(where it started)</td><td class=\"nhsuk-table__cell\">Evaluating</td><td class=\"nhsuk-table__cell\">Not applicable</td><td class=\"nhsuk-table__cell\">Improvement: Inpatient falls per 1,000 bed days"), "{map}");
+    let pdf = clinician.get(&format!("/initiatives/{id}/sites.pdf")).await?;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await?.starts_with(b"%PDF-"));
     Ok(())
 }
 
