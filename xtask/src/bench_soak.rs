@@ -73,7 +73,7 @@ fn figures(output: std::process::Output) -> Result<Figures> {
 }
 
 /// A line of `/proc/PID/status` in MiB (`VmRSS`, and its parts `RssAnon`, `RssFile`, `RssShmem`).
-fn status_mib(pid: u32, field: &str) -> Result<f64> {
+pub(crate) fn status_mib(pid: u32, field: &str) -> Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kib: f64 = status
         .lines()

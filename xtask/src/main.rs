@@ -11,6 +11,7 @@ mod api;
 mod bench;
 mod bench_dashboard;
 mod bench_exports;
+mod bench_files;
 mod bench_match;
 mod bench_rounds;
 mod bench_soak;
@@ -43,6 +44,7 @@ commands:
   bench-http  requests/s and latency of hot pages beside an axum hello-world (needs wrk)
   bench-dashboard  the dashboard with 500 measures of 100 points each, beside hello-world (needs wrk)
   bench-exports  the board report as PDF and a chart as PNG, beside their HTML and SVG forms (needs wrk)
+  bench-files  a 20 MiB spread package file uploaded and downloaded, beside file://, and memory during 8 downloads
   bench-search  library search over 100,000 documents, beside a bare full-text match
   bench-soak [MINUTES]  64 connections on a signed-in page and a write endpoint (10 minutes), memory over time
   bench-sign-in  sign-in by password and by single sign-on callback, 16 at once, beside /healthz
@@ -81,6 +83,7 @@ fn main() -> Result<()> {
         Some("bench-http") => bench::run(&root),
         Some("bench-dashboard") => bench_dashboard::run(&root),
         Some("bench-exports") => bench_exports::run(&root),
+        Some("bench-files") => bench_files::run(&root),
         Some("bench-search") => {
             run("cargo", &["build", "--locked", "--release", "-p", "kindling-store", "--example", "search_bench"])?;
             run(root.join("target/release/examples/search_bench").to_str().unwrap_or_default(), &[])

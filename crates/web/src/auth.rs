@@ -21,6 +21,9 @@ use serde::Serialize;
 
 use crate::{AppError, AppState, now_ms};
 
+/// How many bodies larger than a form (participant files, spread package files) are read at once.
+static LARGE_UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Cookie names. Over https the session cookie takes the `__Host-` prefix, which browsers only accept
 /// with `Secure`, `Path=/` and no `Domain`, so no other site or subdomain can plant one.
 pub fn session_cookie_name(secure: bool) -> &'static str {
@@ -195,7 +198,16 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         tracing::warn!(path = %request.uri().path(), "cross-site form post refused");
         return AppError::Csrf.into_response();
     }
-    let limit = crate::body_limit(request.uri().path());
+    let found = match session_for(&state, request.headers()).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    // Only a signed-in person may send more than a form: every larger upload needs an account.
+    let limit = if found.is_some() { crate::body_limit(request.uri().path()) } else { crate::MAX_BODY_BYTES };
+    // A large upload is held in memory while it is checked and stored (about five times its size at
+    // the peak for a 20 MiB file, docs/PERFORMANCE.md): at most two are read at once, the rest wait.
+    // The semaphore is never closed, so acquiring cannot fail.
+    let _large = if limit > crate::MAX_BODY_BYTES { LARGE_UPLOADS.acquire().await.ok() } else { None };
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, limit).await else {
         return AppError::BadRequest("The form was too large to send.".into()).into_response();
@@ -208,10 +220,6 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         None => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()
             .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v)),
-    };
-    let found = match session_for(&state, &parts.headers).await {
-        Ok(found) => found,
-        Err(e) => return e.into_response(),
     };
     let expected = match &found {
         Some((_, session)) => Some(session.csrf_token.as_str()),

@@ -1,5 +1,8 @@
 //! Reading `multipart/form-data` bodies (file uploads) that the body limit has already capped, for the
 //! CSRF guard (which needs the `csrf_token` field) and the import handlers (which need the file).
+//! Parts are slices of the body, never copies: a 20 MiB file is held once however often it is read.
+
+use axum::body::Bytes;
 
 /// One field of a multipart body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -7,7 +10,8 @@ pub struct Part {
     pub name: String,
     /// Present for file fields (possibly empty when no file was chosen).
     pub filename: Option<String>,
-    pub data: Vec<u8>,
+    /// A slice of the body (shares its memory).
+    pub data: Bytes,
 }
 
 /// The boundary of a `multipart/form-data` content type, if it is one.
@@ -43,7 +47,7 @@ fn parameter(header: &str, key: &str) -> Option<String> {
 }
 
 /// Splits a body into its parts; `None` if it is not well formed.
-pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
+pub fn parse(body: &Bytes, boundary: &str) -> Option<Vec<Part>> {
     let delimiter = format!("--{boundary}");
     let delimiter = delimiter.as_bytes();
     let mut rest = &body[find(body, delimiter)? + delimiter.len()..];
@@ -63,7 +67,7 @@ pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
         parts.push(Part {
             name: parameter(disposition, "name")?,
             filename: parameter(disposition, "filename"),
-            data: content[..end].to_vec(),
+            data: body.slice_ref(&content[..end]),
         });
         rest = &content[end + closing.len()..];
     }
@@ -83,16 +87,17 @@ mod tests {
     fn reads_fields_and_files() {
         let body = b"------WebKitFormBoundaryX\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n------WebKitFormBoundaryX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.csv\"\r\nContent-Type: text/csv\r\n\r\nperiod,value\r\n2025-01-01,3\r\n\r\n------WebKitFormBoundaryX--\r\n";
         let b = boundary("multipart/form-data; boundary=----WebKitFormBoundaryX").unwrap();
-        let parts = parse(body, b).unwrap();
+        let parts = parse(&Bytes::from_static(body), b).unwrap();
         assert_eq!(text(&parts, "csrf_token"), Some("abc"));
         assert_eq!(parts[1].filename.as_deref(), Some("data.csv"));
-        assert_eq!(parts[1].data, b"period,value\r\n2025-01-01,3\r\n");
+        assert_eq!(parts[1].data.as_ref(), b"period,value\r\n2025-01-01,3\r\n");
     }
 
     #[test]
     fn refuses_what_is_not_multipart() {
         assert_eq!(boundary("application/x-www-form-urlencoded"), None);
-        assert_eq!(parse(b"no delimiter here", "x"), None);
-        assert_eq!(parse(b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated", "x"), None);
+        assert_eq!(parse(&Bytes::from_static(b"no delimiter here"), "x"), None);
+        let unterminated = Bytes::from_static(b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated");
+        assert_eq!(parse(&unterminated, "x"), None);
     }
 }

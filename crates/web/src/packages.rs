@@ -108,7 +108,6 @@ pub async fn upload(
     let parts = multipart::boundary(content_type)
         .and_then(|b| multipart::parse(&body, b))
         .ok_or_else(|| AppError::BadRequest("The upload could not be read; choose the file again.".into()))?;
-    drop(body);
     let text = |name: &str| multipart::text(&parts, name).unwrap_or("").to_owned();
     let resource_form = ResourceForm { title: text("title"), description: text("description") };
     let mut errors = FieldErrors::new();

@@ -22,7 +22,7 @@ pub(crate) type Upload = (Vec<multipart::Part>, Result<(String, String), String>
 
 /// The uploaded file's text (an Excel workbook converted to CSV), its name, and the other fields; or the
 /// problem with the file, as a sentence for the file field.
-pub(crate) async fn uploaded_file(headers: &HeaderMap, body: &[u8]) -> Result<Upload, AppError> {
+pub(crate) async fn uploaded_file(headers: &HeaderMap, body: &axum::body::Bytes) -> Result<Upload, AppError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let parts = multipart::boundary(content_type)
         .and_then(|b| multipart::parse(body, b))
@@ -33,9 +33,9 @@ pub(crate) async fn uploaded_file(headers: &HeaderMap, body: &[u8]) -> Result<Up
         Some(file) => {
             let name = file.filename.clone().unwrap_or_default();
             if name.to_ascii_lowercase().ends_with(".xlsx") {
-                workbook_to_csv(file.data.clone()).await.map(|text| (name, text))
+                workbook_to_csv(file.data.to_vec()).await.map(|text| (name, text))
             } else {
-                String::from_utf8(file.data.clone()).map(|text| (name, text)).map_err(|_| {
+                String::from_utf8(file.data.to_vec()).map(|text| (name, text)).map_err(|_| {
                     "The file must be a CSV file saved as text (UTF-8), or an Excel workbook (.xlsx)".to_owned()
                 })
             }

@@ -122,6 +122,17 @@ async fn a_package_holds_its_files_byte_for_byte_and_shows_them_only_where_it_is
         assert_eq!(resource_count(&app, id).await, 1, "{name}: nothing stored");
     }
 
+    // Only a signed-in person may send more than a form's worth: a stranger's large body is refused
+    // before it is read.
+    let stranger = kindling_testkit::http()
+        .post(app.url(&format!("{edit}/resources")))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(vec![b'x'; 1024 * 1024])
+        .send()
+        .await?;
+    assert_eq!(stranger.status(), 400);
+
     // Another organisation sees neither the package nor its file until it is shared with the hub.
     let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
     assert_eq!(carer.get(&format!("/packages/{id}")).await?.status(), 404);
