@@ -14,6 +14,7 @@ pub mod challenges;
 pub mod drivers;
 pub mod equity;
 pub mod feedback;
+pub mod follows;
 pub mod gates;
 pub mod ids;
 pub mod initiatives;

@@ -75,6 +75,13 @@ impl Wanted {
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }
+
+    /// Whether `text` has what is asked for, by the library's own rule (every group, any word of a
+    /// group, words matched by prefix): how a saved search decides that something new is for it.
+    pub fn found_in(&self, text: &str) -> bool {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        !self.groups.is_empty() && self.groups.iter().all(|group| words.iter().any(|w| matches(w, group)))
+    }
 }
 
 /// Whether a word of the text matches a term: the word begins with the term (the search matches

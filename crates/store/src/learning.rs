@@ -11,6 +11,10 @@ use sqlx::any::AnyRow;
 
 use kindling_domain::notifications::Kind as NotificationKind;
 
+use kindling_domain::follows::Event;
+use kindling_domain::learning::Visibility;
+
+use crate::follows::{self, Reach, Telling};
 use crate::notifications::{self, Notice};
 use crate::search::{self, Doc, Kind};
 use crate::{Actor, Db, StoreError, audit, initiatives};
@@ -113,6 +117,19 @@ pub async fn save(
     else {
         return Ok(None);
     };
+    // Followers hear of a review once it becomes readable to more people than before.
+    let before: Option<String> = sqlx::query("SELECT visibility FROM learning_reviews WHERE initiative_id = $1")
+        .bind(initiative.get())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("visibility"))
+        .transpose()?;
+    let rank = |v: Option<&str>| match v {
+        Some("hub") => 2,
+        Some("organisation") => 1,
+        _ => 0,
+    };
+    let widened = rank(Some(review.visibility.slug())) > rank(before.as_deref());
     let row = sqlx::query(
         "INSERT INTO learning_reviews (initiative_id, organisation_id, expected, happened, why_differ, keep_doing, change_next,
             went_well, visibility, author_id, created_ms, updated_ms)
@@ -175,6 +192,16 @@ pub async fn save(
     .bind(by.now_ms)
     .execute(&mut *tx)
     .await?;
+    if widened {
+        let tags = follows::tags_in(&mut tx, initiative).await?;
+        let text = format!("{title} {body}");
+        let reach =
+            if review.visibility == Visibility::Hub { Reach::Hub } else { Reach::Organisation(by.organisation) };
+        let summary = format!("A learning review of {title}");
+        let href = format!("/learning/reviews/{id}");
+        let event = Event { initiative, tags: &tags, text: &text };
+        follows::tell(&mut tx, by, &Telling { event, reach, summary: &summary, href: &href }).await?;
+    }
     audit::record(
         &mut tx,
         db.dialect(),
@@ -464,6 +491,24 @@ pub async fn adopt(
         href: &href,
     };
     notifications::notify(&mut tx, &people, &notice).await?;
+    // Followers hear where the change is spreading, on its review (shared with the hub, or it could
+    // not have been adopted from another organisation).
+    let review: Option<(i64, String)> =
+        sqlx::query("SELECT id, visibility FROM learning_reviews WHERE initiative_id = $1")
+            .bind(source.get())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| Ok::<_, StoreError>((r.try_get("id")?, r.try_get("visibility")?)))
+            .transpose()?;
+    if let Some((review, visibility)) = review {
+        let reach = if visibility == "hub" { Reach::Hub } else { Reach::Organisation(OrganisationId::new(origin_org)) };
+        let tags = follows::tags_in(&mut tx, source).await?;
+        let followed = format!("{adopter} adopted {title}");
+        let text = format!("{title} {adaptations}");
+        let review_href = format!("/learning/reviews/{review}");
+        let event = Event { initiative: source, tags: &tags, text: &text };
+        follows::tell(&mut tx, by, &Telling { event, reach, summary: &followed, href: &review_href }).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

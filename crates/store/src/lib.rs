@@ -20,6 +20,7 @@ mod db;
 pub mod demo;
 pub mod drivers;
 pub mod feedback;
+pub mod follows;
 pub mod gates;
 pub mod initiatives;
 pub mod learning;

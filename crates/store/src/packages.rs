@@ -20,6 +20,9 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use kindling_domain::follows::Event;
+
+use crate::follows::{self, Reach, Telling};
 use crate::notifications::{self, Notice};
 use crate::{Actor, Db, StoreError, WriteTx, audit, initiatives, measures};
 
@@ -166,14 +169,23 @@ pub async fn save(db: &Db, by: Actor, initiative: InitiativeId, package: &Packag
         format!("Spread package version {version} with {} core components", package.core.len()),
     )
     .await?;
-    if version > 1 {
+    let href = format!("/packages/{initiative}");
+    let summary = if version > 1 {
         let summary = format!("The spread package for {title} has a new version ({version}): see what changed");
-        let href = format!("/packages/{initiative}");
         for (organisation, people) in adopting_teams(&mut tx, initiative).await? {
             let notice = Notice { organisation, ..Notice::of(by, NotificationKind::Spread, &summary, &href) };
             notifications::notify(&mut tx, &people, &notice).await?;
         }
-    }
+        summary
+    } else {
+        format!("A spread package for {title}: what must be kept and what may be adapted")
+    };
+    // Followers of the change, its topics or a search that finds it hear of every version.
+    let tags = follows::tags_in(&mut tx, initiative).await?;
+    let text = format!("{title} {}", package.summary);
+    let reach = if package.shared_with_hub { Reach::Hub } else { Reach::Organisation(by.organisation) };
+    let event = Event { initiative, tags: &tags, text: &text };
+    follows::tell(&mut tx, by, &Telling { event, reach, summary: &summary, href: &href }).await?;
     tx.commit().await?;
     Ok(Some(version))
 }
@@ -442,6 +454,14 @@ pub async fn adopt(db: &Db, by: Actor, adopting: &Adopting<'_>) -> Result<Initia
             Notice { organisation: source.organisation, ..Notice::of(by, NotificationKind::Spread, summary, &href) };
         notifications::notify(&mut tx, &people, &notice).await?;
     }
+    // Followers hear where the change is spreading, on its package (which they may read).
+    let tags = follows::tags_in(&mut tx, source.initiative).await?;
+    let summary = format!("{adopter} adopted {}", source.initiative_title);
+    let text = format!("{} {}", source.initiative_title, plan.local_context);
+    let reach = if source.package.shared_with_hub { Reach::Hub } else { Reach::Organisation(source.organisation) };
+    let event = Event { initiative: source.initiative, tags: &tags, text: &text };
+    let package_href = format!("/packages/{}", source.initiative);
+    follows::tell(&mut tx, by, &Telling { event, reach, summary: &summary, href: &package_href }).await?;
     tx.commit().await?;
     Ok(id)
 }

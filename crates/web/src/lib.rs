@@ -34,6 +34,7 @@ mod error;
 mod evidence;
 mod exports;
 mod feedback;
+mod follows;
 mod form_fields;
 mod governance;
 mod home;
@@ -287,6 +288,8 @@ pub fn router(state: AppState) -> Router {
         .route("/packages/{id}/adopt", get(packages::adopt_form).post(packages::adopt))
         .route("/packages/{id}/resources/{resource}", get(packages::download))
         .route("/adoptions/{id}", get(packages::adoption))
+        .route("/follows", get(follows::list).post(follows::follow))
+        .route("/follows/{id}/remove", post(follows::unfollow))
         .route("/adoptions/{id}/messages", post(packages::post_message))
         .route("/adoptions/{id}/fidelity", post(packages::check_fidelity))
         .route("/learning", get(learning::library))

@@ -271,9 +271,10 @@ pub async fn show(
         None
     };
     let may_adopt = !stopped && allows(&viewer.standing(false, false), Action::SubmitIdea);
+    let tags = kindling_store::follows::tags(state.db(), current.initiative).await?;
     let html = templates::render(
         "packages/show.html",
-        page! { title => format!("Spread package: {}", current.initiative_title), section => "learning", viewer => viewer.view(), current => &current, history => history, resources => resources, measures => measures, adoptions => adoptions, own => own, stopped => stopped, review => review, may_adopt => may_adopt, baseline_points => baseline_points(), notice => query.notice },
+        page! { title => format!("Spread package: {}", current.initiative_title), section => "learning", viewer => viewer.view(), current => &current, history => history, resources => resources, measures => measures, adoptions => adoptions, own => own, stopped => stopped, review => review, may_adopt => may_adopt, tags => tags, baseline_points => baseline_points(), notice => query.notice },
     )?;
     Ok(html.into_response())
 }

@@ -71,6 +71,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "learning/sites.html",
     "learning/complexity.html",
     "packages/edit.html",
+    "follows.html",
     "packages/show.html",
     "packages/library.html",
     "packages/adopt.html",

@@ -278,6 +278,11 @@ async fn adopting_a_package_reassesses_the_gates_at_the_new_site_and_the_two_tea
     assert!(map.contains("No baseline yet: collect 15 points before the change starts here."));
     assert!(map.contains("Too early to judge: Inpatient falls per 1,000 bed days"));
     assert!(map.contains("(where it started)</td><td class=\"nhsuk-table__cell\">Evaluating</td><td class=\"nhsuk-table__cell\">Not applicable</td><td class=\"nhsuk-table__cell\">Improvement: Inpatient falls per 1,000 bed days"), "{map}");
+    // A new version of the package reaches the site that adopted an earlier one.
+    write_package(&clinician, id, "hub").await?;
+    let version =
+        "The spread package for Falls prevention: bay tagging on Ward 7 has a new version (2): see what changed";
+    assert!(summaries(&app, "carer@riverside.demo.kindling.test").await.contains(&version.to_owned()));
     let pdf = clinician.get(&format!("/initiatives/{id}/sites.pdf")).await?;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert!(pdf.bytes().await?.starts_with(b"%PDF-"));
@@ -303,5 +308,105 @@ async fn a_stopped_change_is_learned_from_not_adopted() -> anyhow::Result<()> {
     assert!(page.contains("This change was stopped"));
     assert!(!page.contains(&format!("/packages/{id}/adopt")), "no adopt button");
     assert_eq!(carer.get(&format!("/packages/{id}/adopt")).await?.status(), 409);
+    Ok(())
+}
+
+async fn summaries(app: &TestApp, email: &str) -> Vec<String> {
+    let email = kindling_domain::people::Email::parse(email).expect("email");
+    let user = kindling_store::users::find_by_email(app.db(), &email).await.unwrap().expect("user").id;
+    kindling_store::notifications::list(app.db(), user, 50).await.unwrap().into_iter().map(|n| n.summary).collect()
+}
+
+#[tokio::test]
+async fn followers_hear_of_packages_adoptions_and_reviews_they_may_read() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let id = initiative(&app, NORTHFIELD, "Falls prevention").await;
+    let title = "Falls prevention: bay tagging on Ward 7";
+    // A pharmacist of the same trust follows the topic; a carer elsewhere saves a search.
+    let pharmacist = app.signed_in("pharmacist@demo.kindling.test").await?;
+    let followed = pharmacist.submit("/follows", "/follows", &[("kind", "topic"), ("value", "falls")]).await?;
+    assert_eq!(followed.status(), 303);
+    let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
+    let saved = carer.submit("/packages?q=tagging", "/follows", &[("kind", "search"), ("value", "tagging")]).await?;
+    assert_eq!(saved.status(), 303);
+    let refused = carer.submit("/follows", "/follows", &[("kind", "search"), ("value", "  ")]).await?;
+    assert_eq!(refused.status(), 400, "a search with no words");
+    // A change the carer cannot read cannot be followed (and so never tells them anything).
+    let hidden = carer.submit("/follows", "/follows", &[("kind", "change"), ("initiative", &id.to_string())]).await?;
+    assert_eq!(hidden.status(), 404);
+
+    // Shared within the trust: the pharmacist hears, the carer does not.
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    write_package(&clinician, id, "organisation").await?;
+    let first = format!("A spread package for {title}: what must be kept and what may be adapted");
+    assert!(summaries(&app, "pharmacist@demo.kindling.test").await.contains(&first));
+    assert!(!summaries(&app, "carer@riverside.demo.kindling.test").await.contains(&first));
+    // Shared with the hub: the carer's search finds it now.
+    write_package(&clinician, id, "hub").await?;
+    let second = format!("The spread package for {title} has a new version (2): see what changed");
+    assert!(summaries(&app, "carer@riverside.demo.kindling.test").await.contains(&second));
+
+    // The carer follows the change itself; an adoption at another site of the trust reaches both.
+    let followed = carer.submit("/follows", "/follows", &[("kind", "change"), ("initiative", &id.to_string())]).await?;
+    assert_eq!(followed.status(), 303);
+    let lead = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let adopt = format!("/packages/{id}/adopt");
+    let adopted = lead
+        .submit(
+            &adopt,
+            &adopt,
+            &[
+                ("title", "Bay tagging at Eastbrook"),
+                ("local_context", "A rehabilitation ward"),
+                ("core-1-choice", "kept"),
+                ("core-2-choice", "kept"),
+            ],
+        )
+        .await?;
+    assert_eq!(adopted.status(), 303);
+    let news = format!("Northfield Teaching Hospitals NHS Foundation Trust adopted {title}");
+    let carer_heard = summaries(&app, "carer@riverside.demo.kindling.test").await;
+    assert_eq!(
+        carer_heard.iter().filter(|s| **s == news).count(),
+        1,
+        "once, though two follows match: {carer_heard:?}"
+    );
+    assert!(summaries(&app, "pharmacist@demo.kindling.test").await.contains(&news));
+
+    // A learning review shared within the trust reaches the topic's follower, not the carer; shared
+    // with the hub later, it reaches the carer's followed change too.
+    let review = format!("/initiatives/{id}/learning-review");
+    let mut fields = vec![
+        ("expected", "Fewer falls in tagged bays."),
+        ("happened", "Falls halved within a year."),
+        ("why_differ", "It went as expected."),
+        ("keep", "Tagging every bay."),
+        ("change", "Tag the lounge too."),
+        ("visibility", "organisation"),
+    ];
+    assert_eq!(clinician.submit(&review, &review, &fields).await?.status(), 303);
+    let told = format!("A learning review of {title}");
+    assert!(summaries(&app, "pharmacist@demo.kindling.test").await.contains(&told));
+    assert!(!summaries(&app, "carer@riverside.demo.kindling.test").await.contains(&told));
+    fields[5].1 = "hub";
+    assert_eq!(clinician.submit(&review, &review, &fields).await?.status(), 303);
+    assert!(summaries(&app, "carer@riverside.demo.kindling.test").await.contains(&told));
+
+    // The list of follows, and stopping one; another person's follow is not found.
+    let (_, page) = carer.get_text("/follows").await?;
+    assert!(
+        page.contains(&format!("The change {title}")) && page.contains("The search \u{201c}tagging\u{201d}"),
+        "{page}"
+    );
+    let follows = kindling_store::follows::list(app.db(), {
+        let email = kindling_domain::people::Email::parse("carer@riverside.demo.kindling.test").expect("email");
+        kindling_store::users::find_by_email(app.db(), &email).await?.expect("user").id
+    })
+    .await?;
+    let remove = format!("/follows/{}/remove", follows[0].id);
+    assert_eq!(pharmacist.submit("/follows", &remove, &[]).await?.status(), 404);
+    assert_eq!(carer.submit("/follows", &remove, &[]).await?.status(), 303);
+    let (_, page) = carer.get_text("/follows").await?;
+    assert!(!page.contains(&format!("The change {title}")));
     Ok(())
 }
