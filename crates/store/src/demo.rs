@@ -9,6 +9,7 @@ use kindling_domain::people::{CareSetting, Email, Profession, Role};
 mod evidence;
 mod governance;
 mod mentoring;
+mod packages;
 mod spread;
 mod support;
 
@@ -461,6 +462,10 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, St
     let asking = [pilot("Sepsis screening")?, pilot("Discharge letters")?, pilot("SSKIN bundle")?];
     support::seed(&mut tx, northfield, contacts, &asking, pilot("Protected mealtimes")?, now_ms).await?;
     tx.commit().await?;
+    // The spread package and its adoption write through the store's own functions, as a team would.
+    let mealtimes = pilot("Protected mealtimes")?;
+    let clinician_actor = Actor { organisation: northfield, user: user(&clinician)?.0, now_ms };
+    packages::seed(db, clinician_actor, riverside_carer, mealtimes, riverside_home).await?;
     // Mentoring writes through the store's own functions, each in its own transaction.
     let people = mentoring::People {
         programme_lead: user(&role_email(Role::ProgrammeLead))?.0,
