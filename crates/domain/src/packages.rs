@@ -530,18 +530,19 @@ impl FidelityCheck {
     }
 }
 
-/// Reads a fidelity check: `core-N-in-place` is "yes" or "no" for every core component.
+/// Reads a fidelity check: `core-N-in-place` is "yes" or "no" for every core component the site
+/// answered for when it adopted (`components`, in the package's order).
 ///
 /// # Errors
 /// A component not answered, or a note too long or with what looks like a patient identifier.
-pub fn parse_fidelity(fields: &[(String, String)], package: &Package) -> Result<FidelityCheck, FieldErrors> {
+pub fn parse_fidelity(fields: &[(String, String)], components: &[&str]) -> Result<FidelityCheck, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut in_place = Vec::new();
-    for (component, key) in package.core.iter().zip(FIDELITY_FIELDS) {
+    for (component, key) in components.iter().zip(FIDELITY_FIELDS) {
         match field(fields, key) {
-            "yes" => in_place.push((component.name.clone(), true)),
-            "no" => in_place.push((component.name.clone(), false)),
-            _ => errors.add(key, format!("Say whether {} is in place", component.name)),
+            "yes" => in_place.push(((*component).to_owned(), true)),
+            "no" => in_place.push(((*component).to_owned(), false)),
+            _ => errors.add(key, format!("Say whether {component} is in place")),
         }
     }
     let note = optional_text(&mut errors, "note", field(fields, "note"), "the note", MAX_PART_CHARS);
@@ -843,11 +844,11 @@ mod tests {
 
     #[test]
     fn fidelity_is_the_share_of_core_components_in_place() {
-        let package = PackageForm::from_fields(&falls_form()).parse(&places()).unwrap();
+        let components = ["A named person in the bay at all times", "Handover before leaving the bay"];
         let check =
-            parse_fidelity(&fields(&[("core-1-in-place", "yes"), ("core-2-in-place", "no")]), &package).unwrap();
+            parse_fidelity(&fields(&[("core-1-in-place", "yes"), ("core-2-in-place", "no")]), &components).unwrap();
         assert_eq!(check.percent(), 50);
-        let errors = parse_fidelity(&fields(&[("core-1-in-place", "yes")]), &package).unwrap_err();
+        let errors = parse_fidelity(&fields(&[("core-1-in-place", "yes")]), &components).unwrap_err();
         assert_eq!(
             errors.for_field("core-2-in-place"),
             Some("Say whether Handover before leaving the bay is in place")

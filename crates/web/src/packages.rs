@@ -12,7 +12,7 @@ use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::{Aim, InitiativeDraft, Stage, Tag};
 use kindling_domain::measures::MeasureDraft;
 use kindling_domain::packages::{
-    AdoptionForm, MAX_PARTS, Package, PackageForm, ResourceForm, baseline_points, changes, parse_fidelity, relocate,
+    AdoptionForm, MAX_PARTS, PackageForm, ResourceForm, baseline_points, changes, parse_fidelity, relocate,
     resource_kind,
 };
 use kindling_domain::permissions::{Action, allows};
@@ -133,11 +133,9 @@ pub async fn upload(
     if current.is_none() {
         errors.add("file", "Save the package first, then add its files");
     }
-    let (Ok((title, description)), Some(kind), Some(file), Some(current)) = (parsed, kind, file, current) else {
-        let form = match packages::readable(state.db(), viewer.organisation, item.id).await? {
-            Some(p) => PackageForm::from_package(&p.package),
-            None => PackageForm::blank(),
-        };
+    let (Ok((title, description)), Some(kind), Some(file), Some(package)) = (parsed, kind, file, current.as_ref())
+    else {
+        let form = current.as_ref().map_or_else(PackageForm::blank, |p| PackageForm::from_package(&p.package));
         return render_edit(&state, &viewer, &item, &form, &resource_form, &errors, "").await;
     };
     let new = NewResource {
@@ -146,7 +144,7 @@ pub async fn upload(
         file_name: file.filename.as_deref().unwrap_or("file"),
         kind,
     };
-    packages::add_resource(state.db(), viewer.actor(now_ms()), current.initiative, &new, &file.data)
+    packages::add_resource(state.db(), viewer.actor(now_ms()), package.initiative, &new, &file.data)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/initiatives/{}/package?notice=file-added#resources", item.id)).into_response())
@@ -513,22 +511,9 @@ pub async fn check_fidelity(
     let item = load(&state, &viewer, adopted).await?;
     require_team(&viewer, &item, "check its fidelity")?;
     let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
-    let package =
-        packages::readable(state.db(), viewer.organisation, record.adoption.source).await?.ok_or(AppError::NotFound)?;
     // The check is against the components this site answered for (its version of the package).
-    let answered = Package {
-        core: record
-            .choices
-            .iter()
-            .map(|c| kindling_domain::packages::CoreComponent {
-                name: c.component.clone(),
-                why: String::new(),
-                check: String::new(),
-            })
-            .collect(),
-        ..package.package
-    };
-    match parse_fidelity(&fields, &answered) {
+    let components: Vec<&str> = record.choices.iter().map(|c| c.component.as_str()).collect();
+    match parse_fidelity(&fields, &components) {
         Err(errors) => render_adoption(&state, &viewer, adopted, &errors, "", "").await,
         Ok(check) => {
             packages::record_fidelity(state.db(), viewer.actor(now_ms()), adopted, &check).await?;
