@@ -510,6 +510,46 @@ fn screened(errors: &mut FieldErrors, key: &'static str, text: &str) {
     }
 }
 
+/// A further adaptation logged by an adopting site after it adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adaptation {
+    /// The core component adapted; `None` for the adaptable periphery.
+    pub component: Option<String>,
+    pub what: String,
+    pub why: String,
+}
+
+impl Adaptation {
+    /// An adaptation of a core component asks the originating team's advice.
+    pub fn flagged(&self) -> bool {
+        self.component.is_some()
+    }
+}
+
+/// Reads a logged adaptation: `component` is the number (from 1) of one of `components`, or empty for
+/// the periphery; `what` and `why` are required and screened.
+///
+/// # Errors
+/// A component not offered, a missing or too long text, or what looks like a patient identifier.
+pub fn parse_adaptation(fields: &[(String, String)], components: &[&str]) -> Result<Adaptation, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let component = match field(fields, "component") {
+        "" => None,
+        raw => match raw.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| components.get(i)) {
+            Some(name) => Some((*name).to_owned()),
+            None => {
+                errors.add("component", "Choose one of the core components, or something else");
+                None
+            }
+        },
+    };
+    let what = required_text(&mut errors, "what", field(fields, "what"), "what you changed", MAX_PART_CHARS);
+    screened(&mut errors, "what", &what);
+    let why = required_text(&mut errors, "why", field(fields, "why"), "why you changed it", MAX_PART_CHARS);
+    screened(&mut errors, "why", &why);
+    errors.into_result(|| Adaptation { component, what, why })
+}
+
 /// One fidelity check as answered: whether each core component is in place, with a note.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FidelityCheck {
@@ -904,5 +944,24 @@ mod tests {
             (0..15).map(|i| CivilDate::new(2020 + i / 12, u8::try_from(i % 12 + 1).unwrap(), 1).unwrap()).collect();
         assert_eq!(baseline_note(&years, None), None);
         assert_eq!(baseline_note(&years, CivilDate::new(2030, 1, 1)), None);
+    }
+
+    #[test]
+    fn a_logged_adaptation_names_its_component_and_its_reason() {
+        let components = ["A named person in the bay at all times", "Handover before leaving the bay"];
+        let core = parse_adaptation(
+            &fields(&[("component", "2"), ("what", "Handover by radio"), ("why", "The lounges are far apart")]),
+            &components,
+        )
+        .unwrap();
+        assert_eq!(core.component.as_deref(), Some("Handover before leaving the bay"));
+        assert!(core.flagged());
+        let periphery =
+            parse_adaptation(&fields(&[("what", "Blue lanyards"), ("why", "Red ones ran out")]), &components).unwrap();
+        assert!(!periphery.flagged());
+        let errors = parse_adaptation(&fields(&[("component", "3")]), &components).unwrap_err();
+        assert_eq!(errors.for_field("component"), Some("Choose one of the core components, or something else"));
+        assert_eq!(errors.for_field("what"), Some("Enter what you changed"));
+        assert_eq!(errors.for_field("why"), Some("Enter why you changed it"));
     }
 }

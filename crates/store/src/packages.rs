@@ -13,7 +13,7 @@ use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::{InitiativeDraft, Stage};
 use kindling_domain::measures::MeasureDraft;
 use kindling_domain::notifications::Kind as NotificationKind;
-use kindling_domain::packages::{AdoptionPlan, Choice, FidelityCheck, Package, ResourceKind};
+use kindling_domain::packages::{Adaptation, AdoptionPlan, Choice, FidelityCheck, Package, ResourceKind};
 use kindling_domain::policy::Fact;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -474,7 +474,17 @@ pub struct AdoptionRecord {
     pub local_context: Option<String>,
     pub choices: Vec<Choice>,
     pub checks: Vec<FidelityRecord>,
+    /// Further adaptations logged since, oldest first.
+    pub logged: Vec<LoggedAdaptation>,
     pub messages: Vec<Message>,
+}
+
+/// A further adaptation as logged.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedAdaptation {
+    pub adaptation: Adaptation,
+    pub logged_by: String,
+    pub logged_ms: i64,
 }
 
 /// A fidelity check as recorded.
@@ -522,6 +532,7 @@ pub async fn adoption(
         local_context: row.try_get("local_context")?,
         choices: choices(db, adopted).await?,
         checks: fidelity(db, adopted).await?,
+        logged: logged(db, adopted).await?,
         messages: messages(db, adopted).await?,
     }))
 }
@@ -563,6 +574,90 @@ pub async fn fidelity(db: &Db, adopted: InitiativeId) -> Result<Vec<FidelityReco
             })
         })
         .collect()
+}
+
+async fn logged(db: &Db, adopted: InitiativeId) -> Result<Vec<LoggedAdaptation>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.*, u.name FROM adaptation_log a JOIN users u ON u.id = a.logged_by
+         WHERE a.adopted_initiative_id = $1 ORDER BY a.logged_ms, a.id",
+    )
+    .bind(adopted.get())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LoggedAdaptation {
+                adaptation: Adaptation {
+                    component: r.try_get("component")?,
+                    what: r.try_get("what")?,
+                    why: r.try_get("why")?,
+                },
+                logged_by: r.try_get("name")?,
+                logged_ms: r.try_get("logged_ms")?,
+            })
+        })
+        .collect()
+}
+
+/// Logs a further adaptation at a site of `by`'s organisation that adopted from a package; `false` if
+/// it is not one. An adapted core component asks the originating team's advice.
+pub async fn log_adaptation(
+    db: &Db,
+    by: Actor,
+    adopted: InitiativeId,
+    adaptation: &Adaptation,
+) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let row = sqlx::query(
+        "SELECT a.source_initiative_id, s.organisation_id AS source_organisation_id, o.name AS adopter
+         FROM adoptions a JOIN initiatives s ON s.id = a.source_initiative_id JOIN organisations o ON o.id = a.organisation_id
+         WHERE a.adopted_initiative_id = $1 AND a.organisation_id = $2",
+    )
+    .bind(adopted.get())
+    .bind(by.organisation.get())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else { return Ok(false) };
+    sqlx::query(
+        "INSERT INTO adaptation_log (adopted_initiative_id, component, what, why, logged_by, logged_ms)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(adopted.get())
+    .bind(adaptation.component.clone())
+    .bind(adaptation.what.clone())
+    .bind(adaptation.why.clone())
+    .bind(by.user.get())
+    .bind(by.now_ms)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "spread.adaptation",
+        format!("initiative:{adopted}"),
+        format!(
+            "Adapted {}: {} because {}",
+            adaptation.component.as_deref().unwrap_or("the periphery"),
+            adaptation.what,
+            adaptation.why
+        ),
+    )
+    .await?;
+    if let Some(component) = &adaptation.component {
+        let source = InitiativeId::new(row.try_get("source_initiative_id")?);
+        let adopter: String = row.try_get("adopter")?;
+        let people = notifications::initiative_people(&mut tx, source).await?;
+        let summary = format!("{adopter} adapted the core component \u{201c}{component}\u{201d}: your advice is asked");
+        let href = format!("/adoptions/{adopted}");
+        let notice = Notice {
+            organisation: OrganisationId::new(row.try_get("source_organisation_id")?),
+            ..Notice::of(by, NotificationKind::Spread, &summary, &href)
+        };
+        notifications::notify(&mut tx, &people, &notice).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 async fn messages(db: &Db, adopted: InitiativeId) -> Result<Vec<Message>, StoreError> {

@@ -292,6 +292,7 @@ pub fn router(state: AppState) -> Router {
         .route("/follows/{id}/remove", post(follows::unfollow))
         .route("/adoptions/{id}/messages", post(packages::post_message))
         .route("/adoptions/{id}/fidelity", post(packages::check_fidelity))
+        .route("/adoptions/{id}/adaptations", post(packages::log_adaptation))
         .route("/learning", get(learning::library))
         .route("/learning/reviews/{id}", get(learning::show_review))
         .route("/learning/reviews/{id}/adopt", get(learning::adopt_form).post(learning::adopt))

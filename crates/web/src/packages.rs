@@ -353,7 +353,8 @@ pub async fn adopt_form(
     // The originating change's facts are where the adopting team starts; it confirms them for its site.
     let facts =
         kindling_store::gates::facts(state.db(), current.organisation, current.initiative).await?.unwrap_or_default();
-    let form = AdoptionForm { title: current.initiative_title.clone(), ..AdoptionForm::default() };
+    // The title is the adopting team's own: the original's may name its place.
+    let form = AdoptionForm::default();
     render_adopt(&state, &viewer, &current, &form, &facts, &FieldErrors::new()).await
 }
 
@@ -385,6 +386,12 @@ pub async fn adopt(
         }
     };
     let plan = form.parse(&current.package).map_err(|e| errors.extend(e)).ok();
+    let places = place_names(&state, current.organisation).await?;
+    // Nothing the new initiative starts with names the original place, its title included.
+    if let Some(place) = kindling_domain::packages::named_place(&form.title, &places) {
+        errors
+            .add("title", format!("This names {place}, where the change started: give your initiative its own title"));
+    }
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
         return render_adopt(&state, &viewer, &current, &form, &facts, &errors).await;
     };
@@ -393,7 +400,6 @@ pub async fn adopt(
         Some(s) => s.name.clone(),
         None => viewer.organisation_name.clone(),
     };
-    let places = place_names(&state, current.organisation).await?;
     let measures: Vec<MeasureDraft> =
         kindling_store::measures::for_initiative(state.db(), current.organisation, current.initiative)
             .await?
@@ -457,9 +463,18 @@ async fn render_adoption(
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let answers = [("yes", "In place"), ("no", "Not in place")];
+    let mut adaptable_options: Vec<(String, String)> =
+        vec![(String::new(), "Something else: the adaptable periphery".to_owned())];
+    adaptable_options.extend(
+        record
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((i + 1).to_string(), format!("Core component: {}", c.component))),
+    );
     let html = templates::render(
         "packages/adoption.html",
-        page! { title => format!("Adoption: {}", record.adoption.adopted_title), section => "learning", viewer => viewer.view(), record => &record, package => package, adopting => adopting, team => team, answers => answers, errors => errors, field_errors => field_errors(errors), notice => notice, typed => typed },
+        page! { title => format!("Adoption: {}", record.adoption.adopted_title), section => "learning", viewer => viewer.view(), record => &record, package => package, adopting => adopting, team => team, answers => answers, adaptable_options => adaptable_options, errors => errors, field_errors => field_errors(errors), notice => notice, typed => typed },
     )?;
     Ok((status, html).into_response())
 }
@@ -498,6 +513,29 @@ pub async fn post_message(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/adoptions/{adopted}?notice=message#thread")).into_response())
+}
+
+/// A further adaptation logged by the adopting team, with its reason.
+pub async fn log_adaptation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let adopted = parse_id(&id)?;
+    let item = load(&state, &viewer, adopted).await?;
+    require_team(&viewer, &item, "log an adaptation")?;
+    let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    let components: Vec<&str> = record.choices.iter().map(|c| c.component.as_str()).collect();
+    match kindling_domain::packages::parse_adaptation(&fields, &components) {
+        Err(errors) => render_adoption(&state, &viewer, adopted, &errors, "", "").await,
+        Ok(adaptation) => {
+            if !packages::log_adaptation(state.db(), viewer.actor(now_ms()), adopted, &adaptation).await? {
+                return Err(AppError::NotFound);
+            }
+            Ok(Redirect::to(&format!("/adoptions/{adopted}?notice=adapted#adaptations")).into_response())
+        }
+    }
 }
 
 /// A fidelity check by the adopting team: is each core component in place?
@@ -548,6 +586,8 @@ struct SiteColumn {
     choices: Vec<kindling_domain::packages::Choice>,
     /// Adaptations as recorded (one per line), for adoptions made before packages.
     adaptations: Option<String>,
+    /// Further adaptations logged since adopting.
+    logged: Vec<kindling_domain::packages::Adaptation>,
     /// The newest fidelity check: percent of core components in place, and when.
     fidelity: Option<(i64, i64)>,
     /// The site's verdict in a few words, from its first outcome measure.
@@ -592,16 +632,14 @@ async fn site_column(
             baseline: kindling_domain::packages::baseline_note(&periods, change_starts),
         });
     }
-    let (local_context, choices, fidelity) = match adoption {
-        None => (None, Vec::new(), None),
-        Some(_) => {
-            let record = packages::adoption(state.db(), organisation, initiative).await?;
-            let newest = record.as_ref().and_then(|r| r.checks.first()).map(|c| (c.percent, c.checked_ms));
-            match record {
-                Some(r) => (r.local_context, r.choices, newest),
-                None => (None, Vec::new(), None),
-            }
-        }
+    let record = match adoption {
+        None => None,
+        Some(_) => packages::adoption(state.db(), organisation, initiative).await?,
+    };
+    let fidelity = record.as_ref().and_then(|r| r.checks.first()).map(|c| (c.percent, c.checked_ms));
+    let (local_context, choices, logged) = match record {
+        Some(r) => (r.local_context, r.choices, r.logged),
+        None => (None, Vec::new(), Vec::new()),
     };
     let organisation_name = orgs::organisation(state.db(), organisation).await?.map(|o| o.name).unwrap_or_default();
     Ok(Some(SiteColumn {
@@ -614,6 +652,7 @@ async fn site_column(
         // Adoptions from a package list their answers; older ones their adaptations as typed.
         adaptations: adoption.filter(|_| choices.is_empty()).map(|a| a.adaptations.clone()),
         choices,
+        logged: logged.into_iter().map(|l| l.adaptation).collect(),
         fidelity,
         verdict: site_verdict(&measures),
         measures,
@@ -678,6 +717,7 @@ pub async fn spread_map_pdf(
                 .filter(|ch| !ch.kept)
                 .map(|ch| format!("{}: {}", ch.component, ch.reason.as_deref().unwrap_or_default()))
                 .chain(c.adaptations.iter().flat_map(|a| a.lines().map(str::to_owned)))
+                .chain(c.logged.iter().map(|l| format!("Later: {}, because {}", l.what, l.why)))
                 .collect();
             let adapted = if c.adopted.is_none() {
                 "Where it started".to_owned()

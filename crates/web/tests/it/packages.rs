@@ -190,6 +190,13 @@ async fn adopting_a_package_reassesses_the_gates_at_the_new_site_and_the_two_tea
     assert!(html.contains("Say whether you keep Handover before leaving the bay as it is or adapt it"));
     assert!(html.contains("A 40-bed care home with two lounges"), "what was typed is kept");
 
+    // A title that names the original ward is refused: the new initiative is the care home's own.
+    let named = carer
+        .submit(&adopt, &adopt, &[("title", "Falls prevention: bay tagging on Ward 7"), ("core-1-choice", "kept")])
+        .await?;
+    assert_eq!(named.status(), 422);
+    assert!(named.text().await?.contains("This names Ward 7 (Acute Medicine), where the change started"));
+
     let adopted = carer
         .submit(
             &adopt,
@@ -267,6 +274,36 @@ async fn adopting_a_package_reassesses_the_gates_at_the_new_site_and_the_two_tea
     assert_eq!(checked.status(), 303);
     let (_, page) = clinician.get_text(&thread).await?;
     assert!(page.contains(">50%<"), "{page}");
+
+    // A further adaptation of a core component is logged with its reason and asks the advice again.
+    let logged = carer
+        .submit(
+            &thread,
+            &format!("{thread}/adaptations"),
+            &[
+                ("component", "2"),
+                ("what", "Handover by radio between the lounges"),
+                ("why", "The two lounges are at opposite ends of the home"),
+            ],
+        )
+        .await?;
+    assert_eq!(logged.status(), 303);
+    let refused = carer.submit(&thread, &format!("{thread}/adaptations"), &[("component", "9")]).await?;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await?.contains("Choose one of the core components, or something else"));
+    let told: Vec<String> =
+        kindling_store::notifications::list(app.db(), clinician_id, 1).await?.into_iter().map(|n| n.summary).collect();
+    assert_eq!(
+        told,
+        [
+            "Riverside Community Care adapted the core component \u{201c}Handover before leaving the bay\u{201d}: your advice is asked"
+        ]
+    );
+    let (_, page) = clinician.get_text(&thread).await?;
+    assert!(page.contains("Handover by radio between the lounges, because The two lounges are at opposite ends"));
+    // Only the adopting team logs its adaptations.
+    let foreign = clinician.submit(&thread, &format!("{thread}/adaptations"), &[("what", "x"), ("why", "y")]).await?;
+    assert_eq!(foreign.status(), 404);
 
     // The spread map shows both sites with their own verdicts: the care home has no data yet, so its
     // baseline is what it is asked for.
