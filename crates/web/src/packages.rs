@@ -42,6 +42,33 @@ async fn place_names(state: &AppState, organisation: OrganisationId) -> Result<V
     Ok(names)
 }
 
+/// The names that say where an adopted change came from: for another organisation, every place of the
+/// originating one; for another site of the same organisation, the originating site and its units only
+/// (the adopting site's own name is its to use).
+async fn origin_places(
+    state: &AppState,
+    source: &StoredPackage,
+    adopter: OrganisationId,
+) -> Result<Vec<String>, AppError> {
+    if adopter != source.organisation {
+        return place_names(state, source.organisation).await;
+    }
+    let site = kindling_store::initiatives::get(state.db(), source.organisation, source.initiative)
+        .await?
+        .and_then(|i| i.draft.site);
+    let Some(site) = site else { return Ok(Vec::new()) };
+    let mut names: Vec<String> = orgs::sites(state.db(), source.organisation)
+        .await?
+        .into_iter()
+        .filter(|s| s.id == site)
+        .map(|s| s.name)
+        .collect();
+    names.extend(
+        orgs::units(state.db(), source.organisation).await?.into_iter().filter(|u| u.site == site).map(|u| u.name),
+    );
+    Ok(names)
+}
+
 async fn render_edit(
     state: &AppState,
     viewer: &Viewer,
@@ -386,7 +413,7 @@ pub async fn adopt(
         }
     };
     let plan = form.parse(&current.package).map_err(|e| errors.extend(e)).ok();
-    let places = place_names(&state, current.organisation).await?;
+    let places = origin_places(&state, &current, viewer.organisation).await?;
     // Nothing the new initiative starts with names the original place, its title included.
     if let Some(place) = kindling_domain::packages::named_place(&form.title, &places) {
         errors

@@ -393,7 +393,8 @@ async fn followers_hear_of_packages_adoptions_and_reviews_they_may_read() -> any
             &adopt,
             &adopt,
             &[
-                ("title", "Bay tagging at Eastbrook"),
+                // Another site of the same trust may name itself; only the original site is refused.
+                ("title", "Bay tagging at Eastbrook Community Hospital"),
                 ("local_context", "A rehabilitation ward"),
                 ("core-1-choice", "kept"),
                 ("core-2-choice", "kept"),
