@@ -297,9 +297,16 @@ pub async fn show(
     };
     let may_adopt = !stopped && allows(&viewer.standing(false, false), Action::SubmitIdea);
     let tags = kindling_store::follows::tags(state.db(), current.initiative).await?;
+    // The NASSS profile the originating team recorded is part of the context it worked in.
+    let profile = kindling_store::spread::profile(state.db(), current.organisation, current.initiative).await?;
+    let complexity = (!profile.is_empty()).then(|| {
+        let rows: Vec<(&str, &str, Option<String>)> =
+            profile.iter().map(|r| (r.domain.label(), r.rating.label(), r.note.clone())).collect();
+        (kindling_domain::spread::support(&profile), rows)
+    });
     let html = templates::render(
         "packages/show.html",
-        page! { title => format!("Spread package: {}", current.initiative_title), section => "learning", viewer => viewer.view(), current => &current, history => history, resources => resources, measures => measures, adoptions => adoptions, own => own, stopped => stopped, review => review, may_adopt => may_adopt, tags => tags, baseline_points => baseline_points(), notice => query.notice },
+        page! { title => format!("Spread package: {}", current.initiative_title), section => "learning", viewer => viewer.view(), current => &current, history => history, resources => resources, measures => measures, adoptions => adoptions, own => own, stopped => stopped, review => review, may_adopt => may_adopt, tags => tags, complexity => complexity, baseline_points => baseline_points(), notice => query.notice },
     )?;
     Ok(html.into_response())
 }

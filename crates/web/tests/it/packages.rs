@@ -343,6 +343,10 @@ async fn a_stopped_change_is_learned_from_not_adopted() -> anyhow::Result<()> {
     let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
     let (_, page) = carer.get_text(&format!("/packages/{id}")).await?;
     assert!(page.contains("This change was stopped"));
+    // The demo's protected mealtimes package carries the NASSS profile its team recorded.
+    let mealtimes = initiative(&app, NORTHFIELD, "Protected mealtimes").await;
+    let (_, package) = carer.get_text(&format!("/packages/{mealtimes}")).await?;
+    assert!(package.contains("Volunteers must be recruited and kept on every ward."), "{package}");
     assert!(!page.contains(&format!("/packages/{id}/adopt")), "no adopt button");
     assert_eq!(carer.get(&format!("/packages/{id}/adopt")).await?.status(), 409);
     Ok(())
