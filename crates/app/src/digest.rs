@@ -47,6 +47,11 @@ pub async fn send_due(db: &Db, mailer: &Mailer, base_url: &str, now_ms: i64) -> 
     if reminded > 0 {
         tracing::info!(reminded, "unanswered mentoring offers re-sent");
     }
+    // So is feedback at each relationship's milestones.
+    let asked = kindling_store::mentoring::ask_feedback_due(db, now_ms).await?;
+    if asked > 0 {
+        tracing::info!(asked, "mentoring feedback asked at milestones");
+    }
     let mut sent = 0;
     let base_url = base_url.trim_end_matches('/');
     for due in notifications::due_digests(db, now_ms).await? {

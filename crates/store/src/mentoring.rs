@@ -996,6 +996,89 @@ pub async fn remind_unanswered(db: &Db, now_ms: i64) -> Result<usize, StoreError
     Ok(sent)
 }
 
+/// Asks for feedback at each relationship's milestones (`domain::mentoring::relationships::feedback_due`):
+/// each side that has not given feedback for a point that has just fallen due is told, once; each ask
+/// is claimed by its insert, so several nodes never ask twice. Run with the digest pass; how many
+/// points were asked.
+pub async fn ask_feedback_due(db: &Db, now_ms: i64) -> Result<usize, StoreError> {
+    use kindling_domain::mentoring::relationships::{FEEDBACK_ASK_WINDOW_DAYS, feedback_due};
+    let with_programme = MATCHES.replacen("SELECT m.*,", "SELECT m.*, g.organisation_id, g.lead_id, g.settings,", 1);
+    // Anything that can be due: accepted recently enough for its midpoint, or closed in the window.
+    let sql = format!(
+        "{with_programme} WHERE m.answered_ms IS NOT NULL AND (m.status = 'active' OR (m.status = 'closed' AND m.closed_ms > $1)) ORDER BY m.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now_ms - FEEDBACK_ASK_WINDOW_DAYS * DAY_MS)
+        .fetch_all(db.pool())
+        .await?;
+    let mut asked = 0;
+    for r in &rows {
+        let m = match_from(r)?;
+        let settings: String = r.try_get("settings")?;
+        let settings: kindling_domain::mentoring::Settings =
+            serde_json::from_str(&settings).map_err(|e| StoreError::Corrupt(format!("programme settings: {e}")))?;
+        let Some(accepted) = m.answered_ms else { continue };
+        for point in feedback_due(accepted, m.closed_ms, settings.duration_months, now_ms) {
+            let mut tx = db.write().await?;
+            let claimed = sqlx::query(
+                "INSERT INTO mentoring_feedback_asks (match_id, point, asked_ms) VALUES ($1, $2, $3) ON CONFLICT (match_id, point) DO NOTHING",
+            )
+            .bind(m.id)
+            .bind(point)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
+            let given: Vec<String> =
+                sqlx::query("SELECT side FROM mentoring_feedback WHERE match_id = $1 AND point = $2")
+                    .bind(m.id)
+                    .bind(point)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|row| row.try_get("side"))
+                    .collect::<Result<_, _>>()?;
+            let label = kindling_domain::mentoring::FEEDBACK_POINTS
+                .iter()
+                .find(|(slug, _)| *slug == point)
+                .map_or(point, |(_, label)| label);
+            let by = Actor {
+                organisation: OrganisationId::new(r.try_get("organisation_id")?),
+                user: UserId::new(r.try_get("lead_id")?),
+                now_ms,
+            };
+            let href = format!("/mentoring/matches/{}", m.id);
+            for (side, user, other) in
+                [("mentee", m.mentee_user, &m.mentor_name), ("mentor", m.mentor_user, &m.mentee_name)]
+            {
+                let Some(user) = user.filter(|_| !given.iter().any(|g| g == side)) else { continue };
+                let summary = format!("Feedback on your mentoring with {other}: {}", label.to_lowercase());
+                notifications::notify(
+                    &mut tx,
+                    &[user.get()],
+                    &Notice::of(by, NotificationKind::Mentoring, &summary, &href),
+                )
+                .await?;
+            }
+            audit::record(
+                &mut tx,
+                db.dialect(),
+                by,
+                "mentoring.feedback_asked",
+                format!("match:{}", m.id),
+                format!("Feedback asked for: {label}"),
+            )
+            .await?;
+            tx.commit().await?;
+            asked += 1;
+        }
+    }
+    Ok(asked)
+}
+
 /// Closes an active relationship with a short reflection.
 pub async fn close(db: &Db, by: Actor, m: &Match, reflection: &str) -> Result<(), StoreError> {
     let mut tx = db.write().await?;

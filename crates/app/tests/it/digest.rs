@@ -166,7 +166,10 @@ async fn the_digest_reminds_a_pair_of_their_next_meeting() -> anyhow::Result<()>
         };
         mentoring::plan_meeting(db, Actor { organisation, user: mentee, now_ms: now }, &pair, &meeting).await?;
     }
-    // The mentor has read everything, so only the meeting is left to say.
+    // The mentor has read everything, including what the digest pass itself would raise first (offer
+    // reminders and feedback at milestones of his other relationships), so only the meeting is left.
+    mentoring::remind_unanswered(db, now).await?;
+    mentoring::ask_feedback_due(db, now).await?;
     notifications::mark_read(db, mentor, None, now).await?;
 
     let dir = std::env::temp_dir().join(format!("kindling-mail-meetings-{}", std::process::id()));

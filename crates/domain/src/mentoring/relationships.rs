@@ -52,6 +52,29 @@ pub struct PairDates {
     pub last_met_ms: Option<i64>,
 }
 
+/// A feedback point that came due longer ago than this is not asked for any more: a programme that
+/// starts asking (or a pass that was down) does not flood people with months-old prompts.
+pub const FEEDBACK_ASK_WINDOW_DAYS: i64 = 14;
+
+/// The feedback points (of [`super::FEEDBACK_POINTS`]) whose time has come for a relationship and
+/// that should be asked for now: a month after it was accepted, halfway through the programme's
+/// duration, and when it closed; each within [`FEEDBACK_ASK_WINDOW_DAYS`] of falling due.
+pub fn feedback_due(accepted_ms: i64, closed_ms: Option<i64>, duration_months: u32, now_ms: i64) -> Vec<&'static str> {
+    // A month is 30 days here, as the programme's duration is counted in whole months of meetings.
+    let halfway = i64::from(duration_months) * 30 / 2;
+    let due = [
+        ("first-month", Some(accepted_ms + 30 * DAY_MS)),
+        ("midpoint", Some(accepted_ms + halfway * DAY_MS)),
+        ("closure", closed_ms),
+    ];
+    let oldest = now_ms - FEEDBACK_ASK_WINDOW_DAYS * DAY_MS;
+    due.into_iter()
+        .filter_map(|(point, at)| at.filter(|at| *at <= now_ms && *at > oldest).map(|_| point))
+        // Once closed, only the closing feedback is asked: the others' moment has passed.
+        .filter(|point| closed_ms.is_none_or(|c| c > now_ms) || *point == "closure")
+        .collect()
+}
+
 /// A pair is overdue when more than one and a half meeting intervals have passed since they last met
 /// (or since they accepted, if they have not met): a meeting a few days late is ordinary, a missed one
 /// is worth a word from the lead.
@@ -117,5 +140,22 @@ mod tests {
         let all = counts(&[PairState::Active, PairState::Overdue, PairState::Active]);
         assert_eq!(all.len(), PairState::ALL.len());
         assert_eq!(all.iter().find(|(s, _)| *s == PairState::Active).unwrap().1, 2);
+    }
+
+    #[test]
+    fn feedback_is_asked_at_each_milestone_once_it_falls_due_and_not_long_after() {
+        let accepted = 1_000 * DAY_MS;
+        // A six-month programme: after 30 days, at 90 days, and at closure.
+        assert!(feedback_due(accepted, None, 6, accepted + 29 * DAY_MS).is_empty());
+        assert_eq!(feedback_due(accepted, None, 6, accepted + 30 * DAY_MS), ["first-month"]);
+        assert_eq!(feedback_due(accepted, None, 6, accepted + 43 * DAY_MS), ["first-month"]);
+        assert!(feedback_due(accepted, None, 6, accepted + 44 * DAY_MS).is_empty(), "two weeks late is too late");
+        assert_eq!(feedback_due(accepted, None, 6, accepted + 90 * DAY_MS), ["midpoint"]);
+        // A three-month programme's midpoint falls in the first month's window: both are due.
+        assert_eq!(feedback_due(accepted, None, 3, accepted + 45 * DAY_MS), ["midpoint"]);
+        assert_eq!(feedback_due(accepted, None, 2, accepted + 31 * DAY_MS), ["first-month", "midpoint"]);
+        let closed = accepted + 100 * DAY_MS;
+        assert_eq!(feedback_due(accepted, Some(closed), 6, closed + DAY_MS), ["closure"]);
+        assert_eq!(feedback_due(accepted, Some(accepted + 31 * DAY_MS), 6, accepted + 32 * DAY_MS), ["closure"]);
     }
 }

@@ -1108,3 +1108,55 @@ async fn unanswered_offers_are_re_sent_weekly_until_answered() -> anyhow::Result
     assert_eq!(mentoring::remind_unanswered(app.db(), now + 2 * week).await?, first - 1);
     Ok(())
 }
+
+/// Issue 19 §3: feedback is asked at the programme's milestones (a month in, halfway, at closure),
+/// once each, only of a side that has not given it, and never for a milestone long past.
+#[tokio::test]
+async fn feedback_is_asked_at_each_milestone_once() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let jess = demo_pair(&app).await;
+    let (mentee, mentor) = (jess.mentee_user.expect("an account"), jess.mentor_user.expect("an account"));
+    let day = 24 * 60 * 60 * 1000;
+    let accepted = kindling_web::now_ms();
+    let at = kindling_store::Actor { organisation: NORTHFIELD, user: mentee, now_ms: accepted };
+    mentoring::answer(app.db(), at, &jess, MatchStatus::Active, None).await?;
+    let jess = mentoring::find_match(app.db(), NORTHFIELD, jess.id).await?.expect("the pair");
+    mentoring::ask_feedback_due(app.db(), accepted + 29 * day).await?;
+    assert!(asked_of(&app, jess.id, mentee).await.is_empty(), "not before a month");
+    mentoring::ask_feedback_due(app.db(), accepted + 30 * day).await?;
+    assert_eq!(
+        asked_of(&app, jess.id, mentee).await,
+        ["Feedback on your mentoring with Dr Kwame Mensah: after the first month"]
+    );
+    assert_eq!(
+        asked_of(&app, jess.id, mentor).await,
+        ["Feedback on your mentoring with Jess Taylor: after the first month"]
+    );
+    mentoring::ask_feedback_due(app.db(), accepted + 31 * day).await?;
+    assert_eq!(asked_of(&app, jess.id, mentee).await.len(), 1, "asked once");
+    // Jess gives her halfway feedback early; at the midpoint (the demo programme runs nine months, so
+    // halfway is 135 days of 30) only Dr Mensah is asked.
+    assert_eq!(programme(&app).await.settings.duration_months, 9);
+    let early = kindling_store::Actor { now_ms: accepted + 60 * day, ..at };
+    mentoring::give_feedback(app.db(), early, jess.id, Side::Mentee, "midpoint", &[4, 4, 4, 4]).await?;
+    mentoring::ask_feedback_due(app.db(), accepted + 134 * day).await?;
+    assert_eq!(asked_of(&app, jess.id, mentor).await.len(), 1, "not before halfway");
+    mentoring::ask_feedback_due(app.db(), accepted + 135 * day).await?;
+    assert_eq!(asked_of(&app, jess.id, mentee).await.len(), 1, "she has given it");
+    assert_eq!(
+        asked_of(&app, jess.id, mentor).await[0],
+        "Feedback on your mentoring with Jess Taylor: halfway through"
+    );
+    Ok(())
+}
+
+/// The feedback prompts one person was sent about one relationship, newest first.
+async fn asked_of(app: &TestApp, match_id: i64, user: kindling_domain::ids::UserId) -> Vec<String> {
+    kindling_store::notifications::list(app.db(), user, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.href == format!("/mentoring/matches/{match_id}") && n.summary.starts_with("Feedback on"))
+        .map(|n| n.summary)
+        .collect()
+}
