@@ -133,6 +133,7 @@ pub fn render(text: &str, source: &str, args: &SpcArgs) -> Result<String> {
                         x_labels: &a.labels,
                         target: options.target,
                         id: "chart",
+                        include: None,
                     },
                 ));
                 out.push('\n');

@@ -66,6 +66,24 @@ pub struct ChartText<'a> {
     pub target: Option<f64>,
     /// A prefix for element ids, unique on the page.
     pub id: &'a str,
+    /// Values the axis must include besides the chart's own: small multiples of one measure at several
+    /// sites share one scale by each including the others' [`extent`].
+    pub include: Option<(f64, f64)>,
+}
+
+/// The lowest and highest value a chart draws (points, limits, centre and target): what charts that
+/// are to share one scale pass to each other as [`ChartText::include`].
+pub fn extent(analysis: &Analysis, target: Option<f64>) -> Option<(f64, f64)> {
+    let mut ys: Vec<f64> = Vec::new();
+    for p in &analysis.points {
+        ys.extend(p.value);
+        ys.extend(p.lines.upper);
+        ys.extend(p.lines.lower);
+        ys.extend(p.lines.centre);
+    }
+    ys.extend(target);
+    let (lo, hi) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    (lo.is_finite() && hi.is_finite()).then_some((lo, hi))
 }
 
 /// The values a chart's data can take: proportions lie between 0 and 1 (0% and 100%); counts, rates,
@@ -82,16 +100,13 @@ fn value_range(chart: Chart) -> (f64, f64) {
 /// The chart as a standalone SVG document fragment (`<svg>…</svg>`).
 pub fn svg(analysis: &Analysis, text: &ChartText<'_>) -> String {
     let points = &analysis.points;
-    let mut ys: Vec<f64> = Vec::new();
-    for p in points {
-        ys.extend(p.value);
-        ys.extend(p.lines.upper);
-        ys.extend(p.lines.lower);
-        ys.extend(p.lines.centre);
-    }
-    ys.extend(text.target);
-    let (mut lo, mut hi) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
-    if !lo.is_finite() {
+    let (mut lo, mut hi) = match (extent(analysis, text.target), text.include) {
+        (Some((a, b)), Some((c, d))) => (a.min(c), b.max(d)),
+        (Some(own), None) => own,
+        (None, Some(shared)) => shared,
+        (None, None) => (0.0, 1.0),
+    };
+    if !lo.is_finite() || !hi.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
     if (hi - lo).abs() < f64::EPSILON {
@@ -404,6 +419,7 @@ mod tests {
                 x_labels: &x,
                 target: Some(12.0),
                 id: "m1",
+                include: None,
             },
         );
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
@@ -456,7 +472,7 @@ mod tests {
         let obs: Vec<Obs> = (0..20).map(|k| Obs { y: Some(f64::from(40 + k % 3)), n: Some(100.0) }).collect();
         let analysis = analyse(&obs, &Options::preset(Preset::Mdc, Chart::P)).unwrap();
         let labels: Vec<String> = (1..=20).map(|k| k.to_string()).collect();
-        let text = ChartText { title: "Share", verdict: "", x_labels: &labels, target: None, id: "p" };
+        let text = ChartText { title: "Share", verdict: "", x_labels: &labels, target: None, id: "p", include: None };
         let table = table_html(&analysis, &text);
         // The first point is 40 of 100.
         assert!(
@@ -477,6 +493,26 @@ mod tests {
         assert_eq!(ticks.len(), 5, "{ticks:?}");
         assert_eq!(ticks.last().map(String::as_str), Some("100%"), "{ticks:?}");
         assert!(ticks.iter().all(|t| t.ends_with('%')), "{ticks:?}");
+    }
+
+    #[test]
+    fn charts_that_include_each_others_extent_share_one_scale() {
+        let low: Vec<Obs> = (0..20).map(|i| Obs { y: Some(f64::from(10 + i % 3)), n: None }).collect();
+        let high: Vec<Obs> = (0..20).map(|i| Obs { y: Some(f64::from(50 + i % 5)), n: None }).collect();
+        let (a, b) = (
+            analyse(&low, &Options::preset(Preset::Mdc, Chart::Xmr)).unwrap(),
+            analyse(&high, &Options::preset(Preset::Mdc, Chart::Xmr)).unwrap(),
+        );
+        let alone = ticks(&svg(&a, &ChartText { x_labels: &labels(20), ..ChartText::default() }));
+        let (ea, eb) = (extent(&a, None).unwrap(), extent(&b, None).unwrap());
+        let both = Some((ea.0.min(eb.0), ea.1.max(eb.1)));
+        let shared_a = ticks(&svg(&a, &ChartText { x_labels: &labels(20), include: both, ..ChartText::default() }));
+        let shared_b = ticks(&svg(&b, &ChartText { x_labels: &labels(20), include: both, ..ChartText::default() }));
+        assert_eq!(shared_a, shared_b, "one scale");
+        assert_ne!(alone, shared_a, "wider than the low chart's own");
+        // The high chart's top limit is inside the shared axis.
+        let top: f64 = shared_a.last().unwrap().parse().unwrap();
+        assert!(top >= eb.1 * 0.9, "{shared_a:?} against {eb:?}");
     }
 
     #[test]

@@ -384,7 +384,7 @@ pub(crate) fn drawn(
     } else {
         kindling_spc::verdict::verdict(&analysis, labels, None)
     };
-    let text = ChartText { title, verdict: &verdict, x_labels: labels, target: None, id };
+    let text = ChartText { title, verdict: &verdict, x_labels: labels, target: None, id, include: None };
     Some(Drawn {
         svg: spc_svg(&analysis, &text),
         table: table_html(&analysis, &text),

@@ -150,6 +150,18 @@ impl Evaluated {
         Some(svg(analysis, &ChartText { id, ..self.text() }))
     }
 
+    /// The chart on an axis that also includes `include`, so that charts of one measure at several
+    /// sites share one scale.
+    pub fn svg_sharing(&self, id: &str, include: Option<(f64, f64)>) -> Option<String> {
+        let analysis = self.analysis.as_ref()?;
+        Some(svg(analysis, &ChartText { id, include, ..self.text() }))
+    }
+
+    /// The lowest and highest value the chart draws, for [`Evaluated::svg_sharing`].
+    pub fn extent(&self) -> Option<(f64, f64)> {
+        kindling_charts::spc::extent(self.analysis.as_ref()?, self.target)
+    }
+
     pub fn table(&self) -> Option<String> {
         let analysis = self.analysis.as_ref()?;
         Some(table_html(analysis, &self.text()))
@@ -162,6 +174,7 @@ impl Evaluated {
             x_labels: &self.labels,
             target: self.target,
             id: "measure",
+            include: None,
         }
     }
 }

@@ -235,6 +235,7 @@ fn breakdowns(
                                 x_labels: &labels,
                                 target: measure.draft.target,
                                 id: &id,
+                                include: None,
                             },
                         )
                     });

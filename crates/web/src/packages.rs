@@ -605,6 +605,9 @@ struct SiteMeasure {
     svg: Option<String>,
     /// Where the site's own baseline stands, while it is too short to judge the change by.
     baseline: Option<String>,
+    /// The analysis, kept until every site's charts of this measure can be drawn on one scale.
+    #[serde(skip)]
+    evaluated: Option<crate::evidence::Evaluated>,
 }
 
 /// One site's column on the spread map: where the change started, or an adoption of it.
@@ -662,8 +665,9 @@ async fn site_column(
             signal: evaluated.view.signal_label,
             signal_colour: evaluated.view.signal_colour,
             verdict: evaluated.view.verdict_and_comparison(),
-            svg: evaluated.svg_as(&format!("measure-{}", m.id.get())),
+            svg: None,
             baseline: kindling_domain::packages::baseline_note(&periods, change_starts),
+            evaluated: Some(evaluated),
         });
     }
     let record = match adoption {
@@ -708,7 +712,29 @@ async fn spread_columns(
     for a in learning::adoptions_of(state.db(), source).await? {
         columns.extend(site_column(state, a.adopted_organisation_id, a.adopted, Some(&a)).await?);
     }
+    share_scales(&mut columns);
     Ok((source, columns))
+}
+
+/// Draws every site's chart of one measure (by name) on one scale, so that a board compares levels
+/// across sites at a glance rather than reading each axis.
+fn share_scales(columns: &mut [SiteColumn]) {
+    let mut extents: Vec<(String, (f64, f64))> = Vec::new();
+    for m in columns.iter().flat_map(|c| &c.measures) {
+        let Some(own) = m.evaluated.as_ref().and_then(crate::evidence::Evaluated::extent) else { continue };
+        match extents.iter_mut().find(|(name, _)| *name == m.name) {
+            Some((_, (lo, hi))) => (*lo, *hi) = (lo.min(own.0), hi.max(own.1)),
+            None => extents.push((m.name.clone(), own)),
+        }
+    }
+    for (c, column) in columns.iter_mut().enumerate() {
+        for (k, m) in column.measures.iter_mut().enumerate() {
+            let shared = extents.iter().find(|(name, _)| *name == m.name).map(|(_, e)| *e);
+            if let Some(evaluated) = m.evaluated.take() {
+                m.svg = evaluated.svg_sharing(&format!("site-{c}-measure-{k}"), shared);
+            }
+        }
+    }
 }
 
 /// The spread map: every site that adopted the change, with its stage, fidelity, adaptations and its

@@ -305,6 +305,19 @@ async fn adopting_a_package_reassesses_the_gates_at_the_new_site_and_the_two_tea
     let foreign = clinician.submit(&thread, &format!("{thread}/adaptations"), &[("what", "x"), ("why", "y")]).await?;
     assert_eq!(foreign.status(), 404);
 
+    // The care home's own data, far above the original's: both charts of the measure share one scale.
+    let care_home_actor =
+        kindling_store::Actor { organisation: RIVERSIDE, user: item.submitter.id, now_ms: kindling_testkit::now_ms() };
+    let months: Vec<kindling_domain::measures::Point> = (0..20)
+        .map(|k| kindling_domain::measures::Point {
+            period: kindling_domain::initiatives::CivilDate::new(2025 + k / 12, u8::try_from(k % 12 + 1).unwrap(), 1)
+                .unwrap(),
+            value: f64::from(30 + k % 4),
+            denominator: Some(1000.0),
+        })
+        .collect();
+    assert!(kindling_store::measures::add_points(app.db(), care_home_actor, falls.id, &months, "test").await?);
+
     // The spread map shows both sites with their own verdicts: the care home has no data yet, so its
     // baseline is what it is asked for.
     let (status, map) = clinician.get_text(&format!("/initiatives/{id}/sites")).await?;
@@ -312,14 +325,24 @@ async fn adopting_a_package_reassesses_the_gates_at_the_new_site_and_the_two_tea
     assert!(map.contains("Riverside Community Care, Riverside House Care Home</td><td class=\"nhsuk-table__cell\">Shaping</td><td class=\"nhsuk-table__cell\">50% on"), "{map}");
     assert!(map.contains("A named person in the bay at all times: <strong>adapted</strong>, Residents sit in lounges"));
     assert!(map.contains("Handover before leaving the bay: kept"));
-    assert!(map.contains("No baseline yet: collect 15 points before the change starts here."));
-    assert!(map.contains("Too early to judge: Inpatient falls per 1,000 bed days"));
+    assert!(map.contains("No baseline yet: collect 15 points before the change starts here."), "its other measures");
     assert!(map.contains("(where it started)</td><td class=\"nhsuk-table__cell\">Evaluating</td><td class=\"nhsuk-table__cell\">Not applicable</td><td class=\"nhsuk-table__cell\">Improvement: Inpatient falls per 1,000 bed days"), "{map}");
     // A new version of the package reaches the site that adopted an earlier one.
     write_package(&clinician, id, "hub").await?;
     let version =
         "The spread package for Falls prevention: bay tagging on Ward 7 has a new version (2): see what changed";
     assert!(summaries(&app, "carer@riverside.demo.kindling.test").await.contains(&version.to_owned()));
+    let ticks = |chart: &str| -> Vec<String> {
+        let svg =
+            map.split(&format!("id=\"{chart}-title\"")).nth(1).and_then(|s| s.split("</svg>").next()).unwrap_or("");
+        svg.split("text-anchor=\"end\" fill=\"")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next().map(str::to_owned))
+            .collect()
+    };
+    let (original, care_home) = (ticks("site-0-measure-0"), ticks("site-1-measure-0"));
+    assert!(!original.is_empty(), "{map}");
+    assert_eq!(original, care_home, "one scale for one measure across sites");
     let pdf = clinician.get(&format!("/initiatives/{id}/sites.pdf")).await?;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert!(pdf.bytes().await?.starts_with(b"%PDF-"));
