@@ -1,4 +1,4 @@
-//! What people follow, and telling them: [`tell`] runs in the transaction of the change it reports
+//! What people follow, and telling them: `tell` runs in the transaction of the change it reports
 //! (a new adoption, package version or learning review), like every notification, and tells only
 //! followers who may read what it links to.
 
