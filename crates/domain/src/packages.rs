@@ -266,6 +266,14 @@ impl PackageForm {
     }
 }
 
+/// Whether a unit's name says where it is, as a ward's does ("Ward 7", "Rowan Ward"), rather than
+/// naming a service that every hospital has ("Pharmacy", "Emergency Department"): only the first
+/// kind may not travel in a package.
+pub fn unit_is_a_place(name: &str) -> bool {
+    let short = name.split_once(" (").map_or(name, |(s, _)| s);
+    short.chars().any(|c| c.is_ascii_digit()) || short.split_whitespace().any(|w| w.eq_ignore_ascii_case("ward"))
+}
+
 /// The first of `places` that `text` names, matched whole-word and ignoring case. A place written
 /// with a parenthesised description ("Ward 7 (Acute Medicine)") also matches by its short name.
 pub fn named_place<'a>(text: &str, places: &'a [String]) -> Option<&'a str> {
@@ -963,5 +971,16 @@ mod tests {
         assert_eq!(errors.for_field("component"), Some("Choose one of the core components, or something else"));
         assert_eq!(errors.for_field("what"), Some("Enter what you changed"));
         assert_eq!(errors.for_field("why"), Some("Enter why you changed it"));
+    }
+
+    #[test]
+    fn wards_are_places_and_departments_are_services() {
+        for ward in ["Ward 7 (Acute Medicine)", "Rowan Ward (Rehabilitation)", "Bay 3"] {
+            assert!(unit_is_a_place(ward), "{ward}");
+        }
+        for service in ["Pharmacy", "Emergency Department", "Outpatients", "Residential floor", "Award office (Ward 9)"]
+        {
+            assert!(!unit_is_a_place(service), "{service}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use kindling_domain::initiatives::{Aim, InitiativeDraft, Stage, Tag};
 use kindling_domain::measures::MeasureDraft;
 use kindling_domain::packages::{
     AdoptionForm, MAX_PARTS, PackageForm, ResourceForm, baseline_points, changes, parse_fidelity, relocate,
-    resource_kind,
+    resource_kind, unit_is_a_place,
 };
 use kindling_domain::permissions::{Action, allows};
 use kindling_domain::policy::Fact;
@@ -33,12 +33,15 @@ pub struct NoticeQuery {
     notice: String,
 }
 
-/// The names a package may not use: the organisation's own, and its sites' and units'.
+/// The names a package may not use: the organisation's own, its sites' and its wards' (a unit named
+/// for a service every hospital has, such as the pharmacy, may be written about).
 async fn place_names(state: &AppState, organisation: OrganisationId) -> Result<Vec<String>, AppError> {
     let mut names: Vec<String> =
         orgs::organisation(state.db(), organisation).await?.map(|o| o.name).into_iter().collect();
     names.extend(orgs::sites(state.db(), organisation).await?.into_iter().map(|s| s.name));
-    names.extend(orgs::units(state.db(), organisation).await?.into_iter().map(|u| u.name));
+    names.extend(
+        orgs::units(state.db(), organisation).await?.into_iter().map(|u| u.name).filter(|n| unit_is_a_place(n)),
+    );
     Ok(names)
 }
 
@@ -64,7 +67,11 @@ async fn origin_places(
         .map(|s| s.name)
         .collect();
     names.extend(
-        orgs::units(state.db(), source.organisation).await?.into_iter().filter(|u| u.site == site).map(|u| u.name),
+        orgs::units(state.db(), source.organisation)
+            .await?
+            .into_iter()
+            .filter(|u| u.site == site && unit_is_a_place(&u.name))
+            .map(|u| u.name),
     );
     Ok(names)
 }

@@ -30,7 +30,8 @@ fn package(share: &'static str) -> Vec<(&'static str, &'static str)> {
         ("core-2-check", "The tag is passed on, never dropped"),
         ("adaptable-1-name", "How the tag is shown"),
         ("adaptable-1-examples", "A lanyard, a whiteboard or a wristband"),
-        ("guide", "Agree which bays are high risk\nTrain every shift"),
+        // The trust has a unit called Pharmacy: a service every hospital has, so it may be named.
+        ("guide", "Agree which bays are high risk\nAsk the Pharmacy team to review night sedation\nTrain every shift"),
         ("share", share),
     ]
 }
