@@ -371,6 +371,15 @@ async fn a_stopped_change_is_learned_from_not_adopted() -> anyhow::Result<()> {
     let mealtimes = initiative(&app, NORTHFIELD, "Protected mealtimes").await;
     let (_, package) = carer.get_text(&format!("/packages/{mealtimes}")).await?;
     assert!(package.contains("Volunteers must be recruited and kept on every ward."), "{package}");
+    // Its adoption by Riverside House: the adapted component, the later adaptation typed one per line,
+    // the answer on the thread and the fidelity check, for the adopting team.
+    let adopted =
+        kindling_store::learning::adoptions_of(app.db(), InitiativeId::new(mealtimes)).await?.remove(0).adopted;
+    let (status, page) = carer.get_text(&format!("/adoptions/{adopted}")).await?;
+    assert_eq!(status, 200);
+    assert!(page.contains("Medicines rounds cannot move, so they pause for the first half hour only"), "{page}");
+    assert!(page.contains("<li>Care assistants help, not volunteers, because the home has none yet</li>"), "{page}");
+    assert!(page.contains("keep the red trays exactly as they are") && page.contains(">50%<"), "{page}");
     assert!(!page.contains(&format!("/packages/{id}/adopt")), "no adopt button");
     assert_eq!(carer.get(&format!("/packages/{id}/adopt")).await?.status(), 409);
     Ok(())
