@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::follows::{Followed, parse_search};
 use kindling_domain::ids::InitiativeId;
 use kindling_domain::initiatives::Tag;
+use kindling_domain::validation::FieldErrors;
 use kindling_store::follows;
 use serde::Deserialize;
 
@@ -59,7 +60,15 @@ pub async fn follow(
             Followed::Change(id)
         }
         "topic" => Followed::Topic(Tag::parse(&form.value).map_err(AppError::BadRequest)?),
-        "search" => Followed::Search(parse_search(&form.value).map_err(AppError::BadRequest)?),
+        "search" => match parse_search(&form.value) {
+            Ok(words) => Followed::Search(words),
+            // The library again, with what was typed and why it cannot be saved.
+            Err(message) => {
+                let mut errors = FieldErrors::new();
+                errors.add("q", message);
+                return crate::packages::render_library(&state, &viewer, &form.value, &errors).await;
+            }
+        },
         _ => return Err(AppError::BadRequest("Choose what to follow".into())),
     };
     follows::follow(state.db(), viewer.actor(now_ms()), &followed).await?;

@@ -331,13 +331,24 @@ pub async fn library(
     viewer: Viewer,
     Query(query): Query<LibraryQuery>,
 ) -> Result<Response, AppError> {
-    let words: Vec<String> = query.q.split_whitespace().take(8).map(str::to_owned).collect();
+    render_library(&state, &viewer, &query.q, &FieldErrors::new()).await
+}
+
+/// The library for the words `q`, with `errors` (a search that could not be saved) above it.
+pub(crate) async fn render_library(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &str,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let words: Vec<String> = q.split_whitespace().take(8).map(str::to_owned).collect();
     let found = packages::library(state.db(), viewer.organisation, &words).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "packages/library.html",
-        page! { title => "Spread packages", section => "learning", viewer => viewer.view(), packages => found, q => query.q },
+        page! { title => "Spread packages", section => "learning", viewer => viewer.view(), packages => found, q => q, errors => errors, field_errors => field_errors(errors) },
     )?;
-    Ok(html.into_response())
+    Ok((status, html).into_response())
 }
 
 /// The adoption form as shown: the typed answers, the facts ticked and the sites to choose from.

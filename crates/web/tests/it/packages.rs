@@ -403,8 +403,14 @@ async fn followers_hear_of_packages_adoptions_and_reviews_they_may_read() -> any
     let carer = app.signed_in("carer@riverside.demo.kindling.test").await?;
     let saved = carer.submit("/packages?q=tagging", "/follows", &[("kind", "search"), ("value", "tagging")]).await?;
     assert_eq!(saved.status(), 303);
-    let refused = carer.submit("/follows", "/follows", &[("kind", "search"), ("value", "  ")]).await?;
-    assert_eq!(refused.status(), 400, "a search with no words");
+    // A search with no words comes back as the library with the reason, not a bare error page.
+    let refused = carer.submit("/follows", "/follows", &[("kind", "search"), ("value", "!!")]).await?;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await?;
+    assert!(
+        html.contains("Search for something first, then save the search") && html.contains("value=\"!!\""),
+        "{html}"
+    );
     // A change the carer cannot read cannot be followed (and so never tells them anything).
     let hidden = carer.submit("/follows", "/follows", &[("kind", "change"), ("initiative", &id.to_string())]).await?;
     assert_eq!(hidden.status(), 404);
