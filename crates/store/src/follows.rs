@@ -23,6 +23,11 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// The hub when shared with it, otherwise the owning organisation alone.
+    pub fn sharing(with_hub: bool, owner: OrganisationId) -> Self {
+        if with_hub { Reach::Hub } else { Reach::Organisation(owner) }
+    }
+
     fn includes(self, organisation: OrganisationId) -> bool {
         match self {
             Reach::Hub => true,

@@ -195,8 +195,7 @@ pub async fn save(
     if widened {
         let tags = follows::tags_in(&mut tx, initiative).await?;
         let text = format!("{title} {body}");
-        let reach =
-            if review.visibility == Visibility::Hub { Reach::Hub } else { Reach::Organisation(by.organisation) };
+        let reach = Reach::sharing(review.visibility == Visibility::Hub, by.organisation);
         let summary = format!("A learning review of {title}");
         let href = format!("/learning/reviews/{id}");
         let event = Event { initiative, tags: &tags, text: &text };
@@ -501,7 +500,7 @@ pub async fn adopt(
             .map(|r| Ok::<_, StoreError>((r.try_get("id")?, r.try_get("visibility")?)))
             .transpose()?;
     if let Some((review, visibility)) = review {
-        let reach = if visibility == "hub" { Reach::Hub } else { Reach::Organisation(OrganisationId::new(origin_org)) };
+        let reach = Reach::sharing(visibility == "hub", OrganisationId::new(origin_org));
         let tags = follows::tags_in(&mut tx, source).await?;
         let followed = format!("{adopter} adopted {title}");
         let text = format!("{title} {adaptations}");

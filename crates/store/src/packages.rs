@@ -88,18 +88,12 @@ pub async fn readable(
         .transpose()
 }
 
-/// Every version of a readable package, newest first (empty if `reader` may not read it).
-pub async fn versions(
-    db: &Db,
-    reader: OrganisationId,
-    initiative: InitiativeId,
-) -> Result<Vec<StoredPackage>, StoreError> {
-    if readable(db, reader, initiative).await?.is_none() {
-        return Ok(Vec::new());
-    }
+/// Every version of a package, newest first. Taking the newest version as [`readable`] returned it
+/// means the reader was already checked.
+pub async fn versions(db: &Db, package: &StoredPackage) -> Result<Vec<StoredPackage>, StoreError> {
     let sql = format!("{PACKAGES} WHERE p.initiative_id = $1 ORDER BY p.version DESC");
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(initiative.get())
+        .bind(package.initiative.get())
         .fetch_all(db.pool())
         .await?
         .iter()
@@ -183,7 +177,7 @@ pub async fn save(db: &Db, by: Actor, initiative: InitiativeId, package: &Packag
     // Followers of the change, its topics or a search that finds it hear of every version.
     let tags = follows::tags_in(&mut tx, initiative).await?;
     let text = format!("{title} {}", package.summary);
-    let reach = if package.shared_with_hub { Reach::Hub } else { Reach::Organisation(by.organisation) };
+    let reach = Reach::sharing(package.shared_with_hub, by.organisation);
     let event = Event { initiative, tags: &tags, text: &text };
     follows::tell(&mut tx, by, &Telling { event, reach, summary: &summary, href: &href }).await?;
     tx.commit().await?;
@@ -317,13 +311,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The files of a package `reader` may read, in the order they were added.
-pub async fn resources(db: &Db, reader: OrganisationId, initiative: InitiativeId) -> Result<Vec<Resource>, StoreError> {
-    if readable(db, reader, initiative).await?.is_none() {
-        return Ok(Vec::new());
-    }
+/// The files of a package, in the order they were added (the package as [`readable`] returned it,
+/// so the reader was already checked).
+pub async fn resources(db: &Db, package: &StoredPackage) -> Result<Vec<Resource>, StoreError> {
     sqlx::query("SELECT * FROM spread_resources WHERE initiative_id = $1 ORDER BY id")
-        .bind(initiative.get())
+        .bind(package.initiative.get())
         .fetch_all(db.pool())
         .await?
         .iter()
@@ -446,9 +438,7 @@ pub async fn adopt(db: &Db, by: Actor, adopting: &Adopting<'_>) -> Result<Initia
     let people = notifications::initiative_people(&mut tx, source.initiative).await?;
     let href = format!("/adoptions/{id}");
     let mut told = vec![format!("{adopter} is adopting your change {}", source.initiative_title)];
-    told.extend(plan.flagged().map(|c| {
-        format!("{adopter} adapted the core component \u{201c}{}\u{201d}: your advice is asked", c.component)
-    }));
+    told.extend(plan.flagged().map(|c| advice_asked(&adopter, &c.component)));
     for summary in &told {
         let notice =
             Notice { organisation: source.organisation, ..Notice::of(by, NotificationKind::Spread, summary, &href) };
@@ -458,12 +448,18 @@ pub async fn adopt(db: &Db, by: Actor, adopting: &Adopting<'_>) -> Result<Initia
     let tags = follows::tags_in(&mut tx, source.initiative).await?;
     let summary = format!("{adopter} adopted {}", source.initiative_title);
     let text = format!("{} {}", source.initiative_title, plan.local_context);
-    let reach = if source.package.shared_with_hub { Reach::Hub } else { Reach::Organisation(source.organisation) };
+    let reach = Reach::sharing(source.package.shared_with_hub, source.organisation);
     let event = Event { initiative: source.initiative, tags: &tags, text: &text };
     let package_href = format!("/packages/{}", source.initiative);
     follows::tell(&mut tx, by, &Telling { event, reach, summary: &summary, href: &package_href }).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// What the originating team is told when a site adapts one of its core components, at adoption or
+/// later.
+fn advice_asked(adopter: &str, component: &str) -> String {
+    format!("{adopter} adapted the core component \u{201c}{component}\u{201d}: your advice is asked")
 }
 
 /// An adoption made from a package, as both teams see it.
@@ -648,7 +644,7 @@ pub async fn log_adaptation(
         let source = InitiativeId::new(row.try_get("source_initiative_id")?);
         let adopter: String = row.try_get("adopter")?;
         let people = notifications::initiative_people(&mut tx, source).await?;
-        let summary = format!("{adopter} adapted the core component \u{201c}{component}\u{201d}: your advice is asked");
+        let summary = advice_asked(&adopter, component);
         let href = format!("/adoptions/{adopted}");
         let notice = Notice {
             organisation: OrganisationId::new(row.try_get("source_organisation_id")?),
@@ -682,7 +678,7 @@ async fn messages(db: &Db, adopted: InitiativeId) -> Result<Vec<Message>, StoreE
 }
 
 /// Records a fidelity check on an initiative of `by`'s organisation adopted from a package; `false`
-/// if it is not one. An adapted component found not in place tells the originating team.
+/// if it is not one. Both teams read it on the adoption page.
 pub async fn record_fidelity(
     db: &Db,
     by: Actor,

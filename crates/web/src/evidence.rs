@@ -70,19 +70,41 @@ impl MeasureView {
     }
 }
 
+/// A measure with its data and phase breaks, as read for evaluating it.
+pub struct WithData {
+    pub measure: kindling_store::measures::Measure,
+    pub points: Vec<kindling_domain::measures::Point>,
+    pub phases: Vec<kindling_store::measures::Phase>,
+}
+
+impl WithData {
+    pub fn evaluate(&self) -> Evaluated {
+        evaluate(&self.measure, &self.points, &self.phases)
+    }
+}
+
+/// Every measure of an initiative with its data and phases, in the order they were added.
+pub async fn with_data(
+    db: &kindling_store::Db,
+    organisation: OrganisationId,
+    initiative: InitiativeId,
+) -> Result<Vec<WithData>, kindling_store::StoreError> {
+    let mut out = Vec::new();
+    for measure in kindling_store::measures::for_initiative(db, organisation, initiative).await? {
+        let points = kindling_store::measures::points(db, measure.id).await?;
+        let phases = kindling_store::measures::phases(db, measure.id).await?;
+        out.push(WithData { measure, points, phases });
+    }
+    Ok(out)
+}
+
 /// Every measure of an initiative, evaluated, in the order they were added.
 pub async fn of_initiative(
     db: &kindling_store::Db,
     organisation: OrganisationId,
     initiative: InitiativeId,
 ) -> Result<Vec<MeasureView>, kindling_store::StoreError> {
-    let mut views = Vec::new();
-    for m in kindling_store::measures::for_initiative(db, organisation, initiative).await? {
-        let points = kindling_store::measures::points(db, m.id).await?;
-        let phases = kindling_store::measures::phases(db, m.id).await?;
-        views.push(evaluate(&m, &points, &phases).view);
-    }
-    Ok(views)
+    Ok(with_data(db, organisation, initiative).await?.iter().map(|m| m.evaluate().view).collect())
 }
 
 /// The evidence a move to `to` keeps: `Ok(None)` for a move that does not decide on the evidence,

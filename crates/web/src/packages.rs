@@ -80,13 +80,16 @@ async fn render_edit(
     state: &AppState,
     viewer: &Viewer,
     item: &Initiative,
-    form: &PackageForm,
-    resource_form: &ResourceForm,
+    current: Option<&StoredPackage>,
+    forms: (&PackageForm, &ResourceForm),
     errors: &FieldErrors,
     notice: &str,
 ) -> Result<Response, AppError> {
-    let current = packages::readable(state.db(), viewer.organisation, item.id).await?;
-    let resources = packages::resources(state.db(), viewer.organisation, item.id).await?;
+    let (form, resource_form) = forms;
+    let resources = match current {
+        Some(package) => packages::resources(state.db(), package).await?,
+        None => Vec::new(),
+    };
     let shares = [("hub", "Every organisation of the hub"), ("organisation", "Only the sites of this organisation")];
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
@@ -103,11 +106,10 @@ pub async fn edit(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let item = load(&state, &viewer, parse_id(&id)?).await?;
-    let form = match packages::readable(state.db(), viewer.organisation, item.id).await? {
-        Some(p) => PackageForm::from_package(&p.package),
-        None => PackageForm::blank(),
-    };
-    render_edit(&state, &viewer, &item, &form, &ResourceForm::default(), &FieldErrors::new(), &query.notice).await
+    let current = packages::readable(state.db(), viewer.organisation, item.id).await?;
+    let form = current.as_ref().map_or_else(PackageForm::blank, |p| PackageForm::from_package(&p.package));
+    let forms = (&form, &ResourceForm::default());
+    render_edit(&state, &viewer, &item, current.as_ref(), forms, &FieldErrors::new(), &query.notice).await
 }
 
 pub async fn save(
@@ -120,7 +122,10 @@ pub async fn save(
     require_team(&viewer, &item, "write its spread package")?;
     let form = PackageForm::from_fields(&fields);
     match form.parse(&place_names(&state, viewer.organisation).await?) {
-        Err(errors) => render_edit(&state, &viewer, &item, &form, &ResourceForm::default(), &errors, "").await,
+        Err(errors) => {
+            let current = packages::readable(state.db(), viewer.organisation, item.id).await?;
+            render_edit(&state, &viewer, &item, current.as_ref(), (&form, &ResourceForm::default()), &errors, "").await
+        }
         Ok(package) => {
             packages::save(state.db(), viewer.actor(now_ms()), item.id, &package).await?.ok_or(AppError::NotFound)?;
             Ok(Redirect::to(&format!("/packages/{}?notice=saved", item.id)).into_response())
@@ -170,7 +175,7 @@ pub async fn upload(
     let (Ok((title, description)), Some(kind), Some(file), Some(package)) = (parsed, kind, file, current.as_ref())
     else {
         let form = current.as_ref().map_or_else(PackageForm::blank, |p| PackageForm::from_package(&p.package));
-        return render_edit(&state, &viewer, &item, &form, &resource_form, &errors, "").await;
+        return render_edit(&state, &viewer, &item, current.as_ref(), (&form, &resource_form), &errors, "").await;
     };
     let new = NewResource {
         title: &title,
@@ -268,7 +273,7 @@ pub async fn show(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let current = readable(&state, &viewer, &id).await?;
-    let versions = packages::versions(state.db(), viewer.organisation, current.initiative).await?;
+    let versions = packages::versions(state.db(), &current).await?;
     // What changed in each version since the one before, newest first.
     let history: Vec<(i64, i64, Vec<String>)> = versions
         .iter()
@@ -278,12 +283,10 @@ pub async fn show(
             (v.version, v.created_ms, changed)
         })
         .collect();
-    let resources = packages::resources(state.db(), viewer.organisation, current.initiative).await?;
+    let resources = packages::resources(state.db(), &current).await?;
     let mut measures = Vec::new();
-    for m in kindling_store::measures::for_initiative(state.db(), current.organisation, current.initiative).await? {
-        let points = kindling_store::measures::points(state.db(), m.id).await?;
-        let phases = kindling_store::measures::phases(state.db(), m.id).await?;
-        let evaluated = crate::evidence::evaluate(&m, &points, &phases);
+    for with in crate::evidence::with_data(state.db(), current.organisation, current.initiative).await? {
+        let (m, evaluated) = (&with.measure, with.evaluate());
         measures.push(PackageMeasure {
             name: m.draft.name.clone(),
             definition: m.draft.definition.clone(),
@@ -567,6 +570,21 @@ pub async fn post_message(
     Ok(Redirect::to(&format!("/adoptions/{adopted}?notice=message#thread")).into_response())
 }
 
+/// The adoption of an initiative of the viewer's organisation, if the viewer is on its team: what the
+/// adopting team's own forms (adaptations, fidelity checks) act on.
+async fn adopting_team(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    what: &str,
+) -> Result<(InitiativeId, packages::AdoptionRecord), AppError> {
+    let adopted = parse_id(id)?;
+    let item = load(state, viewer, adopted).await?;
+    require_team(viewer, &item, what)?;
+    let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    Ok((adopted, record))
+}
+
 /// A further adaptation logged by the adopting team, with its reason.
 pub async fn log_adaptation(
     State(state): State<AppState>,
@@ -574,10 +592,7 @@ pub async fn log_adaptation(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let adopted = parse_id(&id)?;
-    let item = load(&state, &viewer, adopted).await?;
-    require_team(&viewer, &item, "log an adaptation")?;
-    let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    let (adopted, record) = adopting_team(&state, &viewer, &id, "log an adaptation").await?;
     let components: Vec<&str> = record.choices.iter().map(|c| c.component.as_str()).collect();
     match kindling_domain::packages::parse_adaptation(&fields, &components) {
         Err(errors) => render_adoption(&state, &viewer, adopted, &errors, "", "").await,
@@ -597,10 +612,7 @@ pub async fn check_fidelity(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let adopted = parse_id(&id)?;
-    let item = load(&state, &viewer, adopted).await?;
-    require_team(&viewer, &item, "check its fidelity")?;
-    let record = packages::adoption(state.db(), viewer.organisation, adopted).await?.ok_or(AppError::NotFound)?;
+    let (adopted, record) = adopting_team(&state, &viewer, &id, "check its fidelity").await?;
     // The check is against the components this site answered for (its version of the package).
     let components: Vec<&str> = record.choices.iter().map(|c| c.component.as_str()).collect();
     match parse_fidelity(&fields, &components) {
@@ -616,7 +628,7 @@ pub async fn check_fidelity(
 #[derive(Serialize)]
 struct SiteMeasure {
     name: String,
-    kind: &'static str,
+    kind: kindling_domain::measures::MeasureKind,
     signal: &'static str,
     signal_colour: &'static str,
     verdict: String,
@@ -653,7 +665,10 @@ struct SiteColumn {
 /// The site's headline: its first outcome measure's signal (or its first measure's), or why there is
 /// none yet.
 fn site_verdict(measures: &[SiteMeasure]) -> String {
-    let headline = measures.iter().find(|m| m.kind == "Outcome").or_else(|| measures.first());
+    let headline = measures
+        .iter()
+        .find(|m| m.kind == kindling_domain::measures::MeasureKind::Outcome)
+        .or_else(|| measures.first());
     match headline {
         None => "No measures yet".to_owned(),
         Some(m) if m.baseline.is_some() => format!("Too early to judge: {}", m.name),
@@ -671,15 +686,13 @@ async fn site_column(
         return Ok(None);
     };
     let mut measures = Vec::new();
-    for m in kindling_store::measures::for_initiative(state.db(), organisation, initiative).await? {
-        let points = kindling_store::measures::points(state.db(), m.id).await?;
-        let phases = kindling_store::measures::phases(state.db(), m.id).await?;
-        let periods: Vec<_> = points.iter().map(|p| p.period).collect();
-        let change_starts = phases.iter().map(|p| p.starts_on).min();
-        let evaluated = crate::evidence::evaluate(&m, &points, &phases);
+    for with in crate::evidence::with_data(state.db(), organisation, initiative).await? {
+        let periods: Vec<_> = with.points.iter().map(|p| p.period).collect();
+        let change_starts = with.phases.iter().map(|p| p.starts_on).min();
+        let evaluated = with.evaluate();
         measures.push(SiteMeasure {
             name: evaluated.view.name.clone(),
-            kind: evaluated.view.kind_label,
+            kind: evaluated.view.kind,
             signal: evaluated.view.signal_label,
             signal_colour: evaluated.view.signal_colour,
             verdict: evaluated.view.verdict_and_comparison(),

@@ -53,7 +53,8 @@ fn pdf(size: usize) -> Vec<u8> {
 }
 
 async fn resource_count(app: &TestApp, id: i64) -> usize {
-    kindling_store::packages::resources(app.db(), NORTHFIELD, InitiativeId::new(id)).await.unwrap().len()
+    let package = kindling_store::packages::readable(app.db(), NORTHFIELD, InitiativeId::new(id)).await.unwrap();
+    kindling_store::packages::resources(app.db(), &package.expect("a package")).await.unwrap().len()
 }
 
 async fn write_package(browser: &Browser, id: i64, share: &'static str) -> anyhow::Result<()> {
@@ -94,7 +95,8 @@ async fn a_package_holds_its_files_byte_for_byte_and_shows_them_only_where_it_is
         )
         .await?;
     assert_eq!(added.status(), 303, "{}", added.text().await?);
-    let file = kindling_store::packages::resources(app.db(), NORTHFIELD, InitiativeId::new(id)).await?.remove(0);
+    let package = kindling_store::packages::readable(app.db(), NORTHFIELD, InitiativeId::new(id)).await?;
+    let file = kindling_store::packages::resources(app.db(), &package.expect("a package")).await?.remove(0);
     let download = format!("/packages/{id}/resources/{}", file.id);
     let got = clinician.get(&download).await?;
     assert_eq!(got.status(), 200);
