@@ -759,11 +759,15 @@ pub async fn post_message(db: &Db, by: Actor, adopted: InitiativeId, body: &str)
     .await?;
     let title: String = row.try_get("title")?;
     let source = InitiativeId::new(row.try_get("source_initiative_id")?);
-    // Each person is told in their own organisation; the writer's own team hears nothing new.
-    let (other, other_people) = if by.organisation == adopter {
+    // The other team is told, in its own organisation. Across organisations the writer's side is their
+    // organisation; within one, it is whether they work on the adopting initiative.
+    let adopting_people = notifications::initiative_people(&mut tx, adopted).await?;
+    let writer_adopts =
+        if adopter == origin { adopting_people.contains(&by.user.get()) } else { by.organisation == adopter };
+    let (other, other_people) = if writer_adopts {
         (origin, notifications::initiative_people(&mut tx, source).await?)
     } else {
-        (adopter, notifications::initiative_people(&mut tx, adopted).await?)
+        (adopter, adopting_people)
     };
     let summary = format!("A new message about the adoption {title}");
     let href = format!("/adoptions/{adopted}");

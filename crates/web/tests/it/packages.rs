@@ -447,6 +447,14 @@ async fn followers_hear_of_packages_adoptions_and_reviews_they_may_read() -> any
         )
         .await?;
     assert_eq!(adopted.status(), 303);
+    // Within one trust both teams are in the same organisation: the originating team's message still
+    // reaches the adopting team.
+    let eastbrook = adopted.headers()["location"].to_str()?.split('?').next().unwrap_or_default().to_owned();
+    let answered =
+        clinician.submit(&eastbrook, &format!("{eastbrook}/messages"), &[("body", "Start with one bay.")]).await?;
+    assert_eq!(answered.status(), 303);
+    let about = "A new message about the adoption Bay tagging at Eastbrook Community Hospital".to_owned();
+    assert!(summaries(&app, "improvement-lead@demo.kindling.test").await.contains(&about));
     let news = format!("Northfield Teaching Hospitals NHS Foundation Trust adopted {title}");
     let carer_heard = summaries(&app, "carer@riverside.demo.kindling.test").await;
     assert_eq!(
