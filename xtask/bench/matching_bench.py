@@ -1,7 +1,8 @@
 """References for docs/PERFORMANCE.md: SciPy's linear_sum_assignment on the dense instance and OR-Tools'
 SimpleMinCostFlow on the capacitated one, on the same files the Rust benchmark reads.
 
-usage: python matching_bench.py dense|capacitated DIR REPS
+usage: python matching_bench.py dense|capacitated|ties DIR REPS
+(ties: issue 21's instance, the capacitated shape with integer scores 0-1,000.)
 Prints 'solve SECONDS objective' per repetition (and 'build SECONDS' for OR-Tools).
 """
 import sys
@@ -29,10 +30,10 @@ def dense(directory, reps):
         print(f"solve {elapsed:.6f} {int(matrix[rows, cols].sum())}", flush=True)
 
 
-def capacitated(directory, reps):
+def capacitated(directory, reps, prefix="cap"):
     from ortools.graph.python import min_cost_flow
-    i, j, w = read_edges(f"{directory}/cap_edges.csv")
-    caps = np.loadtxt(f"{directory}/cap_mentors.csv", delimiter=",", skiprows=1, dtype=np.int64)[:, 1]
+    i, j, w = read_edges(f"{directory}/{prefix}_edges.csv")
+    caps = np.loadtxt(f"{directory}/{prefix}_mentors.csv", delimiter=",", skiprows=1, dtype=np.int64)[:, 1]
     n = int(i.max()) + 1
     m = len(caps)
     source, sink = n + m, n + m + 1
@@ -58,4 +59,5 @@ def capacitated(directory, reps):
 
 
 if __name__ == "__main__":
-    {"dense": dense, "capacitated": capacitated}[sys.argv[1]](sys.argv[2], int(sys.argv[3]))
+    kinds = {"dense": dense, "capacitated": capacitated, "ties": lambda d, r: capacitated(d, r, "ties")}
+    kinds[sys.argv[1]](sys.argv[2], int(sys.argv[3]))

@@ -50,7 +50,20 @@ fn write(dir: &Path) -> Result<()> {
     std::fs::write(dir.join("cap_edges.csv"), edges)?;
     let mentors: String =
         std::iter::once("mentor,capacity\n".to_owned()).chain((0..4000).map(|j| format!("{j},5\n"))).collect();
-    std::fs::write(dir.join("cap_mentors.csv"), mentors)?;
+    std::fs::write(dir.join("cap_mentors.csv"), &mentors)?;
+    // Issue 21's instance: the same shape with integer scores 0–1,000, so many pairs tie.
+    let mut edges = String::from("mentee,mentor,score\n");
+    for i in 0..20_000 {
+        let mut picked = std::collections::BTreeSet::new();
+        while picked.len() < 50 {
+            picked.insert(rng.below(4000));
+        }
+        for j in picked {
+            let _ = writeln!(edges, "{i},{j},{}", rng.below(1001));
+        }
+    }
+    std::fs::write(dir.join("ties_edges.csv"), edges)?;
+    std::fs::write(dir.join("ties_mentors.csv"), mentors)?;
     Ok(())
 }
 

@@ -300,17 +300,33 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    match run(cli.command).await {
+    // The file commands (spc, match) are synchronous and use their own threads: they start no async
+    // runtime, whose worker threads they would only have to start and stop again.
+    let outcome = match cli.command {
+        Command::Spc(args) => spc_command::run(&args).map(print_and_succeed),
+        Command::Match { command } => match_command::run(&command).map(print_and_succeed),
+        command => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(run(command))),
+    };
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_and_succeed(out: String) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::SUCCESS
 }
 
 async fn run(command: Command) -> Result<ExitCode> {
@@ -385,18 +401,8 @@ async fn run(command: Command) -> Result<ExitCode> {
             audit_export(&db, since_ms).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Spc(args) => {
-            let out = spc_command::run(&args)?;
-            use std::io::Write;
-            let _ = std::io::stdout().lock().write_all(out.as_bytes());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Match { command } => {
-            let out = match_command::run(&command)?;
-            use std::io::Write;
-            let _ = std::io::stdout().lock().write_all(out.as_bytes());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Spc(args) => spc_command::run(&args).map(print_and_succeed),
+        Command::Match { command } => match_command::run(&command).map(print_and_succeed),
         Command::Digest { command: DigestCommand::Send { database, mail, public_url } } => {
             let db = database.open().await?;
             let Some(mailer) = mail.mailer()? else {
