@@ -94,75 +94,87 @@ fn options(args: &SpcArgs) -> Result<Options> {
     Ok(options)
 }
 
-/// The analysis of one series, with the x label of each point.
+/// The analysis of one series, with the x of each point.
 struct Analysed {
     name: String,
-    labels: Vec<String>,
     x: Vec<X>,
     analysis: Analysis,
+}
+
+impl Analysed {
+    /// The x of each point as text, made only for the formats that print every point (the summary
+    /// prints one, and making a million labels it would not print cost a tenth of its time).
+    fn labels(&self) -> Vec<String> {
+        self.x.iter().map(X::label).collect()
+    }
 }
 
 /// Parses, analyses and formats; pure apart from the caller's read, so it is testable and fuzzable.
 pub fn render(text: &str, source: &str, args: &SpcArgs) -> Result<String> {
     let options = options(args)?;
     let series = parse_csv(text).map_err(|e| anyhow!("{source}: {e}"))?;
-    let analysed = analyse_all(&series, &options, source, &args.phase_start)?;
-    let mut out = String::new();
-    match args.format {
-        Format::Json => {
-            for a in &analysed {
-                out.push_str(&serde_json::to_string(&to_json(a, &options))?);
-                out.push('\n');
+    let format = |a: &Analysed| -> Result<String> {
+        Ok(match args.format {
+            Format::Json => {
+                let mut line = serde_json::to_string(&to_json(a, &options))?;
+                line.push('\n');
+                line
             }
-        }
-        Format::Summary => {
-            out.push_str("series,chart,points,centre,lower,upper,variation,assurance,last_special_cause_x\n");
-            for a in &analysed {
-                out.push_str(&summary_row(a));
-            }
-        }
-        Format::Svg => {
-            for a in &analysed {
+            Format::Summary => summary_row(a),
+            Format::Svg => {
                 let title = if a.name.is_empty() { format!("{} chart", options.chart) } else { a.name.clone() };
-                let words = verdict(&a.analysis, &a.labels, options.target);
-                out.push_str(&svg(
+                let labels = a.labels();
+                let words = verdict(&a.analysis, &labels, options.target);
+                let mut chart = svg(
                     &a.analysis,
                     &ChartText {
                         title: &title,
                         verdict: &words,
-                        x_labels: &a.labels,
+                        x_labels: &labels,
                         target: options.target,
                         id: "chart",
                         include: None,
                     },
-                ));
-                out.push('\n');
+                );
+                chart.push('\n');
+                chart
             }
-        }
-        Format::Table => {
-            for a in &analysed {
-                out.push_str(&table(a, &options));
-            }
-        }
+            Format::Table => table(a, &options),
+        })
+    };
+    let mut out = String::new();
+    if let Format::Summary = args.format {
+        out.push_str("series,chart,points,centre,lower,upper,variation,assurance,last_special_cause_x\n");
+    }
+    for part in analyse_all(&series, &options, source, &args.phase_start, format)? {
+        out.push_str(&part);
     }
     Ok(out)
 }
 
-/// Analyses every series, spread over the machine's cores; results keep the input's order, and the
-/// first failing series (in that order) is the error reported.
+/// Analyses and formats every series, spread over the machine's cores; results keep the input's
+/// order, and the first failing series (in that order) is the error reported. Each analysis is
+/// formatted and dropped on the thread that made it, so the points of every series (about a hundred
+/// bytes each) are never all held at once.
 fn analyse_all(
     series: &[SeriesInput],
     options: &Options,
     source: &str,
     phase_starts: &[String],
-) -> Result<Vec<Analysed>> {
+    format: impl Fn(&Analysed) -> Result<String> + Sync,
+) -> Result<Vec<String>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(series.len().div_ceil(256)).max(1);
     let chunk = series.len().div_ceil(threads);
-    let results: Vec<Vec<Result<Analysed>>> = std::thread::scope(|scope| {
+    let format = &format;
+    let results: Vec<Vec<Result<String>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = series
             .chunks(chunk.max(1))
             .map(|part| {
-                scope.spawn(move || part.iter().map(|s| analyse_series(s, options, source, phase_starts)).collect())
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| analyse_series(s, options, source, phase_starts).and_then(|a| format(&a)))
+                        .collect()
+                })
             })
             .collect();
         handles
@@ -187,7 +199,7 @@ fn analyse_series(series: &SeriesInput, options: &Options, source: &str, phase_s
         let mut groups: Vec<Vec<f64>> = Vec::new();
         for r in rows {
             if x.last() != Some(&r.x) {
-                x.push(r.x.clone());
+                x.push(r.x);
                 groups.push(Vec::new());
             }
             if let Some(y) = r.y {
@@ -197,8 +209,7 @@ fn analyse_series(series: &SeriesInput, options: &Options, source: &str, phase_s
         let mut options = options.clone();
         options.phase_starts = phase_indices(&x, phase_starts);
         let analysis = analyse_subgroups(&groups, &options).map_err(|e| named(e.to_string()))?;
-        let labels = x.iter().map(X::label).collect();
-        return Ok(Analysed { name: series.name.clone(), labels, x, analysis });
+        return Ok(Analysed { name: series.name.clone(), x, analysis });
     }
     if let Some(pair) = rows.windows(2).find(|w| w[0].x == w[1].x) {
         return Err(named(format!(
@@ -213,7 +224,7 @@ fn analyse_series(series: &SeriesInput, options: &Options, source: &str, phase_s
     {
         return Err(named(format!("line {}, column n: {} takes no denominator", r.line, options.chart.with_article())));
     }
-    let x: Vec<X> = rows.iter().map(|r| r.x.clone()).collect();
+    let x: Vec<X> = rows.iter().map(|r| r.x).collect();
     let obs: Vec<Obs> = rows.iter().map(|r| Obs { y: r.y, n: r.n }).collect();
     let mut options = options.clone();
     options.phase_starts = phase_indices(&x, phase_starts);
@@ -234,27 +245,28 @@ fn analyse_series(series: &SeriesInput, options: &Options, source: &str, phase_s
             other => other.to_string(),
         })
     })?;
-    let labels = x.iter().map(X::label).collect();
-    Ok(Analysed { name: series.name.clone(), labels, x, analysis })
+    Ok(Analysed { name: series.name.clone(), x, analysis })
 }
 
-/// The index of the first point at or after each phase-start x.
+/// The index of the first point at or after each phase-start x. A start that is not an integer is
+/// compared with dates as text, so a month such as `2021-06` starts at its first day.
 fn phase_indices(x: &[X], starts: &[String]) -> Vec<usize> {
     starts
         .iter()
-        .filter_map(|s| {
-            let start = match s.parse::<i64>() {
-                Ok(i) => X::Int(i),
-                Err(_) => X::Date(s.clone()),
-            };
-            x.iter().position(|v| v >= &start)
+        .filter_map(|s| match s.parse::<i64>() {
+            Ok(i) => x.iter().position(|v| *v >= X::Int(i)),
+            Err(_) => x.iter().position(|v| match v {
+                X::Date { .. } => v.label().as_str() >= s.as_str(),
+                // Dates order before integers, as they always have.
+                X::Int(_) => true,
+            }),
         })
         .collect()
 }
 
 fn x_json(x: &X) -> Value {
     match x {
-        X::Date(d) => json!(d),
+        X::Date { .. } => json!(x.label()),
         X::Int(i) => json!(i),
     }
 }
@@ -305,7 +317,7 @@ fn to_json(a: &Analysed, options: &Options) -> Value {
         "variation": a.analysis.variation.map(|v| v.name()),
         "assurance": a.analysis.assurance.map(|v| v.name()),
         "warnings": a.analysis.warnings,
-        "verdict": verdict(&a.analysis, &a.labels, options.target),
+        "verdict": verdict(&a.analysis, &a.labels(), options.target),
     })
 }
 
@@ -320,7 +332,7 @@ fn summary_row(a: &Analysed) -> String {
     let last_special = points
         .iter()
         .rposition(|p| p.special_cause != kindling_spc::SpecialCause::None)
-        .map(|i| a.labels[i].clone())
+        .map(|i| a.x[i].label())
         .unwrap_or_default();
     format!(
         "{},{},{},{},{},{},{},{},{}\n",
@@ -343,7 +355,8 @@ fn table(a: &Analysed, options: &Options) -> String {
         let _ = writeln!(s, "series {}", a.name);
     }
     let _ = writeln!(s, "{:<12} {:>12} {:>12} {:>12} {:>12}  special cause", "x", "value", "centre", "lower", "upper");
-    for (p, label) in a.analysis.points.iter().zip(&a.labels) {
+    let labels = a.labels();
+    for (p, label) in a.analysis.points.iter().zip(&labels) {
         let cause = match p.special_cause {
             kindling_spc::SpecialCause::None => String::new(),
             c => format!("{} ({})", c.name(), p.rules.names().join(", ")),
@@ -358,7 +371,7 @@ fn table(a: &Analysed, options: &Options) -> String {
             fmt(p.lines.upper)
         );
     }
-    let _ = writeln!(s, "\n{}", verdict(&a.analysis, &a.labels, options.target));
+    let _ = writeln!(s, "\n{}", verdict(&a.analysis, &labels, options.target));
     for w in &a.analysis.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
@@ -462,6 +475,10 @@ mod tests {
     fn phase_starts_map_to_the_first_point_at_or_after_them() {
         let x: Vec<X> = [1, 3, 5, 7].into_iter().map(X::Int).collect();
         assert_eq!(phase_indices(&x, &["4".into(), "7".into(), "9".into()]), [2, 3]);
+        // Dates: a whole date, or a month, which starts at its first day.
+        let dates = kindling_spc::input::parse_csv("x,y\n2021-05-31,1\n2021-06-01,2\n2021-07-01,3\n").unwrap();
+        let x: Vec<X> = dates[0].rows.iter().map(|r| r.x).collect();
+        assert_eq!(phase_indices(&x, &["2021-06-01".into(), "2021-06".into(), "2021-06-02".into()]), [1, 1, 2]);
     }
 
     #[test]

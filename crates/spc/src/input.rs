@@ -6,17 +6,23 @@
 
 use std::collections::BTreeMap;
 
-/// An x value: a calendar date or an integer. One series uses one kind.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// An x value: a calendar date or an integer. One series uses one kind. Both are plain values (no
+/// text is kept), so a million rows cost no allocation for their x.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum X {
-    Date(String),
+    /// A real calendar date; fields in this order so that the derived order is chronological.
+    Date {
+        year: u16,
+        month: u8,
+        day: u8,
+    },
     Int(i64),
 }
 
 impl X {
     pub fn label(&self) -> String {
         match self {
-            X::Date(d) => d.clone(),
+            X::Date { year, month, day } => format!("{year:04}-{month:02}-{day:02}"),
             X::Int(i) => i.to_string(),
         }
     }
@@ -52,13 +58,19 @@ fn error(line: usize, column: Option<&str>, message: impl Into<String>) -> Input
     InputError { line, column: column.map(str::to_owned), message: message.into() }
 }
 
-/// Splits one CSV record, honouring double quotes (`""` inside quotes is a quote). Most files have no
-/// quotes at all, and those lines are split without copying.
-fn split_record(line: &str, number: usize) -> Result<Vec<std::borrow::Cow<'_, str>>, InputError> {
+/// Splits one CSV record into `fields`, honouring double quotes (`""` inside quotes is a quote). The
+/// buffer is reused from line to line, and a line without quotes (most files have none) is split
+/// without copying, so reading allocates nothing per field.
+fn split_record<'a>(
+    line: &'a str,
+    number: usize,
+    fields: &mut Vec<std::borrow::Cow<'a, str>>,
+) -> Result<(), InputError> {
+    fields.clear();
     if !line.contains('"') {
-        return Ok(line.split(',').map(|f| std::borrow::Cow::Borrowed(f.trim())).collect());
+        fields.extend(line.split(',').map(|f| std::borrow::Cow::Borrowed(f.trim())));
+        return Ok(());
     }
-    let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars().peekable();
     let mut quoted = false;
@@ -77,7 +89,7 @@ fn split_record(line: &str, number: usize) -> Result<Vec<std::borrow::Cow<'_, st
                 was_quoted = true;
             }
             (false, ',') => {
-                fields.push(std::mem::take(&mut field));
+                fields.push(std::borrow::Cow::Owned(std::mem::take(&mut field).trim().to_owned()));
                 was_quoted = false;
             }
             (false, c) => field.push(c),
@@ -86,8 +98,8 @@ fn split_record(line: &str, number: usize) -> Result<Vec<std::borrow::Cow<'_, st
     if quoted {
         return Err(error(number, None, "a quoted field is not closed"));
     }
-    fields.push(field);
-    Ok(fields.into_iter().map(|f| std::borrow::Cow::Owned(f.trim().to_owned())).collect())
+    fields.push(std::borrow::Cow::Owned(field.trim().to_owned()));
+    Ok(())
 }
 
 fn parse_x(raw: &str, line: usize) -> Result<X, InputError> {
@@ -101,10 +113,10 @@ fn parse_x(raw: &str, line: usize) -> Result<X, InputError> {
         && raw.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if is_date {
         let (m, d): (u32, u32) = (raw[5..7].parse().unwrap_or(0), raw[8..10].parse().unwrap_or(0));
-        let y: i32 = raw[0..4].parse().unwrap_or(0);
-        let days = crate::calendar::days_in_month(y, m).unwrap_or(0);
+        let y: u16 = raw[0..4].parse().unwrap_or(0);
+        let days = crate::calendar::days_in_month(i32::from(y), m).unwrap_or(0);
         if (1..=days).contains(&d) {
-            return Ok(X::Date(raw.to_owned()));
+            return Ok(X::Date { year: y, month: m as u8, day: d as u8 });
         }
         return Err(error(line, Some("x"), format!("{raw:?} is not a real date")));
     }
@@ -129,7 +141,9 @@ pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
     let Some((header_line, header)) = lines.next() else {
         return Err(error(1, None, "the file is empty: it needs a header row with x and y"));
     };
-    let header = split_record(header.trim_start_matches('\u{feff}'), header_line)?;
+    let header_text = header.trim_start_matches('\u{feff}');
+    let mut header = Vec::new();
+    split_record(header_text, header_line, &mut header)?;
     let mut columns: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, name) in header.iter().map(|h| -> &str { h }).enumerate() {
         let known = matches!(name, "x" | "y" | "n" | "series");
@@ -152,10 +166,12 @@ pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
     let (xc, yc, nc, sc) = (columns["x"], columns["y"], columns.get("n").copied(), columns.get("series").copied());
     // Rows of one series usually come together: remember the last series so most rows need no lookup.
     let mut series: Vec<SeriesInput> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // Series names come from a file the user chose: hash flooding is no concern, so FxHash.
+    let mut index: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
     let mut current: Option<usize> = None;
+    let mut fields = Vec::with_capacity(header.len());
     for (number, line) in lines {
-        let fields = split_record(line, number)?;
+        split_record(line, number, &mut fields)?;
         if fields.len() != header.len() {
             return Err(error(number, None, format!("{} fields where the header has {}", fields.len(), header.len())));
         }
@@ -180,7 +196,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
         return Err(error(header_line, None, "the file has a header but no rows"));
     }
     for s in &mut series {
-        let dates = s.rows.iter().filter(|r| matches!(r.x, X::Date(_))).count();
+        let dates = s.rows.iter().filter(|r| matches!(r.x, X::Date { .. })).count();
         if dates != 0 && dates != s.rows.len() {
             let odd = s.rows.iter().find(|r| matches!(r.x, X::Int(_))).map_or(0, |r| r.line);
             return Err(error(odd, Some("x"), "this series mixes dates and integers in x"));
@@ -214,7 +230,7 @@ mod tests {
         let text = "series,x,y\nb,2,1\na,1,1\nb,1,2\n";
         let series = parse_csv(text).unwrap();
         assert_eq!(series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["b", "a"]);
-        assert_eq!(series[0].rows.iter().map(|r| r.x.clone()).collect::<Vec<_>>(), [X::Int(1), X::Int(2)]);
+        assert_eq!(series[0].rows.iter().map(|r| r.x).collect::<Vec<_>>(), [X::Int(1), X::Int(2)]);
     }
 
     #[test]
