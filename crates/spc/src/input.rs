@@ -202,7 +202,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
             return Err(error(odd, Some("x"), "this series mixes dates and integers in x"));
         }
         if !s.rows.is_sorted_by(|a, b| a.x <= b.x) {
-            s.rows.sort_by(|a, b| a.x.cmp(&b.x));
+            s.rows.sort_by_key(|a| a.x);
         }
     }
     Ok(series)
