@@ -1,5 +1,7 @@
 //! `cargo xtask bench-match`: the matching solver beside SciPy (dense one-to-one) and OR-Tools
-//! (capacitated min-cost flow), on the same instance files, in one run.
+//! (capacitated min-cost flow), on the same instance files, in one run; and issue 21's figure, the
+//! whole `kindling match solve` process (read, solve, certify, write JSON) on 20,000 × 4,000 with
+//! scores 0–1,000, beside OR-Tools' solve call alone on the same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -91,8 +93,29 @@ pub fn run(root: &Path) -> Result<()> {
             "numpy",
         ],
     )?;
+    super::run("cargo", &["build", "--locked", "--release", "-p", "kindling", "--bin", "kindling"])?;
+    let mut process = Vec::new();
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let out = Command::new(root.join("target/release/kindling"))
+            .args(["match", "solve", "--format", "json", "--edges"])
+            .arg(dir.join("ties_edges.csv"))
+            .arg("--capacities")
+            .arg(dir.join("ties_mentors.csv"))
+            .output()?;
+        if !out.status.success() {
+            bail!("kindling match solve failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        process.push(started.elapsed().as_secs_f64());
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        if process.len() == 1 {
+            println!("ties: kindling total_score {} matched {}", doc["total_score"], doc["matched"]);
+        }
+    }
+    let median = crate::bench::median_of(process.clone());
+    println!("ties: kindling match solve, whole process: {process:?} s; median {median:.3} s");
     let script = root.join("xtask/bench/matching_bench.py");
-    for kind in ["dense", "capacitated"] {
+    for kind in ["dense", "capacitated", "ties"] {
         let out = Command::new(&python)
             .args([script.to_str().unwrap_or_default(), kind, dir.to_str().unwrap_or_default(), "5"])
             .output()?;

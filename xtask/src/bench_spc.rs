@@ -1,5 +1,6 @@
-//! `cargo xtask bench-spc`: the SPC engine and the whole `kindling spc` process on 10,000 series × 100
-//! points, beside controlchartspy 0.1.3 on the same series in the same run.
+//! `cargo xtask bench-spc`: the SPC engine and the whole `kindling spc` process on 5,000 and 10,000
+//! series × 100 points (issue 21's goals: ≥ 300× and ≥ 500× controlchartspy), beside controlchartspy
+//! 0.1.3 on the same series in the same run.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,11 +37,11 @@ impl Rng {
 /// Writes the series: noise around 50, with a step change in every fifth series and an outlier in
 /// every seventh, so the rules have something to find. x is zero-padded because controlchartspy orders
 /// keys as text.
-pub fn write_series(path: &Path) -> Result<()> {
+fn write_series(path: &Path, series: usize) -> Result<()> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut out = String::with_capacity(SERIES * POINTS * 20);
+    let mut out = String::with_capacity(series * POINTS * 20);
     out.push_str("series,x,y\n");
-    for s in 0..SERIES {
+    for s in 0..series {
         for i in 0..POINTS {
             let mut y = 50.0 + 5.0 * rng.normal();
             if s % 5 == 0 && i >= 70 {
@@ -57,15 +58,10 @@ pub fn write_series(path: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run(root: &Path) -> Result<()> {
-    let csv = root.join("target/bench/series.csv");
-    write_series(&csv)?;
-    println!("wrote {SERIES} series × {POINTS} points to {}", csv.display());
-    super::run("cargo", &["build", "--locked", "--release", "-p", "kindling", "--bin", "kindling"])?;
-    super::run("cargo", &["bench", "--locked", "-p", "kindling-spc", "--bench", "engine"])?;
-
-    let mut process = Vec::new();
-    for _ in 0..5 {
+/// Runs the whole command `runs` times on `csv` and gives each wall-clock time, checking the row count.
+fn time_process(root: &Path, csv: &Path, series: usize, runs: usize) -> Result<Vec<f64>> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
         let started = Instant::now();
         let out = Command::new(root.join("target/release/kindling"))
             .args([
@@ -83,14 +79,31 @@ pub fn run(root: &Path) -> Result<()> {
         if !out.status.success() {
             bail!("kindling spc failed: {}", String::from_utf8_lossy(&out.stderr));
         }
-        process.push(started.elapsed().as_secs_f64());
+        times.push(started.elapsed().as_secs_f64());
         let rows = String::from_utf8_lossy(&out.stdout).lines().count();
-        if rows != SERIES + 1 {
-            bail!("expected {} summary rows, got {rows}", SERIES + 1);
+        if rows != series + 1 {
+            bail!("expected {} summary rows, got {rows}", series + 1);
         }
     }
-    let process_s = median_of(process.clone());
-    println!("kindling spc --format summary, whole process: {process:?} s; median {process_s:.3} s");
+    Ok(times)
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    let csv = root.join("target/bench/series.csv");
+    write_series(&csv, SERIES)?;
+    let half = root.join("target/bench/series-5000.csv");
+    write_series(&half, SERIES / 2)?;
+    println!("wrote {SERIES} and {} series × {POINTS} points to {}", SERIES / 2, csv.display());
+    super::run("cargo", &["build", "--locked", "--release", "-p", "kindling", "--bin", "kindling"])?;
+    super::run("cargo", &["bench", "--locked", "-p", "kindling-spc", "--bench", "engine"])?;
+
+    let mut sizes = Vec::new();
+    for (file, series) in [(&half, SERIES / 2), (&csv, SERIES)] {
+        let times = time_process(root, file, series, 5)?;
+        let median = median_of(times.clone());
+        println!("kindling spc --format summary, {series} series, whole process: {times:?} s; median {median:.3} s");
+        sizes.push((series, median));
+    }
 
     let venv = root.join("target/pyvenv");
     let python = venv.join("bin/python");
@@ -118,12 +131,15 @@ pub fn run(root: &Path) -> Result<()> {
         "controlchartspy 0.1.3, {REFERENCE_SAMPLE} series per rep: {reference:?} s; {:.2} ms per series",
         reference_per_series * 1e3
     );
-    let process_per_series = process_s / SERIES as f64;
-    println!(
-        "\nwhole process: {:.1} µs per series, {:.0}× controlchartspy's per-series throughput",
-        process_per_series * 1e6,
-        reference_per_series / process_per_series
-    );
+    println!();
+    for (series, median) in sizes {
+        let per_series = median / series as f64;
+        println!(
+            "whole process, {series} series: {:.1} µs per series, {:.0}× controlchartspy's per-series throughput",
+            per_series * 1e6,
+            reference_per_series / per_series
+        );
+    }
     println!("engine: read the divan median above (10,000 series); per series = median / 10,000");
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
 use kindling_charts::spc::{ChartText, svg};
-use kindling_spc::input::{SeriesInput, X, parse_csv};
+use kindling_spc::input::{SeriesInput, X, parse_csv_on};
 use kindling_spc::{Analysis, Chart, Obs, Options, Preset, SpcError, analyse, analyse_subgroups, verdict::verdict};
 use serde_json::{Value, json};
 
@@ -112,7 +112,8 @@ impl Analysed {
 /// Parses, analyses and formats; pure apart from the caller's read, so it is testable and fuzzable.
 pub fn render(text: &str, source: &str, args: &SpcArgs) -> Result<String> {
     let options = options(args)?;
-    let series = parse_csv(text).map_err(|e| anyhow!("{source}: {e}"))?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let series = parse_csv_on(text, threads).map_err(|e| anyhow!("{source}: {e}"))?;
     let format = |a: &Analysed| -> Result<String> {
         Ok(match args.format {
             Format::Json => {

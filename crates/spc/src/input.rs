@@ -136,6 +136,12 @@ fn parse_number(raw: &str, line: usize, column: &str) -> Result<Option<f64>, Inp
 /// Parses the whole text. A header row is required; unknown columns are refused so that a typo cannot
 /// silently drop a denominator.
 pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
+    parse_csv_on(text, 1)
+}
+
+/// [`parse_csv`] on up to `threads` threads for a large text: the rows are cut into parts at line ends,
+/// read side by side, and joined in file order, with the same result and the same first error.
+pub fn parse_csv_on(text: &str, threads: usize) -> Result<Vec<SeriesInput>, InputError> {
     let mut lines =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r'))).filter(|(_, l)| !l.trim().is_empty());
     let Some((header_line, header)) = lines.next() else {
@@ -163,34 +169,50 @@ pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
             return Err(error(header_line, None, format!("the header has no {required} column")));
         }
     }
-    let (xc, yc, nc, sc) = (columns["x"], columns["y"], columns.get("n").copied(), columns.get("series").copied());
-    // Rows of one series usually come together: remember the last series so most rows need no lookup.
+    let layout = Layout {
+        x: columns["x"],
+        y: columns["y"],
+        n: columns.get("n").copied(),
+        series: columns.get("series").copied(),
+        fields: header.len(),
+    };
+    // The rows after the header: `header_text` is a slice of `text`, so its end is an offset in it.
+    let header_end = header_text.as_ptr() as usize - text.as_ptr() as usize + header_text.len();
+    let body = text[header_end..].find('\n').map_or("", |i| &text[header_end + i + 1..]);
+    let parts = split_at_lines(body, threads);
+    let parsed: Vec<Result<Part, InputError>> = if parts.len() == 1 {
+        vec![parse_part(body, &layout)]
+    } else {
+        std::thread::scope(|scope| {
+            let layout = &layout;
+            let handles: Vec<_> = parts.iter().map(|part| scope.spawn(move || parse_part(part, layout))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(error(header_line, None, "a reading thread failed"))))
+                .collect()
+        })
+    };
+    // Parts in file order: lines renumbered from the part's start, each series' rows appended to
+    // those of earlier parts (so file order within a series is kept), and the first error in the file
+    // is the one reported.
     let mut series: Vec<SeriesInput> = Vec::new();
-    // Series names come from a file the user chose: hash flooding is no concern, so FxHash.
     let mut index: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
-    let mut current: Option<usize> = None;
-    let mut fields = Vec::with_capacity(header.len());
-    for (number, line) in lines {
-        split_record(line, number, &mut fields)?;
-        if fields.len() != header.len() {
-            return Err(error(number, None, format!("{} fields where the header has {}", fields.len(), header.len())));
+    let mut lines_before = header_line;
+    for part in parsed {
+        let part = part.map_err(|e| InputError { line: e.line + lines_before, ..e })?;
+        for mut s in part.series {
+            for row in &mut s.rows {
+                row.line += lines_before;
+            }
+            match index.get(&s.name) {
+                Some(&k) => series[k].rows.append(&mut s.rows),
+                None => {
+                    index.insert(s.name.clone(), series.len());
+                    series.push(s);
+                }
+            }
         }
-        let x = parse_x(&fields[xc], number)?;
-        let y = parse_number(&fields[yc], number, "y")?;
-        let n = match nc {
-            Some(c) => parse_number(&fields[c], number, "n")?,
-            None => None,
-        };
-        let name: &str = sc.map_or("", |c| &fields[c]);
-        let slot = match current {
-            Some(k) if series[k].name == name => k,
-            _ => *index.entry(name.to_owned()).or_insert_with(|| {
-                series.push(SeriesInput { name: name.to_owned(), rows: Vec::new() });
-                series.len() - 1
-            }),
-        };
-        current = Some(slot);
-        series[slot].rows.push(Row { x, y, n, line: number });
+        lines_before += part.lines;
     }
     if series.is_empty() {
         return Err(error(header_line, None, "the file has a header but no rows"));
@@ -206,6 +228,82 @@ pub fn parse_csv(text: &str) -> Result<Vec<SeriesInput>, InputError> {
         }
     }
     Ok(series)
+}
+
+/// Which field holds what, from the header.
+struct Layout {
+    x: usize,
+    y: usize,
+    n: Option<usize>,
+    series: Option<usize>,
+    fields: usize,
+}
+
+/// The series found in part of the rows, with lines numbered from 1 at the part's start, and how
+/// many lines the part has.
+struct Part {
+    series: Vec<SeriesInput>,
+    lines: usize,
+}
+
+/// Below this size a file is read on one thread: starting threads would cost more than they save.
+const PARALLEL_FROM_BYTES: usize = 1 << 20;
+
+/// Splits `body` into about `threads` parts of similar size, each ending at the end of a line.
+fn split_at_lines(body: &str, threads: usize) -> Vec<&str> {
+    if threads <= 1 || body.len() < PARALLEL_FROM_BYTES {
+        return vec![body];
+    }
+    let mut parts = Vec::with_capacity(threads);
+    let mut rest = body;
+    for k in (1..threads).rev() {
+        let target = rest.len() - rest.len() * k / (k + 1);
+        let Some(end) = rest[target..].find('\n').map(|i| target + i + 1) else { break };
+        let (part, after) = rest.split_at(end);
+        parts.push(part);
+        rest = after;
+    }
+    parts.push(rest);
+    parts
+}
+
+fn parse_part(text: &str, layout: &Layout) -> Result<Part, InputError> {
+    // Rows of one series usually come together: remember the last series so most rows need no lookup.
+    let mut series: Vec<SeriesInput> = Vec::new();
+    // Series names come from a file the user chose: hash flooding is no concern, so FxHash.
+    let mut index: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+    let mut current: Option<usize> = None;
+    let mut fields = Vec::with_capacity(layout.fields);
+    let mut lines = 0;
+    for (i, line) in text.lines().enumerate() {
+        lines = i + 1;
+        let number = i + 1;
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        split_record(line, number, &mut fields)?;
+        if fields.len() != layout.fields {
+            return Err(error(number, None, format!("{} fields where the header has {}", fields.len(), layout.fields)));
+        }
+        let x = parse_x(&fields[layout.x], number)?;
+        let y = parse_number(&fields[layout.y], number, "y")?;
+        let n = match layout.n {
+            Some(c) => parse_number(&fields[c], number, "n")?,
+            None => None,
+        };
+        let name: &str = layout.series.map_or("", |c| &fields[c]);
+        let slot = match current {
+            Some(k) if series[k].name == name => k,
+            _ => *index.entry(name.to_owned()).or_insert_with(|| {
+                series.push(SeriesInput { name: name.to_owned(), rows: Vec::new() });
+                series.len() - 1
+            }),
+        };
+        current = Some(slot);
+        series[slot].rows.push(Row { x, y, n, line: number });
+    }
+    Ok(Part { series, lines })
 }
 
 #[cfg(test)]
@@ -231,6 +329,34 @@ mod tests {
         let series = parse_csv(text).unwrap();
         assert_eq!(series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["b", "a"]);
         assert_eq!(series[0].rows.iter().map(|r| r.x).collect::<Vec<_>>(), [X::Int(1), X::Int(2)]);
+    }
+
+    #[test]
+    fn a_large_file_read_in_parts_gives_the_same_series_and_the_same_first_error() {
+        // Over a megabyte, with series interleaved so each one spans every part, a blank line and
+        // rows out of order.
+        let mut text = String::from("series,x,y\n");
+        for i in 0..100_000 {
+            let x = if i % 1000 == 7 { 100_000 - i } else { i };
+            text.push_str(&format!("s{},{x},{}.5\n", i % 7, i % 13));
+            if i == 20_000 {
+                text.push('\n');
+            }
+        }
+        assert!(text.len() > PARALLEL_FROM_BYTES);
+        let one = parse_csv(&text).unwrap();
+        for threads in [2, 3, 8] {
+            assert_eq!(parse_csv_on(&text, threads).unwrap(), one, "{threads} threads");
+        }
+        assert_eq!(one.len(), 7);
+        assert_eq!(one[3].rows.iter().map(|r| r.line).max(), Some(100_001));
+        // Errors in two parts: the earlier line is reported, numbered as in the file.
+        let broken = text.replacen("s1,60005,", "s1,bad,", 1).replacen("s0,75005,", "s0,75005,x", 1);
+        let expected = "line 60008, column x: \"bad\" is neither an ISO date (YYYY-MM-DD) nor an integer";
+        assert_eq!(parse_csv(&broken).unwrap_err().to_string(), expected);
+        for threads in [2, 3, 8] {
+            assert_eq!(parse_csv_on(&broken, threads).unwrap_err().to_string(), expected, "{threads} threads");
+        }
     }
 
     #[test]

@@ -86,7 +86,9 @@ impl Db {
         let options = match dialect {
             // NORMAL is durable in WAL mode except against power loss, which is the trade SQLite's
             // own documentation recommends for WAL; foreign keys and a busy timeout are set by sqlx.
-            Dialect::Sqlite => options.after_connect(|conn, _meta| {
+            // An embedded file has no connection to lose, so connections are not pinged before each
+            // use (a ping is a round trip to the connection's thread, as costly as a small query).
+            Dialect::Sqlite => options.test_before_acquire(false).after_connect(|conn, _meta| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
                     Ok(())

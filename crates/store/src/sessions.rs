@@ -26,6 +26,11 @@ pub struct Session {
     pub id: String,
     /// The provider's ID token, kept for signing out there too (single sign-on only).
     pub id_token_hint: Option<String>,
+    /// The person's unread notifications (every page shows the count), read with the session.
+    pub unread: i64,
+    /// The hub's cache revision when the session was read: what a node cached about people and
+    /// organisations is valid only at this revision (migration 0027).
+    pub cache_revision: i64,
 }
 
 /// How long a session lasts at most without signing in again (also the cookie's lifetime).
@@ -98,7 +103,10 @@ pub async fn find(db: &Db, token: &str, now_ms: i64) -> Result<Option<Session>, 
     let hash = token_hash(token);
     let row = sqlx::query(
         "SELECT sessions.user_id, sessions.csrf_token, sessions.organisation_id, sessions.created_ms,
-                sessions.last_used_ms, sessions.id_token_hint
+                sessions.last_used_ms, sessions.id_token_hint,
+                (SELECT COUNT(*) FROM notifications n WHERE n.user_id = sessions.user_id AND n.read_ms IS NULL)
+                    AS unread,
+                (SELECT revision FROM cache_revision WHERE id = 1) AS cache_revision
          FROM sessions JOIN users ON users.id = sessions.user_id
          WHERE sessions.token_hash = $1 AND users.status = 'active'",
     )
@@ -123,6 +131,8 @@ pub async fn find(db: &Db, token: &str, now_ms: i64) -> Result<Option<Session>, 
         organisation: row.try_get::<Option<i64>, _>("organisation_id")?.map(OrganisationId::new),
         id: hash,
         id_token_hint: row.try_get("id_token_hint")?,
+        unread: row.try_get("unread")?,
+        cache_revision: row.try_get("cache_revision")?,
     }))
 }
 

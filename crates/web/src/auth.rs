@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::initiatives::Standing;
 use kindling_domain::people::Role;
+use kindling_store::orgs;
 use kindling_store::sessions::{self, Session};
 use kindling_store::users::User;
-use kindling_store::{orgs, users};
 use serde::Serialize;
 
 use crate::{AppError, AppState, now_ms};
@@ -72,6 +72,8 @@ pub struct Viewer {
     pub organisations: Vec<(OrganisationId, String)>,
     /// Notifications not yet read (shown in the header on every page).
     pub unread: i64,
+    /// The hub's cache revision read with the session (see [`crate::cache`]).
+    pub cache_revision: i64,
 }
 
 /// What templates see of the viewer.
@@ -154,30 +156,29 @@ impl FromRequestParts<AppState> for Viewer {
         let Some((session_token, session)) = found else {
             return Err(sign_in());
         };
-        let Some(user) = users::get(state.db(), session.user).await? else {
+        // The person and their organisations change rarely: cached at the session's revision.
+        let Some(person) = crate::cache::person(state, session.user, session.cache_revision).await? else {
             return Err(sign_in());
         };
-        let Some(organisation) = working_organisation(&user, session.organisation) else {
+        let Some(organisation) = working_organisation(&person.user, session.organisation) else {
             return Err(AppError::Forbidden(
                 "Your account is not a member of any organisation. Ask an administrator to add you.".into(),
             ));
         };
-        let organisations = organisations_of(state, &user).await?;
         let organisation_name =
-            organisations.iter().find(|(id, _)| *id == organisation).map(|(_, n)| n.clone()).unwrap_or_default();
-        let roles = user.roles_in(organisation);
-        let unread = kindling_store::notifications::unread_count(state.db(), user.id).await?;
+            person.organisations.iter().find(|(id, _)| *id == organisation).map(|(_, n)| n.clone()).unwrap_or_default();
         Ok(Viewer {
-            user,
+            user: person.user.clone(),
             organisation,
             organisation_name,
-            roles,
+            roles: person.user.roles_in(organisation),
             csrf_token: session.csrf_token,
             session_token,
             session_id: session.id,
             id_token_hint: session.id_token_hint,
-            organisations,
-            unread,
+            organisations: person.organisations.clone(),
+            unread: session.unread,
+            cache_revision: session.cache_revision,
         })
     }
 }

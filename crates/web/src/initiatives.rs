@@ -84,8 +84,8 @@ pub async fn list(
     let page = Page::parse(Some(&query.page), PER_PAGE);
     let (items, total) = initiatives::list(state.db(), viewer.organisation, &query.filter(), page).await?;
     let pages = page.count_for(total);
-    let sites = orgs::sites(state.db(), viewer.organisation).await?;
-    let tags = initiatives::tags_in_use(state.db(), viewer.organisation).await?;
+    let facts = crate::cache::organisation_facts(&state, &viewer).await?;
+    let (sites, tags) = (&facts.sites, &facts.tags);
     let n = page.number();
     let (prev_href, next_href) = ((n > 1).then(|| query.href(n - 1)), (n < pages).then(|| query.href(n + 1)));
     Ok(templates::render(

@@ -26,6 +26,7 @@ pub mod api;
 mod approvals;
 mod assets;
 pub mod auth;
+mod cache;
 mod challenges;
 pub mod client;
 mod dashboard;
@@ -125,6 +126,7 @@ struct Inner {
     db: Db,
     config: Config,
     evidence: evidence::EvidenceCache,
+    pages: cache::PageCache,
     fonts: exports::FontCache,
     sso: sso::SsoClient,
 }
@@ -137,6 +139,7 @@ impl AppState {
                 db,
                 config,
                 evidence: evidence::EvidenceCache::default(),
+                pages: cache::PageCache::default(),
                 fonts: exports::FontCache::default(),
                 sso: sso::SsoClient::default(),
             }),
@@ -154,6 +157,11 @@ impl AppState {
     /// Analyses of measures, kept until they change.
     pub(crate) fn evidence(&self) -> &evidence::EvidenceCache {
         &self.inner.evidence
+    }
+
+    /// People and organisations as every page reads them, valid at one cache revision.
+    pub(crate) fn pages(&self) -> &cache::PageCache {
+        &self.inner.pages
     }
 
     /// The single sign-on client and what it has discovered about providers.

@@ -321,3 +321,33 @@ async fn a_lost_database_fails_readiness_and_pages_say_so() -> anyhow::Result<()
     assert!(html.contains("Sorry, the service is unavailable"));
     Ok(())
 }
+
+/// Issue 21: each node caches the person, their organisations and the organisation's sites and tags;
+/// a change committed by any path (here plain SQL, as another node or an operator would write it) is
+/// seen by the very next request.
+#[tokio::test]
+async fn cached_people_and_organisations_follow_every_committed_change() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = app.signed_in("clinician@demo.kindling.test").await?;
+    let (_, before) = browser.get_text("/initiatives").await?;
+    assert!(!before.contains("Priya Renamed") && !before.contains("Orchard Wing") && !before.contains("cache-check"));
+    // Twice, so that the second answer comes from the cache.
+    browser.get_text("/initiatives").await?;
+    let exec = |sql: &'static str| kindling_store::raw_execute(app.db(), sql);
+    exec("UPDATE users SET name = 'Priya Renamed' WHERE email = 'clinician@demo.kindling.test'").await?;
+    exec("UPDATE sites SET name = 'Orchard Wing' WHERE id = (SELECT MIN(id) FROM sites WHERE organisation_id = 1)")
+        .await?;
+    exec("INSERT INTO initiative_tags (initiative_id, tag) SELECT MIN(id), 'cache-check' FROM initiatives WHERE organisation_id = 1")
+        .await?;
+    let (_, after) = browser.get_text("/initiatives").await?;
+    assert!(after.contains("Priya Renamed"), "the header shows the new name");
+    assert!(after.contains("Orchard Wing"), "the site filter shows the renamed site");
+    assert!(after.contains("cache-check"), "the tag filter shows the new tag");
+    // Losing every membership takes effect at once, not when a cache entry expires.
+    exec("DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = 'clinician@demo.kindling.test')")
+        .await?;
+    let (status, page) = browser.get_text("/initiatives").await?;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("not a member of any organisation"));
+    Ok(())
+}

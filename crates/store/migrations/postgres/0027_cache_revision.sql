@@ -1,0 +1,66 @@
+-- Issue 21: what every page reads about its viewer and their organisation (the person and their
+-- memberships, organisation names, sites, the tags in use) is cached by each node, and the cache is
+-- valid only while this counter is unchanged. Triggers bump it in the same transaction as any change to
+-- those tables, so no write path can forget to, a cache can never outlive a committed change, and every
+-- node sees the bump with the change (correctness never rests on a timeout).
+
+CREATE TABLE cache_revision (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision BIGINT NOT NULL
+);
+INSERT INTO cache_revision (id, revision) VALUES (1, 0);
+
+-- The bump first takes the lock that serialises audit appends (store::audit), so a transaction only
+-- ever waits for the counter's row while holding that lock: two writers cannot deadlock on the pair.
+CREATE FUNCTION bump_cache_revision() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(4201, 1);
+    UPDATE cache_revision SET revision = revision + 1 WHERE id = 1;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER users_insert_bumps_cache AFTER INSERT ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER users_update_bumps_cache AFTER UPDATE OF email, name, profession, unit_id, site_id, status, hub_admin, totp_enrolled_ms ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER users_delete_bumps_cache AFTER DELETE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER memberships_insert_bumps_cache AFTER INSERT ON memberships
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER memberships_update_bumps_cache AFTER UPDATE ON memberships
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER memberships_delete_bumps_cache AFTER DELETE ON memberships
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER organisations_insert_bumps_cache AFTER INSERT ON organisations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER organisations_update_bumps_cache AFTER UPDATE ON organisations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER organisations_delete_bumps_cache AFTER DELETE ON organisations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER sites_insert_bumps_cache AFTER INSERT ON sites
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER sites_update_bumps_cache AFTER UPDATE ON sites
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER sites_delete_bumps_cache AFTER DELETE ON sites
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER initiative_tags_insert_bumps_cache AFTER INSERT ON initiative_tags
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER initiative_tags_update_bumps_cache AFTER UPDATE ON initiative_tags
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
+
+CREATE TRIGGER initiative_tags_delete_bumps_cache AFTER DELETE ON initiative_tags
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_revision();
