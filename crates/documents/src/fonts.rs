@@ -32,6 +32,36 @@ impl std::fmt::Debug for Fonts {
     }
 }
 
+/// Reads the files of `family`'s faces into memory, in place of the files. Text is laid out run by run
+/// and each run reads its face's data: a face backed by a file is opened and memory-mapped again every
+/// time, which was over half of a PDF's time. Other families stay as files (they serve only the rare
+/// glyph the family lacks); a file that cannot be read stays as it was.
+fn hold_in_memory(database: &mut Database, family: &str) {
+    let of_family = |face: &fontdb::FaceInfo| face.families.iter().any(|(name, _)| name == family);
+    let mut paths: Vec<std::path::PathBuf> = database
+        .faces()
+        .filter(|face| of_family(face))
+        .filter_map(|face| match &face.source {
+            fontdb::Source::File(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let from_file: Vec<fontdb::ID> = database
+            .faces()
+            .filter(|face| matches!(&face.source, fontdb::Source::File(p) if *p == path))
+            .map(|face| face.id)
+            .collect();
+        for id in from_file {
+            database.remove_face(id);
+        }
+        database.load_font_data(bytes);
+    }
+}
+
 impl Fonts {
     /// Loads the system's fonts (and any in `extra_dir`) and picks the family to draw in.
     ///
@@ -64,6 +94,10 @@ impl Fonts {
             .face(regular_id)
             .and_then(|f| f.families.first())
             .map(|(name, _)| name.clone())
+            .ok_or(Error::NoFont)?;
+        hold_in_memory(&mut database, &family);
+        let regular_id = database
+            .query(&Query { families: &[Family::Name(&family)], weight: Weight::NORMAL, ..Query::default() })
             .ok_or(Error::NoFont)?;
         database.set_sans_serif_family(family.clone());
         let bold_id = database
