@@ -75,6 +75,12 @@ pub fn run(root: &Path) -> Result<()> {
         ("appraisal record, HTML (reference)", format!("{BASE}{person}/appraisal")),
         ("appraisal record, PDF", format!("{BASE}{person}/appraisal.pdf")),
     ];
+    // Issue 21's goal is per page: count the board report's pages.
+    let board = Command::new("curl")
+        .args(["-fsS", "-H", &format!("Cookie: {cookie}"), &format!("{BASE}/dashboard/board-report.pdf")])
+        .output()?;
+    let pdf = String::from_utf8_lossy(&board.stdout);
+    let board_pages = pdf.matches("/Type /Page").count() - pdf.matches("/Type /Pages").count();
     let mut results = Vec::new();
     for (name, url) in &targets {
         let runs = (0..ROUNDS).map(|_| wrk_threads(url, Some(&cookie), 1, 1)).collect::<Result<Vec<_>>>()?;
@@ -85,6 +91,12 @@ pub fn run(root: &Path) -> Result<()> {
     println!("| --- | --- | --- | --- |");
     for (name, (rps, p50, p99)) in &results {
         println!("| {name} | {rps:.1} | {p50:.1} | {p99:.1} |");
+    }
+    if let Some((_, (_, p50, _))) = results.iter().find(|(name, _)| **name == "board report, PDF") {
+        println!(
+            "\nboard report PDF: {board_pages} pages, {:.1} ms per page at the median (goal ≤ 60 ms)",
+            p50 / board_pages.max(1) as f64
+        );
     }
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -27,6 +27,8 @@ const PURE_ALLOWED: &[&str] = &[
     "proptest",
     "serde_json",
     "toml",
+    // A hash function (FxHash) for interning identifiers read from the user's own files.
+    "rustc-hash",
     // The workbook reader's archive and XML readers, used on bytes in memory only.
     "zip",
     "quick-xml",
