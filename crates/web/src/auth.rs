@@ -72,7 +72,7 @@ pub struct Viewer {
     pub organisations: Vec<(OrganisationId, String)>,
     /// Notifications not yet read (shown in the header on every page).
     pub unread: i64,
-    /// The hub's cache revision read with the session (see [`crate::cache`]).
+    /// The hub's cache revision read with the session (see the `cache` module).
     pub cache_revision: i64,
 }
 
