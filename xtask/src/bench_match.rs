@@ -24,6 +24,21 @@ impl Rng {
     }
 }
 
+/// 20,000 mentees with 50 distinct random candidates each among 4,000 mentors, scores below `scores_below`.
+fn capacitated_edges(rng: &mut Rng, scores_below: u64) -> String {
+    let mut edges = String::from("mentee,mentor,score\n");
+    for i in 0..20_000 {
+        let mut picked = std::collections::BTreeSet::new();
+        while picked.len() < 50 {
+            picked.insert(rng.below(4000));
+        }
+        for j in picked {
+            let _ = writeln!(edges, "{i},{j},{}", rng.below(scores_below));
+        }
+    }
+    edges
+}
+
 fn write(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut rng = Rng(0x1234_5678_9abc_def1);
@@ -39,31 +54,12 @@ fn write(dir: &Path) -> Result<()> {
         std::iter::once("mentor,capacity\n".to_owned()).chain((0..2000).map(|j| format!("{j},1\n"))).collect();
     std::fs::write(dir.join("dense_mentors.csv"), mentors)?;
     // 20,000 × 4,000, capacity 5, 50 distinct random candidates per mentee.
-    let mut edges = String::from("mentee,mentor,score\n");
-    for i in 0..20_000 {
-        let mut picked = std::collections::BTreeSet::new();
-        while picked.len() < 50 {
-            picked.insert(rng.below(4000));
-        }
-        for j in picked {
-            let _ = writeln!(edges, "{i},{j},{}", rng.below(1_000_000));
-        }
-    }
-    std::fs::write(dir.join("cap_edges.csv"), edges)?;
+    std::fs::write(dir.join("cap_edges.csv"), capacitated_edges(&mut rng, 1_000_000))?;
     let mentors: String =
         std::iter::once("mentor,capacity\n".to_owned()).chain((0..4000).map(|j| format!("{j},5\n"))).collect();
     std::fs::write(dir.join("cap_mentors.csv"), &mentors)?;
     // Issue 21's instance: the same shape with integer scores 0–1,000, so many pairs tie.
-    let mut edges = String::from("mentee,mentor,score\n");
-    for i in 0..20_000 {
-        let mut picked = std::collections::BTreeSet::new();
-        while picked.len() < 50 {
-            picked.insert(rng.below(4000));
-        }
-        for j in picked {
-            let _ = writeln!(edges, "{i},{j},{}", rng.below(1001));
-        }
-    }
+    let edges = capacitated_edges(&mut rng, 1001);
     std::fs::write(dir.join("ties_edges.csv"), edges)?;
     std::fs::write(dir.join("ties_mentors.csv"), mentors)?;
     Ok(())

@@ -73,15 +73,7 @@ impl PageCache {
     }
 
     pub fn keep_person(&self, id: UserId, revision: i64, person: Person) -> Arc<Person> {
-        let person = Arc::new(person);
-        let mut entries = self.lock();
-        if entries.at(revision) {
-            if entries.people.len() >= MAX_ENTRIES {
-                entries.people.clear();
-            }
-            entries.people.insert(id, Arc::clone(&person));
-        }
-        person
+        self.keep(revision, |entries| &mut entries.people, id, person)
     }
 
     pub fn organisation(&self, id: OrganisationId, revision: i64) -> Option<Arc<OrganisationFacts>> {
@@ -95,15 +87,27 @@ impl PageCache {
         revision: i64,
         facts: OrganisationFacts,
     ) -> Arc<OrganisationFacts> {
-        let facts = Arc::new(facts);
+        self.keep(revision, |entries| &mut entries.organisations, id, facts)
+    }
+
+    /// Keeps `value` read at `revision` in the map `which` picks, unless the cache has moved past it.
+    fn keep<K: std::hash::Hash + Eq, V>(
+        &self,
+        revision: i64,
+        which: impl FnOnce(&mut Entries) -> &mut HashMap<K, Arc<V>>,
+        id: K,
+        value: V,
+    ) -> Arc<V> {
+        let value = Arc::new(value);
         let mut entries = self.lock();
         if entries.at(revision) {
-            if entries.organisations.len() >= MAX_ENTRIES {
-                entries.organisations.clear();
+            let map = which(&mut entries);
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
             }
-            entries.organisations.insert(id, Arc::clone(&facts));
+            map.insert(id, Arc::clone(&value));
         }
-        facts
+        value
     }
 }
 
