@@ -48,8 +48,8 @@ commands:
   bench-search  library search over 100,000 documents, beside a bare full-text match
   bench-soak [MINUTES]  64 connections on a signed-in page and a write endpoint (10 minutes), memory over time
   bench-sign-in  sign-in by password and by single sign-on callback, 16 at once, beside /healthz
-  bench-spc   the SPC engine and `kindling spc` on 10,000 series beside controlchartspy
-  bench-match the matching solver beside SciPy and OR-Tools on the same instances";
+  bench-spc   the SPC engine and `kindling spc` on 5,000 and 10,000 series beside controlchartspy
+  bench-match the matching solver beside SciPy and OR-Tools, and `kindling match solve` whole beside OR-Tools";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
