@@ -300,11 +300,6 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// mimalloc for every command: pages and imports allocate many small, short-lived values, where it
-/// costs markedly less than the system allocator (docs/PERFORMANCE.md, issue 21).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
