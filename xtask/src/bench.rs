@@ -1,8 +1,9 @@
 //! `cargo xtask bench-http`: requests per second and latency of Kindling's hot pages on SQLite, measured
 //! with wrk on loopback, each beside a minimal axum hello-world measured in the same run.
 //!
-//! Each target is measured `ROUNDS` times for `SECONDS` seconds with 2 wrk threads and 32 connections;
-//! the report gives the median round. Client and server share the machine's two cores, so compare the
+//! Each target is warmed up, then measured `ROUNDS` times for `SECONDS` seconds with 2 wrk threads and
+//! 32 connections, the targets taking turns; the report gives the median round and the median of the
+//! rounds' ratios to the hello-world. Client and server share the machine's two cores, so compare the
 //! ratio to the hello-world, not the absolute figures, across machines.
 
 use std::path::Path;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 const SECONDS: u32 = 10;
 
 pub(crate) struct Guard(pub(crate) Child);
@@ -37,6 +38,20 @@ pub(crate) fn wait_ready(url: &str) -> Result<()> {
 /// One wrk run with 2 threads and 32 connections: (requests per second, p50 ms, p99 ms).
 pub(crate) fn wrk(url: &str, cookie: Option<&str>) -> Result<(f64, f64, f64)> {
     wrk_with(url, cookie, 32)
+}
+
+/// A wrk run of `seconds` seconds whose figures are not kept (a warm-up).
+fn wrk_seconds(url: &str, cookie: Option<&str>, seconds: u32) -> Result<()> {
+    let mut args = vec!["-t2".to_owned(), "-c32".to_owned(), format!("-d{seconds}s")];
+    if let Some(cookie) = cookie {
+        args.extend(["-H".to_owned(), format!("Cookie: {cookie}")]);
+    }
+    args.push(url.into());
+    let out = Command::new("wrk").args(&args).output().context("running wrk (apt-get install wrk)")?;
+    if !out.status.success() {
+        bail!("wrk failed on {url}");
+    }
+    Ok(())
 }
 
 /// One wrk run with 2 threads and `connections` connections.
@@ -161,18 +176,31 @@ pub fn run(root: &Path) -> Result<()> {
             Some(cookie.as_str()),
         ),
     ];
-    let mut results = Vec::new();
-    for (name, url, cookie) in targets {
-        let runs = (0..ROUNDS).map(|_| wrk(url, cookie)).collect::<Result<Vec<_>>>()?;
-        let m = median(runs.clone());
-        println!("{name}: {runs:?}");
-        results.push((name, m));
+    // Each target is warmed up unmeasured (statement caches, SQLite's page cache, connections opened),
+    // then the rounds go round the targets in turn, so that a quieter or busier minute of this shared
+    // machine falls on every target alike; each round's ratio is to the hello-world of that round.
+    for (_, url, cookie) in &targets {
+        wrk_seconds(url, *cookie, 3)?;
     }
-    let reference = results[0].1.0;
-    println!("\n| target | requests/s (median of {ROUNDS}) | p50 ms | p99 ms | throughput vs hello-world |");
+    let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); targets.len()];
+    for _ in 0..ROUNDS {
+        for ((_, url, cookie), runs) in targets.iter().zip(&mut runs) {
+            runs.push(wrk(url, *cookie)?);
+        }
+    }
+    println!(
+        "\n| target | requests/s (median of {ROUNDS}) | p50 ms | p99 ms | throughput vs hello-world (median of the rounds' ratios) |"
+    );
     println!("| --- | --- | --- | --- | --- |");
-    for (name, (rps, p50, p99)) in &results {
-        println!("| {name} | {rps:.0} | {p50:.2} | {p99:.2} | {:.2}× |", rps / reference);
+    for ((name, _, _), target_runs) in targets.iter().zip(&runs) {
+        println!("{name}: {target_runs:?}");
+        let ratios = target_runs.iter().zip(&runs[0]).map(|(t, hello)| t.0 / hello.0).collect::<Vec<_>>();
+        let (rps, p50, p99) = median(target_runs.clone());
+        println!(
+            "| {name} | {rps:.0} | {p50:.2} | {p99:.2} | {:.3}× (rounds {}) |",
+            median_of(ratios.clone()),
+            ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(", ")
+        );
     }
     drop(kindling);
     drop(hello);

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::UserId;
 use crate::people::slug_enum;
 use crate::privacy::{describe, screen};
 use crate::validation::{FieldErrors, required_text};
@@ -83,9 +84,63 @@ pub fn parse_partner(name: &str) -> Result<String, FieldErrors> {
     errors.into_result(|| text)
 }
 
+/// A place in one of a space's teams: a member with an account, or a patient partner (by their id in
+/// the space's partners).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Seat {
+    Member(UserId),
+    Partner(i64),
+}
+
+/// Teams written as one line for a form to carry from the suggestion a page showed to the request
+/// that saves it: `u12 u15 p3;u4 p9` (`u` a member's user id, `p` a partner's id, `;` between teams).
+pub fn write_teams(teams: &[Vec<Seat>]) -> String {
+    let seat = |s: &Seat| match s {
+        Seat::Member(user) => format!("u{}", user.get()),
+        Seat::Partner(id) => format!("p{id}"),
+    };
+    teams.iter().map(|team| team.iter().map(seat).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join(";")
+}
+
+/// Reads what [`write_teams`] wrote: `None` unless every team has someone in it and nobody is in
+/// two places (the form is hidden, so anything else was not written by Kindling).
+pub fn read_teams(raw: &str) -> Option<Vec<Vec<Seat>>> {
+    let mut seen = std::collections::BTreeSet::new();
+    let teams = raw
+        .split(';')
+        .map(|team| {
+            team.split_whitespace()
+                .map(|seat| {
+                    let parsed = match seat.split_at_checked(1)? {
+                        ("u", id) => Seat::Member(UserId::new(id.parse().ok().filter(|n: &i64| *n > 0)?)),
+                        ("p", id) => Seat::Partner(id.parse().ok().filter(|n: &i64| *n > 0)?),
+                        _ => return None,
+                    };
+                    seen.insert(parsed).then_some(parsed)
+                })
+                .collect::<Option<Vec<Seat>>>()
+                .filter(|team| !team.is_empty())
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(teams)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn teams_read_back_as_written_and_nothing_else_is_read() {
+        let teams = vec![
+            vec![Seat::Member(UserId::new(12)), Seat::Member(UserId::new(15)), Seat::Partner(3)],
+            vec![Seat::Member(UserId::new(4)), Seat::Partner(9)],
+        ];
+        assert_eq!(write_teams(&teams), "u12 u15 p3;u4 p9");
+        assert_eq!(read_teams("u12 u15 p3;u4 p9"), Some(teams));
+        for bad in ["", "u12;", "u12 u12", "u12;u12", "x1", "u", "u-1", "u0", "p1.5", "u12,u13"] {
+            assert_eq!(read_teams(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn outputs_are_screened_and_need_a_stage() {

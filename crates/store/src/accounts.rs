@@ -3,6 +3,7 @@
 //! recovery codes. Every change is audited in its own transaction; a link is used at most once because
 //! using it is a conditional update that only one transaction can win.
 
+use crate::db::SingleRead;
 use kindling_domain::accounts::{AccountStatus, LinkPurpose};
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{OrganisationId, UserId};
@@ -104,7 +105,7 @@ pub async fn check_link(db: &Db, token: &str, purposes: &[LinkPurpose], now_ms: 
          WHERE token_hash = $1",
     )
     .bind(token_hash(token))
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?;
     let Some(row) = row else { return Ok(LinkCheck::Unknown) };
     let purpose: LinkPurpose =
@@ -286,8 +287,7 @@ pub async fn request_reset(db: &Db, email: &Email, now_ms: i64) -> Result<Option
 
 /// The stored password hash of a person (for checking the current password before a change).
 pub async fn password_hash(db: &Db, user: UserId) -> Result<Option<String>, StoreError> {
-    let row =
-        sqlx::query("SELECT password_hash FROM users WHERE id = $1").bind(user.get()).fetch_optional(db.pool()).await?;
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1").bind(user.get()).read_optional(db).await?;
     Ok(row.map(|r| r.try_get("password_hash")).transpose()?)
 }
 
@@ -348,7 +348,7 @@ pub async fn totp_secret(db: &Db, user: UserId) -> Result<Option<(String, Option
     let row =
         sqlx::query("SELECT totp_secret, totp_last_step FROM users WHERE id = $1 AND totp_enrolled_ms IS NOT NULL")
             .bind(user.get())
-            .fetch_optional(db.pool())
+            .read_optional(db)
             .await?;
     row.map(|r| Ok((r.try_get("totp_secret")?, r.try_get("totp_last_step")?))).transpose()
 }
@@ -457,7 +457,7 @@ pub async fn use_recovery_code(db: &Db, user: UserId, code_hash: &str, now_ms: i
 pub async fn recovery_codes_left(db: &Db, user: UserId) -> Result<i64, StoreError> {
     Ok(sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_ms IS NULL")
         .bind(user.get())
-        .fetch_one(db.pool())
+        .read_one(db)
         .await?
         .try_get("n")?)
 }

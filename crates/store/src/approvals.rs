@@ -2,6 +2,7 @@
 //! route's approvers, and decided once. The stage change, the request and the decision's conditions
 //! are written in one transaction each, so the queue and the initiative's stage always agree.
 
+use crate::db::SingleRead;
 use kindling_domain::approvals::{Basis, BasisChange, Confirmer, Decision, Outcome, RouteChoice};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::{CivilDate, Stage, StageChange};
@@ -144,7 +145,7 @@ async fn with_conditions(db: &Db, mut requests: Vec<ApprovalRequest>) -> Result<
          WHERE c.request_id IN ({}) ORDER BY c.id",
         ids.join(",")
     );
-    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).read_all(db).await? {
         let request: i64 = row.try_get("request_id")?;
         let role: Option<String> = row.try_get("confirm_role")?;
         let user: Option<i64> = row.try_get("confirm_user")?;
@@ -180,19 +181,15 @@ pub async fn for_initiative(
     initiative: InitiativeId,
 ) -> Result<Vec<ApprovalRequest>, StoreError> {
     let sql = format!("{SELECT} WHERE r.initiative_id = $1 AND r.organisation_id = $2 ORDER BY r.id DESC");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(initiative.get())
-        .bind(organisation.get())
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(initiative.get()).bind(organisation.get()).read_all(db).await?;
     with_conditions(db, rows.iter().map(request_from).collect::<Result<_, _>>()?).await
 }
 
 /// One request in `organisation`.
 pub async fn get(db: &Db, organisation: OrganisationId, id: i64) -> Result<Option<ApprovalRequest>, StoreError> {
     let sql = format!("{SELECT} WHERE r.id = $1 AND r.organisation_id = $2");
-    let Some(row) =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(organisation.get()).fetch_optional(db.pool()).await?
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(organisation.get()).read_optional(db).await?
     else {
         return Ok(None);
     };
@@ -202,14 +199,14 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: i64) -> Result<Optio
 /// The organisation's open requests, oldest due first: the approvers' queue.
 pub async fn queue(db: &Db, organisation: OrganisationId) -> Result<Vec<ApprovalRequest>, StoreError> {
     let sql = format!("{SELECT} WHERE r.organisation_id = $1 AND r.outcome IS NULL ORDER BY r.due_ms, r.id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).read_all(db).await?;
     with_conditions(db, rows.iter().map(request_from).collect::<Result<_, _>>()?).await
 }
 
 /// Decided requests, oldest decision first: for the time-to-decision chart.
 pub async fn decided(db: &Db, organisation: OrganisationId) -> Result<Vec<ApprovalRequest>, StoreError> {
     let sql = format!("{SELECT} WHERE r.organisation_id = $1 AND r.outcome IS NOT NULL ORDER BY r.decided_ms, r.id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).read_all(db).await?;
     rows.iter().map(request_from).collect()
 }
 

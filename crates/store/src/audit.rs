@@ -1,6 +1,7 @@
 //! The audit log table: appending chained entries inside the caller's transaction, reading them back,
 //! and verifying the whole chain.
 
+use crate::db::SingleRead;
 use kindling_domain::audit::{AuditEntry, AuditEvent, ChainBreak, ChainVerifier, GENESIS};
 use kindling_domain::ids::{OrganisationId, UserId};
 use sqlx::Row;
@@ -97,7 +98,7 @@ pub async fn verify(db: &Db) -> Result<Verification, StoreError> {
              FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000",
         )
         .bind(after)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?;
         if rows.is_empty() {
             return Ok(Verification::Intact { entries: verifier.count() });
@@ -122,7 +123,7 @@ pub async fn recent_for_organisation(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(limit)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(entry_from_row)
@@ -132,7 +133,7 @@ pub async fn recent_for_organisation(
 /// The entries about one subject (`initiative:42`), oldest first.
 pub async fn for_subject(db: &Db, subject: &str) -> Result<Vec<AuditEntry>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE subject = $1 ORDER BY seq");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject).fetch_all(db.pool()).await?.iter().map(entry_from_row).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(subject).read_all(db).await?.iter().map(entry_from_row).collect()
 }
 
 /// What the administrators' audit page is narrowed to. Text filters match exactly, except `action`,
@@ -207,10 +208,8 @@ pub async fn list(
         }
         q
     };
-    let total: i64 = bind(format!("SELECT COUNT(*) AS n FROM audit_log a WHERE {where_clause}"))
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+    let total: i64 =
+        bind(format!("SELECT COUNT(*) AS n FROM audit_log a WHERE {where_clause}")).read_one(db).await?.try_get("n")?;
     // Anonymised leavers are shown by their pseudonym wherever the log is read (the stored log is untouched).
     let redactions = crate::data_protection::redactions(db).await?;
     let rows = bind(format!(
@@ -218,7 +217,7 @@ pub async fn list(
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
          WHERE {where_clause} ORDER BY a.seq DESC LIMIT {limit} OFFSET {offset}"
     ))
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let listed = rows
         .iter()
@@ -245,7 +244,7 @@ pub async fn page_since(db: &Db, after: i64, since_ms: i64, limit: i64) -> Resul
         .bind(after)
         .bind(since_ms)
         .bind(limit)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(entry_from_row)
@@ -254,14 +253,13 @@ pub async fn page_since(db: &Db, after: i64, since_ms: i64, limit: i64) -> Resul
 
 /// The newest entry's number and hash, if the log has any.
 pub async fn head(db: &Db) -> Result<Option<(i64, String)>, StoreError> {
-    let row =
-        sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(db.pool()).await?;
+    let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").read_optional(db).await?;
     row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?))).transpose()
 }
 
 /// The stored hash of entry `seq`, if it exists.
 pub async fn hash_of(db: &Db, seq: i64) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1").bind(seq).fetch_optional(db.pool()).await?;
+    let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1").bind(seq).read_optional(db).await?;
     Ok(row.map(|r| r.try_get("hash")).transpose()?)
 }
 

@@ -3,6 +3,7 @@
 //! the whole hub, so none of this is scoped by organisation; who may do what is the web layer's
 //! check (members post, the space's facilitator runs the challenge, panel members score).
 
+use crate::db::SingleRead;
 use kindling_domain::challenges::{ChallengeDraft, IdeaDraft, Phase, Scoring};
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::initiatives::{CivilDate, InitiativeDraft, Stage as InitiativeStage};
@@ -67,18 +68,12 @@ fn challenge_from(r: &AnyRow) -> Result<Challenge, StoreError> {
 /// A space's challenges, newest first.
 pub async fn of_space(db: &Db, space: i64) -> Result<Vec<Challenge>, StoreError> {
     let sql = format!("{CHALLENGES} WHERE c.space_id = $1 ORDER BY c.created_ms DESC, c.id DESC");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(space).fetch_all(db.pool()).await?.iter().map(challenge_from).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(space).read_all(db).await?.iter().map(challenge_from).collect()
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Challenge>, StoreError> {
     let sql = format!("{CHALLENGES} WHERE c.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(challenge_from)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).read_optional(db).await?.as_ref().map(challenge_from).transpose()
 }
 
 /// Opens a challenge in a space, run by the actor; the space's members are told.
@@ -181,12 +176,12 @@ fn idea_from(r: &AnyRow) -> Result<Idea, StoreError> {
 /// A challenge's ideas, most supported first.
 pub async fn ideas(db: &Db, challenge: i64) -> Result<Vec<Idea>, StoreError> {
     let sql = format!("{IDEAS} WHERE i.challenge_id = $1 ORDER BY supporters DESC, i.id");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(challenge).fetch_all(db.pool()).await?.iter().map(idea_from).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(challenge).read_all(db).await?.iter().map(idea_from).collect()
 }
 
 pub async fn idea(db: &Db, id: i64) -> Result<Option<Idea>, StoreError> {
     let sql = format!("{IDEAS} WHERE i.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.as_ref().map(idea_from).transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).read_optional(db).await?.as_ref().map(idea_from).transpose()
 }
 
 pub async fn post_idea(db: &Db, by: Actor, challenge: &Challenge, draft: &IdeaDraft) -> Result<i64, StoreError> {
@@ -228,7 +223,7 @@ pub async fn supports(db: &Db, idea: i64, user: UserId) -> Result<bool, StoreErr
     Ok(sqlx::query("SELECT 1 AS x FROM challenge_supports WHERE idea_id = $1 AND user_id = $2")
         .bind(idea)
         .bind(user.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .is_some())
 }
@@ -268,7 +263,7 @@ pub async fn comments(db: &Db, idea: i64) -> Result<Vec<Comment>, StoreError> {
          WHERE c.idea_id = $1 ORDER BY c.id",
     )
     .bind(idea)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok(Comment { author: r.try_get("name")?, body: r.try_get("body")?, created_ms: r.try_get("created_ms")? }))
@@ -327,7 +322,7 @@ pub async fn panel(db: &Db, challenge: i64) -> Result<Vec<Judge>, StoreError> {
         "SELECT u.id, u.name FROM challenge_panel p JOIN users u ON u.id = p.user_id WHERE p.challenge_id = $1 ORDER BY u.name",
     )
     .bind(challenge)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok(Judge { user: UserId::new(r.try_get("id")?), name: r.try_get("name")? }))
@@ -374,7 +369,7 @@ pub async fn scorings(db: &Db, challenge: i64) -> Result<Vec<Scoring>, StoreErro
          ORDER BY s.idea_id, s.judge_id, s.criterion",
     )
     .bind(challenge)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut out: Vec<Scoring> = Vec::new();
     for r in &rows {
@@ -498,7 +493,7 @@ pub async fn of_initiative(db: &Db, initiative: InitiativeId) -> Result<Option<(
          JOIN challenges c ON c.id = i.challenge_id WHERE i.initiative_id = $1",
     )
     .bind(initiative.get())
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?
     .map(|r| Ok((r.try_get("challenge_id")?, r.try_get("idea_id")?, r.try_get("question")?)))
     .transpose()

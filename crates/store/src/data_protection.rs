@@ -8,6 +8,7 @@
 //! the CSV) shows the pseudonym in their place. The stored entries keep them for as long as the audit
 //! trail itself is kept, which the law allows for records needed to defend decisions (Article 17(3)).
 
+use crate::db::SingleRead;
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{OrganisationId, UserId};
 use sqlx::any::AnyRow;
@@ -86,7 +87,7 @@ pub async fn subject_access(
     let member: i64 = sqlx::query("SELECT COUNT(*) AS n FROM memberships WHERE user_id = $1 AND organisation_id = $2")
         .bind(user.get())
         .bind(organisation.get())
-        .fetch_one(db.pool())
+        .read_one(db)
         .await?
         .try_get("n")?;
     if member == 0 {
@@ -94,11 +95,8 @@ pub async fn subject_access(
     }
     let mut sections = Vec::new();
     for (name, sql) in SECTIONS {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(*sql))
-            .bind(user.get())
-            .bind(organisation.get())
-            .fetch_all(db.pool())
-            .await?;
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(*sql)).bind(user.get()).bind(organisation.get()).read_all(db).await?;
         let rows = rows
             .iter()
             .map(|row| row.columns().iter().enumerate().map(|(i, c)| (c.name().to_owned(), text(row, i))).collect())
@@ -179,7 +177,7 @@ pub async fn anonymise(db: &Db, by: Actor, user: UserId) -> Result<bool, StoreEr
 /// Every redaction, longest original first (so a full name is replaced before a part of it could be).
 pub async fn redactions(db: &Db) -> Result<Vec<(String, String)>, StoreError> {
     let mut all: Vec<(String, String)> = sqlx::query("SELECT original, replacement FROM redactions")
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| Ok((r.try_get("original")?, r.try_get("replacement")?)))

@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow, install_default_drivers};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
 
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +56,118 @@ pub type WriteTx = Transaction<'static, Any>;
 pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
+    /// On SQLite, read-only connections for single-statement reads (see [`KeptReaders`]).
+    readers: Option<std::sync::Arc<KeptReaders>>,
+}
+
+/// How many read-only connections an SQLite database keeps beside the pool.
+const KEPT_READERS: usize = 8;
+
+/// Read-only SQLite connections that single-statement reads borrow and give back without the pool's
+/// round trips.
+///
+/// Why not the pool: sqlx's pool pings every connection it is given back, and on SQLite a ping is a
+/// message to the connection's own thread and back, as costly as the query itself; a signed-in page
+/// reads twice, so half its database round trips were pings. The ping exists to catch a connection
+/// left mid-transaction or broken. Neither can happen here: these connections are opened read-only and
+/// only ever run one statement outside a transaction (the [`SingleRead`] methods); when a request is
+/// dropped mid-query, the connection's thread sees its row channel close, resets the statement and
+/// takes the next command in order; and a connection whose query failed for any reason other than
+/// the statement itself is closed rather than kept.
+struct KeptReaders {
+    url: String,
+    idle: std::sync::Mutex<Vec<AnyConnection>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl std::fmt::Debug for KeptReaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptReaders").field("url", &redact_url(&self.url)).finish_non_exhaustive()
+    }
+}
+
+impl KeptReaders {
+    fn new(url: &str) -> Self {
+        Self {
+            url: read_only_url(url),
+            idle: std::sync::Mutex::new(Vec::with_capacity(KEPT_READERS)),
+            permits: tokio::sync::Semaphore::new(KEPT_READERS),
+        }
+    }
+
+    /// Runs `work` on a kept connection, opening one if none is idle.
+    async fn with<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let _permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_closed)) => return Err(sqlx::Error::PoolClosed),
+            Err(_elapsed) => return Err(sqlx::Error::PoolTimedOut),
+        };
+        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => AnyConnection::connect(&self.url).await?,
+        };
+        // If this future is dropped while `work` runs, `conn` is dropped with it and closes.
+        let result = work(&mut conn).await;
+        let statement_only = match &result {
+            Ok(_) | Err(sqlx::Error::RowNotFound | sqlx::Error::Database(_)) => true,
+            Err(_) => false,
+        };
+        if statement_only && !self.permits.is_closed() {
+            self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(conn);
+        }
+        result
+    }
+
+    fn close(&self) {
+        self.permits.close();
+        self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+}
+
+/// The same SQLite URL opened read-only (`mode=ro`), whatever mode it asked for.
+fn read_only_url(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("mode=")).collect();
+    params.push("mode=ro");
+    format!("{base}?{}", params.join("&"))
+}
+
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Single-statement reads outside a transaction: on SQLite they run on a kept read-only connection
+/// (see [`KeptReaders`]), on PostgreSQL on the pool. Named like sqlx's `fetch_*` so that a read reads
+/// the same either way: `sqlx::query("…").bind(x).read_all(db).await?`.
+pub(crate) trait SingleRead {
+    async fn read_all(self, db: &Db) -> Result<Vec<AnyRow>, sqlx::Error>;
+    async fn read_optional(self, db: &Db) -> Result<Option<AnyRow>, sqlx::Error>;
+    async fn read_one(self, db: &Db) -> Result<AnyRow, sqlx::Error>;
+}
+
+impl SingleRead for Query<'_, Any, AnyArguments> {
+    async fn read_all(self, db: &Db) -> Result<Vec<AnyRow>, sqlx::Error> {
+        match &db.readers {
+            Some(readers) => readers.with(async |conn| self.fetch_all(conn).await).await,
+            None => self.fetch_all(&db.pool).await,
+        }
+    }
+
+    async fn read_optional(self, db: &Db) -> Result<Option<AnyRow>, sqlx::Error> {
+        match &db.readers {
+            Some(readers) => readers.with(async |conn| self.fetch_optional(conn).await).await,
+            None => self.fetch_optional(&db.pool).await,
+        }
+    }
+
+    async fn read_one(self, db: &Db) -> Result<AnyRow, sqlx::Error> {
+        match &db.readers {
+            Some(readers) => readers.with(async |conn| self.fetch_one(conn).await).await,
+            None => self.fetch_one(&db.pool).await,
+        }
+    }
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -79,7 +192,7 @@ impl Db {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5)).max_connections(match dialect {
+        let options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT).max_connections(match dialect {
             Dialect::Sqlite => 8,
             Dialect::Postgres => 16,
         });
@@ -101,7 +214,10 @@ impl Db {
             // WAL lets readers carry on while one writer writes; the setting persists in the file.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        Ok(Self { pool, dialect })
+        // An in-memory database is private to its connection: a second connection would see another.
+        let readers = (dialect == Dialect::Sqlite && !url.contains(":memory:"))
+            .then(|| std::sync::Arc::new(KeptReaders::new(url)));
+        Ok(Self { pool, dialect, readers })
     }
 
     /// Brings the schema up to date. Safe to run on every start, from any number of nodes.
@@ -136,6 +252,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         self.pool.close().await;
     }
 }
@@ -168,6 +287,13 @@ mod tests {
         let (sqlite, postgres) = migration_names();
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, postgres);
+    }
+
+    #[test]
+    fn readers_open_the_same_file_read_only() {
+        assert_eq!(read_only_url("sqlite:///d/k.sqlite3?mode=rwc"), "sqlite:///d/k.sqlite3?mode=ro");
+        assert_eq!(read_only_url("sqlite://k.db"), "sqlite://k.db?mode=ro");
+        assert_eq!(read_only_url("sqlite://k.db?cache=private&mode=rw"), "sqlite://k.db?cache=private&mode=ro");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! An initiative's driver diagram: its nodes, and the PDSA cycles and measures linked to them.
 
+use crate::db::SingleRead;
 use kindling_domain::drivers::{LinkedCycle, NodeDraft, NodeKind, Tested, tested};
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use serde::Serialize;
@@ -40,14 +41,14 @@ pub async fn diagram(db: &Db, organisation: OrganisationId, initiative: Initiati
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let links = sqlx::query(
         "SELECT l.node_id, l.kind, l.ref_id FROM driver_links l JOIN driver_nodes n ON n.id = l.node_id
          WHERE n.initiative_id = $1 ORDER BY l.ref_id",
     )
     .bind(initiative.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut nodes = Vec::with_capacity(rows.len());
     for r in rows {

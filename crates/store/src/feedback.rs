@@ -1,6 +1,7 @@
 //! Public feedback: the link per initiative, the answers, the monthly rating measure they feed, and
 //! the team's public replies.
 
+use crate::db::SingleRead;
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::feedback::{AgeBand, Audience, FeedbackDraft};
 use kindling_domain::ids::{InitiativeId, MeasureId, OrganisationId};
@@ -75,7 +76,7 @@ pub async fn link_for(db: &Db, by: Actor, initiative: InitiativeId) -> Result<Op
     )
     .bind(initiative.get())
     .bind(by.organisation.get())
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?;
     if let Some(row) = existing {
         return Ok(Some(row.try_get("token")?));
@@ -114,7 +115,7 @@ pub async fn by_token(db: &Db, token: &str) -> Result<Option<PublicInitiative>, 
          WHERE l.token = $1",
     )
     .bind(token)
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?
     .map(|row| {
         Ok(PublicInitiative {
@@ -254,7 +255,7 @@ pub async fn for_initiative(
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(item_from)
@@ -268,7 +269,7 @@ pub async fn answered(db: &Db, initiative: InitiativeId) -> Result<Vec<FeedbackI
          ORDER BY replied_ms DESC LIMIT 20",
     )
     .bind(initiative.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(item_from)

@@ -2,6 +2,7 @@
 //! (a new adoption, package version or learning review), like every notification, and tells only
 //! followers who may read what it links to.
 
+use crate::db::SingleRead;
 use kindling_domain::follows::{Event, Followed};
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::initiatives::Tag;
@@ -131,7 +132,7 @@ pub async fn list(db: &Db, user: UserId) -> Result<Vec<Follow>, StoreError> {
          WHERE f.user_id = $1 ORDER BY f.created_ms DESC, f.id DESC",
     )
     .bind(user.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -162,7 +163,7 @@ pub(crate) async fn tags_in(tx: &mut WriteTx, initiative: InitiativeId) -> Resul
 pub async fn tags(db: &Db, initiative: InitiativeId) -> Result<Vec<String>, StoreError> {
     sqlx::query("SELECT tag FROM initiative_tags WHERE initiative_id = $1 ORDER BY tag")
         .bind(initiative.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| r.try_get("tag").map_err(StoreError::from))

@@ -3,6 +3,7 @@
 //! Changing a gate's record clears its sign-off, so a reviewer never appears to have approved what
 //! they did not see.
 
+use crate::db::SingleRead;
 use std::collections::BTreeSet;
 
 use kindling_domain::gates::{GateRecords, HazardDraft, HazardScore, HazardStatus, MeasurementReadiness};
@@ -48,7 +49,7 @@ pub async fn facts(
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let raw: String = row.try_get("facts")?;
@@ -114,7 +115,7 @@ pub async fn records_for(
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -260,7 +261,7 @@ pub async fn hazards(
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -292,7 +293,7 @@ pub async fn hazards(
          WHERE h.initiative_id = $1 ORDER BY c.id",
     )
     .bind(initiative.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     for row in changes {
         let hazard: i64 = row.try_get("hazard_id")?;

@@ -3,6 +3,7 @@
 //! Every function that changes an initiative takes the organisation it must belong to, so a request
 //! can never touch another organisation's initiative even if it guesses an id.
 
+use crate::db::SingleRead;
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{CommentId, InitiativeId, OrganisationId, SiteId, UserId};
 use kindling_domain::initiatives::{Aim, CivilDate, InitiativeDraft, Stage, StageChange, Tag};
@@ -143,14 +144,14 @@ pub async fn list(
         page.per_page(),
         page.offset().min(i64::MAX as u64)
     ))
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let total: i64 = match rows.first() {
         Some(row) => row.try_get("total")?,
         // No rows on this page: the filter matched nothing, or the page is past the end.
         None if page.offset() == 0 => 0,
         None => bind_filters(format!("SELECT COUNT(*) AS n FROM initiatives i WHERE {where_clause}"))
-            .fetch_one(db.pool())
+            .read_one(db)
             .await?
             .try_get("n")?,
     };
@@ -196,14 +197,14 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
     )
     .bind(id.get())
     .bind(organisation.get())
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?
     else {
         return Ok(None);
     };
     let tags = sqlx::query("SELECT tag FROM initiative_tags WHERE initiative_id = $1 ORDER BY tag")
         .bind(id.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| Tag::parse(&r.try_get::<String, _>("tag")?).map_err(StoreError::Corrupt))
@@ -213,7 +214,7 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
          WHERE m.initiative_id = $1 ORDER BY u.name",
     )
     .bind(id.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -229,7 +230,7 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
          WHERE c.initiative_id = $1 ORDER BY c.at_ms, c.id",
     )
     .bind(id.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -253,7 +254,7 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: InitiativeId) -> Res
          FROM comments c JOIN users u ON u.id = c.author_id WHERE c.initiative_id = $1 ORDER BY c.at_ms, c.id",
     )
     .bind(id.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -648,7 +649,7 @@ pub async fn set_team_member(
 pub async fn count_by_stage(db: &Db, organisation: OrganisationId) -> Result<Vec<(Stage, i64)>, StoreError> {
     let rows = sqlx::query("SELECT stage, COUNT(*) AS n FROM initiatives WHERE organisation_id = $1 GROUP BY stage")
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?;
     let mut counts: Vec<(Stage, i64)> = Stage::ALL.iter().map(|s| (*s, 0)).collect();
     for row in &rows {
@@ -667,7 +668,7 @@ pub async fn tags_in_use(db: &Db, organisation: OrganisationId) -> Result<Vec<St
          WHERE i.organisation_id = $1 ORDER BY t.tag",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok(r.try_get("tag")?))
@@ -682,7 +683,7 @@ pub async fn stage_entries(db: &Db, organisation: OrganisationId) -> Result<Vec<
          FROM initiatives i WHERE i.organisation_id = $1",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     rows.iter()
         .map(|row| {
@@ -696,7 +697,7 @@ pub async fn stage_entries(db: &Db, organisation: OrganisationId) -> Result<Vec<
 pub async fn titles(db: &Db, organisation: OrganisationId) -> Result<Vec<(InitiativeId, String)>, StoreError> {
     sqlx::query("SELECT id, title FROM initiatives WHERE organisation_id = $1 ORDER BY title, id")
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| Ok((InitiativeId::new(r.try_get("id")?), r.try_get("title")?)))
@@ -723,7 +724,7 @@ pub async fn involving(db: &Db, organisation: OrganisationId, person: UserId) ->
     )
     .bind(organisation.get())
     .bind(person.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {

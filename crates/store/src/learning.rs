@@ -2,6 +2,7 @@
 //! site or organisation taking an initiative on as its own, with what it keeps and what it adapts.
 //! Both are indexed for search in the same transaction.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::initiatives::{InitiativeDraft, Stage};
 use kindling_domain::learning::ReviewDraft;
@@ -78,7 +79,7 @@ pub async fn for_initiative(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(initiative.get())
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(review_from)
@@ -93,7 +94,7 @@ pub async fn readable(db: &Db, reader: (OrganisationId, UserId), id: i64) -> Res
         .bind(reader.0.get())
         .bind(reader.1.get())
         .bind(id)
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(review_from)
@@ -233,7 +234,7 @@ pub async fn people(db: &Db, review: i64) -> Result<Vec<ReviewPerson>, StoreErro
          WHERE p.review_id = $1 ORDER BY CASE p.role WHEN 'author' THEN 0 ELSE 1 END, p.added_ms, p.user_id",
     )
     .bind(review)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -345,7 +346,7 @@ pub async fn written_by(db: &Db, reader: (OrganisationId, UserId), author: UserI
         .bind(reader.0.get())
         .bind(reader.1.get())
         .bind(author.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(review_from)
@@ -359,7 +360,7 @@ pub async fn library(db: &Db, reader: (OrganisationId, UserId), limit: i64) -> R
         .bind(reader.0.get())
         .bind(reader.1.get())
         .bind(limit)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(review_from)
@@ -414,7 +415,7 @@ pub async fn adopted_from(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(initiative.get())
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(adoption_from)
@@ -424,13 +425,7 @@ pub async fn adopted_from(
 /// Every adoption of an initiative (each site that took it on), oldest first.
 pub async fn adoptions_of(db: &Db, source: InitiativeId) -> Result<Vec<Adoption>, StoreError> {
     let sql = format!("{ADOPTIONS} WHERE a.source_initiative_id = $1 ORDER BY a.id");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(source.get())
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(adoption_from)
-        .collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(source.get()).read_all(db).await?.iter().map(adoption_from).collect()
 }
 
 /// Adopts `source` in `by.organisation`: a new initiative at shaping (so it gets its own risks,

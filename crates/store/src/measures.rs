@@ -4,6 +4,7 @@
 //! organisation is "not found". Data are aggregates per period (a value, or a count over a
 //! denominator): nothing here describes a patient.
 
+use crate::db::SingleRead;
 use std::collections::HashMap;
 
 use kindling_domain::equity::Dimension;
@@ -233,7 +234,7 @@ pub async fn get(db: &Db, organisation: OrganisationId, id: MeasureId) -> Result
     sqlx::query("SELECT * FROM measures WHERE id = $1 AND organisation_id = $2")
         .bind(id.get())
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(measure_from)
@@ -249,7 +250,7 @@ pub async fn for_initiative(
     let rows = sqlx::query("SELECT * FROM measures WHERE initiative_id = $1 AND organisation_id = $2 ORDER BY id")
         .bind(initiative.get())
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?;
     let mut measures = rows.iter().map(measure_from).collect::<Result<Vec<_>, _>>()?;
     measures.sort_by(|a, b| a.draft.kind.cmp(&b.draft.kind).then(a.id.get().cmp(&b.id.get())));
@@ -265,7 +266,7 @@ pub async fn for_organisation(db: &Db, organisation: OrganisationId) -> Result<V
          ORDER BY i.title, m.id",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     rows.iter()
         .map(|row| {
@@ -290,7 +291,7 @@ fn point_from(row: &AnyRow) -> Result<Point, StoreError> {
 pub async fn points(db: &Db, id: MeasureId) -> Result<Vec<Point>, StoreError> {
     sqlx::query("SELECT period, value, denominator FROM measure_points WHERE measure_id = $1 ORDER BY period")
         .bind(id.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(point_from)
@@ -310,7 +311,7 @@ pub async fn points_for_organisation(
          ORDER BY p.measure_id, p.period",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut by_measure: HashMap<MeasureId, Vec<Point>> = HashMap::new();
     for row in &rows {
@@ -425,7 +426,7 @@ fn phase_from(row: &AnyRow) -> Result<Phase, StoreError> {
 pub async fn phases(db: &Db, id: MeasureId) -> Result<Vec<Phase>, StoreError> {
     sqlx::query("SELECT * FROM measure_phases WHERE measure_id = $1 AND removed_ms IS NULL ORDER BY starts_on, id")
         .bind(id.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(phase_from)
@@ -442,7 +443,7 @@ pub async fn phases_for_organisation(
          WHERE m.organisation_id = $1 AND p.removed_ms IS NULL ORDER BY p.starts_on, p.id",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut by_measure: HashMap<MeasureId, Vec<Phase>> = HashMap::new();
     for row in &rows {
@@ -604,7 +605,7 @@ pub async fn subgroup_points(db: &Db, id: MeasureId) -> Result<Vec<Breakdown>, S
          WHERE measure_id = $1 ORDER BY dimension, subgroup, period",
     )
     .bind(id.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut out: Vec<Breakdown> = Vec::new();
     for row in &rows {

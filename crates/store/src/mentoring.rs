@@ -6,6 +6,7 @@
 
 pub mod applications;
 
+use crate::db::SingleRead;
 use std::collections::BTreeSet;
 
 use kindling_domain::ids::{OrganisationId, UserId};
@@ -47,7 +48,7 @@ async fn all_of<T>(
     b: i64,
     read: fn(&AnyRow) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(a).bind(b).fetch_all(db.pool()).await?.iter().map(read).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(a).bind(b).read_all(db).await?.iter().map(read).collect()
 }
 
 /// [`all_of`] for at most one row.
@@ -58,14 +59,7 @@ async fn one_of<T>(
     b: i64,
     read: fn(&AnyRow) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(a)
-        .bind(b)
-        .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(read)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(a).bind(b).read_optional(db).await?.as_ref().map(read).transpose()
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -120,7 +114,7 @@ pub async fn programmes(db: &Db, organisation: OrganisationId) -> Result<Vec<Pro
     let sql = format!("{PROGRAMMES} WHERE p.organisation_id = $1 ORDER BY p.name, p.id");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(programme_from)
@@ -298,8 +292,7 @@ pub async fn participant(
     id: i64,
 ) -> Result<Option<(i64, Participant)>, StoreError> {
     let sql = format!("{PARTICIPANTS} WHERE g.organisation_id = $1 AND p.id = $2");
-    let Some(row) =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).fetch_optional(db.pool()).await?
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).bind(id).read_optional(db).await?
     else {
         return Ok(None);
     };
@@ -311,7 +304,7 @@ pub async fn roster(db: &Db, programme: i64) -> Result<Roster, StoreError> {
     let mut roster = Roster::default();
     let rows = sqlx::query("SELECT side, reference, email FROM participants WHERE programme_id = $1")
         .bind(programme)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?;
     for r in &rows {
         let side: Side = parse(r, "side")?;
@@ -716,7 +709,7 @@ pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) ->
 pub async fn entries(db: &Db, round: i64) -> Result<Vec<Entry>, StoreError> {
     sqlx::query("SELECT * FROM round_entries WHERE round_id = $1 ORDER BY participant_id")
         .bind(round)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {
@@ -954,7 +947,7 @@ pub async fn remind_unanswered(db: &Db, now_ms: i64) -> Result<usize, StoreError
     let due: Vec<(Match, i64, i64)> = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(waited)
         .bind(again)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| Ok((match_from(r)?, r.try_get::<i64, _>("organisation_id")?, r.try_get::<i64, _>("lead_id")?)))
@@ -1007,10 +1000,8 @@ pub async fn ask_feedback_due(db: &Db, now_ms: i64) -> Result<usize, StoreError>
     let sql = format!(
         "{with_programme} WHERE m.answered_ms IS NOT NULL AND (m.status = 'active' OR (m.status = 'closed' AND m.closed_ms > $1)) ORDER BY m.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(now_ms - FEEDBACK_ASK_WINDOW_DAYS * DAY_MS)
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms - FEEDBACK_ASK_WINDOW_DAYS * DAY_MS).read_all(db).await?;
     let mut asked = 0;
     for r in &rows {
         let m = match_from(r)?;
@@ -1119,7 +1110,7 @@ pub struct Goal {
 pub async fn goals(db: &Db, match_id: i64) -> Result<Vec<Goal>, StoreError> {
     sqlx::query("SELECT * FROM mentoring_goals WHERE match_id = $1 ORDER BY id")
         .bind(match_id)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {
@@ -1202,7 +1193,7 @@ pub async fn sessions(db: &Db, match_id: i64) -> Result<Vec<Session>, StoreError
          WHERE s.match_id = $1 ORDER BY s.held_on DESC, s.id DESC",
     )
     .bind(match_id)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -1305,7 +1296,7 @@ pub async fn meetings(db: &Db, match_id: i64) -> Result<Vec<Meeting>, StoreError
          WHERE x.match_id = $1 ORDER BY x.starts_ms, x.id",
     )
     .bind(match_id)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -1338,7 +1329,7 @@ pub async fn notes(db: &Db, match_id: i64) -> Result<Vec<Note>, StoreError> {
          WHERE n.match_id = $1 ORDER BY n.id DESC",
     )
     .bind(match_id)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok(Note { author: r.try_get("name")?, body: r.try_get("body")?, created_ms: r.try_get("created_ms")? }))
@@ -1379,7 +1370,7 @@ pub struct Feedback {
 pub async fn feedback(db: &Db, match_id: i64) -> Result<Vec<Feedback>, StoreError> {
     sqlx::query("SELECT * FROM mentoring_feedback WHERE match_id = $1 ORDER BY id")
         .bind(match_id)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {
@@ -1516,7 +1507,7 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
     )
     .bind(programme)
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok((r.try_get("id")?, r.try_get("created_ms")?)))
@@ -1554,7 +1545,7 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
         "SELECT held_on FROM mentoring_sessions WHERE match_id IN ({in_programme})"
     )))
     .bind(programme)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok(r.try_get::<String, _>("held_on")?.chars().take(7).collect()))
@@ -1563,7 +1554,7 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
         "SELECT attainment, rated_ms FROM mentoring_goals WHERE attainment IS NOT NULL AND match_id IN ({in_programme})"
     )))
     .bind(programme)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -1575,7 +1566,7 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
         "SELECT answers, created_ms FROM mentoring_feedback WHERE match_id IN ({in_programme})"
     )))
     .bind(programme)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -1587,7 +1578,7 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
     .collect::<Result<_, StoreError>>()?;
     let hr = sqlx::query("SELECT * FROM hr_months WHERE organisation_id = $1 ORDER BY month")
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {
@@ -1606,7 +1597,7 @@ pub async fn outcome_facts(db: &Db, organisation: OrganisationId, programme: i64
         .collect::<Result<_, StoreError>>()?;
     let incidents = sqlx::query("SELECT * FROM unit_incidents WHERE organisation_id = $1 ORDER BY month, unit")
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {
@@ -1646,7 +1637,7 @@ pub async fn record_of(
             "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS minutes FROM mentoring_sessions WHERE match_id = $1",
         )
         .bind(m.id)
-        .fetch_one(db.pool())
+        .read_one(db)
         .await?;
         let as_mentor = m.mentor_user == Some(user);
         out.push(MentoringRecord {

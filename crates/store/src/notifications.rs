@@ -4,6 +4,7 @@
 //!
 //! Nobody is told about their own action.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::notifications::{Digest, Item, Kind};
 use serde::Serialize;
@@ -129,7 +130,7 @@ pub async fn list(db: &Db, user: UserId, limit: i64) -> Result<Vec<Notification>
     )
     .bind(user.get())
     .bind(limit)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -149,7 +150,7 @@ pub async fn list(db: &Db, user: UserId, limit: i64) -> Result<Vec<Notification>
 pub async fn unread_count(db: &Db, user: UserId) -> Result<i64, StoreError> {
     Ok(sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_ms IS NULL")
         .bind(user.get())
-        .fetch_one(db.pool())
+        .read_one(db)
         .await?
         .try_get("n")?)
 }
@@ -192,11 +193,8 @@ pub async fn open(db: &Db, user: UserId, id: i64, now_ms: i64) -> Result<Option<
 
 /// How often the person wants their digest.
 pub async fn digest_preference(db: &Db, user: UserId) -> Result<Digest, StoreError> {
-    let raw: String = sqlx::query("SELECT digest FROM users WHERE id = $1")
-        .bind(user.get())
-        .fetch_one(db.pool())
-        .await?
-        .try_get("digest")?;
+    let raw: String =
+        sqlx::query("SELECT digest FROM users WHERE id = $1").bind(user.get()).read_one(db).await?.try_get("digest")?;
     raw.parse().map_err(|_| StoreError::Corrupt(format!("digest {raw:?}")))
 }
 
@@ -255,7 +253,7 @@ async fn meetings_ahead(db: &Db, user: i64, from_ms: i64, to_ms: i64) -> Result<
     .bind(user)
     .bind(from_ms)
     .bind(to_ms)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -285,7 +283,7 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
     )
     .bind(now_ms)
     .bind(horizon)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut due = Vec::new();
     for p in people {
@@ -303,7 +301,7 @@ pub async fn due_digests(db: &Db, now_ms: i64) -> Result<Vec<DueDigest>, StoreEr
         .bind(user)
         .bind(last.unwrap_or(0))
         .bind(now_ms)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {

@@ -1,5 +1,6 @@
 //! Organisations, their sites and units, and hub-wide settings.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{OrganisationId, SiteId, UnitId};
 use kindling_domain::people::CareSetting;
 use serde::Serialize;
@@ -68,10 +69,8 @@ pub async fn create_unit(tx: &mut WriteTx, site: SiteId, name: &str) -> Result<U
 }
 
 pub async fn organisation(db: &Db, id: OrganisationId) -> Result<Option<Organisation>, StoreError> {
-    let row = sqlx::query("SELECT id, name, kind FROM organisations WHERE id = $1")
-        .bind(id.get())
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT id, name, kind FROM organisations WHERE id = $1").bind(id.get()).read_optional(db).await?;
     row.map(|row| {
         Ok(Organisation {
             id: OrganisationId::new(row.try_get("id")?),
@@ -83,14 +82,14 @@ pub async fn organisation(db: &Db, id: OrganisationId) -> Result<Option<Organisa
 }
 
 pub async fn count_organisations(db: &Db) -> Result<i64, StoreError> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM organisations").fetch_one(db.pool()).await?.try_get("n")?)
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM organisations").read_one(db).await?.try_get("n")?)
 }
 
 /// The sites of one organisation, by name.
 pub async fn sites(db: &Db, organisation: OrganisationId) -> Result<Vec<Site>, StoreError> {
     sqlx::query("SELECT id, name, setting FROM sites WHERE organisation_id = $1 AND retired_ms IS NULL ORDER BY name")
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|row| {
@@ -120,7 +119,7 @@ pub async fn set_site_setting(tx: &mut WriteTx, site: SiteId, setting: CareSetti
 /// Every organisation in the hub, by name (for filters that range across the hub).
 pub async fn all(db: &Db) -> Result<Vec<Organisation>, StoreError> {
     sqlx::query("SELECT id, name, kind FROM organisations ORDER BY name")
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|row| {
@@ -140,7 +139,7 @@ pub async fn units(db: &Db, organisation: OrganisationId) -> Result<Vec<Unit>, S
          WHERE sites.organisation_id = $1 ORDER BY sites.name, units.name",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|row| {
@@ -165,7 +164,7 @@ pub async fn set_setting(tx: &mut WriteTx, key: &str, value: &str) -> Result<(),
 }
 
 pub async fn setting(db: &Db, key: &str) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(db.pool()).await?;
+    let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).read_optional(db).await?;
     Ok(row.map(|r| r.try_get("value")).transpose()?)
 }
 
@@ -181,7 +180,7 @@ pub struct SignInPolicy {
 pub async fn sign_in_policy(db: &Db, organisation: OrganisationId) -> Result<SignInPolicy, StoreError> {
     let row = sqlx::query("SELECT two_factor, passwords_allowed FROM organisations WHERE id = $1")
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?;
     Ok(match row {
         Some(r) => SignInPolicy {
@@ -272,7 +271,7 @@ pub async fn sites_for_admin(db: &Db, organisation: OrganisationId) -> Result<Ve
          ORDER BY CASE WHEN retired_ms IS NULL THEN 0 ELSE 1 END, name",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut sites = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -280,7 +279,7 @@ pub async fn sites_for_admin(db: &Db, organisation: OrganisationId) -> Result<Ve
         let setting: Option<String> = row.try_get("setting")?;
         let units = sqlx::query("SELECT name FROM units WHERE site_id = $1 ORDER BY name")
             .bind(id.get())
-            .fetch_all(db.pool())
+            .read_all(db)
             .await?
             .iter()
             .map(|r| r.try_get("name"))
@@ -302,7 +301,7 @@ pub async fn sites_for_admin(db: &Db, organisation: OrganisationId) -> Result<Ve
 pub async fn site_names_in_use(db: &Db, organisation: OrganisationId) -> Result<Vec<(SiteId, String)>, StoreError> {
     sqlx::query("SELECT id, name FROM sites WHERE organisation_id = $1 AND retired_ms IS NULL ORDER BY name")
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| Ok((SiteId::new(r.try_get("id")?), r.try_get("name")?)))

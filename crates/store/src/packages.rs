@@ -7,6 +7,7 @@
 //! every node serves them) in chunks of [`CHUNK_BYTES`], so that a download streams chunk by chunk and
 //! never holds a whole file in memory.
 
+use crate::db::SingleRead;
 use std::collections::BTreeSet;
 
 use kindling_domain::ids::{InitiativeId, OrganisationId};
@@ -81,7 +82,7 @@ pub async fn readable(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(initiative.get())
         .bind(reader.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(package_from)
@@ -94,7 +95,7 @@ pub async fn versions(db: &Db, package: &StoredPackage) -> Result<Vec<StoredPack
     let sql = format!("{PACKAGES} WHERE p.initiative_id = $1 ORDER BY p.version DESC");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(package.initiative.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(package_from)
@@ -118,7 +119,7 @@ pub async fn library(db: &Db, reader: OrganisationId, words: &[String]) -> Resul
         let escaped: String = word.to_lowercase().chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
         query = query.bind(format!("%{escaped}%"));
     }
-    query.fetch_all(db.pool()).await?.iter().map(package_from).collect()
+    query.read_all(db).await?.iter().map(package_from).collect()
 }
 
 /// Saves a new version of the package of an initiative of `by`'s organisation; `None` if it is not
@@ -316,7 +317,7 @@ fn hex(bytes: &[u8]) -> String {
 pub async fn resources(db: &Db, package: &StoredPackage) -> Result<Vec<Resource>, StoreError> {
     sqlx::query("SELECT * FROM spread_resources WHERE initiative_id = $1 ORDER BY id")
         .bind(package.initiative.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(resource_from)
@@ -337,7 +338,7 @@ pub async fn resource(
     sqlx::query("SELECT * FROM spread_resources WHERE id = $1 AND initiative_id = $2")
         .bind(id)
         .bind(initiative.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(resource_from)
@@ -349,7 +350,7 @@ pub async fn chunk(db: &Db, resource: i64, seq: i64) -> Result<Option<Vec<u8>>, 
     let row = sqlx::query("SELECT bytes FROM spread_resource_chunks WHERE resource_id = $1 AND seq = $2")
         .bind(resource)
         .bind(seq)
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?;
     row.map(|r| r.try_get::<Vec<u8>, _>("bytes")).transpose().map_err(StoreError::from)
 }
@@ -512,7 +513,7 @@ pub async fn adoption(
          FROM adoptions a JOIN initiatives s ON s.id = a.source_initiative_id WHERE a.adopted_initiative_id = $1",
     )
     .bind(adopted.get())
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let (adopter, origin): (i64, i64) = (row.try_get("organisation_id")?, row.try_get("source_organisation_id")?);
@@ -537,7 +538,7 @@ pub async fn adoption(
 pub async fn choices(db: &Db, adopted: InitiativeId) -> Result<Vec<Choice>, StoreError> {
     let rows = sqlx::query("SELECT * FROM adoption_choices WHERE adopted_initiative_id = $1 ORDER BY position")
         .bind(adopted.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?;
     rows.iter()
         .map(|r| {
@@ -557,7 +558,7 @@ pub async fn fidelity(db: &Db, adopted: InitiativeId) -> Result<Vec<FidelityReco
          WHERE f.adopted_initiative_id = $1 ORDER BY f.checked_ms DESC, f.id DESC",
     )
     .bind(adopted.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -578,7 +579,7 @@ async fn logged(db: &Db, adopted: InitiativeId) -> Result<Vec<LoggedAdaptation>,
          WHERE a.adopted_initiative_id = $1 ORDER BY a.logged_ms, a.id",
     )
     .bind(adopted.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -663,7 +664,7 @@ async fn messages(db: &Db, adopted: InitiativeId) -> Result<Vec<Message>, StoreE
          WHERE m.adopted_initiative_id = $1 ORDER BY m.created_ms, m.id",
     )
     .bind(adopted.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     rows.iter()
         .map(|r| {

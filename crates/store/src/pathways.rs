@@ -1,6 +1,7 @@
 //! Progress along the skills pathways: the steps each person has completed, and with which
 //! initiative, for their profile and their appraisal record.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, UserId};
 use serde::Serialize;
 use sqlx::Row;
@@ -19,7 +20,7 @@ pub struct Done {
 pub async fn progress(db: &Db, user: UserId) -> Result<Vec<Done>, StoreError> {
     sqlx::query("SELECT pathway, step, initiative_id, completed_ms FROM pathway_progress WHERE user_id = $1 ORDER BY completed_ms, pathway, step")
         .bind(user.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| {

@@ -1,6 +1,7 @@
 //! PDSA cycles. Starting a cycle that changes the process adds a phase break on each measure it
 //! names, in the same transaction, so the chart and the cycle can never disagree.
 
+use crate::db::SingleRead;
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{InitiativeId, OrganisationId, PdsaCycleId};
 use kindling_domain::initiatives::CivilDate;
@@ -67,7 +68,7 @@ pub async fn for_initiative(
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .enumerate()

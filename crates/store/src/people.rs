@@ -6,6 +6,7 @@
 //! of an organisation can be neither demoted nor deactivated: the check runs inside the transaction that
 //! would make the change.
 
+use crate::db::SingleRead;
 use kindling_domain::accounts::{AccountStatus, LinkPurpose};
 use kindling_domain::ids::{OrganisationId, SiteId, UserId};
 use kindling_domain::paging::Page;
@@ -85,10 +86,8 @@ pub async fn list(
         }
         query
     };
-    let total: i64 = bind(format!("SELECT COUNT(*) AS n FROM users u WHERE {where_clause}"))
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+    let total: i64 =
+        bind(format!("SELECT COUNT(*) AS n FROM users u WHERE {where_clause}")).read_one(db).await?.try_get("n")?;
     let rows = bind(format!(
         "SELECT u.id, u.name, u.email, u.profession, u.status, u.totp_enrolled_ms, s.name AS site_name
          FROM users u LEFT JOIN sites s ON s.id = u.site_id
@@ -96,7 +95,7 @@ pub async fn list(
         page.per_page(),
         page.offset()
     ))
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut members = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -126,7 +125,7 @@ async fn roles_in(db: &Db, user: UserId, organisation: OrganisationId) -> Result
     let rows = sqlx::query("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2 ORDER BY role")
         .bind(user.get())
         .bind(organisation.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?;
     let mut roles = rows.iter().map(|r| parse(&r.try_get::<String, _>("role")?)).collect::<Result<Vec<Role>, _>>()?;
     roles.sort();
@@ -143,7 +142,7 @@ pub async fn member(db: &Db, organisation: OrganisationId, user: UserId) -> Resu
         Some(site) => sqlx::query("SELECT name FROM sites WHERE id = $1 AND organisation_id = $2")
             .bind(site.get())
             .bind(organisation.get())
-            .fetch_optional(db.pool())
+            .read_optional(db)
             .await?
             .map(|r| r.try_get("name"))
             .transpose()?,
@@ -560,7 +559,7 @@ pub async fn member_emails(db: &Db, organisation: OrganisationId) -> Result<Vec<
          (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.organisation_id = $1) ORDER BY u.email",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| Ok(r.try_get("email")?))

@@ -2,6 +2,7 @@
 //! force, so every earlier pack stays on record beside the outcomes computed with it. With no row,
 //! the built-in NHS England pack applies.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::policy::{PackError, PolicyPack};
 use serde::Serialize;
@@ -33,7 +34,7 @@ pub struct LoadedPack {
 pub async fn active(db: &Db, organisation: OrganisationId) -> Result<ActivePack, StoreError> {
     let row = sqlx::query("SELECT id, body FROM policy_packs WHERE organisation_id = $1 ORDER BY id DESC LIMIT 1")
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?;
     let Some(row) = row else {
         return Ok(ActivePack {
@@ -56,7 +57,7 @@ pub async fn history(db: &Db, organisation: OrganisationId) -> Result<Vec<Loaded
          FROM policy_packs p JOIN users u ON u.id = p.loaded_by WHERE p.organisation_id = $1 ORDER BY p.id DESC",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {

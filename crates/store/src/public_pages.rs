@@ -1,6 +1,7 @@
 //! Public pages: written by the team, submitted for review, published by someone else; readable by
 //! anyone through the initiative's feedback link once published.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::public_page::{PageForm, PageStatus};
 use serde::Serialize;
@@ -85,7 +86,7 @@ pub async fn for_initiative(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(initiative.get())
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(page_from)
@@ -98,7 +99,7 @@ pub async fn published(db: &Db, initiative: InitiativeId) -> Result<Option<Publi
     let sql = format!("{SELECT} WHERE p.initiative_id = $1 AND p.live_what_changing IS NOT NULL");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(initiative.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(page_from)

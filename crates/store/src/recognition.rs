@@ -1,6 +1,7 @@
 //! Thanks, awards and learning-from-excellence reports: stored, shown on profiles and on the
 //! organisation's page, and told to the people recognised.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::notifications::Kind as NotificationKind;
 use kindling_domain::recognition::{Kind, RecognitionDraft};
@@ -102,7 +103,7 @@ pub async fn for_organisation(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(limit)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(from_row)
@@ -121,7 +122,7 @@ pub async fn for_person(db: &Db, organisation: OrganisationId, person: UserId) -
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(person.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(from_row)
@@ -139,7 +140,7 @@ pub async fn for_initiative(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(initiative.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(from_row)

@@ -1,5 +1,6 @@
 //! Risk items and their actions. Each item keeps the pack id and version it was scored under.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::initiatives::CivilDate;
 use kindling_domain::policy::PackInfo;
@@ -120,7 +121,7 @@ async fn with_actions(db: &Db, mut items: Vec<RiskItem>) -> Result<Vec<RiskItem>
     let ids: Vec<String> = items.iter().map(|i| i.id.to_string()).collect();
     let ids = ids.join(",");
     let sql = format!("SELECT * FROM risk_actions WHERE risk_id IN ({ids}) ORDER BY due_on, id");
-    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).read_all(db).await? {
         let risk: i64 = row.try_get("risk_id")?;
         let due: String = row.try_get("due_on")?;
         let done_on: Option<String> = row.try_get("done_on")?;
@@ -139,7 +140,7 @@ async fn with_actions(db: &Db, mut items: Vec<RiskItem>) -> Result<Vec<RiskItem>
     let sql = format!(
         "SELECT risk_id, consequence, likelihood, scored_ms FROM risk_scores WHERE risk_id IN ({ids}) ORDER BY scored_ms, id"
     );
-    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql)).read_all(db).await? {
         let risk: i64 = row.try_get("risk_id")?;
         let score = pair(&row, "consequence", "likelihood")?
             .ok_or_else(|| StoreError::Corrupt("risk score without a value".into()))?;
@@ -163,11 +164,8 @@ pub async fn for_initiative(
         "{SELECT} WHERE r.initiative_id = $1 AND r.organisation_id = $2
          ORDER BY r.now_consequence * r.now_likelihood DESC, r.now_consequence DESC, r.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(initiative.get())
-        .bind(organisation.get())
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(initiative.get()).bind(organisation.get()).read_all(db).await?;
     with_actions(db, rows.iter().map(item_from).collect::<Result<_, _>>()?).await
 }
 
@@ -178,7 +176,7 @@ pub async fn register(db: &Db, organisation: OrganisationId) -> Result<Vec<RiskI
         "{SELECT} WHERE r.organisation_id = $1 AND i.stage NOT IN ('stopped') AND r.closed_ms IS NULL
          ORDER BY r.now_consequence * r.now_likelihood DESC, r.now_consequence DESC, r.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).read_all(db).await?;
     with_actions(db, rows.iter().map(item_from).collect::<Result<_, _>>()?).await
 }
 

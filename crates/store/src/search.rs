@@ -7,6 +7,7 @@
 //! inside its own organisation, and a team-only review only by its initiative's team and submitter.
 //! Documents are written by the functions here, inside the transaction of the change they index.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::people::{CareSetting, Profession};
 use serde::Serialize;
@@ -234,7 +235,7 @@ async fn browse(
          ORDER BY d.updated_ms DESC, d.id DESC LIMIT $8"
     );
     bind_filters(sqlx::query(sqlx::AssertSqlSafe(sql)), reader, String::new(), filters, limit)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(|r| r.try_get("id").map_err(StoreError::from))
@@ -299,7 +300,7 @@ async fn ranked(
         ),
     };
     let ranked = |sql: String, query: String, limit: i64| {
-        bind_filters(sqlx::query(sqlx::AssertSqlSafe(sql)), reader, query, filters, limit).fetch_all(db.pool())
+        bind_filters(sqlx::query(sqlx::AssertSqlSafe(sql)), reader, query, filters, limit).read_all(db)
     };
     // On SQLite, rank the best few times `limit` matches alone first (as fast as a bare match), then
     // apply the visibility rule and filters to those; only when too few survive is the rule applied
@@ -312,7 +313,7 @@ async fn ranked(
             )
             .bind(query.clone())
             .bind(window)
-            .fetch_all(db.pool())
+            .read_all(db)
             .await?
             .iter()
             .map(|r| r.try_get("rowid"))
@@ -371,7 +372,7 @@ async fn hits(
         list.join(",")
     );
     let mut hits: Vec<(usize, Hit)> = Vec::with_capacity(ids.len());
-    for r in sqlx::query(sqlx::AssertSqlSafe(page)).fetch_all(db.pool()).await? {
+    for r in sqlx::query(sqlx::AssertSqlSafe(page)).read_all(db).await? {
         let id: i64 = r.try_get("id")?;
         let kind: String = r.try_get("kind")?;
         let organisation: i64 = r.try_get("organisation_id")?;

@@ -5,6 +5,7 @@
 //! A session is live only while its person is active and it is within both timeouts
 //! (`domain::accounts::session_live`): deactivating someone ends every session at once.
 
+use crate::db::SingleRead;
 use kindling_domain::accounts::{SESSION_ABSOLUTE_MS, SESSION_TOUCH_MS, session_live};
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{OrganisationId, UserId};
@@ -111,7 +112,7 @@ pub async fn find(db: &Db, token: &str, now_ms: i64) -> Result<Option<Session>, 
          WHERE sessions.token_hash = $1 AND users.status = 'active'",
     )
     .bind(&hash)
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let (created, last_used): (i64, i64) = (row.try_get("created_ms")?, row.try_get("last_used_ms")?);
@@ -170,7 +171,7 @@ pub async fn list(db: &Db, user: UserId, now_ms: i64) -> Result<Vec<SessionSumma
          WHERE user_id = $1 ORDER BY last_used_ms DESC",
     )
     .bind(user.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut live = Vec::new();
     for r in &rows {

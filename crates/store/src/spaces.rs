@@ -2,14 +2,17 @@
 //! organisation, and patient partners without one), outputs by design-thinking stage, and the
 //! initiatives started from a space.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::initiatives::{InitiativeDraft, Stage as InitiativeStage};
-use kindling_domain::people::Profession;
-use kindling_domain::spaces::{SpaceDraft, Stage};
+use kindling_domain::notifications::Kind;
+use kindling_domain::people::{Email, Profession};
+use kindling_domain::spaces::{Seat, SpaceDraft, Stage};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::notifications::{self, Notice};
 use crate::{Actor, Db, StoreError, audit, initiatives};
 
 #[derive(Clone, Debug, Serialize)]
@@ -48,12 +51,12 @@ fn space_from(r: &AnyRow) -> Result<Space, StoreError> {
 
 pub async fn list(db: &Db) -> Result<Vec<Space>, StoreError> {
     let sql = format!("{SPACES} ORDER BY s.created_ms DESC, s.id DESC");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?.iter().map(space_from).collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).read_all(db).await?.iter().map(space_from).collect()
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Space>, StoreError> {
     let sql = format!("{SPACES} WHERE s.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.as_ref().map(space_from).transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).read_optional(db).await?.as_ref().map(space_from).transpose()
 }
 
 /// Opens a space; its creator is its first member.
@@ -99,7 +102,7 @@ pub async fn members(db: &Db, space: i64) -> Result<Vec<Member>, StoreError> {
          FROM space_members m JOIN users u ON u.id = m.user_id WHERE m.space_id = $1 ORDER BY u.name",
     )
     .bind(space)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -115,14 +118,148 @@ pub async fn members(db: &Db, space: i64) -> Result<Vec<Member>, StoreError> {
     .collect()
 }
 
-pub async fn partners(db: &Db, space: i64) -> Result<Vec<String>, StoreError> {
-    sqlx::query("SELECT name FROM space_partners WHERE space_id = $1 ORDER BY id")
+/// A patient partner of a space: known by the name they chose, without an account.
+#[derive(Clone, Debug, Serialize)]
+pub struct Partner {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn partners(db: &Db, space: i64) -> Result<Vec<Partner>, StoreError> {
+    sqlx::query("SELECT id, name FROM space_partners WHERE space_id = $1 ORDER BY id")
         .bind(space)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
-        .map(|r| r.try_get("name").map_err(StoreError::from))
+        .map(|r| Ok(Partner { id: r.try_get("id")?, name: r.try_get("name")? }))
         .collect()
+}
+
+/// Someone in a saved team, as the space page shows them.
+#[derive(Clone, Debug, Serialize)]
+pub struct TeamPlace {
+    pub seat: Seat,
+    pub name: String,
+    /// Their profession and organisation, or "patient partner".
+    pub detail: String,
+}
+
+/// A space's saved team.
+#[derive(Clone, Debug, Serialize)]
+pub struct SavedTeam {
+    pub number: i64,
+    pub places: Vec<TeamPlace>,
+}
+
+const TEAM_PLACES: &str = "u.id AS user_id, u.name AS user_name, u.profession,
+        (SELECT g.name FROM memberships x JOIN organisations g ON g.id = x.organisation_id
+         WHERE x.user_id = u.id ORDER BY g.id LIMIT 1) AS organisation,
+        p.id AS partner_id, p.name AS partner_name";
+
+fn place_from(r: &AnyRow) -> Result<TeamPlace, StoreError> {
+    match r.try_get::<Option<i64>, _>("user_id")? {
+        Some(user) => {
+            let profession: String = r.try_get("profession")?;
+            let person = crate::users::person_from(user, r.try_get("user_name")?, &profession)?;
+            let organisation = r.try_get::<Option<String>, _>("organisation")?.unwrap_or_default();
+            Ok(TeamPlace {
+                seat: Seat::Member(person.id),
+                name: person.name,
+                detail: format!("{}, {organisation}", person.profession.label()),
+            })
+        }
+        None => Ok(TeamPlace {
+            seat: Seat::Partner(r.try_get("partner_id")?),
+            name: r.try_get("partner_name")?,
+            detail: "patient partner".into(),
+        }),
+    }
+}
+
+/// The space's saved teams, in order, each person in the order they were saved.
+pub async fn saved_teams(db: &Db, space: i64) -> Result<Vec<SavedTeam>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT t.team, {TEAM_PLACES} FROM space_teams t
+         LEFT JOIN users u ON u.id = t.user_id LEFT JOIN space_partners p ON p.id = t.partner_id
+         WHERE t.space_id = $1 ORDER BY t.team, t.place"
+    )))
+    .bind(space)
+    .read_all(db)
+    .await?;
+    let mut teams: Vec<SavedTeam> = Vec::new();
+    for r in &rows {
+        let number: i64 = r.try_get("team")?;
+        let place = place_from(r)?;
+        match teams.last_mut() {
+            Some(team) if team.number == number => team.places.push(place),
+            _ => teams.push(SavedTeam { number, places: vec![place] }),
+        }
+    }
+    Ok(teams)
+}
+
+/// Why saved teams were not saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TeamsRefused {
+    /// Someone in them is no longer a member or partner of the space (or never was).
+    NotInSpace,
+}
+
+/// Saves `teams` as the space's teams, replacing any saved before, if everyone in them belongs to
+/// the space (checked in the same transaction).
+pub async fn save_teams(
+    db: &Db,
+    by: Actor,
+    space: i64,
+    teams: &[Vec<Seat>],
+) -> Result<Result<(), TeamsRefused>, StoreError> {
+    let mut tx = db.write().await?;
+    let members: std::collections::BTreeSet<i64> = sqlx::query("SELECT user_id FROM space_members WHERE space_id = $1")
+        .bind(space)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("user_id"))
+        .collect::<Result<_, _>>()?;
+    let partners: std::collections::BTreeSet<i64> = sqlx::query("SELECT id FROM space_partners WHERE space_id = $1")
+        .bind(space)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let belongs = |seat: &Seat| match seat {
+        Seat::Member(user) => members.contains(&user.get()),
+        Seat::Partner(id) => partners.contains(id),
+    };
+    if !teams.iter().flatten().all(belongs) {
+        return Ok(Err(TeamsRefused::NotInSpace));
+    }
+    sqlx::query("DELETE FROM space_teams WHERE space_id = $1").bind(space).execute(&mut *tx).await?;
+    let mut order = 0_i64;
+    for (k, team) in teams.iter().enumerate() {
+        for seat in team {
+            order += 1;
+            let (user, partner) = match seat {
+                Seat::Member(user) => (Some(user.get()), None),
+                Seat::Partner(id) => (None, Some(*id)),
+            };
+            sqlx::query(
+                "INSERT INTO space_teams (space_id, team, user_id, partner_id, place) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(space)
+            .bind(k as i64 + 1)
+            .bind(user)
+            .bind(partner)
+            .bind(order)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let summary = format!("{} teams of {} people", teams.len(), teams.iter().map(Vec::len).sum::<usize>());
+    audit::record(&mut tx, db.dialect(), by, "space.teams_saved", format!("space:{space}"), summary).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
 pub async fn join(db: &Db, by: Actor, space: i64) -> Result<(), StoreError> {
@@ -143,6 +280,54 @@ pub async fn join(db: &Db, by: Actor, space: i64) -> Result<(), StoreError> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// What inviting someone to a space came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invitation {
+    /// They are now a member, and have been told (their name).
+    Added(String),
+    /// They were a member already (their name).
+    AlreadyMember(String),
+    /// Nobody with an active account on the hub has that email address.
+    NoAccount,
+}
+
+/// Adds the person with `email`, from any organisation of the hub, to the space and tells them.
+pub async fn invite(db: &Db, by: Actor, space: &Space, email: &Email) -> Result<Invitation, StoreError> {
+    let mut tx = db.write().await?;
+    let Some(person) = sqlx::query(
+        "SELECT u.id, u.name, (SELECT COUNT(*) FROM space_members m WHERE m.space_id = $2 AND m.user_id = u.id) AS member
+         FROM users u WHERE u.email = $1 AND u.status = 'active'",
+    )
+    .bind(email.as_str().to_owned())
+    .bind(space.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(Invitation::NoAccount);
+    };
+    let (user, name): (i64, String) = (person.try_get("id")?, person.try_get("name")?);
+    if person.try_get::<i64, _>("member")? > 0 {
+        return Ok(Invitation::AlreadyMember(name));
+    }
+    sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
+        .bind(space.id)
+        .bind(user)
+        .bind(by.now_ms)
+        .execute(&mut *tx)
+        .await?;
+    let summary = format!("You were added to the collaborative space \u{201c}{}\u{201d}", space.title);
+    notifications::notify(
+        &mut tx,
+        &[user],
+        &Notice::of(by, Kind::Mentoring, &summary, &format!("/spaces/{}", space.id)),
+    )
+    .await?;
+    audit::record(&mut tx, db.dialect(), by, "space.member_invited", format!("space:{}", space.id), name.clone())
+        .await?;
+    tx.commit().await?;
+    Ok(Invitation::Added(name))
 }
 
 pub async fn add_partner(db: &Db, by: Actor, space: i64, name: &str) -> Result<(), StoreError> {
@@ -180,7 +365,7 @@ pub async fn outputs(db: &Db, space: i64) -> Result<Vec<Output>, StoreError> {
          WHERE o.space_id = $1 ORDER BY o.id",
     )
     .bind(space)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -237,13 +422,22 @@ pub async fn is_member(db: &Db, space: i64, user: UserId) -> Result<bool, StoreE
     Ok(sqlx::query("SELECT 1 AS x FROM space_members WHERE space_id = $1 AND user_id = $2")
         .bind(space)
         .bind(user.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .is_some())
 }
 
-/// Starts an initiative (an idea in the actor's organisation) from the space, linked back to it.
-pub async fn start_idea(db: &Db, by: Actor, space: i64, draft: &InitiativeDraft) -> Result<InitiativeId, StoreError> {
+/// Starts an initiative (an idea in the actor's organisation) from the space, linked back to it. With
+/// `team`, the idea takes that saved team as it is now: its members from the actor's organisation
+/// join the initiative's team, and the whole team (other organisations' members and patient partners
+/// too) is kept with the link. `None` if that team is no longer saved (nothing is written).
+pub async fn start_idea(
+    db: &Db,
+    by: Actor,
+    space: i64,
+    draft: &InitiativeDraft,
+    team: Option<i64>,
+) -> Result<Option<InitiativeId>, StoreError> {
     let mut tx = db.write().await?;
     let id =
         initiatives::create_in(&mut tx, db, by.organisation, by.user, draft, InitiativeStage::Idea, by.now_ms).await?;
@@ -252,17 +446,41 @@ pub async fn start_idea(db: &Db, by: Actor, space: i64, draft: &InitiativeDraft)
         .bind(id.get())
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        db.dialect(),
-        by,
-        "space.idea_started",
-        format!("space:{space}"),
-        format!("initiative {}", id.get()),
-    )
-    .await?;
+    let mut summary = format!("initiative {}", id.get());
+    if let Some(team) = team {
+        let kept = sqlx::query(
+            "INSERT INTO space_initiative_team (initiative_id, place, user_id, partner_id)
+             SELECT $1, place, user_id, partner_id FROM space_teams WHERE space_id = $2 AND team = $3",
+        )
+        .bind(id.get())
+        .bind(space)
+        .bind(team)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if kept == 0 {
+            return Ok(None);
+        }
+        // The person starting the idea is its submitter, not a team member; people from other
+        // organisations cannot open the initiative, so they stay on the space's record of the team.
+        sqlx::query(
+            "INSERT INTO team_members (initiative_id, user_id, team_role)
+             SELECT $1, t.user_id, 'Member' FROM space_teams t JOIN users u ON u.id = t.user_id
+             WHERE t.space_id = $2 AND t.team = $3 AND t.user_id <> $4 AND u.status = 'active'
+               AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = t.user_id AND m.organisation_id = $5)",
+        )
+        .bind(id.get())
+        .bind(space)
+        .bind(team)
+        .bind(by.user.get())
+        .bind(by.organisation.get())
+        .execute(&mut *tx)
+        .await?;
+        summary = format!("{summary} with team {team}");
+    }
+    audit::record(&mut tx, db.dialect(), by, "space.idea_started", format!("space:{space}"), summary).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Some(id))
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -277,10 +495,12 @@ pub struct Linked {
     pub summary: String,
     pub contact_name: String,
     pub contact_email: String,
+    /// The saved team the idea took when it was started, if any.
+    pub team: Vec<TeamPlace>,
 }
 
 pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError> {
-    sqlx::query(
+    let mut linked = sqlx::query(
         "SELECT i.id, i.title, i.stage, i.problem, i.organisation_id, o.name AS organisation_name,
                 u.name AS contact_name, u.email AS contact_email
          FROM space_initiatives s JOIN initiatives i ON i.id = s.initiative_id
@@ -288,7 +508,7 @@ pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError>
          WHERE s.space_id = $1 ORDER BY i.id",
     )
     .bind(space)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {
@@ -302,9 +522,26 @@ pub async fn initiatives(db: &Db, space: i64) -> Result<Vec<Linked>, StoreError>
             summary: r.try_get("problem")?,
             contact_name: r.try_get("contact_name")?,
             contact_email: r.try_get("contact_email")?,
+            team: Vec::new(),
         })
     })
-    .collect()
+    .collect::<Result<Vec<Linked>, StoreError>>()?;
+    let places = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT x.initiative_id, {TEAM_PLACES} FROM space_initiative_team x
+         JOIN space_initiatives s ON s.initiative_id = x.initiative_id AND s.space_id = $1
+         LEFT JOIN users u ON u.id = x.user_id LEFT JOIN space_partners p ON p.id = x.partner_id
+         ORDER BY x.initiative_id, x.place"
+    )))
+    .bind(space)
+    .read_all(db)
+    .await?;
+    for r in &places {
+        let initiative: i64 = r.try_get("initiative_id")?;
+        if let Some(item) = linked.iter_mut().find(|l| l.id.get() == initiative) {
+            item.team.push(place_from(r)?);
+        }
+    }
+    Ok(linked)
 }
 
 /// The space that an initiative was started in, if any.
@@ -313,7 +550,7 @@ pub async fn of_initiative(db: &Db, initiative: InitiativeId) -> Result<Option<(
         "SELECT s.id, s.title FROM space_initiatives x JOIN spaces s ON s.id = x.space_id WHERE x.initiative_id = $1",
     )
     .bind(initiative.get())
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?
     .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
     .transpose()
@@ -330,7 +567,7 @@ pub async fn worked_together(db: &Db, space: i64) -> Result<Vec<(UserId, UserId)
          ) g JOIN space_members m ON m.user_id = g.user_id WHERE m.space_id = $1",
     )
     .bind(space)
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut groups: std::collections::BTreeMap<String, Vec<UserId>> = Default::default();
     for r in rows {

@@ -1,5 +1,6 @@
 //! An initiative's NASSS complexity profile: one rating and note per domain, rewritten whole.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::InitiativeId;
 use kindling_domain::spread::DomainRating;
 use sqlx::Row;
@@ -18,7 +19,7 @@ pub async fn profile(
     )
     .bind(initiative.get())
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

@@ -3,6 +3,7 @@
 //! to the provider and its callback (state, nonce and PKCE verifier), kept in the database so that any
 //! node can finish what another began.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{OrganisationId, UserId};
 use serde::Serialize;
 use sqlx::Row;
@@ -53,7 +54,7 @@ const COLUMNS: &str = "organisation_id, issuer, client_id, client_secret_sealed,
 pub async fn provider(db: &Db, organisation: OrganisationId) -> Result<Option<Provider>, StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sso_providers WHERE organisation_id = $1")))
         .bind(organisation.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(provider_from)
@@ -63,7 +64,7 @@ pub async fn provider(db: &Db, organisation: OrganisationId) -> Result<Option<Pr
 /// Every organisation's provider (the sign-in page offers each one's button).
 pub async fn providers(db: &Db) -> Result<Vec<Provider>, StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sso_providers ORDER BY label")))
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(provider_from)
@@ -152,7 +153,7 @@ pub async fn linked_user(db: &Db, issuer: &str, subject: &str) -> Result<Option<
     Ok(sqlx::query("SELECT user_id FROM sso_identities WHERE issuer = $1 AND subject = $2")
         .bind(issuer)
         .bind(subject)
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .map(|r| r.try_get::<i64, _>("user_id"))
         .transpose()?
@@ -223,7 +224,7 @@ pub async fn take_pending(db: &Db, state: &str, now_ms: i64) -> Result<Option<Pe
     let row =
         sqlx::query("SELECT provider, nonce, verifier, next_path, expires_ms FROM sso_pending WHERE state_hash = $1")
             .bind(&hash)
-            .fetch_optional(db.pool())
+            .read_optional(db)
             .await?;
     let Some(row) = row else { return Ok(None) };
     let taken = sqlx::query("DELETE FROM sso_pending WHERE state_hash = $1")

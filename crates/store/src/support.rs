@@ -1,6 +1,7 @@
 //! Support offers and the requests initiatives make of them. A request's first answer is what its
 //! response time is measured on.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{InitiativeId, OrganisationId, UserId};
 use kindling_domain::notifications::Kind as NotificationKind;
 use kindling_domain::support::{OfferDraft, OfferKind, RequestStatus};
@@ -49,13 +50,7 @@ const OFFERS: &str = "SELECT o.*, u.name AS contact_name, g.name AS organisation
 /// The offers open to `organisation`: its own and those open to the whole hub, by kind then title.
 pub async fn offers(db: &Db, organisation: OrganisationId) -> Result<Vec<Offer>, StoreError> {
     let sql = format!("{OFFERS} WHERE o.organisation_id = $1 OR o.hub_wide = 1 ORDER BY o.kind, o.title, o.id");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.get())
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(offer_from)
-        .collect()
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.get()).read_all(db).await?.iter().map(offer_from).collect()
 }
 
 /// An offer `organisation` may ask of.
@@ -64,7 +59,7 @@ pub async fn offer(db: &Db, organisation: OrganisationId, id: i64) -> Result<Opt
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(id)
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(offer_from)
@@ -158,7 +153,7 @@ pub async fn requests(db: &Db, organisation: OrganisationId, offer: Option<i64>)
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(offer)
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(request_from)
@@ -177,7 +172,7 @@ pub async fn for_initiative(
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(initiative.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(request_from)
@@ -190,7 +185,7 @@ pub async fn request(db: &Db, organisation: OrganisationId, id: i64) -> Result<O
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(id)
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?
         .as_ref()
         .map(request_from)
@@ -261,7 +256,7 @@ pub async fn asked_by(db: &Db, organisation: OrganisationId, person: UserId) -> 
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(organisation.get())
         .bind(person.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(request_from)

@@ -5,6 +5,7 @@
 //! skip both delays, so strangers guessing at an account, or many people behind one address, never keep
 //! its owner out. Kept in the database so every node sees the same counts.
 
+use crate::db::SingleRead;
 use sqlx::Row;
 
 use crate::secrets::{random_token, token_hash};
@@ -54,7 +55,7 @@ pub async fn wait_ms(db: &Db, key: &str, client: &str, now_ms: i64) -> Result<i6
     )
     .bind(key)
     .bind(since)
-    .fetch_one(db.pool())
+    .read_one(db)
     .await?;
     let (account_failures, account_last): (i64, Option<i64>) = (row.try_get("n")?, row.try_get("last")?);
     let row = sqlx::query(
@@ -62,7 +63,7 @@ pub async fn wait_ms(db: &Db, key: &str, client: &str, now_ms: i64) -> Result<i6
     )
     .bind(client)
     .bind(since)
-    .fetch_one(db.pool())
+    .read_one(db)
     .await?;
     let (client_failures, client_last): (i64, Option<i64>) = (row.try_get("n")?, row.try_get("last")?);
     let account_wait = account_last
@@ -91,7 +92,7 @@ pub async fn device_known(db: &Db, token: &str, key: &str) -> Result<bool, Store
             .bind(token_hash(token))
             .bind(key)
             .bind(DEVICE_FAILURES)
-            .fetch_one(db.pool())
+            .read_one(db)
             .await?
             .try_get("n")?;
     Ok(n > 0)

@@ -1,6 +1,7 @@
 //! Personal API tokens. The bearer token is shown once when issued; only its hash is stored, and a
 //! token can be revoked at any time.
 
+use crate::db::SingleRead;
 use kindling_domain::accounts::TokenScope;
 use kindling_domain::audit::AuditEvent;
 use kindling_domain::ids::{OrganisationId, TokenId, UserId};
@@ -87,7 +88,7 @@ pub async fn authenticate(db: &Db, secret: &str, now_ms: i64) -> Result<Option<(
     )
     .bind(&hash)
     .bind(now_ms)
-    .fetch_optional(db.pool())
+    .read_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let last: Option<i64> = row.try_get("last_used_ms")?;
@@ -138,7 +139,7 @@ pub async fn list(db: &Db, user: UserId) -> Result<Vec<TokenSummary>, StoreError
          ORDER BY id DESC",
     )
     .bind(user.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {

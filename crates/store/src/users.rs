@@ -1,5 +1,6 @@
 //! People: accounts, professions and roles per organisation.
 
+use crate::db::SingleRead;
 use kindling_domain::accounts::AccountStatus;
 use kindling_domain::ids::{OrganisationId, SiteId, UnitId, UserId};
 use kindling_domain::people::{Email, Membership, Profession, Role};
@@ -108,7 +109,7 @@ pub(crate) async fn from_row(db: &Db, row: &AnyRow) -> Result<User, StoreError> 
     let roles =
         sqlx::query("SELECT organisation_id, role FROM memberships WHERE user_id = $1 ORDER BY organisation_id, role")
             .bind(id.get())
-            .fetch_all(db.pool())
+            .read_all(db)
             .await?;
     let mut memberships: Vec<Membership> = Vec::new();
     for r in &roles {
@@ -139,7 +140,7 @@ pub(crate) async fn from_row(db: &Db, row: &AnyRow) -> Result<User, StoreError> 
 pub async fn get(db: &Db, id: UserId) -> Result<Option<User>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
         .bind(id.get())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?;
     match row {
         Some(row) => Ok(Some(from_row(db, &row).await?)),
@@ -152,7 +153,7 @@ pub async fn get(db: &Db, id: UserId) -> Result<Option<User>, StoreError> {
 pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(UserId, String)>, StoreError> {
     let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND status = 'active'")
         .bind(email.as_str())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?;
     row.map(|r| Ok((UserId::new(r.try_get("id")?), r.try_get("password_hash")?))).transpose()
 }
@@ -160,7 +161,7 @@ pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(UserId, Strin
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1")))
         .bind(email.as_str())
-        .fetch_optional(db.pool())
+        .read_optional(db)
         .await?;
     match row {
         Some(row) => Ok(Some(from_row(db, &row).await?)),
@@ -184,7 +185,7 @@ pub async fn members(db: &Db, organisation: OrganisationId) -> Result<Vec<Person
          WHERE memberships.organisation_id = $1 AND users.status = 'active' ORDER BY users.name",
     )
     .bind(organisation.get())
-    .fetch_all(db.pool())
+    .read_all(db)
     .await?
     .iter()
     .map(|r| {

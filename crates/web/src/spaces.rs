@@ -8,9 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kindling_domain::initiatives::InitiativeForm;
-use kindling_domain::spaces::{SpaceForm, Stage, parse_output, parse_partner};
+use kindling_domain::people::Email;
+use kindling_domain::spaces::{Seat, SpaceForm, Stage, parse_output, parse_partner, read_teams, write_teams};
 use kindling_domain::validation::FieldErrors;
-use kindling_store::spaces::{self, Member, Space};
+use kindling_store::spaces::{self, Invitation, Member, Partner, Space};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
@@ -62,6 +63,7 @@ async fn load(state: &AppState, raw: &str) -> Result<Space, AppError> {
 #[derive(Serialize)]
 pub(crate) struct TeamView {
     members: Vec<Member>,
+    partners: Vec<Partner>,
     professions: Vec<&'static str>,
     organisations: Vec<String>,
 }
@@ -69,6 +71,8 @@ pub(crate) struct TeamView {
 #[derive(Serialize)]
 pub(crate) struct Suggestion {
     teams: Vec<TeamView>,
+    /// The teams as the form that saves them carries them (`domain::spaces::write_teams`).
+    encoded: String,
     size: usize,
     prior_pairs_total: usize,
     prior_pairs_together: usize,
@@ -76,20 +80,25 @@ pub(crate) struct Suggestion {
     upper_bound: i64,
 }
 
-/// Splits the space's members into mixed teams of at most `size`, keeping apart people who already
-/// work together, within a short time budget.
+/// What the team engine mixes: a member's profession, or "patient partner", so that partners are
+/// spread across the teams as a profession is.
+const PARTNER_KIND: &str = "Patient partner";
+
+/// Splits the space's members and patient partners into mixed teams of at most `size`, keeping
+/// apart people who already work together, within a short time budget.
 pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result<Result<Suggestion, String>, AppError> {
     let members = spaces::members(state.db(), space).await?;
+    let partners = spaces::partners(state.db(), space).await?;
     let ids: Vec<_> = members.iter().map(|m| m.user).collect();
     let prior = spaces::worked_together(state.db(), space).await?;
     let index: HashMap<_, usize> = ids.iter().enumerate().map(|(k, id)| (*id, k)).collect();
     let history: Vec<(usize, usize)> =
         prior.iter().filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?))).collect();
+    // Members first, then partners: person k < members.len() is members[k].
     let mut kinds: Vec<&str> = Vec::new();
-    let professions: Vec<u32> = members
-        .iter()
-        .map(|m| {
-            let label = m.profession.label();
+    let labels = members.iter().map(|m| m.profession.label()).chain(partners.iter().map(|_| PARTNER_KIND));
+    let professions: Vec<u32> = labels
+        .map(|label| {
             let at = kinds.iter().position(|k| *k == label).unwrap_or_else(|| {
                 kinds.push(label);
                 kinds.len() - 1
@@ -102,22 +111,37 @@ pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result
         Ok(teams) => teams,
         Err(e) => return Ok(Err(e.to_string())),
     };
+    let seats: Vec<Vec<Seat>> = teams
+        .teams
+        .iter()
+        .map(|team| {
+            team.iter()
+                .map(|&k| match members.get(k) {
+                    Some(member) => Seat::Member(member.user),
+                    None => Seat::Partner(partners[k - members.len()].id),
+                })
+                .collect()
+        })
+        .collect();
     let views = teams
         .teams
         .iter()
         .map(|team| {
-            let people: Vec<Member> = team.iter().map(|&k| members[k].clone()).collect();
+            let people: Vec<Member> = team.iter().filter_map(|&k| members.get(k).cloned()).collect();
+            let partners: Vec<Partner> =
+                team.iter().filter_map(|&k| k.checked_sub(members.len()).map(|p| partners[p].clone())).collect();
             let mut professions: Vec<&'static str> = people.iter().map(|m| m.profession.label()).collect();
             professions.sort_unstable();
             professions.dedup();
             let mut organisations: Vec<String> = people.iter().map(|m| m.organisation.clone()).collect();
             organisations.sort();
             organisations.dedup();
-            TeamView { members: people, professions, organisations }
+            TeamView { members: people, partners, professions, organisations }
         })
         .collect();
     Ok(Ok(Suggestion {
         teams: views,
+        encoded: write_teams(&seats),
         size,
         prior_pairs_total: history.len(),
         prior_pairs_together: teams.prior_pairs_together,
@@ -134,6 +158,7 @@ impl Suggestion {
                 .into_iter()
                 .map(|t| crate::api::mentoring::TeamDto {
                     members: t.members.into_iter().map(|m| m.name).collect(),
+                    partners: t.partners.into_iter().map(|p| p.name).collect(),
                     professions: t.professions.into_iter().map(str::to_owned).collect(),
                 })
                 .collect(),
@@ -149,7 +174,13 @@ pub struct Typed {
     stage: String,
     body: String,
     partner: String,
+    /// The email address of someone the facilitator invites.
+    invite: String,
     size: String,
+    /// Suggested teams to save, as `write_teams` wrote them.
+    teams: String,
+    /// The saved team an idea takes ("" for none).
+    team: String,
     title: String,
     problem: String,
     proposed_change: String,
@@ -167,6 +198,13 @@ async fn render(
     let partners = spaces::partners(state.db(), space.id).await?;
     let outputs = spaces::outputs(state.db(), space.id).await?;
     let linked = spaces::initiatives(state.db(), space.id).await?;
+    let saved_teams = spaces::saved_teams(state.db(), space.id).await?;
+    let team_options: Vec<(String, String)> = std::iter::once((String::new(), "No team".to_owned()))
+        .chain(saved_teams.iter().map(|t| {
+            let names: Vec<&str> = t.places.iter().map(|p| p.name.as_str()).collect();
+            (t.number.to_string(), format!("Team {}: {}", t.number, names.join(", ")))
+        }))
+        .collect();
     let is_member = members.iter().any(|m| m.user == viewer.user.id);
     let challenges = kindling_store::challenges::of_space(state.db(), space.id).await?;
     let stages: Vec<minijinja::Value> = Stage::ALL
@@ -180,7 +218,7 @@ async fn render(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "spaces/show.html",
-        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, challenges => challenges, facilitates => space.facilitator == viewer.user.id, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion },
+        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, challenges => challenges, facilitates => space.facilitator == viewer.user.id, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion, saved_teams => saved_teams, team_options => team_options },
     )?;
     Ok((status, html).into_response())
 }
@@ -222,6 +260,32 @@ pub async fn add_partner(
     }
 }
 
+/// The facilitator adds someone from any organisation of the hub, by their email address.
+pub async fn invite(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    if space.facilitator != viewer.user.id {
+        return Err(AppError::Forbidden("Only the space's facilitator invites people.".into()));
+    }
+    let mut errors = FieldErrors::new();
+    match Email::parse(&typed.invite) {
+        Err(e) => errors.add("invite", e.to_string()),
+        Ok(email) => match spaces::invite(state.db(), viewer.actor(now_ms()), &space, &email).await? {
+            Invitation::Added(_) => return Ok(Redirect::to(&format!("/spaces/{}", space.id)).into_response()),
+            Invitation::AlreadyMember(name) => errors.add("invite", format!("{name} is already a member")),
+            Invitation::NoAccount => errors.add(
+                "invite",
+                "Nobody on this hub has an account with that email address: their organisation's administrator can invite them to Kindling first",
+            ),
+        },
+    }
+    render(&state, &viewer, &space, &typed, &errors, None).await
+}
+
 pub async fn add_output(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -254,13 +318,51 @@ pub async fn start_idea(
         tags: String::new(),
         ..InitiativeForm::default()
     };
-    match form.parse(|_| false) {
-        Ok(draft) => {
-            let initiative = spaces::start_idea(state.db(), viewer.actor(now_ms()), space.id, &draft).await?;
-            Ok(Redirect::to(&format!("/initiatives/{}", initiative.get())).into_response())
+    let team = match typed.team.trim() {
+        "" => Ok(None),
+        raw => raw.parse::<i64>().map(Some),
+    };
+    match (form.parse(|_| false), team) {
+        (Ok(draft), Ok(team)) => {
+            match spaces::start_idea(state.db(), viewer.actor(now_ms()), space.id, &draft, team).await? {
+                Some(initiative) => Ok(Redirect::to(&format!("/initiatives/{}", initiative.get())).into_response()),
+                None => {
+                    let mut errors = FieldErrors::new();
+                    errors.add("team", "That team is no longer saved: choose one of the saved teams");
+                    render(&state, &viewer, &space, &typed, &errors, None).await
+                }
+            }
         }
-        Err(errors) => render(&state, &viewer, &space, &typed, &errors, None).await,
+        (parsed, team) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if team.is_err() {
+                errors.add("team", "Choose one of the saved teams, or no team");
+            }
+            render(&state, &viewer, &space, &typed, &errors, None).await
+        }
     }
+}
+
+/// Saves the suggested teams the page showed as the space's teams (replacing any saved before).
+pub async fn save_teams(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = load(&state, &id).await?;
+    require_member(&state, &viewer, &space).await?;
+    let mut errors = FieldErrors::new();
+    match read_teams(&typed.teams) {
+        None => errors.add("size", "Suggest teams first, then save them"),
+        Some(teams) => match spaces::save_teams(state.db(), viewer.actor(now_ms()), space.id, &teams).await? {
+            Ok(()) => return Ok(Redirect::to(&format!("/spaces/{}#saved-teams", space.id)).into_response()),
+            Err(spaces::TeamsRefused::NotInSpace) => {
+                errors.add("size", "The space's members changed since these teams were suggested: suggest teams again")
+            }
+        },
+    }
+    render(&state, &viewer, &space, &typed, &errors, None).await
 }
 
 pub async fn suggest_teams(

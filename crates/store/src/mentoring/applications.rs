@@ -2,6 +2,7 @@
 //! as typed; approving enrols the applicant (one participant per side) in the same transaction that
 //! marks the application approved, so an application is never approved without its enrolments.
 
+use crate::db::SingleRead;
 use kindling_domain::ids::{OrganisationId, UserId};
 use kindling_domain::mentoring::ParticipantDraft;
 use kindling_domain::mentoring::applications::{ApplicationForm, Status};
@@ -83,7 +84,7 @@ pub async fn applications_of(
         .bind(organisation.get())
         .bind(programme)
         .bind(user.get())
-        .fetch_all(db.pool())
+        .read_all(db)
         .await?
         .iter()
         .map(application_from)

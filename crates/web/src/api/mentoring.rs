@@ -527,7 +527,10 @@ pub struct TeamRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct TeamDto {
+    /// Members with accounts.
     pub members: Vec<String>,
+    /// Patient partners, by the names they chose.
+    pub partners: Vec<String>,
     pub professions: Vec<String>,
 }
 

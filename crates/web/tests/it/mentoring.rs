@@ -330,6 +330,148 @@ async fn an_idea_started_in_a_space_links_back_to_it() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn a_facilitator_invites_people_from_any_organisation_of_the_hub() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let facilitator = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    // Riverside's administrator has an account on the hub but has not joined the space.
+    let admin = invited_name(&app, "admin@riverside.demo.kindling.test").await?;
+    let member_names = async || -> anyhow::Result<Vec<String>> {
+        Ok(kindling_store::spaces::members(app.db(), 1).await?.into_iter().map(|m| m.name).collect())
+    };
+    assert!(!member_names().await?.contains(&admin));
+    let added = facilitator
+        .submit("/spaces/1", "/spaces/1/members", &[("invite", "Admin@Riverside.demo.kindling.test")])
+        .await?;
+    assert_eq!(added.status(), 303, "{}", added.text().await?);
+    let invited = app.signed_in("admin@riverside.demo.kindling.test").await?;
+    let (_, told) = invited.get_text("/notifications").await?;
+    assert!(
+        told.contains("You were added to the collaborative space \u{201c}Safer transfers of care between hospital and care homes\u{201d}"),
+        "{told}"
+    );
+    // As a member, they can add to the space at once.
+    let output = invited
+        .submit("/spaces/1", "/spaces/1/outputs", &[("stage", "ideate"), ("body", "A shared checklist")])
+        .await?;
+    assert_eq!(output.status(), 303);
+    // Each mistake is named beside the field, with what was typed kept.
+    for (email, message) in [
+        ("admin@riverside.demo.kindling.test", "is already a member"),
+        ("nobody@elsewhere.example", "Nobody on this hub has an account with that email address"),
+        ("not an address", "Enter an email address in the correct format"),
+    ] {
+        let refused = facilitator.submit("/spaces/1", "/spaces/1/members", &[("invite", email)]).await?;
+        assert_eq!(refused.status(), 422, "{email}");
+        let html = refused.text().await?;
+        assert!(html.contains(message), "{email}: {html}");
+        assert!(html.contains(&format!("value=\"{email}\"")), "{email} kept");
+    }
+    // Only the facilitator invites; a member who is not gets 403 and nobody is added.
+    let member = app.signed_in("clinician@demo.kindling.test").await?;
+    let refused = member.submit("/spaces/1", "/spaces/1/members", &[("invite", "approver@demo.kindling.test")]).await?;
+    assert_eq!(refused.status(), 403);
+    let members = member_names().await?;
+    assert!(members.contains(&admin));
+    assert!(!members.contains(&invited_name(&app, "approver@demo.kindling.test").await?));
+    Ok(())
+}
+
+#[tokio::test]
+async fn suggested_teams_include_partners_are_saved_and_become_an_ideas_team() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    // The suggestion spreads the space's patient partner into a team and can be saved as shown.
+    let suggested = clinician.submit("/spaces/1", "/spaces/1/teams", &[("size", "3")]).await?;
+    let html = suggested.text().await?;
+    assert!(html.contains("<li>June (family carer) (patient partner)</li>"), "{html}");
+    let marker = "name=\"teams\" value=\"";
+    let at = html.find(marker).expect("a form to save the teams") + marker.len();
+    let shown = &html[at..at + html[at..].find('"').unwrap()];
+    assert!(shown.matches(';').count() + 1 >= 3, "seven people in teams of at most three: {shown}");
+    let saved = clinician.submit("/spaces/1", "/spaces/1/teams/saved", &[("teams", shown)]).await?;
+    assert_eq!(saved.status(), 303);
+    let as_saved = kindling_store::spaces::saved_teams(app.db(), 1).await?;
+    let seats: Vec<Vec<kindling_domain::spaces::Seat>> =
+        as_saved.iter().map(|t| t.places.iter().map(|p| p.seat).collect()).collect();
+    assert_eq!(kindling_domain::spaces::write_teams(&seats), shown, "saved exactly as shown");
+
+    // Saving teams of our own choosing replaces them; someone who is not in the space is refused.
+    let (mentor, carer, mentee) = (
+        user_id(&app, "mentor@demo.kindling.test").await?,
+        user_id(&app, "carer@riverside.demo.kindling.test").await?,
+        user_id(&app, "mentee@demo.kindling.test").await?,
+    );
+    let june = kindling_store::spaces::partners(app.db(), 1).await?[0].id;
+    let outsider = user_id(&app, "approver@demo.kindling.test").await?;
+    let stale =
+        clinician.submit("/spaces/1", "/spaces/1/teams/saved", &[("teams", &format!("u{mentor} u{outsider}"))]).await?;
+    assert_eq!(stale.status(), 422);
+    let html = stale.text().await?;
+    assert!(html.contains("members changed since these teams were suggested"), "{html}");
+    let forged = clinician.submit("/spaces/1", "/spaces/1/teams/saved", &[("teams", "u1 u1")]).await?;
+    assert_eq!(forged.status(), 422);
+    let ours = format!("u{mentor} u{carer} p{june};u{mentee}");
+    let saved = clinician.submit("/spaces/1", "/spaces/1/teams/saved", &[("teams", &ours)]).await?;
+    assert_eq!(saved.status(), 303);
+
+    // A team that is not saved is refused with everything typed kept.
+    let idea = [
+        ("title", "A transfer huddle"),
+        ("problem", "Wards and care homes do not talk before a transfer"),
+        ("proposed_change", "A five-minute call before each transfer"),
+    ];
+    let mut with_team = idea.to_vec();
+    with_team.push(("team", "7"));
+    let refused = clinician.submit("/spaces/1", "/spaces/1/ideas", &with_team).await?;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await?;
+    assert!(page.contains("That team is no longer saved"), "{page}");
+    assert!(page.contains("value=\"A transfer huddle\""));
+    // Team 1 becomes the idea's team: Northfield's member joins the initiative's team; the Riverside
+    // carer and the partner, who cannot open it, are kept with the idea on the space's page.
+    with_team.pop();
+    with_team.push(("team", "1"));
+    let started = clinician.submit("/spaces/1", "/spaces/1/ideas", &with_team).await?;
+    assert_eq!(started.status(), 303);
+    let initiative = location(&started);
+    let number: i64 = initiative.rsplit('/').next().unwrap().parse()?;
+    let item = kindling_store::initiatives::get(app.db(), NORTHFIELD, kindling_domain::ids::InitiativeId::new(number))
+        .await?
+        .expect("the new initiative");
+    let mut team: Vec<i64> = item.team.iter().map(|m| m.person.id.get()).collect();
+    team.sort_unstable();
+    let mut expected = vec![user_id(&app, "clinician@demo.kindling.test").await?, mentor];
+    expected.sort_unstable();
+    assert_eq!(team, expected, "its submitter, and of the saved team only the member from the idea's organisation");
+    let (_, space) = clinician.get_text("/spaces/1").await?;
+    let mentor_name = invited_name(&app, "mentor@demo.kindling.test").await?;
+    let carer_name = invited_name(&app, "carer@riverside.demo.kindling.test").await?;
+    assert!(space.contains(&format!("Team: {mentor_name} (")), "{space}");
+    assert!(space.contains(&format!("{carer_name} (")));
+    assert!(space.contains("June (family carer) (patient partner)</p>"), "{space}");
+    // Saving other teams later does not change the team the idea took.
+    let again = clinician.submit("/spaces/1", "/spaces/1/teams/saved", &[("teams", &format!("u{mentee}"))]).await?;
+    assert_eq!(again.status(), 303);
+    let linked = kindling_store::spaces::initiatives(app.db(), 1).await?;
+    let took = &linked.iter().find(|l| l.id.get() == number).unwrap().team;
+    assert_eq!(took.len(), 3);
+    Ok(())
+}
+
+async fn demo_user(app: &TestApp, email: &str) -> anyhow::Result<kindling_store::users::User> {
+    let email = kindling_domain::people::Email::parse(email)?;
+    kindling_store::users::find_by_email(app.db(), &email).await?.ok_or_else(|| anyhow::anyhow!("no {email}"))
+}
+
+async fn invited_name(app: &TestApp, email: &str) -> anyhow::Result<String> {
+    Ok(demo_user(app, email).await?.name)
+}
+
+async fn user_id(app: &TestApp, email: &str) -> anyhow::Result<i64> {
+    Ok(demo_user(app, email).await?.id.get())
+}
+
+#[tokio::test]
 async fn every_mentoring_page_renders_for_the_lead() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let p = programme(&app).await;
