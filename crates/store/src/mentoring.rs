@@ -371,6 +371,71 @@ async fn insert_participant(
 }
 
 /// Enrols one participant; a reference already enrolled on that side is a conflict.
+/// What inviting a participant to Kindling did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParticipantInvited {
+    /// A new account: the token of its one-time link, to send by email to `email` (normalised).
+    New { token: String, email: String },
+    /// They had an account on the hub already (now a member of this organisation too): linked, and
+    /// they sign in as before.
+    Linked,
+}
+
+/// Invites a participant who has an email address and no account to Kindling, as a mentee or mentor
+/// of the organisation (through the same invitation as an administrator's), and links each of their
+/// enrolments in the organisation with that email to the account, in one transaction, so that they are
+/// told about their matches and answer them themselves. `None` if they have no email address or are
+/// linked already.
+pub async fn invite_participant(
+    db: &Db,
+    by: Actor,
+    participant: &Participant,
+) -> Result<Option<ParticipantInvited>, StoreError> {
+    let (Some(raw), None) = (&participant.email, participant.user) else { return Ok(None) };
+    let email = kindling_domain::people::Email::parse(raw)
+        .map_err(|_| StoreError::Corrupt(format!("participant {} email {raw:?}", participant.id)))?;
+    let mut tx = db.write().await?;
+    let invitee = crate::people::Invitee {
+        email: email.clone(),
+        name: participant.name.clone(),
+        profession: kindling_domain::mentoring::account_profession(&participant.profession),
+        roles: vec![match participant.side {
+            Side::Mentee => Role::Mentee,
+            Side::Mentor => Role::Mentor,
+        }],
+        site: None,
+    };
+    let outcome = match crate::people::invite_in(&mut tx, db, by, &invitee).await {
+        Ok(crate::people::Invited::New { token, .. }) => {
+            ParticipantInvited::New { token, email: email.as_str().to_owned() }
+        }
+        Ok(crate::people::Invited::Joined { .. }) => ParticipantInvited::Linked,
+        // A member already (enrolled before their account was made): nothing was written; link them.
+        Err(StoreError::Conflict(_)) => ParticipantInvited::Linked,
+        Err(other) => return Err(other),
+    };
+    sqlx::query(
+        "UPDATE participants SET user_id = (SELECT id FROM users WHERE email = $1)
+         WHERE user_id IS NULL AND lower(email) = $1
+           AND programme_id IN (SELECT id FROM programmes WHERE organisation_id = $2)",
+    )
+    .bind(email.as_str().to_owned())
+    .bind(by.organisation.get())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "mentoring.participant_invited",
+        format!("participant:{}", participant.id),
+        format!("{} invited to Kindling", participant.name),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(outcome))
+}
+
 pub async fn enrol(db: &Db, by: Actor, programme: i64, p: &ParticipantDraft) -> Result<i64, StoreError> {
     let mut tx = db.write().await?;
     let id = insert_participant(&mut tx, by, programme, p).await?;

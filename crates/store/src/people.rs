@@ -187,7 +187,7 @@ pub async fn invite(db: &Db, by: Actor, invitee: &Invitee) -> Result<Invited, St
     Ok(outcome)
 }
 
-async fn invite_in(tx: &mut WriteTx, db: &Db, by: Actor, invitee: &Invitee) -> Result<Invited, StoreError> {
+pub(crate) async fn invite_in(tx: &mut WriteTx, db: &Db, by: Actor, invitee: &Invitee) -> Result<Invited, StoreError> {
     let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
         .bind(invitee.email.as_str())
         .fetch_optional(&mut **tx)

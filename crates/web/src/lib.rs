@@ -355,6 +355,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mentoring/programmes/{id}/outcomes/incidents", post(mentoring::outcomes::import_incidents))
         .route("/mentoring/participants/{id}", get(mentoring::participant))
         .route("/mentoring/participants/{id}/capacity", post(mentoring::set_capacity))
+        .route("/mentoring/participants/{id}/invite", post(mentoring::invite_participant))
         .route("/mentoring/participants/{id}/pause", post(mentoring::set_paused))
         .route("/mentoring/participants/{id}/rematch", post(mentoring::return_to_pool))
         .route("/mentoring/participants/{id}/training", post(mentoring::record_training))

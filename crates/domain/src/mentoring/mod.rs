@@ -535,6 +535,19 @@ const DAY_PARTS: [(&str, &str); 3] = [("am", "morning"), ("pm", "afternoon"), ("
 /// A normalised free time in its short form (`thursday-afternoon` is `thu-pm`), or `None` if it is not
 /// a day and a part of the day: free times are compared with each other, so "someday" would never
 /// match anyone and is refused rather than kept.
+/// The account profession for a participant invited to Kindling, from the profession their enrolment
+/// gives (free text from a file or a form, usually a slug): the account's own list where it matches,
+/// the long spellings files use for two of them, and "Other" for the rest (the person can change it).
+pub fn account_profession(enrolled: &str) -> crate::people::Profession {
+    use crate::people::Profession;
+    let text = enrolled.trim().to_lowercase();
+    match text.as_str() {
+        "allied-health-professional" | "allied health professional" => Profession::AlliedHealthProfessional,
+        "healthcare-scientist" | "healthcare scientist" => Profession::HealthcareScientist,
+        other => other.parse().unwrap_or(Profession::Other),
+    }
+}
+
 pub fn free_time(slot: &str) -> Option<String> {
     let (day, part) = slot.split_once('-')?;
     let day = DAYS.iter().find(|(short, long)| day == *short || day == *long)?.0;
@@ -925,6 +938,16 @@ pub fn answer_offer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invited_participants_get_the_nearest_account_profession() {
+        use crate::people::Profession;
+        assert_eq!(account_profession("nurse"), Profession::Nurse);
+        assert_eq!(account_profession("allied-health-professional"), Profession::AlliedHealthProfessional);
+        assert_eq!(account_profession(" Healthcare-Scientist "), Profession::HealthcareScientist);
+        assert_eq!(account_profession("ahp"), Profession::AlliedHealthProfessional);
+        assert_eq!(account_profession("porter"), Profession::Other);
+    }
 
     fn mentor_form() -> ParticipantForm {
         ParticipantForm {

@@ -182,7 +182,13 @@ pub async fn invite(
 
 /// Emails an invitation; the link back when it could not be sent, so the page can show it instead (it is
 /// never stored: only a hash of its token is in the database).
-async fn send_invitation(state: &AppState, viewer: &Viewer, name: &str, email: &str, token: &str) -> Option<String> {
+pub(crate) async fn send_invitation(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    email: &str,
+    token: &str,
+) -> Option<String> {
     let link = state.config().link(&format!("/set-password?token={token}"));
     let sent = crate::accounts::send_link_email(
         state,

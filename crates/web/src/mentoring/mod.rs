@@ -19,7 +19,7 @@ use kindling_domain::mentoring::{
 };
 use kindling_domain::people::Role;
 use kindling_domain::validation::FieldErrors;
-use kindling_store::mentoring::{self, Participant, Programme};
+use kindling_store::mentoring::{self, Participant, ParticipantInvited, Programme};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
@@ -350,6 +350,10 @@ struct ParticipantForms<'a> {
     errors: &'a FieldErrors,
     capacity: &'a str,
     training: &'a TrainingForm,
+    /// What just happened ("invited", "linked"), to say so at the top.
+    notice: &'a str,
+    /// An invitation link that could not be emailed, shown once for the lead to pass on.
+    link: Option<&'a str>,
 }
 
 async fn render_participant(
@@ -368,23 +372,67 @@ async fn render_participant(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/participant.html",
-        page! { title => participant.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, participant => participant, errors => errors, field_errors => field_errors(errors), capacity => forms.capacity, training => forms.training, current => current },
+        page! { title => participant.name.clone(), section => "mentoring", viewer => viewer.view(), programme => programme, participant => participant, errors => errors, field_errors => field_errors(errors), capacity => forms.capacity, training => forms.training, current => current, notice => forms.notice, link => forms.link },
     )?;
     Ok((status, html).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    notice: String,
 }
 
 pub async fn participant(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let (programme, participant) = load_participant(&state, &viewer, &id).await?;
     let forms = ParticipantForms {
         errors: &FieldErrors::new(),
         capacity: &participant.capacity.to_string(),
         training: &applications::training_form(&programme),
+        notice: &query.notice,
+        link: None,
     };
     render_participant(&state, &viewer, &programme, &participant, &forms).await
+}
+
+/// Invites a participant who has no account to Kindling (as a mentee or mentor of the organisation),
+/// so that they are told about their matches and answer them themselves.
+pub async fn invite_participant(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (programme, participant) = load_participant(&state, &viewer, &id).await?;
+    let back = format!("/mentoring/participants/{}", participant.id);
+    match mentoring::invite_participant(state.db(), viewer.actor(now_ms()), &participant).await? {
+        None => Err(AppError::Conflict(format!(
+            "{} has an account already, or no email address to invite them at.",
+            participant.name
+        ))),
+        Some(ParticipantInvited::Linked) => Ok(Redirect::to(&format!("{back}?notice=linked")).into_response()),
+        Some(ParticipantInvited::New { token, email }) => {
+            match crate::admin::people::send_invitation(&state, &viewer, &participant.name, &email, &token).await {
+                None => Ok(Redirect::to(&format!("{back}?notice=invited")).into_response()),
+                Some(link) => {
+                    // Not emailed: the link is shown once, for the lead to pass on.
+                    let (_, participant) = load_participant(&state, &viewer, &id).await?;
+                    let forms = ParticipantForms {
+                        errors: &FieldErrors::new(),
+                        capacity: &participant.capacity.to_string(),
+                        training: &applications::training_form(&programme),
+                        notice: "invited-not-emailed",
+                        link: Some(&link),
+                    };
+                    render_participant(&state, &viewer, &programme, &participant, &forms).await
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -410,7 +458,13 @@ pub async fn set_capacity(
         }
         Err(errors) => {
             let training = applications::training_form(&programme);
-            let forms = ParticipantForms { errors: &errors, capacity: &form.capacity, training: &training };
+            let forms = ParticipantForms {
+                errors: &errors,
+                capacity: &form.capacity,
+                training: &training,
+                notice: "",
+                link: None,
+            };
             render_participant(&state, &viewer, &programme, &participant, &forms).await
         }
     }
@@ -469,8 +523,13 @@ pub async fn record_training(
             Ok(Redirect::to(&format!("/mentoring/participants/{}", participant.id)).into_response())
         }
         Err(errors) => {
-            let forms =
-                ParticipantForms { errors: &errors, capacity: &participant.capacity.to_string(), training: &form };
+            let forms = ParticipantForms {
+                errors: &errors,
+                capacity: &participant.capacity.to_string(),
+                training: &form,
+                notice: "",
+                link: None,
+            };
             render_participant(&state, &viewer, &programme, &participant, &forms).await
         }
     }

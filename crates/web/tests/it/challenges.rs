@@ -3,6 +3,7 @@
 //! facilitator closes it, shortlists and names a panel; the panel scores against each criterion; and
 //! the best idea becomes an initiative of its author's organisation with its history.
 
+use crate::location;
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_store::{challenges, initiatives};
 use kindling_testkit::{Browser, TestApp};
@@ -11,11 +12,6 @@ const NORTHFIELD: OrganisationId = OrganisationId::new(1);
 const TOM: &str = "improvement-lead@demo.kindling.test";
 const PRIYA: &str = "clinician@demo.kindling.test";
 const AISHA: &str = "pharmacist@demo.kindling.test";
-
-fn location(response: &reqwest::Response) -> String {
-    assert_eq!(response.status(), 303, "expected a redirect after a change");
-    response.headers()["location"].to_str().unwrap_or_default().to_owned()
-}
 
 fn last_number(path: &str) -> i64 {
     path.trim_end_matches(|c: char| !c.is_ascii_digit()).rsplit('/').next().unwrap().parse().unwrap()

@@ -2,6 +2,7 @@
 //! pages reviewed before a signed-out visitor can read them, committee papers and appraisal records
 //! as PDF (read back with pdftotext) and CSV, and skills pathways. Bad input included.
 
+use crate::location;
 use kindling_domain::ids::{InitiativeId, OrganisationId};
 use kindling_domain::paging::Page;
 use kindling_domain::people::Email;
@@ -16,11 +17,6 @@ const NORTHFIELD: OrganisationId = OrganisationId::new(1);
 async fn initiative(app: &TestApp, prefix: &str) -> i64 {
     let (all, _) = initiatives::list(app.db(), NORTHFIELD, &Filter::default(), Page::parse(None, 100)).await.unwrap();
     all.iter().find(|i| i.title.starts_with(prefix)).unwrap().id.get()
-}
-
-fn location(response: &reqwest::Response) -> String {
-    assert_eq!(response.status(), 303, "expected a redirect after a change");
-    response.headers()["location"].to_str().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]

@@ -16,3 +16,9 @@ mod pages;
 mod recognition;
 mod security;
 mod sso;
+
+/// Where a change redirected to, asserting that it did (a form that succeeds answers 303).
+fn location(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), 303, "expected a redirect after a change");
+    response.headers()["location"].to_str().unwrap_or_default().to_owned()
+}

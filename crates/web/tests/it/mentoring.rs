@@ -2,6 +2,7 @@
 //! must-pair that breaks a hard rule, a participant file with a bad row), notes that stay private to
 //! the pair, another organisation's programme that does not exist for them, and the JSON API.
 
+use crate::location;
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::mentoring::{MatchStatus, Side};
 use kindling_store::mentoring;
@@ -29,11 +30,6 @@ async fn accepted_demo_pair(app: &TestApp) -> anyhow::Result<(kindling_testkit::
     let page = format!("/mentoring/matches/{}", jess.id);
     location(&mentee.submit(&page, &format!("{page}/answer"), &[("answer", "accept")]).await?);
     Ok((mentee, jess, page))
-}
-
-fn location(response: &reqwest::Response) -> String {
-    assert_eq!(response.status(), 303, "expected a redirect after a change");
-    response.headers()["location"].to_str().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
@@ -455,6 +451,86 @@ async fn suggested_teams_include_partners_are_saved_and_become_an_ideas_team() -
     let linked = kindling_store::spaces::initiatives(app.db(), 1).await?;
     let took = &linked.iter().find(|l| l.id.get() == number).unwrap().team;
     assert_eq!(took.len(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_lead_invites_participants_without_an_account_to_kindling() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let p = programme(&app).await;
+    let lead = app.signed_in(LEAD).await?;
+    let home = format!("/mentoring/programmes/{}", p.id);
+    let enrol = |reference: &'static str, name: &'static str, email: &'static str| {
+        [
+            ("side", "mentee"),
+            ("reference", reference),
+            ("name", name),
+            ("email", email),
+            ("profession", "nurse"),
+            ("grade", "5"),
+            ("site", "Northfield General Hospital"),
+            ("tags", "leadership"),
+        ]
+    };
+    let find = async |reference: &str| -> anyhow::Result<kindling_store::mentoring::Participant> {
+        let all = mentoring::participants(app.db(), NORTHFIELD, p.id).await?;
+        all.into_iter().find(|x| x.reference == reference).ok_or_else(|| anyhow::anyhow!("no {reference}"))
+    };
+    let (new, enrolments) = (format!("{home}/participants/new"), format!("{home}/participants"));
+    let enrolled =
+        lead.submit(&new, &enrolments, &enrol("NEW-1", "Tomasz Nowak", "Tomasz.Nowak@northfield.example")).await?;
+    assert_eq!(enrolled.status(), 303);
+    let tomasz = find("NEW-1").await?;
+    assert_eq!(tomasz.user, None, "nobody has that email on the hub");
+    let page = format!("/mentoring/participants/{}", tomasz.id);
+    let (_, html) = lead.get_text(&page).await?;
+    assert!(html.contains("Invite them to Kindling"), "{html}");
+
+    // Invited: an account as a mentee of Northfield, the enrolment linked to it, a link by email.
+    let invited = lead.submit(&page, &format!("{page}/invite"), &[]).await?;
+    assert_eq!(invited.status(), 303);
+    assert_eq!(location(&invited), format!("{page}?notice=invited"));
+    let (_, html) = lead.get_text(&location(&invited)).await?;
+    assert!(html.contains("Invitation sent to Tomasz.Nowak@northfield.example"), "the address as enrolled: {html}");
+    assert!(!html.contains("Invite them to Kindling"));
+    let account = find("NEW-1").await?.user.expect("linked to the new account");
+    let member = kindling_store::people::member(app.db(), NORTHFIELD, account).await?.expect("a member");
+    assert_eq!(member.roles, vec![kindling_domain::people::Role::Mentee]);
+    let link = app.link_sent_to("tomasz.nowak@northfield.example").expect("an invitation email");
+    assert!(link.starts_with("/set-password?token="), "{link}");
+    // Inviting again is refused: they have an account now.
+    assert_eq!(lead.submit(&page, &format!("{page}/invite"), &[]).await?.status(), 409);
+    // They choose a password at the link and are signed in.
+    let tomasz_browser = app.browser();
+    let (status, form) = tomasz_browser.get_text(&link).await?;
+    assert_eq!(status, 200);
+    let marker = "name=\"token\" value=\"";
+    let at = form.find(marker).expect("the token field") + marker.len();
+    let token = &form[at..at + form[at..].find('"').unwrap()];
+    let password = "kettle harbour violet";
+    let set = tomasz_browser
+        .submit(&link, "/set-password", &[("token", token), ("password", password), ("confirm", password)])
+        .await?;
+    assert_eq!(set.status(), 303);
+    assert_eq!(tomasz_browser.get_text("/mentoring").await?.0, 200);
+
+    // Someone with an account elsewhere in the hub is linked, not sent a new account.
+    let carer = "carer@riverside.demo.kindling.test";
+    let enrolled = lead.submit(&new, &enrolments, &enrol("NEW-2", "Riverside carer", carer)).await?;
+    assert_eq!(enrolled.status(), 303);
+    let theirs = find("NEW-2").await?;
+    assert_eq!(theirs.user, None, "not a member of Northfield, so not linked on enrolment");
+    let emails_before = app.emails().len();
+    let page = format!("/mentoring/participants/{}", theirs.id);
+    let linked = lead.submit(&page, &format!("{page}/invite"), &[]).await?;
+    assert_eq!(location(&linked), format!("{page}?notice=linked"));
+    assert_eq!(find("NEW-2").await?.user.map(|u| u.get()), Some(user_id(&app, carer).await?));
+    assert_eq!(app.emails().len(), emails_before, "no invitation email for an existing account");
+    // Only the programme's lead invites.
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let other = find("NEW-1").await?;
+    let refused = clinician.submit("/mentoring", &format!("/mentoring/participants/{}/invite", other.id), &[]).await?;
+    assert!(matches!(refused.status().as_u16(), 403 | 404), "{}", refused.status());
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! approves (which enrols, checked again as it stands then) or declines with a reason, and a mentor
 //! approved from an application is matched only once their training is on record.
 
+use crate::location;
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::mentoring::Side;
 use kindling_domain::mentoring::applications::Status;
@@ -13,11 +14,6 @@ const NORTHFIELD: OrganisationId = OrganisationId::new(1);
 const LEAD: &str = "programme-lead@demo.kindling.test";
 /// Tom Okafor, an allied health professional with no enrolment in the demo programme.
 const TOM: &str = "improvement-lead@demo.kindling.test";
-
-fn location(response: &reqwest::Response) -> String {
-    assert_eq!(response.status(), 303, "expected a redirect after a change");
-    response.headers()["location"].to_str().unwrap_or_default().to_owned()
-}
 
 async fn demo_programme(app: &TestApp) -> mentoring::Programme {
     mentoring::programmes(app.db(), NORTHFIELD).await.unwrap().remove(0)
