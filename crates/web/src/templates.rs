@@ -171,6 +171,8 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("datetime", |ms: i64| format_ms(ms, "%-d %B %Y at %-I:%M%P"));
     env.add_filter("stage_label", |slug: &str| slug.parse::<Stage>().map(Stage::label).unwrap_or("Unknown"));
     env.add_function("stage_tag", stage_tag);
+    env.add_function("field_error", field_error);
+    env.add_function("aria_describedby", aria_describedby);
     env.add_filter("profession_label", |slug: &str| {
         slug.parse::<Profession>().map(Profession::label).unwrap_or("Unknown")
     });
@@ -211,6 +213,54 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// `& < > " '` escaped, and nothing else.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// A value as a page shows it: escaped unless it is already safe markup.
+fn shown(value: &Value) -> String {
+    if value.is_safe() { value.to_string() } else { escape_html(&value.to_string()) }
+}
+
+/// A field's error message, in the NHS error message markup, or nothing when `error` is empty.
+fn field_error(name: &Value, error: Option<Value>) -> Value {
+    match error.filter(Value::is_true) {
+        None => Value::from(""),
+        Some(error) => Value::from_safe_string(format!(
+            "\n<span class=\"nhsuk-error-message\" id=\"{}-error\"><span class=\"nhsuk-u-visually-hidden\">Error: </span>{}</span>",
+            shown(name),
+            shown(&error)
+        )),
+    }
+}
+
+/// The ` aria-describedby="…"` attribute that ties a field to its hint and its error, or nothing.
+fn aria_describedby(name: &Value, hint: Option<Value>, error: Option<Value>) -> Value {
+    let name = shown(name);
+    let ids: Vec<String> = [(hint, "hint"), (error, "error")]
+        .into_iter()
+        .filter(|(value, _)| value.as_ref().is_some_and(Value::is_true))
+        .map(|(_, suffix)| format!("{name}-{suffix}"))
+        .collect();
+    if ids.is_empty() {
+        Value::from("")
+    } else {
+        Value::from_safe_string(format!(" aria-describedby=\"{}\"", ids.join(" ")))
+    }
+}
+
 /// Escapes `& < > " '` in strings and nothing else. MiniJinja's default also escapes `/`, which is
 /// harmless but turns every URL in the page into `&#x2f;initiatives&#x2f;1`.
 fn html_formatter(
@@ -220,17 +270,7 @@ fn html_formatter(
 ) -> Result<(), minijinja::Error> {
     match value.as_str() {
         Some(text) if !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html) => {
-            let mut escaped = String::with_capacity(text.len());
-            for c in text.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    c => escaped.push(c),
-                }
-            }
+            let escaped = escape_html(text);
             out.write_str(&escaped).map_err(|e| {
                 minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing the page").with_source(e)
             })
@@ -293,6 +333,48 @@ pub fn render_error(status: u16, title: &str, message: &str) -> Html<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two macros that `field_error` and `aria_describedby` replaced, as they were: the reference
+    /// the functions must render exactly like.
+    const OLD_MACROS: &str = r#"{% macro describedby(name, hint, error) -%}
+{%- set ids = [] -%}
+{%- if hint %}{% set ids = ids + [name ~ "-hint"] %}{% endif -%}
+{%- if error %}{% set ids = ids + [name ~ "-error"] %}{% endif -%}
+{%- if ids %} aria-describedby="{{ ids | join(' ') }}"{% endif -%}
+{%- endmacro %}
+{% macro error_message(name, error) -%}
+{%- if error %}
+<span class="nhsuk-error-message" id="{{ name }}-error"><span class="nhsuk-u-visually-hidden">Error: </span>{{ error }}</span>
+{%- endif %}
+{%- endmacro %}"#;
+
+    #[test]
+    fn field_errors_and_descriptions_render_as_the_macros_they_replaced() {
+        let mut env = Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_function("field_error", field_error);
+        env.add_function("aria_describedby", aria_describedby);
+        env.add_template("old.html", OLD_MACROS).unwrap();
+        let page = "{% import 'old.html' as old %}[{{ old.error_message(name, error) }}|{{ field_error(name, error) }}]\
+                    [{{ old.describedby(name, hint, error) }}|{{ aria_describedby(name, hint, error) }}]";
+        env.add_template("page.html", page).unwrap();
+        let cases = [
+            minijinja::context! { name => "title", hint => "", error => "" },
+            minijinja::context! { name => "title", hint => "Short", error => None::<String> },
+            minijinja::context! { name => "title", hint => None::<String>, error => "Enter a title" },
+            minijinja::context! { name => "due_day", hint => "For example", error => "Enter a date & a <time> \"now\"" },
+            minijinja::context! { name => "x'y", error => "It's wrong" },
+            minijinja::context! {},
+        ];
+        for case in cases {
+            let html = env.get_template("page.html").unwrap().render(&case).unwrap();
+            let halves: Vec<&str> = html.split(['[', ']']).filter(|s| !s.is_empty()).collect();
+            for pair in halves {
+                let (old, new) = pair.split_once('|').unwrap();
+                assert_eq!(new, old, "{case:?}");
+            }
+        }
+    }
 
     #[test]
     fn stage_tags_say_the_stage_in_its_colour() {
