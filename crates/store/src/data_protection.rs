@@ -61,6 +61,16 @@ const SECTIONS: &[(&str, &str)] = &[
         "mentoring_enrolments",
         "SELECT p.programme_id, p.side, p.reference, p.name, p.email, p.profession, p.grade, p.site, p.unit, p.enrolled_ms FROM participants p JOIN programmes g ON g.id = p.programme_id WHERE p.user_id = $1 AND g.organisation_id = $2",
     ),
+    // Spaces are the hub's, not one organisation's: the person's own part in them is theirs wherever it is.
+    (
+        "space_memberships",
+        "SELECT m.space_id, s.title, m.joined_ms FROM space_members m JOIN spaces s ON s.id = m.space_id WHERE m.user_id = $1 AND $2 = $2",
+    ),
+    (
+        "space_outputs",
+        "SELECT o.space_id, o.stage, o.body, o.created_ms FROM space_outputs o WHERE o.author_id = $1 AND $2 = $2",
+    ),
+    ("space_teams", "SELECT t.space_id, t.team FROM space_teams t WHERE t.user_id = $1 AND $2 = $2"),
     (
         "audit_entries",
         "SELECT seq, at_ms, action, subject, summary FROM audit_log WHERE (actor_id = $1 OR subject = 'user:' || $1) AND (organisation_id = $2 OR organisation_id IS NULL) ORDER BY seq",
