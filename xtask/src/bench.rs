@@ -40,20 +40,6 @@ pub(crate) fn wrk(url: &str, cookie: Option<&str>) -> Result<(f64, f64, f64)> {
     wrk_with(url, cookie, 32)
 }
 
-/// A wrk run of `seconds` seconds whose figures are not kept (a warm-up).
-fn wrk_seconds(url: &str, cookie: Option<&str>, seconds: u32) -> Result<()> {
-    let mut args = vec!["-t2".to_owned(), "-c32".to_owned(), format!("-d{seconds}s")];
-    if let Some(cookie) = cookie {
-        args.extend(["-H".to_owned(), format!("Cookie: {cookie}")]);
-    }
-    args.push(url.into());
-    let out = Command::new("wrk").args(&args).output().context("running wrk (apt-get install wrk)")?;
-    if !out.status.success() {
-        bail!("wrk failed on {url}");
-    }
-    Ok(())
-}
-
 /// One wrk run with 2 threads and `connections` connections.
 pub(crate) fn wrk_with(url: &str, cookie: Option<&str>, connections: u32) -> Result<(f64, f64, f64)> {
     wrk_threads(url, cookie, 2, connections)
@@ -61,24 +47,30 @@ pub(crate) fn wrk_with(url: &str, cookie: Option<&str>, connections: u32) -> Res
 
 /// One wrk run with `threads` threads and `connections` connections.
 pub(crate) fn wrk_threads(url: &str, cookie: Option<&str>, threads: u32, connections: u32) -> Result<(f64, f64, f64)> {
-    let mut args =
-        vec![format!("-t{threads}"), format!("-c{connections}"), format!("-d{SECONDS}s"), "--latency".to_owned()];
-    if let Some(cookie) = cookie {
-        args.push("-H".into());
-        args.push(format!("Cookie: {cookie}"));
-    }
-    args.push(url.into());
-    let out = Command::new("wrk").args(&args).output().context("running wrk (apt-get install wrk)")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if text.contains("Non-2xx") {
-        bail!("wrk saw error responses from {url}:\n{text}");
-    }
+    let text = wrk_output(url, cookie, threads, connections, SECONDS)?;
     let rps = text.lines().find_map(|l| l.strip_prefix("Requests/sec:")).context("no Requests/sec")?.trim().parse()?;
     let percentile = |p: &str| -> Result<f64> {
         let line = text.lines().find(|l| l.trim_start().starts_with(p)).with_context(|| format!("no {p} line"))?;
         parse_ms(line.split_whitespace().nth(1).unwrap_or_default())
     };
     Ok((rps, percentile("50%")?, percentile("99%")?))
+}
+
+/// wrk's report of a run of `seconds` seconds; an error if any answer was not 2xx.
+fn wrk_output(url: &str, cookie: Option<&str>, threads: u32, connections: u32, seconds: u32) -> Result<String> {
+    let mut args =
+        vec![format!("-t{threads}"), format!("-c{connections}"), format!("-d{seconds}s"), "--latency".to_owned()];
+    if let Some(cookie) = cookie {
+        args.push("-H".into());
+        args.push(format!("Cookie: {cookie}"));
+    }
+    args.push(url.into());
+    let out = Command::new("wrk").args(&args).output().context("running wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if text.contains("Non-2xx") {
+        bail!("wrk saw error responses from {url}:\n{text}");
+    }
+    Ok(text)
 }
 
 fn parse_ms(raw: &str) -> Result<f64> {
@@ -180,7 +172,7 @@ pub fn run(root: &Path) -> Result<()> {
     // then the rounds go round the targets in turn, so that a quieter or busier minute of this shared
     // machine falls on every target alike; each round's ratio is to the hello-world of that round.
     for (_, url, cookie) in &targets {
-        wrk_seconds(url, *cookie, 3)?;
+        wrk_output(url, *cookie, 2, 32, 3)?;
     }
     let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); targets.len()];
     for _ in 0..ROUNDS {
@@ -195,12 +187,9 @@ pub fn run(root: &Path) -> Result<()> {
     for ((name, _, _), target_runs) in targets.iter().zip(&runs) {
         println!("{name}: {target_runs:?}");
         let ratios = target_runs.iter().zip(&runs[0]).map(|(t, hello)| t.0 / hello.0).collect::<Vec<_>>();
+        let each = ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(", ");
         let (rps, p50, p99) = median(target_runs.clone());
-        println!(
-            "| {name} | {rps:.0} | {p50:.2} | {p99:.2} | {:.3}× (rounds {}) |",
-            median_of(ratios.clone()),
-            ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(", ")
-        );
+        println!("| {name} | {rps:.0} | {p50:.2} | {p99:.2} | {:.3}× (rounds {each}) |", median_of(ratios));
     }
     drop(kindling);
     drop(hello);

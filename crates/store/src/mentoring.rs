@@ -370,7 +370,6 @@ async fn insert_participant(
     Ok(id)
 }
 
-/// Enrols one participant; a reference already enrolled on that side is a conflict.
 /// What inviting a participant to Kindling did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParticipantInvited {
@@ -436,6 +435,7 @@ pub async fn invite_participant(
     Ok(Some(outcome))
 }
 
+/// Enrols one participant; a reference already enrolled on that side is a conflict.
 pub async fn enrol(db: &Db, by: Actor, programme: i64, p: &ParticipantDraft) -> Result<i64, StoreError> {
     let mut tx = db.write().await?;
     let id = insert_participant(&mut tx, by, programme, p).await?;

@@ -13,7 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::notifications::{self, Notice};
-use crate::{Actor, Db, StoreError, audit, initiatives};
+use crate::{Actor, Db, StoreError, WriteTx, audit, initiatives};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Space {
@@ -59,6 +59,17 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Space>, StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).read_optional(db).await?.as_ref().map(space_from).transpose()
 }
 
+/// Makes `user` a member of the space, within the caller's transaction.
+async fn add_member_in(tx: &mut WriteTx, space: i64, user: i64, now_ms: i64) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
+        .bind(space)
+        .bind(user)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Opens a space; its creator is its first member.
 pub async fn create(db: &Db, by: Actor, draft: &SpaceDraft) -> Result<i64, StoreError> {
     let mut tx = db.write().await?;
@@ -73,12 +84,7 @@ pub async fn create(db: &Db, by: Actor, draft: &SpaceDraft) -> Result<i64, Store
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(by.user.get())
-        .bind(by.now_ms)
-        .execute(&mut *tx)
-        .await?;
+    add_member_in(&mut tx, id, by.user.get(), by.now_ms).await?;
     audit::record(&mut tx, db.dialect(), by, "space.created", format!("space:{id}"), draft.title.clone()).await?;
     tx.commit().await?;
     Ok(id)
@@ -270,12 +276,7 @@ pub async fn join(db: &Db, by: Actor, space: i64) -> Result<(), StoreError> {
         .fetch_optional(&mut *tx)
         .await?;
     if already.is_none() {
-        sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
-            .bind(space)
-            .bind(by.user.get())
-            .bind(by.now_ms)
-            .execute(&mut *tx)
-            .await?;
+        add_member_in(&mut tx, space, by.user.get(), by.now_ms).await?;
         audit::record(&mut tx, db.dialect(), by, "space.joined", format!("space:{space}"), String::new()).await?;
     }
     tx.commit().await?;
@@ -311,12 +312,7 @@ pub async fn invite(db: &Db, by: Actor, space: &Space, email: &Email) -> Result<
     if person.try_get::<i64, _>("member")? > 0 {
         return Ok(Invitation::AlreadyMember(name));
     }
-    sqlx::query("INSERT INTO space_members (space_id, user_id, joined_ms) VALUES ($1, $2, $3)")
-        .bind(space.id)
-        .bind(user)
-        .bind(by.now_ms)
-        .execute(&mut *tx)
-        .await?;
+    add_member_in(&mut tx, space.id, user, by.now_ms).await?;
     let summary = format!("You were added to the collaborative space \u{201c}{}\u{201d}", space.title);
     notifications::notify(
         &mut tx,

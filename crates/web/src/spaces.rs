@@ -94,7 +94,7 @@ pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result
     let index: HashMap<_, usize> = ids.iter().enumerate().map(|(k, id)| (*id, k)).collect();
     let history: Vec<(usize, usize)> =
         prior.iter().filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?))).collect();
-    // Members first, then partners: person k < members.len() is members[k].
+    // Members first, then partners, in the engine's numbering.
     let mut kinds: Vec<&str> = Vec::new();
     let labels = members.iter().map(|m| m.profession.label()).chain(partners.iter().map(|_| PARTNER_KIND));
     let professions: Vec<u32> = labels
@@ -111,14 +111,16 @@ pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result
         Ok(teams) => teams,
         Err(e) => return Ok(Err(e.to_string())),
     };
+    // Person k of the engine: a member, or (after the members) a partner.
+    let who = |k: usize| members.get(k).ok_or_else(|| &partners[k - members.len()]);
     let seats: Vec<Vec<Seat>> = teams
         .teams
         .iter()
         .map(|team| {
             team.iter()
-                .map(|&k| match members.get(k) {
-                    Some(member) => Seat::Member(member.user),
-                    None => Seat::Partner(partners[k - members.len()].id),
+                .map(|&k| match who(k) {
+                    Ok(member) => Seat::Member(member.user),
+                    Err(partner) => Seat::Partner(partner.id),
                 })
                 .collect()
         })
@@ -127,9 +129,8 @@ pub(crate) async fn suggest(state: &AppState, space: i64, size: usize) -> Result
         .teams
         .iter()
         .map(|team| {
-            let people: Vec<Member> = team.iter().filter_map(|&k| members.get(k).cloned()).collect();
-            let partners: Vec<Partner> =
-                team.iter().filter_map(|&k| k.checked_sub(members.len()).map(|p| partners[p].clone())).collect();
+            let people: Vec<Member> = team.iter().filter_map(|&k| who(k).ok().cloned()).collect();
+            let partners: Vec<Partner> = team.iter().filter_map(|&k| who(k).err().cloned()).collect();
             let mut professions: Vec<&'static str> = people.iter().map(|m| m.profession.label()).collect();
             professions.sort_unstable();
             professions.dedup();

@@ -279,11 +279,11 @@ fn html_formatter(
     }
 }
 
-/// UK civil time for people; the database keeps UTC milliseconds.
 /// UK civil time, looked up once (a lookup goes to the time zone database each time).
 static LONDON: LazyLock<jiff::tz::TimeZone> =
     LazyLock::new(|| jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC));
 
+/// UK civil time for people; the database keeps UTC milliseconds.
 fn format_ms(ms: i64, format: &str) -> String {
     let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
         return String::new();
