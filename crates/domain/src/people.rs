@@ -102,8 +102,17 @@ slug_enum!(
         DataProtectionOfficer = ("data-protection-officer", "Data protection officer"),
         /// Research and development office: tracks research through its external approvals.
         ResearchOffice = ("research-office", "Research and development office"),
+        /// A patient or public partner with a limited account: opens only the collaborative spaces
+        /// they take part in, to add outputs and comments there. Never a member for anything else.
+        Partner = ("partner", "Patient or public partner"),
     }
 );
+
+/// Whether `roles` are a partner's alone: the limited account of a patient or public partner, which
+/// opens only their spaces (see `spaces::partner_may_request`).
+pub fn partner_only(roles: &[Role]) -> bool {
+    !roles.is_empty() && roles.iter().all(|r| *r == Role::Partner)
+}
 
 slug_enum!(
     /// A person's profession, shown on teams so that cross-functional make-up is visible.

@@ -41,10 +41,11 @@ impl Action {
 }
 
 /// Whether `standing` allows `action`. Every member may view, submit and comment: ideas come from
-/// anyone. Editing belongs to the initiative's own people and to those who shape the portfolio.
+/// anyone on the staff (a patient partner's limited account is not a membership for any of this).
+/// Editing belongs to the initiative's own people and to those who shape the portfolio.
 pub fn allows(standing: &Standing, action: Action) -> bool {
     use Role::*;
-    let member = !standing.roles.is_empty();
+    let member = standing.roles.iter().any(|r| *r != Partner);
     let has = |roles: &[Role]| standing.roles.iter().any(|r| roles.contains(r));
     match action {
         Action::ViewInitiatives | Action::SubmitIdea | Action::Comment => member,
@@ -81,6 +82,7 @@ mod tests {
             (Some(ClinicalSafetyOfficer), [true, true, false, true, false, false, false]),
             (Some(DataProtectionOfficer), [true, true, false, true, false, false, false]),
             (Some(ResearchOffice), [true, true, false, true, false, false, false]),
+            (Some(Partner), [false, false, false, false, false, false, false]),
         ];
         assert_eq!(table.len(), Role::ALL.len() + 1, "every role has a row");
         for (role, expected) in table {
@@ -100,5 +102,8 @@ mod tests {
         // A submitter who has left the organisation (no roles there any more) cannot edit.
         let former = Standing { roles: vec![], is_submitter: true, is_team_member: false };
         assert!(!allows(&former, EditInitiative));
+        // Nor does a partner who submitted it (a partner's account is not a membership).
+        let partner = Standing { roles: vec![Partner], is_submitter: true, is_team_member: true };
+        assert!(!allows(&partner, EditInitiative));
     }
 }

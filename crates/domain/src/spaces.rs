@@ -125,6 +125,54 @@ pub fn read_teams(raw: &str) -> Option<Vec<Vec<Seat>>> {
     Some(teams)
 }
 
+/// The pages a patient partner's limited account may open, by method and path (`{id}` stands for a
+/// number, `{}` for any one path segment). Everything else is refused to them: the list is of what they may
+/// do, so that a page added later is closed to partners until someone decides otherwise. The pages
+/// themselves then check that the space is one the partner takes part in.
+const PARTNER_PAGES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/spaces"),
+    ("GET", "/spaces/{id}"),
+    ("POST", "/spaces/{id}/outputs"),
+    ("GET", "/challenges/{id}"),
+    ("GET", "/challenges/{id}/ideas/{id}"),
+    ("POST", "/challenges/{id}/ideas/{id}/comments"),
+    ("GET", "/notifications"),
+    ("GET", "/notifications/{id}"),
+    ("POST", "/notifications/read"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
+    ("POST", "/account/digest"),
+    ("GET", "/account/two-factor"),
+    ("POST", "/account/two-factor"),
+    ("POST", "/account/two-factor/remove"),
+    ("POST", "/account/sessions/{}/end"),
+    ("POST", "/switch-organisation"),
+    ("POST", "/sign-out"),
+];
+
+/// Whether a partner's limited account may make this request (`method` as HTTP spells it; HEAD is
+/// read as GET).
+pub fn partner_may_request(method: &str, path: &str) -> bool {
+    let method = if method == "HEAD" { "GET" } else { method };
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    PARTNER_PAGES.iter().any(|(m, pattern)| {
+        *m == method && {
+            let (mut want, mut have) = (pattern.split('/'), path.split('/'));
+            loop {
+                match (want.next(), have.next()) {
+                    (None, None) => break true,
+                    (Some("{}"), Some(segment)) if !segment.is_empty() => {}
+                    (Some("{id}"), Some(segment))
+                        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) => {}
+                    (Some(w), Some(h)) if w == h => {}
+                    _ => break false,
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +205,43 @@ mod tests {
         assert_eq!(parse_partner(" June "), Ok("June".into()));
         assert!(parse_partner("june@example.com").is_err());
         assert!(parse_partner("07700 900123").is_err());
+    }
+
+    #[test]
+    fn a_partner_opens_only_their_spaces_pages_and_their_account() {
+        for (method, path) in [
+            ("GET", "/"),
+            ("GET", "/spaces"),
+            ("GET", "/spaces/7"),
+            ("HEAD", "/spaces/7/"),
+            ("POST", "/spaces/7/outputs"),
+            ("GET", "/challenges/3/ideas/12"),
+            ("POST", "/challenges/3/ideas/12/comments"),
+            ("POST", "/account/sessions/abc/end"),
+            ("POST", "/sign-out"),
+        ] {
+            assert!(partner_may_request(method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            ("GET", "/initiatives"),
+            ("GET", "/initiatives/1"),
+            ("GET", "/spaces/new"),
+            ("POST", "/spaces"),
+            ("POST", "/spaces/7/join"),
+            ("POST", "/spaces/7/ideas"),
+            ("POST", "/spaces/7/partners"),
+            ("POST", "/spaces/7/outputs/extra"),
+            ("GET", "/spaces//outputs"),
+            ("POST", "/challenges/3/ideas"),
+            ("POST", "/challenges/3/ideas/12/support"),
+            ("POST", "/account/tokens"),
+            ("DELETE", "/spaces/7"),
+            ("GET", "/api/initiatives"),
+            ("GET", "/dashboard"),
+            ("GET", "/mentoring"),
+            ("GET", "/admin"),
+        ] {
+            assert!(!partner_may_request(method, path), "{method} {path}");
+        }
     }
 }

@@ -100,9 +100,11 @@ impl Mailer {
 
     /// Sends one message; an error means it was not taken by the transport.
     pub async fn send(&self, email: &Outgoing) -> Result<(), MailError> {
+        // The name is given to lettre as a name, never parsed as part of an address: a name such as
+        // "June (family carer)" or "Okafor, Amara" would otherwise read as a comment or a list.
         let display = email.to_name.replace(['<', '>', '"', '\r', '\n'], "");
-        let to: Mailbox =
-            format!("{display} <{}>", email.to_email).parse().map_err(|_| MailError::To(email.to_email.clone()))?;
+        let address: lettre::Address = email.to_email.parse().map_err(|_| MailError::To(email.to_email.clone()))?;
+        let to = Mailbox::new(Some(display.trim().to_owned()).filter(|d| !d.is_empty()), address);
         let builder = Message::builder().from(self.from.clone()).to(to).subject(email.subject.clone());
         let message = match &email.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
@@ -148,6 +150,16 @@ mod tests {
         assert!(written.contains("multipart/alternative"), "{written}");
         assert!(written.contains("To: \"Amara Okafor\" <amara@example.test>"), "{written}");
         assert!(written.contains("Open the link") && written.contains("<p>Open the link</p>"));
+        // Names with the characters addresses use for comments and lists are still only names.
+        for (name, file) in [("June (family carer)", "two"), ("Okafor, Amara; Ward 3 @ night", "three")] {
+            let email = Outgoing { to_name: name.into(), file_stem: file.into(), ..email.clone() };
+            mailer.send(&email).await.unwrap();
+            let written = std::fs::read_to_string(dir.join(format!("{file}.eml"))).unwrap();
+            // lettre writes such a name as an RFC 2047 encoded word, which mail programs decode.
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(name);
+            assert!(written.contains(&format!("To: =?utf-8?b?{encoded}?= <amara@example.test>")), "{written}");
+        }
         let bad = Outgoing { to_email: "not an address".into(), file_stem: "two".into(), ..email };
         assert!(matches!(mailer.send(&bad).await, Err(MailError::To(_))));
         let _ = std::fs::remove_dir_all(dir);

@@ -72,6 +72,10 @@ const SECTIONS: &[(&str, &str)] = &[
     ),
     ("space_teams", "SELECT t.space_id, t.team FROM space_teams t WHERE t.user_id = $1 AND $2 = $2"),
     (
+        "space_partnerships",
+        "SELECT p.space_id, s.title, p.name, p.joined_ms FROM space_partners p JOIN spaces s ON s.id = p.space_id WHERE p.user_id = $1 AND $2 = $2",
+    ),
+    (
         "audit_entries",
         "SELECT seq, at_ms, action, subject, summary FROM audit_log WHERE (actor_id = $1 OR subject = 'user:' || $1) AND (organisation_id = $2 OR organisation_id IS NULL) ORDER BY seq",
     ),
@@ -165,11 +169,13 @@ pub async fn anonymise(db: &Db, by: Actor, user: UserId) -> Result<bool, StoreEr
     ] {
         sqlx::query(sql).bind(user.get()).execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE participants SET name = $1, email = NULL WHERE user_id = $2")
-        .bind(&pseudonym)
-        .bind(user.get())
-        .execute(&mut *tx)
-        .await?;
+    for sql in [
+        "UPDATE participants SET name = $1, email = NULL WHERE user_id = $2",
+        // A patient partner's chosen name in the spaces where they had an account.
+        "UPDATE space_partners SET name = $1 WHERE user_id = $2",
+    ] {
+        sqlx::query(sql).bind(&pseudonym).bind(user.get()).execute(&mut *tx).await?;
+    }
     sqlx::query("DELETE FROM known_devices WHERE account = $1").bind(&email).execute(&mut *tx).await?;
     audit::record(
         &mut tx,

@@ -198,6 +198,22 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, St
             ids.push((person.email.clone(), id, person.roles));
         }
     }
+    // A patient partner's limited account (no unit, no site: not on the staff), which the demo space
+    // takes part in (see `mentoring::seed`).
+    let partner_email = Email::parse(&role_email(Role::Partner)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let partner_hash = hash_password(password);
+    let partner = NewUser {
+        email: &partner_email,
+        name: "Tom (former patient)",
+        profession: Profession::PatientPartner,
+        unit: None,
+        site: None,
+        password_hash: &partner_hash,
+        status: kindling_domain::accounts::AccountStatus::Active,
+    };
+    let partner = users::create(&mut tx, &partner, start).await?;
+    users::grant_role(&mut tx, partner, northfield, Role::Partner).await?;
+    ids.push((role_email(Role::Partner), partner, &[Role::Partner]));
     let user = |email: &str| -> Result<(UserId, &'static [Role]), StoreError> {
         ids.iter()
             .find(|(e, _, _)| e == email)
@@ -479,6 +495,7 @@ async fn seed(db: &Db, password: &str, now_ms: i64) -> Result<Option<Seeded>, St
         improvement_lead: user(&lead)?.0,
         carer: user(&carer)?.0,
         carer_organisation: riverside,
+        partner: user(&role_email(Role::Partner))?.0,
     };
     mentoring::seed(db, northfield, &people, now_ms).await?;
     Ok(Some(Seeded { organisations: 2, users: ids.len(), initiatives: stories.len() }))

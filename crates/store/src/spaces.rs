@@ -124,21 +124,141 @@ pub async fn members(db: &Db, space: i64) -> Result<Vec<Member>, StoreError> {
     .collect()
 }
 
-/// A patient partner of a space: known by the name they chose, without an account.
+/// A patient partner of a space: known by the name they chose, never by contact details; `account`
+/// is the limited account they sign in with, if they were given one.
 #[derive(Clone, Debug, Serialize)]
 pub struct Partner {
     pub id: i64,
     pub name: String,
+    pub account: Option<UserId>,
 }
 
 pub async fn partners(db: &Db, space: i64) -> Result<Vec<Partner>, StoreError> {
-    sqlx::query("SELECT id, name FROM space_partners WHERE space_id = $1 ORDER BY id")
+    sqlx::query("SELECT id, name, user_id FROM space_partners WHERE space_id = $1 ORDER BY id")
         .bind(space)
         .read_all(db)
         .await?
         .iter()
-        .map(|r| Ok(Partner { id: r.try_get("id")?, name: r.try_get("name")? }))
+        .map(|r| {
+            Ok(Partner {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                account: r.try_get::<Option<i64>, _>("user_id")?.map(UserId::new),
+            })
+        })
         .collect()
+}
+
+/// Whether `user` signs in as one of the space's patient partners.
+pub async fn is_partner(db: &Db, space: i64, user: UserId) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 AS x FROM space_partners WHERE space_id = $1 AND user_id = $2")
+        .bind(space)
+        .bind(user.get())
+        .read_optional(db)
+        .await?
+        .is_some())
+}
+
+/// The spaces in which `user` is a patient partner, newest first: all that their limited account
+/// opens.
+pub async fn of_partner(db: &Db, user: UserId) -> Result<Vec<Space>, StoreError> {
+    let sql = format!(
+        "{SPACES} WHERE s.id IN (SELECT space_id FROM space_partners WHERE user_id = $1) ORDER BY s.created_ms DESC, s.id DESC"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.get()).read_all(db).await?.iter().map(space_from).collect()
+}
+
+/// What giving a patient partner an account came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartnerAccount {
+    /// A new limited account: the token of its one-time link, to send to the address given.
+    Invited { token: String },
+    /// They had a partner's account already (from another space): this space is linked to it and
+    /// they were told.
+    Linked,
+    /// The address belongs to someone on the staff of an organisation of the hub: they take part as
+    /// a member (invite them), not as a partner.
+    StaffAccount,
+    /// This partner has an account already.
+    HasAccount,
+}
+
+/// Gives the space's patient partner `partner` a limited account at `email` (the invitation every
+/// account starts with, with the partner role in the actor's organisation only), or links the space
+/// to the partner account that address already has. `None` if the space has no such partner.
+pub async fn give_partner_account(
+    db: &Db,
+    by: Actor,
+    space: &Space,
+    partner: i64,
+    email: &Email,
+) -> Result<Option<PartnerAccount>, StoreError> {
+    let mut tx = db.write().await?;
+    let Some(row) = sqlx::query("SELECT name, user_id FROM space_partners WHERE id = $1 AND space_id = $2")
+        .bind(partner)
+        .bind(space.id)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let name: String = row.try_get("name")?;
+    if row.try_get::<Option<i64>, _>("user_id")?.is_some() {
+        return Ok(Some(PartnerAccount::HasAccount));
+    }
+    let existing = sqlx::query(
+        "SELECT u.id, (SELECT COUNT(*) FROM memberships m WHERE m.user_id = u.id AND m.role <> $2) AS staff_roles
+         FROM users u WHERE u.email = $1",
+    )
+    .bind(email.as_str().to_owned())
+    .bind(kindling_domain::people::Role::Partner.slug())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (user, outcome) = match existing {
+        Some(found) if found.try_get::<i64, _>("staff_roles")? > 0 => return Ok(Some(PartnerAccount::StaffAccount)),
+        Some(found) => {
+            let user = UserId::new(found.try_get("id")?);
+            crate::users::grant_role(&mut tx, user, by.organisation, kindling_domain::people::Role::Partner).await?;
+            let summary = format!("You can now take part in the collaborative space \u{201c}{}\u{201d}", space.title);
+            notifications::notify(
+                &mut tx,
+                &[user.get()],
+                &Notice::of(by, Kind::Mentoring, &summary, &format!("/spaces/{}", space.id)),
+            )
+            .await?;
+            (user, PartnerAccount::Linked)
+        }
+        None => {
+            let invitee = crate::people::Invitee {
+                email: email.clone(),
+                name: name.clone(),
+                profession: Profession::PatientPartner,
+                roles: vec![kindling_domain::people::Role::Partner],
+                site: None,
+            };
+            match crate::people::invite_in(&mut tx, db, by, &invitee).await? {
+                crate::people::Invited::New { user, token } => (user, PartnerAccount::Invited { token }),
+                // Not reached: an address with no account was checked above, in this transaction.
+                crate::people::Invited::Joined { user } => (user, PartnerAccount::Linked),
+            }
+        }
+    };
+    sqlx::query("UPDATE space_partners SET user_id = $1 WHERE id = $2")
+        .bind(user.get())
+        .bind(partner)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        db.dialect(),
+        by,
+        "space.partner_account",
+        format!("space:{}", space.id),
+        "a patient partner was given an account".into(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(outcome))
 }
 
 /// Someone in a saved team, as the space page shows them.
@@ -327,11 +447,27 @@ pub async fn invite(db: &Db, by: Actor, space: &Space, email: &Email) -> Result<
 }
 
 pub async fn add_partner(db: &Db, by: Actor, space: i64, name: &str) -> Result<(), StoreError> {
+    insert_partner(db, by, space, name, None).await
+}
+
+/// Adds a partner who already has a partner account (the demo's).
+pub(crate) async fn add_partner_with_account(
+    db: &Db,
+    by: Actor,
+    space: i64,
+    name: &str,
+    account: UserId,
+) -> Result<(), StoreError> {
+    insert_partner(db, by, space, name, Some(account)).await
+}
+
+async fn insert_partner(db: &Db, by: Actor, space: i64, name: &str, account: Option<UserId>) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    sqlx::query("INSERT INTO space_partners (space_id, name, joined_ms) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO space_partners (space_id, name, joined_ms, user_id) VALUES ($1, $2, $3, $4)")
         .bind(space)
         .bind(name.to_owned())
         .bind(by.now_ms)
+        .bind(account.map(UserId::get))
         .execute(&mut *tx)
         .await?;
     audit::record(

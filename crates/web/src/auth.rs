@@ -13,7 +13,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kindling_domain::ids::OrganisationId;
 use kindling_domain::initiatives::Standing;
-use kindling_domain::people::Role;
+use kindling_domain::people::{Role, partner_only};
+use kindling_domain::spaces::partner_may_request;
 use kindling_store::orgs;
 use kindling_store::sessions::{self, Session};
 use kindling_store::users::User;
@@ -88,7 +89,13 @@ pub struct ViewerView<'a> {
     pub unread: i64,
     pub is_admin: bool,
     pub is_hub_admin: bool,
+    /// A patient partner's limited account: the menu offers only their spaces.
+    pub is_partner: bool,
 }
+
+/// What a partner's limited account is told when it asks for anything else.
+pub const PARTNER_LIMIT: &str =
+    "A patient partner's account opens the collaborative spaces you take part in, and your account settings.";
 
 impl Viewer {
     pub fn view(&self) -> ViewerView<'_> {
@@ -102,6 +109,7 @@ impl Viewer {
             unread: self.unread,
             is_admin: self.roles.contains(&Role::Admin),
             is_hub_admin: self.user.hub_admin,
+            is_partner: self.is_partner(),
         }
     }
 
@@ -111,6 +119,11 @@ impl Viewer {
     }
 
     /// The viewer's standing towards an initiative of their organisation.
+    /// Whether the viewer signs in here as a patient partner only (a limited account).
+    pub fn is_partner(&self) -> bool {
+        partner_only(&self.roles)
+    }
+
     pub fn standing(&self, is_submitter: bool, is_team_member: bool) -> Standing {
         Standing { roles: self.roles.clone(), is_submitter, is_team_member }
     }
@@ -167,11 +180,17 @@ impl FromRequestParts<AppState> for Viewer {
         };
         let organisation_name =
             person.organisations.iter().find(|(id, _)| *id == organisation).map(|(_, n)| n.clone()).unwrap_or_default();
+        let roles = person.user.roles_in(organisation);
+        // A patient partner's limited account opens its spaces and itself, nothing else: refused here,
+        // once for every page, rather than by each page remembering to.
+        if partner_only(&roles) && !partner_may_request(parts.method.as_str(), parts.uri.path()) {
+            return Err(AppError::Forbidden(PARTNER_LIMIT.into()));
+        }
         Ok(Viewer {
             user: person.user.clone(),
             organisation,
             organisation_name,
-            roles: person.user.roles_in(organisation),
+            roles,
             csrf_token: session.csrf_token,
             session_token,
             session_id: session.id,

@@ -48,16 +48,21 @@ async fn load_space(state: &AppState, raw: &str) -> Result<Space, AppError> {
     spaces::get(state.db(), parse_number(raw)?).await?.ok_or(AppError::NotFound)
 }
 
-/// A challenge with its space.
-async fn load(state: &AppState, raw: &str) -> Result<(Challenge, Space), AppError> {
+/// A challenge with its space, if the viewer may open the space (see `spaces::open`).
+async fn load(state: &AppState, viewer: &Viewer, raw: &str) -> Result<(Challenge, Space), AppError> {
     let challenge = challenges::get(state.db(), parse_number(raw)?).await?.ok_or(AppError::NotFound)?;
-    let space = spaces::get(state.db(), challenge.space).await?.ok_or(AppError::NotFound)?;
+    let space = crate::spaces::open(state, viewer, challenge.space).await?;
     Ok((challenge, space))
 }
 
 /// An idea of this challenge (an idea of another challenge under this one's address is not found).
-async fn load_idea(state: &AppState, raw: &str, idea: &str) -> Result<(Challenge, Space, Idea), AppError> {
-    let (challenge, space) = load(state, raw).await?;
+async fn load_idea(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+    idea: &str,
+) -> Result<(Challenge, Space, Idea), AppError> {
+    let (challenge, space) = load(state, viewer, raw).await?;
     let idea = challenges::idea(state.db(), parse_number(idea)?).await?.ok_or(AppError::NotFound)?;
     if idea.challenge != challenge.id {
         return Err(AppError::NotFound);
@@ -156,7 +161,7 @@ async fn render(
 }
 
 pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
-    let (challenge, space) = load(&state, &id).await?;
+    let (challenge, space) = load(&state, &viewer, &id).await?;
     render(&state, &viewer, (&challenge, &space), &Typed::default(), &FieldErrors::new()).await
 }
 
@@ -166,7 +171,7 @@ pub async fn post_idea(
     Path(id): Path<String>,
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
-    let (challenge, space) = load(&state, &id).await?;
+    let (challenge, space) = load(&state, &viewer, &id).await?;
     require_member(&state, &viewer, space.id).await?;
     if !takes_ideas(challenge.phase, challenge.closes_on, crate::today()) {
         return Err(AppError::Conflict("This challenge has closed to new ideas.".into()));
@@ -199,7 +204,7 @@ pub async fn decide(
 }
 
 async fn move_on(state: &AppState, viewer: &Viewer, id: &str, from: Phase, to: Phase) -> Result<Response, AppError> {
-    let (challenge, space) = load(state, id).await?;
+    let (challenge, space) = load(state, viewer, id).await?;
     require_facilitator(viewer, &space)?;
     match challenges::set_phase(state.db(), viewer.actor(now_ms()), &challenge, from, to).await {
         Ok(()) => Ok(Redirect::to(&format!("/challenges/{}", challenge.id)).into_response()),
@@ -214,7 +219,7 @@ pub async fn add_judge(
     Path(id): Path<String>,
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
-    let (challenge, space) = load(&state, &id).await?;
+    let (challenge, space) = load(&state, &viewer, &id).await?;
     require_facilitator(&viewer, &space)?;
     let chosen = typed.judge.trim().parse::<i64>().ok().map(UserId::new);
     let members = spaces::members(state.db(), space.id).await?;
@@ -244,7 +249,7 @@ pub async fn shortlist(
     Path((id, idea)): Path<(String, String)>,
     axum::Form(choice): axum::Form<Choice>,
 ) -> Result<Response, AppError> {
-    let (challenge, space, idea) = load_idea(&state, &id, &idea).await?;
+    let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
     require_facilitator(&viewer, &space)?;
     if challenge.phase == Phase::Decided {
         return Err(AppError::Conflict("This challenge has been decided.".into()));
@@ -306,7 +311,7 @@ pub async fn show_idea(
     viewer: Viewer,
     Path((id, idea)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (challenge, space, idea) = load_idea(&state, &id, &idea).await?;
+    let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
     render_idea(&state, &viewer, (&challenge, &space, &idea), &IdeaForms::default()).await
 }
 
@@ -316,7 +321,7 @@ pub async fn support(
     Path((id, idea)): Path<(String, String)>,
     axum::Form(choice): axum::Form<Choice>,
 ) -> Result<Response, AppError> {
-    let (challenge, space, idea) = load_idea(&state, &id, &idea).await?;
+    let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
     require_member(&state, &viewer, space.id).await?;
     if idea.author == viewer.user.id {
         return Err(AppError::Conflict("You cannot support your own idea.".into()));
@@ -337,8 +342,11 @@ pub async fn comment(
     Path((id, idea)): Path<(String, String)>,
     axum::Form(form): axum::Form<CommentForm>,
 ) -> Result<Response, AppError> {
-    let (challenge, space, idea) = load_idea(&state, &id, &idea).await?;
-    require_member(&state, &viewer, space.id).await?;
+    let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
+    // A patient partner (whose account opens only their own spaces) comments as members do.
+    if !viewer.is_partner() {
+        require_member(&state, &viewer, space.id).await?;
+    }
     match parse_comment(&form.comment) {
         Ok(body) => {
             challenges::comment(state.db(), viewer.actor(now_ms()), &idea, &body).await?;
@@ -357,7 +365,7 @@ pub async fn score(
     Path((id, idea)): Path<(String, String)>,
     axum::Form(body): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (challenge, space, idea) = load_idea(&state, &id, &idea).await?;
+    let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
     let on_panel = challenges::panel(state.db(), challenge.id).await?.iter().any(|j| j.user == viewer.user.id);
     if !on_panel {
         return Err(AppError::Forbidden("Only the challenge's panel scores ideas.".into()));
@@ -386,7 +394,7 @@ pub async fn start_initiative(
     viewer: Viewer,
     Path((id, idea)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (challenge, space, idea) = load_idea(&state, &id, &idea).await?;
+    let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
     require_facilitator(&viewer, &space)?;
     let ideas = challenges::ideas(state.db(), challenge.id).await?;
     let shortlist: Vec<(i64, i64)> = ideas.iter().filter(|i| i.shortlisted).map(|i| (i.id, i.supporters)).collect();

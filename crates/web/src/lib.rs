@@ -384,6 +384,7 @@ pub fn router(state: AppState) -> Router {
         .route("/spaces/{id}/join", post(spaces::join))
         .route("/spaces/{id}/partners", post(spaces::add_partner))
         .route("/spaces/{id}/members", post(spaces::invite))
+        .route("/spaces/{id}/partner-accounts", post(spaces::give_partner_account))
         .route("/spaces/{id}/outputs", post(spaces::add_output))
         .route("/spaces/{id}/ideas", post(spaces::start_idea))
         .route("/spaces/{id}/teams", post(spaces::suggest_teams))

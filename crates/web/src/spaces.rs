@@ -11,7 +11,7 @@ use kindling_domain::initiatives::InitiativeForm;
 use kindling_domain::people::Email;
 use kindling_domain::spaces::{Seat, SpaceForm, Stage, parse_output, parse_partner, read_teams, write_teams};
 use kindling_domain::validation::FieldErrors;
-use kindling_store::spaces::{self, Invitation, Member, Partner, Space};
+use kindling_store::spaces::{self, Invitation, Member, Partner, PartnerAccount, Space};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Viewer;
@@ -20,7 +20,12 @@ use crate::mentoring::parse_number;
 use crate::{AppError, AppState, now_ms, templates};
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    let all = spaces::list(state.db()).await?;
+    // A patient partner's account lists only the spaces they take part in.
+    let all = if viewer.is_partner() {
+        spaces::of_partner(state.db(), viewer.user.id).await?
+    } else {
+        spaces::list(state.db()).await?
+    };
     let html = templates::render(
         "spaces/list.html",
         page! { title => "Collaborative spaces", section => "mentoring", viewer => viewer.view(), spaces => all },
@@ -57,6 +62,16 @@ pub async fn create(
 
 async fn load(state: &AppState, raw: &str) -> Result<Space, AppError> {
     spaces::get(state.db(), parse_number(raw)?).await?.ok_or(AppError::NotFound)
+}
+
+/// The space as the viewer may open it: any space of the hub for its staff, and for a patient
+/// partner's account only the spaces they take part in (any other is not found).
+pub(crate) async fn open(state: &AppState, viewer: &Viewer, space: i64) -> Result<Space, AppError> {
+    let found = spaces::get(state.db(), space).await?.ok_or(AppError::NotFound)?;
+    if viewer.is_partner() && !spaces::is_partner(state.db(), found.id, viewer.user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(found)
 }
 
 /// A suggested team with its mix of professions and organisations.
@@ -185,6 +200,15 @@ pub struct Typed {
     title: String,
     problem: String,
     proposed_change: String,
+    /// The partner the facilitator gives an account, and the address it is for.
+    account_partner: String,
+    partner_email: String,
+    /// What the page says after a change (from the address it was redirected to).
+    #[serde(skip_deserializing)]
+    notice: String,
+    /// An invitation link that could not be emailed, shown once for the facilitator to pass on.
+    #[serde(skip_deserializing)]
+    invitation_link: String,
 }
 
 async fn render(
@@ -207,6 +231,9 @@ async fn render(
         }))
         .collect();
     let is_member = members.iter().any(|m| m.user == viewer.user.id);
+    let without_account: Vec<(String, String)> = std::iter::once((String::new(), "Choose a partner".to_owned()))
+        .chain(partners.iter().filter(|p| p.account.is_none()).map(|p| (p.id.to_string(), p.name.clone())))
+        .collect();
     let challenges = kindling_store::challenges::of_space(state.db(), space.id).await?;
     let stages: Vec<minijinja::Value> = Stage::ALL
         .iter()
@@ -219,14 +246,26 @@ async fn render(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "spaces/show.html",
-        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, challenges => challenges, facilitates => space.facilitator == viewer.user.id, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion, saved_teams => saved_teams, team_options => team_options },
+        page! { title => space.title.clone(), section => "mentoring", viewer => viewer.view(), space => space, members => members, partners => partners, stages => stages, stage_options => stage_options, linked => linked, is_member => is_member, challenges => challenges, facilitates => space.facilitator == viewer.user.id, typed => typed, errors => errors, field_errors => field_errors(errors), suggestion => suggestion, saved_teams => saved_teams, team_options => team_options, without_account => without_account, contributes => is_member || viewer.is_partner() },
     )?;
     Ok((status, html).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
-    let space = load(&state, &id).await?;
-    render(&state, &viewer, &space, &Typed { size: "4".into(), ..Typed::default() }, &FieldErrors::new(), None).await
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    notice: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    let space = open(&state, &viewer, parse_number(&id)?).await?;
+    let typed = Typed { size: "4".into(), notice: query.notice, ..Typed::default() };
+    render(&state, &viewer, &space, &typed, &FieldErrors::new(), None).await
 }
 
 pub async fn join(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, AppError> {
@@ -287,14 +326,71 @@ pub async fn invite(
     render(&state, &viewer, &space, &typed, &errors, None).await
 }
 
-pub async fn add_output(
+/// The facilitator gives one of the space's patient partners a limited account: an invitation to
+/// the address they give (emailed, or shown once to pass on), or a link to the partner account that
+/// address has from another space.
+pub async fn give_partner_account(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
     let space = load(&state, &id).await?;
-    require_member(&state, &viewer, &space).await?;
+    if space.facilitator != viewer.user.id {
+        return Err(AppError::Forbidden("Only the space's facilitator gives partners accounts.".into()));
+    }
+    let mut errors = FieldErrors::new();
+    let partner = typed.account_partner.trim().parse::<i64>().ok();
+    if partner.is_none() {
+        errors.add("account_partner", "Choose the partner to give an account");
+    }
+    let email = Email::parse(&typed.partner_email).map_err(|e| errors.add("partner_email", e.to_string())).ok();
+    let (Some(partner), Some(email)) = (partner, email) else {
+        return render(&state, &viewer, &space, &typed, &errors, None).await;
+    };
+    let back = format!("/spaces/{}", space.id);
+    let name = spaces::partners(state.db(), space.id).await?.into_iter().find(|p| p.id == partner).map(|p| p.name);
+    match spaces::give_partner_account(state.db(), viewer.actor(now_ms()), &space, partner, &email).await? {
+        None => errors.add("account_partner", "Choose one of this space's partners"),
+        Some(PartnerAccount::HasAccount) => errors.add("account_partner", "That partner has an account already"),
+        Some(PartnerAccount::StaffAccount) => errors.add(
+            "partner_email",
+            "That address belongs to a member of staff on this hub: add them to the space as a member instead",
+        ),
+        Some(PartnerAccount::Linked) => {
+            return Ok(Redirect::to(&format!("{back}?notice=partner-linked")).into_response());
+        }
+        Some(PartnerAccount::Invited { token }) => {
+            let name = name.unwrap_or_default();
+            match crate::admin::people::send_invitation(&state, &viewer, &name, email.as_str(), &token).await {
+                None => return Ok(Redirect::to(&format!("{back}?notice=partner-invited")).into_response()),
+                Some(link) => {
+                    // Not emailed: the link is shown once, on this response, for the facilitator to pass on.
+                    let shown = Typed {
+                        size: "4".into(),
+                        notice: "partner-invited-not-emailed".into(),
+                        invitation_link: link,
+                        ..Typed::default()
+                    };
+                    return render(&state, &viewer, &space, &shown, &FieldErrors::new(), None).await;
+                }
+            }
+        }
+    }
+    render(&state, &viewer, &space, &typed, &errors, None).await
+}
+
+pub async fn add_output(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(typed): axum::Form<Typed>,
+) -> Result<Response, AppError> {
+    let space = open(&state, &viewer, parse_number(&id)?).await?;
+    // A patient partner (whose account opens only their own spaces) contributes as members do.
+    if !viewer.is_partner() {
+        require_member(&state, &viewer, &space).await?;
+    }
     match parse_output(&typed.stage, &typed.body) {
         Ok((stage, body)) => {
             spaces::add_output(state.db(), viewer.actor(now_ms()), &space, stage, &body).await?;

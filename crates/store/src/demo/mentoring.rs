@@ -35,6 +35,8 @@ pub struct People {
     pub improvement_lead: UserId,
     pub carer: UserId,
     pub carer_organisation: OrganisationId,
+    /// A patient partner with a limited account.
+    pub partner: UserId,
 }
 
 /// A small deterministic generator, so the demo is the same every time.
@@ -387,6 +389,9 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
     let riverside = Actor { organisation: people.carer_organisation, user: people.carer, now_ms: now_ms - 33 * DAY_MS };
     spaces::join(db, riverside, space).await?;
     spaces::add_partner(db, at(people.improvement_lead, now_ms - 30 * DAY_MS), space, "June (family carer)").await?;
+    // A second partner signs in with a partner account of their own and adds to the space themselves.
+    let facilitator = at(people.improvement_lead, now_ms - 29 * DAY_MS);
+    spaces::add_partner_with_account(db, facilitator, space, "Tom (former patient)", people.partner).await?;
     let opened = spaces::get(db, space).await?.ok_or_else(|| StoreError::Corrupt("demo space".into()))?;
     spaces::add_output(
         db,
@@ -394,6 +399,14 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
         &opened,
         Stage::Understand,
         "Medication changes are often missing from the transfer letter, and care home staff find out by phoning the ward.",
+    )
+    .await?;
+    spaces::add_output(
+        db,
+        at(people.partner, now_ms - 24 * DAY_MS),
+        &opened,
+        Stage::Understand,
+        "When I went back to my care home, nobody there knew my tablets had changed until my daughter rang them.",
     )
     .await?;
     let opened = spaces::get(db, space).await?.ok_or_else(|| StoreError::Corrupt("demo space".into()))?;

@@ -43,6 +43,8 @@ pub enum RoleName {
     ClinicalSafetyOfficer,
     DataProtectionOfficer,
     ResearchOffice,
+    /// A patient or public partner's limited account (the collaborative spaces they take part in).
+    Partner,
 }
 
 impl RoleName {
@@ -59,6 +61,7 @@ impl RoleName {
             Self::ClinicalSafetyOfficer => Role::ClinicalSafetyOfficer,
             Self::DataProtectionOfficer => Role::DataProtectionOfficer,
             Self::ResearchOffice => Role::ResearchOffice,
+            Self::Partner => Role::Partner,
         }
     }
 }

@@ -347,6 +347,9 @@ impl FromRequestParts<AppState> for ApiUser {
         let organisation = crate::auth::working_organisation(&user, chosen)
             .ok_or_else(|| ApiError::forbidden("This account is not a member of any organisation.".into()))?;
         let roles = user.roles_in(organisation);
+        if kindling_domain::people::partner_only(&roles) {
+            return Err(ApiError::forbidden(crate::auth::PARTNER_LIMIT.into()));
+        }
         Ok(ApiUser { user, organisation, roles })
     }
 }

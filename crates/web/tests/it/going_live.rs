@@ -30,7 +30,7 @@ fn code_for(secret_base32: &str) -> String {
 }
 
 /// Sets a password at a one-time link path; the response to the form.
-async fn set_password(browser: &Browser, link: &str, password: &str) -> anyhow::Result<reqwest::Response> {
+pub(crate) async fn set_password(browser: &Browser, link: &str, password: &str) -> anyhow::Result<reqwest::Response> {
     let (status, page) = browser.get_text(link).await?;
     assert_eq!(status, 200, "{page}");
     let token = hidden(&page, "token");

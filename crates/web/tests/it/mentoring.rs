@@ -372,6 +372,155 @@ async fn a_facilitator_invites_people_from_any_organisation_of_the_hub() -> anyh
     Ok(())
 }
 
+/// Issue 19 §5: a patient partner is given a limited account and contributes outputs and comments
+/// themselves; the account opens their spaces and their account settings, and nothing else.
+#[tokio::test]
+async fn a_patient_partner_gets_a_limited_account_that_opens_only_their_spaces() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let facilitator = app.signed_in("improvement-lead@demo.kindling.test").await?;
+    let june = kindling_store::spaces::partners(app.db(), 1).await?.into_iter().find(|p| p.name.starts_with("June"));
+    let june = june.expect("the demo space's patient partner");
+    assert_eq!(june.account, None);
+    let (_, page) = facilitator.get_text("/spaces/1").await?;
+    assert!(page.contains("Give a patient partner an account"), "{page}");
+    let give = |partner: String, email: &'static str| {
+        let facilitator = &facilitator;
+        async move {
+            facilitator
+                .submit(
+                    "/spaces/1",
+                    "/spaces/1/partner-accounts",
+                    &[("account_partner", &partner), ("partner_email", email)],
+                )
+                .await
+        }
+    };
+    // Mistakes are named beside their fields, with what was typed kept; a member of staff's address
+    // is refused (they take part as members); only the facilitator gives accounts.
+    for (partner, email, message) in [
+        (june.id.to_string(), "not an address", "Enter an email address in the correct format"),
+        (String::new(), "june@example.org", "Choose the partner to give an account"),
+        (june.id.to_string(), "clinician@demo.kindling.test", "belongs to a member of staff"),
+        ("999999".to_owned(), "june@example.org", "Choose one of this space&#39;s partners"),
+    ] {
+        let refused = give(partner, email).await?;
+        assert_eq!(refused.status(), 422, "{email}");
+        let html = refused.text().await?;
+        assert!(html.contains(message), "{email}: {html}");
+        assert!(html.contains(&format!("value=\"{email}\"")), "{email} kept");
+    }
+    let clinician = app.signed_in("clinician@demo.kindling.test").await?;
+    let refused = clinician
+        .submit(
+            "/spaces/1",
+            "/spaces/1/partner-accounts",
+            &[("account_partner", &june.id.to_string()), ("partner_email", "june@example.org")],
+        )
+        .await?;
+    assert_eq!(refused.status(), 403);
+
+    // Given: an invitation by email, and the partner row linked to an account holding the partner role only.
+    let given = give(june.id.to_string(), "June@Example.org").await?;
+    assert_eq!(location(&given), "/spaces/1?notice=partner-invited", "emailed, though the name has brackets");
+    let account = kindling_store::spaces::partners(app.db(), 1).await?.into_iter().find(|p| p.id == june.id);
+    let account = account.and_then(|p| p.account).expect("linked to the new account");
+    let member = kindling_store::people::member(app.db(), NORTHFIELD, account).await?.expect("a member");
+    assert_eq!(member.roles, vec![kindling_domain::people::Role::Partner]);
+    assert_eq!(give(june.id.to_string(), "june@example.org").await?.status(), 422, "given once");
+    let link = app.link_sent_to("june@example.org").expect("an invitation email");
+    let partner = app.browser();
+    assert_eq!(crate::going_live::set_password(&partner, &link, "lantern meadow copper").await?.status(), 303);
+
+    // Home is their spaces; the list holds only the space they take part in.
+    let home = partner.get("/").await?;
+    assert_eq!(location(&home), "/spaces");
+    let (status, list) = partner.get_text("/spaces").await?;
+    assert_eq!(status, 200);
+    assert!(list.contains("Safer transfers of care between hospital and care homes"), "{list}");
+    assert_eq!(list.matches("href=\"/spaces/").count(), 1, "one space listed: {list}");
+    assert!(!list.contains("href=\"/initiatives\""), "the menu offers only their spaces: {list}");
+    // They add an output and comment on a challenge idea themselves.
+    let (status, space) = partner.get_text("/spaces/1").await?;
+    assert_eq!(status, 200, "{space}");
+    assert!(space.contains("You take part in this space as a patient partner"), "{space}");
+    assert!(!space.contains("Join this space") && !space.contains("Start an idea from this space"), "{space}");
+    let added = partner
+        .submit(
+            "/spaces/1",
+            "/spaces/1/outputs",
+            &[("stage", "understand"), ("body", "Nobody told my mother which ward she was going to.")],
+        )
+        .await?;
+    assert_eq!(added.status(), 303);
+    let outputs = kindling_store::spaces::outputs(app.db(), 1).await?;
+    let theirs = outputs.iter().find(|o| o.body.starts_with("Nobody told my mother")).expect("the output");
+    assert_eq!(theirs.author, june.name);
+    let challenge = kindling_store::challenges::of_space(app.db(), 1).await?.remove(0);
+    let idea = kindling_store::challenges::ideas(app.db(), challenge.id).await?.remove(0);
+    let idea_page = format!("/challenges/{}/ideas/{}", challenge.id, idea.id);
+    let (status, html) = partner.get_text(&idea_page).await?;
+    assert_eq!(status, 200, "{html}");
+    let commented =
+        partner.submit(&idea_page, &format!("{idea_page}/comments"), &[("comment", "Ask families too.")]).await?;
+    assert_eq!(commented.status(), 303);
+    let comments = kindling_store::challenges::comments(app.db(), idea.id).await?;
+    assert!(comments.iter().any(|c| c.body == "Ask families too." && c.author == june.name), "{comments:?}");
+
+    // Everything else is closed to the account: staff pages, joining or starting ideas, other spaces,
+    // posting ideas, supporting, the API and its tokens.
+    let other =
+        facilitator.submit("/spaces/new", "/spaces", &[("title", "Falls at night"), ("theme", "Fewer falls")]).await?;
+    let other_space = location(&other);
+    for page in ["/initiatives", "/dashboard", "/mentoring", "/spaces/new", "/organisation", "/admin", &other_space] {
+        let status = partner.get(page).await?.status().as_u16();
+        assert!(matches!(status, 403 | 404), "{page}: {status}");
+    }
+    for (form, action, fields) in [
+        ("/spaces/1", "/spaces/1/join", vec![]),
+        (
+            "/spaces/1",
+            "/spaces/1/ideas",
+            vec![("title", "Mine"), ("problem", "A problem"), ("proposed_change", "A change")],
+        ),
+        ("/spaces/1", "/spaces/1/partners", vec![("partner", "Someone")]),
+        ("/spaces/1", &format!("{other_space}/outputs"), vec![("stage", "understand"), ("body", "Hello")]),
+        (
+            &idea_page,
+            &format!("/challenges/{}/ideas", challenge.id),
+            vec![("title", "Mine"), ("description", "An idea")],
+        ),
+        (&idea_page, &format!("{idea_page}/support"), vec![("value", "yes")]),
+        ("/account", "/account/tokens", vec![("label", "Mine"), ("scope", "read"), ("days", "30")]),
+    ] {
+        let status = partner.submit(form, action, &fields).await?.status().as_u16();
+        assert!(matches!(status, 403 | 404), "{action}: {status}");
+    }
+    assert!(!kindling_store::spaces::is_member(app.db(), 1, account).await?, "never made a member by the back door");
+    let (status, settings) = partner.get_text("/account").await?;
+    assert_eq!(status, 200);
+    assert!(!settings.contains("API tokens"), "{settings}");
+
+    // Another space's facilitator gives the same address: the existing partner account is linked, and told.
+    let added = facilitator.submit(&other_space, &format!("{other_space}/partners"), &[("partner", "June")]).await?;
+    assert_eq!(added.status(), 303);
+    let other_id: i64 = other_space.trim_start_matches("/spaces/").parse()?;
+    let second = kindling_store::spaces::partners(app.db(), other_id).await?.remove(0);
+    let linked = facilitator
+        .submit(
+            &other_space,
+            &format!("{other_space}/partner-accounts"),
+            &[("account_partner", &second.id.to_string()), ("partner_email", "june@example.org")],
+        )
+        .await?;
+    assert_eq!(location(&linked), format!("{other_space}?notice=partner-linked"));
+    let (_, list) = partner.get_text("/spaces").await?;
+    assert_eq!(list.matches("href=\"/spaces/").count(), 2, "{list}");
+    assert_eq!(partner.get_text(&other_space).await?.0, 200);
+    let (_, told) = partner.get_text("/notifications").await?;
+    assert!(told.contains("You can now take part in the collaborative space \u{201c}Falls at night\u{201d}"), "{told}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn suggested_teams_include_partners_are_saved_and_become_an_ideas_team() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
