@@ -222,9 +222,11 @@ fn test_command(packages: &[&str], env: &[(&str, &str)]) -> Result<()> {
 }
 
 /// Debian packages the checks need, each with a file that shows it is installed: Chromium for the
-/// browser tests, a font for charts and PDFs, and `pdftotext` to read the PDFs back in tests.
-const SYSTEM_PACKAGES: [(&str, &str); 3] = [
+/// browser tests, a font for charts and PDFs, `pdftotext` to read the PDFs back in tests, and `make`,
+/// which builds jemalloc (the binary's allocator) from its source.
+const SYSTEM_PACKAGES: [(&str, &str); 4] = [
     ("chromium", "/usr/bin/chromium"),
+    ("make", "/usr/bin/make"),
     ("fonts-liberation", "/usr/share/fonts/truetype/liberation"),
     ("poppler-utils", "/usr/bin/pdftotext"),
 ];
