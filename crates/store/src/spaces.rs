@@ -171,8 +171,9 @@ pub async fn of_partner(db: &Db, user: UserId) -> Result<Vec<Space>, StoreError>
 /// What giving a patient partner an account came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PartnerAccount {
-    /// A new limited account: the token of its one-time link, to send to the address given.
-    Invited { token: String },
+    /// A new limited account: the token of its one-time link, to send to the address given, and the
+    /// partner's name to address it to.
+    Invited { token: String, name: String },
     /// They had a partner's account already (from another space): this space is linked to it and
     /// they were told.
     Linked,
@@ -231,13 +232,15 @@ pub async fn give_partner_account(
         None => {
             let invitee = crate::people::Invitee {
                 email: email.clone(),
-                name: name.clone(),
+                name,
                 profession: Profession::PatientPartner,
                 roles: vec![kindling_domain::people::Role::Partner],
                 site: None,
             };
             match crate::people::invite_in(&mut tx, db, by, &invitee).await? {
-                crate::people::Invited::New { user, token } => (user, PartnerAccount::Invited { token }),
+                crate::people::Invited::New { user, token } => {
+                    (user, PartnerAccount::Invited { token, name: invitee.name })
+                }
                 // Not reached: an address with no account was checked above, in this transaction.
                 crate::people::Invited::Joined { user } => (user, PartnerAccount::Linked),
             }

@@ -36,14 +36,6 @@ fn require_facilitator(viewer: &Viewer, space: &Space) -> Result<(), AppError> {
     }
 }
 
-async fn require_member(state: &AppState, viewer: &Viewer, space: i64) -> Result<(), AppError> {
-    if spaces::is_member(state.db(), space, viewer.user.id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Join the space first.".into()))
-    }
-}
-
 async fn load_space(state: &AppState, raw: &str) -> Result<Space, AppError> {
     spaces::get(state.db(), parse_number(raw)?).await?.ok_or(AppError::NotFound)
 }
@@ -172,7 +164,7 @@ pub async fn post_idea(
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
     let (challenge, space) = load(&state, &viewer, &id).await?;
-    require_member(&state, &viewer, space.id).await?;
+    crate::spaces::require_member(&state, &viewer, space.id).await?;
     if !takes_ideas(challenge.phase, challenge.closes_on, crate::today()) {
         return Err(AppError::Conflict("This challenge has closed to new ideas.".into()));
     }
@@ -322,7 +314,7 @@ pub async fn support(
     axum::Form(choice): axum::Form<Choice>,
 ) -> Result<Response, AppError> {
     let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
-    require_member(&state, &viewer, space.id).await?;
+    crate::spaces::require_member(&state, &viewer, space.id).await?;
     if idea.author == viewer.user.id {
         return Err(AppError::Conflict("You cannot support your own idea.".into()));
     }
@@ -343,10 +335,7 @@ pub async fn comment(
     axum::Form(form): axum::Form<CommentForm>,
 ) -> Result<Response, AppError> {
     let (challenge, space, idea) = load_idea(&state, &viewer, &id, &idea).await?;
-    // A patient partner (whose account opens only their own spaces) comments as members do.
-    if !viewer.is_partner() {
-        require_member(&state, &viewer, space.id).await?;
-    }
+    crate::spaces::require_contributor(&state, &viewer, space.id).await?;
     match parse_comment(&form.comment) {
         Ok(body) => {
             challenges::comment(state.db(), viewer.actor(now_ms()), &idea, &body).await?;

@@ -274,13 +274,22 @@ pub async fn join(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     Ok(Redirect::to(&format!("/spaces/{}", space.id)).into_response())
 }
 
-async fn require_member(state: &AppState, viewer: &Viewer, space: &Space) -> Result<(), AppError> {
-    let members = spaces::members(state.db(), space.id).await?;
-    if members.iter().any(|m| m.user == viewer.user.id) {
+/// Refuses unless the viewer is a member of the space.
+pub(crate) async fn require_member(state: &AppState, viewer: &Viewer, space: i64) -> Result<(), AppError> {
+    if spaces::is_member(state.db(), space, viewer.user.id).await? {
         Ok(())
     } else {
         Err(AppError::Forbidden("Join the space first.".into()))
     }
+}
+
+/// Refuses unless the viewer takes part in the space: as a member, or as one of its patient partners
+/// (who add outputs and comments as members do).
+pub(crate) async fn require_contributor(state: &AppState, viewer: &Viewer, space: i64) -> Result<(), AppError> {
+    if viewer.is_partner() && spaces::is_partner(state.db(), space, viewer.user.id).await? {
+        return Ok(());
+    }
+    require_member(state, viewer, space).await
 }
 
 pub async fn add_partner(
@@ -290,7 +299,7 @@ pub async fn add_partner(
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
     let space = load(&state, &id).await?;
-    require_member(&state, &viewer, &space).await?;
+    require_member(&state, &viewer, space.id).await?;
     match parse_partner(&typed.partner) {
         Ok(name) => {
             spaces::add_partner(state.db(), viewer.actor(now_ms()), space.id, &name).await?;
@@ -349,7 +358,6 @@ pub async fn give_partner_account(
         return render(&state, &viewer, &space, &typed, &errors, None).await;
     };
     let back = format!("/spaces/{}", space.id);
-    let name = spaces::partners(state.db(), space.id).await?.into_iter().find(|p| p.id == partner).map(|p| p.name);
     match spaces::give_partner_account(state.db(), viewer.actor(now_ms()), &space, partner, &email).await? {
         None => errors.add("account_partner", "Choose one of this space's partners"),
         Some(PartnerAccount::HasAccount) => errors.add("account_partner", "That partner has an account already"),
@@ -360,8 +368,7 @@ pub async fn give_partner_account(
         Some(PartnerAccount::Linked) => {
             return Ok(Redirect::to(&format!("{back}?notice=partner-linked")).into_response());
         }
-        Some(PartnerAccount::Invited { token }) => {
-            let name = name.unwrap_or_default();
+        Some(PartnerAccount::Invited { token, name }) => {
             match crate::admin::people::send_invitation(&state, &viewer, &name, email.as_str(), &token).await {
                 None => return Ok(Redirect::to(&format!("{back}?notice=partner-invited")).into_response()),
                 Some(link) => {
@@ -387,10 +394,7 @@ pub async fn add_output(
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
     let space = open(&state, &viewer, parse_number(&id)?).await?;
-    // A patient partner (whose account opens only their own spaces) contributes as members do.
-    if !viewer.is_partner() {
-        require_member(&state, &viewer, &space).await?;
-    }
+    require_contributor(&state, &viewer, space.id).await?;
     match parse_output(&typed.stage, &typed.body) {
         Ok((stage, body)) => {
             spaces::add_output(state.db(), viewer.actor(now_ms()), &space, stage, &body).await?;
@@ -407,7 +411,7 @@ pub async fn start_idea(
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
     let space = load(&state, &id).await?;
-    require_member(&state, &viewer, &space).await?;
+    require_member(&state, &viewer, space.id).await?;
     let form = InitiativeForm {
         title: typed.title.clone(),
         problem: typed.problem.clone(),
@@ -448,7 +452,7 @@ pub async fn save_teams(
     axum::Form(typed): axum::Form<Typed>,
 ) -> Result<Response, AppError> {
     let space = load(&state, &id).await?;
-    require_member(&state, &viewer, &space).await?;
+    require_member(&state, &viewer, space.id).await?;
     let mut errors = FieldErrors::new();
     match read_teams(&typed.teams) {
         None => errors.add("size", "Suggest teams first, then save them"),
