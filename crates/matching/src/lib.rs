@@ -18,6 +18,7 @@ pub mod pricing;
 pub mod problem;
 pub mod profiles;
 pub mod round;
+pub mod shortlist;
 pub mod solve;
 pub mod stable;
 pub mod teams;

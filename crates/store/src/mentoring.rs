@@ -235,11 +235,25 @@ impl Participant {
     }
 }
 
-const PARTICIPANTS: &str = "SELECT p.*,
-        (SELECT COUNT(*) FROM mentoring_matches m WHERE m.mentor_id = p.id AND m.status IN ('offered', 'active')) AS load,
+/// The places a mentor `p` has taken: mentees offered or active, and the places held for mentees who
+/// are choosing from a shortlist that names them (until the mentee answers).
+macro_rules! taken_places {
+    () => {
+        "((SELECT COUNT(*) FROM mentoring_matches m WHERE m.mentor_id = p.id AND m.status IN ('offered', 'active'))
+        + (SELECT COUNT(*) FROM round_choices c JOIN mentoring_matches m
+            ON m.round_id = c.round_id AND m.mentee_id = c.participant_id AND m.status = 'offered'
+            WHERE c.mentor_id = p.id))"
+    };
+}
+
+const PARTICIPANTS: &str = concat!(
+    "SELECT p.*, ",
+    taken_places!(),
+    " AS load,
         (SELECT MAX(m.id) FROM mentoring_matches m WHERE m.mentee_id = p.id AND m.status IN ('offered', 'active', 'closed')
             AND NOT (m.status = 'closed' AND p.rematch_ms IS NOT NULL AND m.closed_ms <= p.rematch_ms)) AS current_match
-    FROM participants p JOIN programmes g ON g.id = p.programme_id";
+    FROM participants p JOIN programmes g ON g.id = p.programme_id"
+);
 
 fn list(raw: &str) -> Vec<String> {
     raw.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
@@ -503,15 +517,15 @@ pub async fn record_training(
 /// Changes a mentor's capacity; refused (nothing changed) if it is now below their load.
 pub async fn set_capacity(db: &Db, by: Actor, participant: i64, capacity: u32) -> Result<(), StoreError> {
     let mut tx = db.write().await?;
-    let load: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM mentoring_matches WHERE mentor_id = $1 AND status IN ('offered', 'active')",
-    )
-    .bind(participant)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("n")?;
+    let load: i64 = sqlx::query(concat!("SELECT ", taken_places!(), " AS n FROM participants p WHERE p.id = $1"))
+        .bind(participant)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
     if i64::from(capacity) < load {
-        return Err(StoreError::Conflict(format!("This mentor already has {load} mentees offered or active")));
+        return Err(StoreError::Conflict(format!(
+            "This mentor already has {load} places taken (mentees offered or active, and places held for mentees choosing their mentor)"
+        )));
     }
     sqlx::query("UPDATE participants SET capacity = $1 WHERE id = $2")
         .bind(i64::from(capacity))
@@ -676,6 +690,16 @@ pub struct Entry {
     pub dual: i64,
 }
 
+/// A mentor a mentee may choose instead of the round's, in a programme where mentees choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Alternative {
+    pub mentee: i64,
+    pub mentor: i64,
+    pub score: i64,
+    /// The reduced cost from the round's duals: at least what the programme's total score loses.
+    pub cost: i64,
+}
+
 /// What a solved round stores.
 #[derive(Clone, Debug)]
 pub struct NewRound {
@@ -686,6 +710,8 @@ pub struct NewRound {
     pub elapsed_ms: i64,
     pub certificate: Certificate,
     pub entries: Vec<Entry>,
+    /// Empty unless the programme lets mentees choose.
+    pub alternatives: Vec<Alternative>,
 }
 
 /// Rows per multi-row INSERT: few round trips, well under PostgreSQL's limit on parameters.
@@ -751,6 +777,22 @@ pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) ->
         }
         query.execute(&mut *tx).await?;
     }
+    for chunk in round.alternatives.chunks(ENTRY_BATCH) {
+        let mut sql =
+            String::from("INSERT INTO round_choices (round_id, participant_id, mentor_id, score, cost) VALUES ");
+        for k in 0..chunk.len() {
+            let b = k * 5;
+            if k > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in chunk {
+            query = query.bind(id).bind(a.mentee).bind(a.mentor).bind(a.score).bind(a.cost);
+        }
+        query.execute(&mut *tx).await?;
+    }
     audit::record(
         &mut tx,
         db.dialect(),
@@ -811,12 +853,14 @@ pub async fn publish_round(db: &Db, by: Actor, round: &RoundRecord) -> Result<us
     .fetch_one(&mut *tx)
     .await?
     .try_get("n")?;
-    let over: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM participants p WHERE p.capacity < (
-            SELECT COUNT(*) FROM mentoring_matches m WHERE m.mentor_id = p.id AND m.status IN ('offered', 'active'))
-          + (SELECT COUNT(*) FROM round_entries e WHERE e.round_id = $1 AND e.mentor_id = p.id)
-          AND p.id IN (SELECT mentor_id FROM round_entries WHERE round_id = $1 AND mentor_id IS NOT NULL)",
-    )
+    let over: i64 = sqlx::query(concat!(
+        "SELECT COUNT(*) AS n FROM participants p WHERE p.capacity < ",
+        taken_places!(),
+        " + (SELECT COUNT(*) FROM round_entries e WHERE e.round_id = $1 AND e.mentor_id = p.id)
+          + (SELECT COUNT(*) FROM round_choices c WHERE c.round_id = $1 AND c.mentor_id = p.id)
+          AND (p.id IN (SELECT mentor_id FROM round_entries WHERE round_id = $1 AND mentor_id IS NOT NULL)
+            OR p.id IN (SELECT mentor_id FROM round_choices WHERE round_id = $1))"
+    ))
     .bind(round.id)
     .fetch_one(&mut *tx)
     .await?
@@ -842,24 +886,34 @@ pub async fn publish_round(db: &Db, by: Actor, round: &RoundRecord) -> Result<us
         .bind(round.id)
         .execute(&mut *tx)
         .await?;
-    let told: Vec<(i64, i64)> = sqlx::query(
-        "SELECT p.user_id, m.id FROM mentoring_matches m JOIN participants p ON p.id IN (m.mentee_id, m.mentor_id)
+    // A mentee with a shortlist is asked to choose; the mentors hear once they are chosen.
+    let told: Vec<(i64, i64, bool)> = sqlx::query(
+        "SELECT p.user_id, m.id, EXISTS (SELECT 1 FROM round_choices c WHERE c.round_id = m.round_id
+                AND c.participant_id = m.mentee_id) AS choosing, p.id = m.mentee_id AS is_mentee
+         FROM mentoring_matches m JOIN participants p ON p.id IN (m.mentee_id, m.mentor_id)
          WHERE m.round_id = $1 AND p.user_id IS NOT NULL",
     )
     .bind(round.id)
     .fetch_all(&mut *tx)
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("user_id")?, r.try_get("id")?)))
+    .filter_map(|r| {
+        let flag = |column: &str| r.try_get::<bool, _>(column).or_else(|_| r.try_get::<i64, _>(column).map(|n| n != 0));
+        let (choosing, is_mentee) = match (flag("choosing"), flag("is_mentee")) {
+            (Ok(c), Ok(m)) => (c, m),
+            (Err(e), _) | (_, Err(e)) => return Some(Err(e.into())),
+        };
+        (is_mentee || !choosing).then(|| Ok((r.try_get("user_id")?, r.try_get("id")?, choosing)))
+    })
     .collect::<Result<_, StoreError>>()?;
-    for (user, match_id) in told {
+    for (user, match_id, choosing) in told {
         let href = format!("/mentoring/matches/{match_id}");
-        let notice = Notice::of(
-            by,
-            NotificationKind::Mentoring,
-            "You have a new mentoring match: please accept or decline it",
-            &href,
-        );
+        let summary = if choosing {
+            "You have a mentoring offer: please choose your mentor from your shortlist, or decline"
+        } else {
+            "You have a new mentoring match: please accept or decline it"
+        };
+        let notice = Notice::of(by, NotificationKind::Mentoring, summary, &href);
         notifications::notify(&mut tx, &[user], &notice).await?;
     }
     audit::record(
@@ -977,6 +1031,98 @@ pub async fn answer(
     let summary =
         format!("Mentoring match {} with {}: {}", m.mentee_name, m.mentor_name, status.label().to_lowercase());
     tell_the_other(&mut tx, by, m, &summary).await?;
+    audit::record(&mut tx, db.dialect(), by, "mentoring.match_answered", format!("match:{}", m.id), summary).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The mentors a mentee may choose instead of their offer's, cheapest for the programme first (empty
+/// unless the programme lets mentees choose and places were free).
+pub async fn alternatives(db: &Db, m: &Match) -> Result<Vec<Alternative>, StoreError> {
+    sqlx::query(
+        "SELECT * FROM round_choices WHERE round_id = $1 AND participant_id = $2 ORDER BY cost, score DESC, mentor_id",
+    )
+    .bind(m.round)
+    .bind(m.mentee)
+    .read_all(db)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Alternative {
+            mentee: r.try_get("participant_id")?,
+            mentor: r.try_get("mentor_id")?,
+            score: r.try_get("score")?,
+            cost: r.try_get("cost")?,
+        })
+    })
+    .collect()
+}
+
+/// How many of a round's mentees have a shortlist to choose from, and how many alternatives (each a
+/// held place) they have between them.
+pub async fn shortlisted(db: &Db, round: i64) -> Result<(i64, i64), StoreError> {
+    let r = sqlx::query(
+        "SELECT COUNT(DISTINCT participant_id) AS mentees, COUNT(*) AS places FROM round_choices WHERE round_id = $1",
+    )
+    .bind(round)
+    .read_one(db)
+    .await?;
+    Ok((r.try_get("mentees")?, r.try_get("places")?))
+}
+
+/// Accepts an offer with another mentor from the mentee's shortlist: the match moves to that mentor,
+/// whose place was held for it, and starts. Refused, with nothing changed, if the offer was answered
+/// meanwhile, the mentor is not on the shortlist, or the held place has gone (the lead lowered the
+/// mentor's places below what was held, which [`set_capacity`] refuses).
+pub async fn accept_alternative(db: &Db, by: Actor, m: &Match, mentor: i64) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let Some(score) =
+        sqlx::query("SELECT score FROM round_choices WHERE round_id = $1 AND participant_id = $2 AND mentor_id = $3")
+            .bind(m.round)
+            .bind(m.mentee)
+            .bind(mentor)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<i64, _>("score"))
+            .transpose()?
+    else {
+        return Err(StoreError::Conflict("That mentor is not on the shortlist of this offer".into()));
+    };
+    let chosen = sqlx::query(concat!(
+        "SELECT p.name, p.user_id, p.capacity, ",
+        taken_places!(),
+        " AS taken FROM participants p WHERE p.id = $1"
+    ))
+    .bind(mentor)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (name, user, capacity, taken): (String, Option<i64>, i64, i64) =
+        (chosen.try_get("name")?, chosen.try_get("user_id")?, chosen.try_get("capacity")?, chosen.try_get("taken")?);
+    // `taken` counts this offer's own held place.
+    if taken > capacity {
+        return Err(StoreError::Conflict(format!("{name} no longer has a place: choose another mentor")));
+    }
+    let updated = sqlx::query(
+        "UPDATE mentoring_matches SET mentor_id = $1, score = $2, status = 'active', answered_ms = $3
+         WHERE id = $4 AND status = 'offered'",
+    )
+    .bind(mentor)
+    .bind(score)
+    .bind(by.now_ms)
+    .bind(m.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::Conflict("This match has already been answered".into()));
+    }
+    let summary = format!(
+        "Mentoring match {} with {name}: accepted ({} chose {name} from the shortlist)",
+        m.mentee_name, m.mentee_name
+    );
+    let users: Vec<i64> = [m.mentee_user.map(UserId::get), user].into_iter().flatten().collect();
+    let href = format!("/mentoring/matches/{}", m.id);
+    notifications::notify(&mut tx, &users, &Notice::of(by, NotificationKind::Mentoring, &summary, &href)).await?;
     audit::record(&mut tx, db.dialect(), by, "mentoring.match_answered", format!("match:{}", m.id), summary).await?;
     tx.commit().await?;
     Ok(())
@@ -1810,6 +1956,23 @@ impl Pool {
             dual,
         }));
         entries
+    }
+
+    /// The alternatives on each mentee's shortlist (from [`kindling_matching::shortlist::shortlists`]
+    /// on this pool), by participant id: every choice after the round's own mentor.
+    pub fn alternatives(&self, lists: &[Vec<kindling_matching::shortlist::Choice>]) -> Vec<Alternative> {
+        self.mentees
+            .iter()
+            .zip(lists)
+            .flat_map(|(mentee, list)| {
+                list.iter().skip(1).map(|c| Alternative {
+                    mentee: mentee.id,
+                    mentor: self.mentors[c.mentor].id,
+                    score: c.score,
+                    cost: c.cost,
+                })
+            })
+            .collect()
     }
 }
 

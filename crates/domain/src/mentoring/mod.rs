@@ -139,6 +139,10 @@ pub struct Settings {
     /// What an applicant is asked, besides their profile (may be none).
     #[serde(default)]
     pub application_questions: Vec<String>,
+    /// Whether each mentee chooses their mentor from a shortlist of up to three (issue 19 §3) instead
+    /// of accepting or declining the one the round chose; settings stored before it read as no.
+    #[serde(default)]
+    pub mentees_choose: bool,
 }
 
 /// The criterion weights, as stored and as edited.
@@ -268,6 +272,8 @@ pub struct ProgrammeForm {
     pub applications_open: String,
     /// What applicants are asked, one question per line (may be empty).
     pub application_questions: String,
+    /// "yes" when each mentee chooses from a shortlist.
+    pub mentees_choose: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -314,6 +320,7 @@ impl ProgrammeForm {
                 questions: DEFAULT_QUESTIONS.iter().map(|q| (*q).to_owned()).collect(),
                 applications_open: false,
                 application_questions: Vec::new(),
+                mentees_choose: false,
             },
         })
     }
@@ -346,6 +353,7 @@ impl ProgrammeForm {
             questions: s.questions.join("\n"),
             applications_open: yes(s.applications_open),
             application_questions: s.application_questions.join("\n"),
+            mentees_choose: yes(s.mentees_choose),
         }
     }
 
@@ -463,6 +471,7 @@ impl ProgrammeForm {
                     questions,
                     applications_open: self.applications_open == "yes",
                     application_questions,
+                    mentees_choose: self.mentees_choose == "yes",
                 },
             }),
             _ => Err(errors),
@@ -787,7 +796,7 @@ pub fn check_capacity(raw: &str, load: u32) -> Result<u32, FieldErrors> {
         errors.add(
             "capacity",
             format!(
-                "This mentor already has {load} mentee{} offered or active: enter {load} or more, or close a relationship first",
+                "This mentor already has {load} place{} taken by mentees offered or active (or held for a mentee choosing their mentor): enter {load} or more, or close a relationship first",
                 if load == 1 { "" } else { "s" }
             ),
         );
@@ -993,7 +1002,9 @@ mod tests {
         let error = check_capacity("1", 2).unwrap_err();
         assert_eq!(
             error.for_field("capacity"),
-            Some("This mentor already has 2 mentees offered or active: enter 2 or more, or close a relationship first")
+            Some(
+                "This mentor already has 2 places taken by mentees offered or active (or held for a mentee choosing their mentor): enter 2 or more, or close a relationship first"
+            )
         );
         assert!(check_capacity("0", 0).is_err());
     }

@@ -154,6 +154,7 @@ async fn run_and_publish(
         elapsed_ms: 0,
         entries: pool.entries(&solved),
         certificate: solved.certificate,
+        alternatives: Vec::new(),
     };
     let round_id = mentoring::save_round(db, by, programme_id, &record).await?;
     let saved = mentoring::round(db, by.organisation, round_id)
@@ -242,6 +243,7 @@ pub async fn seed(db: &Db, organisation: OrganisationId, people: &People, now_ms
             "What change would you like to lead in the next year?".into(),
             "What would you like from a mentor, or bring to a mentee?".into(),
         ],
+        mentees_choose: false,
     };
     let draft = ProgrammeDraft {
         name: "Leading change: mentoring for emerging leaders".into(),

@@ -60,6 +60,8 @@ pub struct ProgrammeDto {
     pub applications_open: bool,
     /// What applicants are asked.
     pub application_questions: Vec<String>,
+    /// Whether each mentee chooses their mentor from a shortlist of up to three.
+    pub mentees_choose: bool,
     pub lead: String,
     pub mentees: i64,
     pub mentors: i64,
@@ -81,6 +83,7 @@ fn programme_dto(p: Programme) -> ProgrammeDto {
         questions: p.settings.questions,
         applications_open: p.settings.applications_open,
         application_questions: p.settings.application_questions,
+        mentees_choose: p.settings.mentees_choose,
         lead: p.lead_name,
         mentees: p.mentees,
         mentors: p.mentors,

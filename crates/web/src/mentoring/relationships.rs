@@ -115,14 +115,57 @@ async fn partner_and_reasons(
     let mentee = mentoring::participant(state.db(), viewer.organisation, m.mentee).await?.map(|x| x.1);
     let mentor = mentoring::participant(state.db(), viewer.organisation, m.mentor).await?.map(|x| x.1);
     let (Some(mentee), Some(mentor)) = (mentee, mentor) else { return Ok((None, Vec::new())) };
+    let reasons = reasons_for(&mentee, &mentor, programme);
+    Ok((Some(if standing == Standing::Mentor { mentee } else { mentor }), reasons))
+}
+
+/// A mentor on a choosing mentee's shortlist, as the mentee needs to know them.
+#[derive(Serialize)]
+struct ChoiceView {
+    mentor: mentoring::Participant,
+    reasons: Vec<String>,
+    /// The mentor the round chose.
+    offered: bool,
+}
+
+/// The shortlist of an offer whose mentee chooses (the offered mentor first), for the mentee or for
+/// the lead answering for a mentee without an account; empty otherwise.
+async fn shortlist(
+    state: &AppState,
+    viewer: &Viewer,
+    m: &Match,
+    programme: &Programme,
+    standing: Standing,
+) -> Result<Vec<ChoiceView>, AppError> {
+    let answers_for_mentee = standing == Standing::Mentee || (standing == Standing::Lead && m.mentee_user.is_none());
+    if m.status != MatchStatus::Offered || !answers_for_mentee {
+        return Ok(Vec::new());
+    }
+    let alternatives = mentoring::alternatives(state.db(), m).await?;
+    if alternatives.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some((_, mentee)) = mentoring::participant(state.db(), viewer.organisation, m.mentee).await? else {
+        return Ok(Vec::new());
+    };
+    let mut views = Vec::new();
+    for (mentor, offered) in std::iter::once((m.mentor, true)).chain(alternatives.iter().map(|a| (a.mentor, false))) {
+        if let Some((_, mentor)) = mentoring::participant(state.db(), viewer.organisation, mentor).await? {
+            let reasons = reasons_for(&mentee, &mentor, programme);
+            views.push(ChoiceView { mentor, reasons, offered });
+        }
+    }
+    Ok(views)
+}
+
+/// Why a mentee and a mentor suit each other, criterion by criterion, scored as the programme scores
+/// now; none when the rules exclude the pair (an override paired them).
+fn reasons_for(mentee: &mentoring::Participant, mentor: &mentoring::Participant, programme: &Programme) -> Vec<String> {
     let (a, b) = (mentee.profile(), mentor.profile());
     let settings = &programme.settings;
-    // An override may have paired them outside the scores; then there are no reasons to give.
-    let reasons =
-        kindling_matching::profiles::score_pair(&a, &b, &settings.weights(), &settings.rules(Vec::new(), Vec::new()))
-            .map(|breakdown| match_reasons(&a, &b, &breakdown))
-            .unwrap_or_default();
-    Ok((Some(if standing == Standing::Mentor { mentee } else { mentor }), reasons))
+    kindling_matching::profiles::score_pair(&a, &b, &settings.weights(), &settings.rules(Vec::new(), Vec::new()))
+        .map(|breakdown| match_reasons(&a, &b, &breakdown))
+        .unwrap_or_default()
 }
 
 /// The page for a relationship already loaded (and checked) by the handler.
@@ -135,6 +178,20 @@ async fn render(
     let goals = mentoring::goals(state.db(), m.id).await?;
     let sessions = mentoring::sessions(state.db(), m.id).await?;
     let (partner, reasons) = partner_and_reasons(state, viewer, &m, &programme, standing).await?;
+    let choices = shortlist(state, viewer, &m, &programme, standing).await?;
+    let choice_options: Vec<[String; 2]> = choices
+        .iter()
+        .map(|c| {
+            [
+                c.mentor.id.to_string(),
+                if c.offered { format!("{} (the round's choice)", c.mentor.name) } else { c.mentor.name.clone() },
+            ]
+        })
+        .collect();
+    // The mentor hears of the offer once chosen: until then it is the mentee's to answer.
+    let choosing = standing == Standing::Mentor
+        && m.status == MatchStatus::Offered
+        && !mentoring::alternatives(state.db(), &m).await?.is_empty();
     let now = now_ms();
     let meetings: Vec<MeetingView> = mentoring::meetings(state.db(), m.id)
         .await?
@@ -172,7 +229,7 @@ async fn render(
     let status = if forms.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/match.html",
-        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, meetings => meetings, partner => partner, reasons => reasons, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
+        page! { title => format!("{} and {}", m.mentee_name, m.mentor_name), section => "mentoring", viewer => viewer.view(), m => &m, programme => programme, standing => standing, goals => goal_rows, sessions => sessions, meetings => meetings, partner => partner, reasons => reasons, choices => choices, choice_options => choice_options, choosing => choosing, protected_minutes => protected_minutes, notes => notes, feedback_count => feedback.len(), points => points, attainment => attainment, agreement => agreement, modes => modes, forms => &forms, field_errors => field_errors(&forms.errors) },
     )?;
     Ok((status, html).into_response())
 }
@@ -186,6 +243,8 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
 pub struct AnswerForm {
     answer: String,
     reason: String,
+    /// The mentor chosen from a shortlist (a participant id), where the mentee chooses.
+    mentor: String,
 }
 
 pub async fn answer(
@@ -203,6 +262,32 @@ pub async fn answer(
     let accept = form.answer == "accept";
     if accept && standing != Standing::Mentee && !for_the_mentee {
         return Err(AppError::Forbidden("The mentee accepts a match; the mentor may decline it.".into()));
+    }
+    let alternatives = mentoring::alternatives(state.db(), &m).await?;
+    if !alternatives.is_empty() && standing == Standing::Mentor {
+        return Err(AppError::Conflict(format!(
+            "{} is choosing a mentor from a shortlist: the offer is theirs to answer.",
+            m.mentee_name
+        )));
+    }
+    if accept && !alternatives.is_empty() {
+        let chosen = form.mentor.trim().parse::<i64>().ok();
+        let known = |id: i64| id == m.mentor || alternatives.iter().any(|a| a.mentor == id);
+        let Some(chosen) = chosen.filter(|&id| known(id)) else {
+            let mut errors = FieldErrors::new();
+            errors.add("mentor", "Choose a mentor from the shortlist");
+            return render(
+                &state,
+                &viewer,
+                (m, programme, standing),
+                Forms { which: "answer", errors, ..Forms::default() },
+            )
+            .await;
+        };
+        if chosen != m.mentor {
+            mentoring::accept_alternative(state.db(), viewer.actor(now_ms()), &m, chosen).await?;
+            return Ok(Redirect::to(&format!("/mentoring/matches/{}", m.id)).into_response());
+        }
     }
     match answer_offer(m.status, accept, &form.reason) {
         Ok((status, reason)) => {

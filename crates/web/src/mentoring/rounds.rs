@@ -13,6 +13,7 @@ use kindling_domain::mentoring::{MatchStatus, Settings, Side};
 use kindling_domain::validation::FieldErrors;
 use kindling_matching::profiles::{Breakdown, Exclusion, Profile, score_pair};
 use kindling_matching::round::{self, Pair, Round, RoundError, RoundInput, Unmatched};
+use kindling_matching::shortlist::{Choice, shortlists};
 use kindling_store::Actor;
 use kindling_store::mentoring::{self, NewRound, Participant, Pool, Programme, RoundRecord};
 use serde::{Deserialize, Serialize};
@@ -34,17 +35,25 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
+/// How many mentors a mentee chooses from, where the programme lets mentees choose.
+const SHORTLIST: usize = 3;
+
 /// Solves on a blocking thread: a national-size round must not hold up the server's other requests.
+/// With `shortlist` (at least 2), each matched mentee's shortlist comes back too; otherwise none.
 async fn solve(
     mentees: Vec<Profile>,
     mentors: Vec<Profile>,
     settings: Settings,
     must_pair: Vec<(String, String)>,
     must_not_pair: Vec<(String, String)>,
-) -> Result<Result<Round, RoundError>, AppError> {
+    shortlist: usize,
+) -> Result<Result<(Round, Vec<Vec<Choice>>), RoundError>, AppError> {
     tokio::task::spawn_blocking(move || {
         let (weights, rules) = (settings.weights(), settings.rules(must_pair, must_not_pair));
-        round::run(&RoundInput { mentees: &mentees, mentors: &mentors, weights: &weights, rules: &rules }, threads())
+        let input = RoundInput { mentees: &mentees, mentors: &mentors, weights: &weights, rules: &rules };
+        let round = round::run(&input, threads())?;
+        let lists = if shortlist >= 2 { shortlists(&input, &round, shortlist)? } else { Vec::new() };
+        Ok((round, lists))
     })
     .await
     .map_err(|e| AppError::BadRequest(format!("the matching task failed: {e}")))
@@ -70,11 +79,14 @@ pub(crate) async fn run_round(
     let (mentee_count, mentor_count) = (mentees.len(), mentors.len());
     let mut apart = must_not_pair.clone();
     apart.extend(pool.kept_apart.iter().cloned());
-    let round = match solve(mentees, mentors, programme.settings.clone(), must_pair.clone(), apart).await? {
-        Ok(round) => round,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
+    let shortlist = if programme.settings.mentees_choose { SHORTLIST } else { 0 };
+    let (round, lists) =
+        match solve(mentees, mentors, programme.settings.clone(), must_pair.clone(), apart, shortlist).await? {
+            Ok(solved) => solved,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
     let entries = pool.entries(&round);
+    let alternatives = pool.alternatives(&lists);
     // The time recorded is everything the person waits for except the final write.
     let record = NewRound {
         must_pair,
@@ -84,6 +96,7 @@ pub(crate) async fn run_round(
         elapsed_ms: started.elapsed().as_millis() as i64,
         certificate: round.certificate,
         entries,
+        alternatives,
     };
     let id = mentoring::save_round(state.db(), by, programme.id, &record).await?;
     Ok(Ok(id))
@@ -266,10 +279,11 @@ async fn render_round(
         .iter()
         .filter(|m| m.round != record.id && matches!(m.status, MatchStatus::Offered | MatchStatus::Active))
         .count();
+    let (choosing, held) = mentoring::shortlisted(state.db(), record.id).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = templates::render(
         "mentoring/round.html",
-        page! { title => format!("Matching round {}", record.id), section => "mentoring", viewer => viewer.view(), programme => programme, round => record, rows => rows, page => page, pages => pages, unmatched => unmatched, unmatched_count => unmatched_count, loads => loads, mentor_count => rebuilt.mentors.len(), kept => kept, form => form, errors => errors, field_errors => field_errors(errors) },
+        page! { title => format!("Matching round {}", record.id), section => "mentoring", viewer => viewer.view(), programme => programme, round => record, rows => rows, page => page, pages => pages, unmatched => unmatched, unmatched_count => unmatched_count, loads => loads, mentor_count => rebuilt.mentors.len(), kept => kept, choosing => choosing, held => held, form => form, errors => errors, field_errors => field_errors(errors) },
     )?;
     Ok((status, html).into_response())
 }
@@ -429,10 +443,12 @@ pub(crate) async fn preview(
     }
     let mentees: Vec<Profile> = pool.mentees.iter().map(Participant::profile).collect();
     let mentors: Vec<Profile> = pool.mentors.iter().map(Participant::profile).collect();
-    let now = solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.kept_apart.clone())
-        .await?;
-    let then = solve(mentees.clone(), mentors.clone(), proposed.clone(), Vec::new(), pool.kept_apart.clone()).await?;
-    let (Ok(now), Ok(then)) = (now, then) else { return Ok(None) };
+    let now =
+        solve(mentees.clone(), mentors.clone(), programme.settings.clone(), Vec::new(), pool.kept_apart.clone(), 0)
+            .await?;
+    let then =
+        solve(mentees.clone(), mentors.clone(), proposed.clone(), Vec::new(), pool.kept_apart.clone(), 0).await?;
+    let (Ok((now, _)), Ok((then, _))) = (now, then) else { return Ok(None) };
     let (w, r) = (programme.settings.weights(), programme.settings.rules(Vec::new(), Vec::new()));
     let input = RoundInput { mentees: &mentees, mentors: &mentors, weights: &w, rules: &r };
     let before: HashMap<usize, usize> = now.pairs.iter().map(|p| (p.mentee, p.mentor)).collect();

@@ -11,6 +11,7 @@ mod innovators;
 mod learning;
 mod mentoring;
 mod mentoring_applications;
+mod mentoring_shortlists;
 mod packages;
 mod pages;
 mod recognition;

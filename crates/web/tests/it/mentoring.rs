@@ -44,7 +44,10 @@ async fn a_capacity_below_the_current_load_is_refused_and_nothing_changes() -> a
     let refused = lead.submit(&page, &format!("{page}/capacity"), &[("capacity", &below)]).await?;
     assert_eq!(refused.status(), 422);
     let html = refused.text().await?;
-    assert!(html.contains(&format!("This mentor already has {} mentees offered or active", busy.load)), "{html}");
+    assert!(
+        html.contains(&format!("This mentor already has {} places taken by mentees offered or active", busy.load)),
+        "{html}"
+    );
     assert!(html.contains(&format!("value=\"{below}\"")), "what was typed is kept");
     let after = mentoring::participant(app.db(), NORTHFIELD, busy.id).await?.unwrap().1;
     assert_eq!(after.capacity, busy.capacity);
