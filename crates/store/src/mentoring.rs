@@ -999,9 +999,19 @@ pub async fn matches_of(db: &Db, organisation: OrganisationId, user: UserId) -> 
     all_of(db, sql, organisation.get(), user.get(), match_from).await
 }
 
+/// Tells both people of a match (those with accounts) about it, as it stands after the change. While
+/// a mentee chooses from a shortlist the offer is theirs alone: the mentor hears once chosen.
 async fn tell_the_other(tx: &mut WriteTx, by: Actor, m: &Match, summary: &str) -> Result<(), StoreError> {
     let href = format!("/mentoring/matches/{}", m.id);
-    let users: Vec<i64> = [m.mentee_user, m.mentor_user].iter().flatten().map(|u| u.get()).collect();
+    let choosing = m.status == MatchStatus::Offered
+        && sqlx::query("SELECT 1 AS x FROM round_choices WHERE round_id = $1 AND participant_id = $2")
+            .bind(m.round)
+            .bind(m.mentee)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+    let mentor = if choosing { None } else { m.mentor_user };
+    let users: Vec<i64> = [m.mentee_user, mentor].iter().flatten().map(|u| u.get()).collect();
     notifications::notify(tx, &users, &Notice::of(by, NotificationKind::Mentoring, summary, &href)).await
 }
 
@@ -1030,7 +1040,9 @@ pub async fn answer(
     }
     let summary =
         format!("Mentoring match {} with {}: {}", m.mentee_name, m.mentor_name, status.label().to_lowercase());
-    tell_the_other(&mut tx, by, m, &summary).await?;
+    // A mentee who declines their whole shortlist is still choosing, as far as the mentor is concerned.
+    let after = Match { status: if status == MatchStatus::Declined { m.status } else { status }, ..m.clone() };
+    tell_the_other(&mut tx, by, &after, &summary).await?;
     audit::record(&mut tx, db.dialect(), by, "mentoring.match_answered", format!("match:{}", m.id), summary).await?;
     tx.commit().await?;
     Ok(())

@@ -116,6 +116,11 @@ async fn a_mentee_chooses_from_a_shortlist_whose_places_are_held_until_she_answe
         ["You have a mentoring offer: please choose your mentor from your shortlist, or decline"]
     );
     assert!(told_of(offer.mentor_user).await.is_empty(), "Tom hears once he is chosen");
+    // Nor do the automatic reminders of an unanswered offer reach him.
+    let later = kindling_web::now_ms() + 15 * 24 * 60 * 60 * 1000;
+    assert!(mentoring::remind_unanswered(app.db(), later).await? >= 1);
+    assert_eq!(told_of(offer.mentee_user).await.len(), 2);
+    assert!(told_of(offer.mentor_user).await.is_empty(), "Tom hears once he is chosen");
     let tom_browser = app.signed_in(TOM).await?;
     let (_, waiting) = tom_browser.get_text(&href).await?;
     assert!(waiting.contains("is choosing a mentor from a shortlist that includes you"), "{waiting}");
