@@ -860,7 +860,15 @@ async fn rating_a_goal_that_does_not_exist_is_not_found() -> anyhow::Result<()> 
 /// Issue 19 §1, each as a new user found it. A programme set up from the form, without required
 /// training (the finding recorded it; what matters is that the mentor is in the pool).
 async fn new_programme(lead: &kindling_testkit::Browser) -> anyhow::Result<String> {
-    let fields = [
+    new_programme_with(lead, &[]).await
+}
+
+/// [`new_programme`] with more settings (fields the base form leaves out); its page's path.
+pub(crate) async fn new_programme_with(
+    lead: &kindling_testkit::Browser,
+    more: &[(&str, &str)],
+) -> anyhow::Result<String> {
+    let mut fields = vec![
         ("name", "Ward leaders"),
         ("objective", "leadership"),
         ("eligibility", "Nurses in bands 5 to 7"),
@@ -878,6 +886,7 @@ async fn new_programme(lead: &kindling_testkit::Browser) -> anyhow::Result<Strin
         ("grade_gap_penalty", "2"),
         ("questions", "My mentor listens"),
     ];
+    fields.extend_from_slice(more);
     Ok(location(&lead.submit("/mentoring/programmes/new", "/mentoring/programmes", &fields).await?))
 }
 

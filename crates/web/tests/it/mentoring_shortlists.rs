@@ -39,26 +39,7 @@ fn person(side: Side, reference: &str, name: &str, email: Option<&str>, tags: &[
 async fn a_mentee_chooses_from_a_shortlist_whose_places_are_held_until_she_answers() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let lead = app.signed_in(LEAD).await?;
-    let fields = [
-        ("name", "Ward leaders' mentoring"),
-        ("objective", "leadership"),
-        ("eligibility", "Nurses leading a ward"),
-        ("duration_months", "6"),
-        ("frequency", "monthly"),
-        ("protected_minutes", "60"),
-        ("profession_rule", "any"),
-        ("required_training", ""),
-        ("shared_goal", "10"),
-        ("same_learning_style", "5"),
-        ("same_site", "3"),
-        ("different_profession", "0"),
-        ("shared_slot", "2"),
-        ("ideal_grade_gap", "2"),
-        ("grade_gap_penalty", "2"),
-        ("questions", "My mentor listens"),
-        ("mentees_choose", "yes"),
-    ];
-    let home = location(&lead.submit("/mentoring/programmes/new", "/mentoring/programmes", &fields).await?);
+    let home = crate::mentoring::new_programme_with(&lead, &[("mentees_choose", "yes")]).await?;
     let id: i64 = home.rsplit('/').next().unwrap().parse()?;
     let programme = mentoring::programme(app.db(), NORTHFIELD, id).await?.unwrap();
     assert!(programme.settings.mentees_choose);
