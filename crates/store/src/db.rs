@@ -63,6 +63,19 @@ pub struct Db {
 /// How many read-only connections an SQLite database keeps beside the pool.
 const KEPT_READERS: usize = 8;
 
+/// Each SQLite connection's page cache, in KiB (SQLite's default is 2,000). A server holds up to 16
+/// connections, and each cache fills towards its limit as the database grows, so the limit is paid 16
+/// times over in resident memory; pages it does not hold are read back from the operating system's
+/// file cache, which every connection shares.
+const SQLITE_CACHE_KIB: i64 = 512;
+
+/// Runs the settings every SQLite connection of a server takes (a pragma cannot take a parameter).
+async fn tune_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let cache = format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}");
+    sqlx::query(sqlx::AssertSqlSafe(cache)).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Read-only SQLite connections that single-statement reads borrow and give back without the pool's
 /// round trips.
 ///
@@ -108,7 +121,11 @@ impl KeptReaders {
         let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
         let mut conn = match idle {
             Some(conn) => conn,
-            None => AnyConnection::connect(&self.url).await?,
+            None => {
+                let mut conn = AnyConnection::connect(&self.url).await?;
+                tune_sqlite(&mut conn).await?;
+                conn
+            }
         };
         // If this future is dropped while `work` runs, `conn` is dropped with it and closes.
         let result = work(&mut conn).await;
@@ -204,7 +221,7 @@ impl Db {
             Dialect::Sqlite => options.test_before_acquire(false).after_connect(|conn, _meta| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                    Ok(())
+                    tune_sqlite(conn).await
                 })
             }),
             Dialect::Postgres => options,
@@ -301,6 +318,23 @@ mod tests {
         let (sqlite, postgres) = migration_names();
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, postgres);
+    }
+
+    /// Every connection a server reads or writes with has the smaller page cache: the pool's and the
+    /// kept readers'.
+    #[tokio::test]
+    async fn every_sqlite_connection_has_the_smaller_page_cache() -> Result<(), Box<dyn std::error::Error>> {
+        use sqlx::Row;
+        let dir = std::env::temp_dir().join(format!("kindling-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let db = Db::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.display())).await?;
+        let setting = |r: AnyRow| r.try_get::<i64, _>(0);
+        let pooled = setting(sqlx::query("PRAGMA cache_size").fetch_one(db.pool()).await?)?;
+        let kept = setting(sqlx::query("PRAGMA cache_size").read_one(&db).await?)?;
+        assert_eq!((pooled, kept), (-SQLITE_CACHE_KIB, -SQLITE_CACHE_KIB));
+        db.close().await;
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 
     #[test]

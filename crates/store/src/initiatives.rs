@@ -122,8 +122,11 @@ pub async fn list(
         }
         query
     };
-    // One query for the page: the total comes with every row (a window over the whole filtered set,
-    // counted before LIMIT) and each row's tags as one list, so a page costs one round trip. LIMIT and
+    // One query for the page: the total comes with every row and each row's tags as one list, so a
+    // page costs one round trip. The total is a subquery that does not depend on the row, which SQLite
+    // and PostgreSQL evaluate once, counting from the index without keeping the rows; a window
+    // (`COUNT(*) OVER ()`) would hold every matching row, joined, before LIMIT picked twenty, which
+    // under a soak grew each request's memory and time with the organisation's initiatives. LIMIT and
     // OFFSET are written as numbers (both are integers from `Page`): SQLite marks a statement whose
     // LIMIT is a bound parameter for re-preparing every time it is bound, which cost a third of the
     // page's time; as literals, the statement stays prepared per connection.
@@ -133,7 +136,7 @@ pub async fn list(
     };
     let rows = bind_filters(format!(
         "SELECT i.id, i.title, i.stage, i.created_ms, i.updated_ms, s.name AS site_name, u.name AS submitter_name,
-                COUNT(*) OVER () AS total,
+                (SELECT COUNT(*) FROM initiatives i WHERE {where_clause}) AS total,
                 (SELECT {tag_list} FROM initiative_tags t WHERE t.initiative_id = i.id) AS tags
          FROM initiatives i
          LEFT JOIN sites s ON s.id = i.site_id

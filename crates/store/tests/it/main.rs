@@ -80,6 +80,31 @@ async fn concurrent_writes_all_commit_and_the_chain_stays_whole() -> anyhow::Res
     Ok(())
 }
 
+/// A page's total is the number of initiatives the filter matches, whatever the page: checked against
+/// the rows a page large enough for all of them holds, for each kind of filter.
+#[tokio::test]
+async fn the_total_of_a_filtered_list_counts_what_the_filter_matches() -> anyhow::Result<()> {
+    let test_db = demo_db().await?;
+    let db = &test_db.db;
+    let org = OrganisationId::new(1);
+    let (everything, _) = initiatives::list(db, org, &Filter::default(), Page::parse(None, 100)).await?;
+    let tag = everything.iter().flat_map(|i| i.tags.clone()).next().expect("a demo initiative has a tag");
+    let stage = everything[0].stage;
+    let filters = [
+        Filter::default(),
+        Filter { stage: Some(stage), ..Filter::default() },
+        Filter { tag: Some(Tag::parse(&tag).map_err(anyhow::Error::msg)?), ..Filter::default() },
+        Filter { stage: Some(stage), tag: Some(Tag::parse(&tag).map_err(anyhow::Error::msg)?), ..Filter::default() },
+    ];
+    for filter in &filters {
+        let (all, total) = initiatives::list(db, org, filter, Page::parse(None, 100)).await?;
+        let (first, paged_total) = initiatives::list(db, org, filter, Page::parse(None, 1)).await?;
+        assert_eq!(total, all.len() as u64, "{filter:?}");
+        assert_eq!((paged_total, first.len()), (total, all.len().min(1)), "{filter:?}");
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_stage_change_on_a_stale_stage_is_a_conflict_and_changes_nothing() -> anyhow::Result<()> {
     let test_db = demo_db().await?;
