@@ -143,3 +143,33 @@ async fn a_mentee_chooses_from_a_shortlist_whose_places_are_held_until_she_answe
     assert_eq!(tom_browser.get(&href).await?.status(), 404);
     Ok(())
 }
+
+/// A mentee without an account chooses through the lead, who sees her shortlist and records her choice.
+#[tokio::test]
+async fn the_lead_records_the_choice_of_a_mentee_without_an_account() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let lead = app.signed_in(LEAD).await?;
+    let home = crate::mentoring::new_programme_with(&lead, &[("mentees_choose", "yes")]).await?;
+    let id: i64 = home.rsplit('/').next().unwrap().parse()?;
+    let programme = mentoring::programme(app.db(), NORTHFIELD, id).await?.unwrap();
+    let by = Actor { organisation: NORTHFIELD, user: programme.lead, now_ms: kindling_web::now_ms() };
+    mentoring::enrol(app.db(), by, id, &person(Side::Mentee, "P-2", "Dev Patel", None, &["qi"])).await?;
+    mentoring::enrol(app.db(), by, id, &person(Side::Mentor, "M-1", "Rosa Lind", None, &["qi"])).await?;
+    let other = mentoring::enrol(app.db(), by, id, &person(Side::Mentor, "M-2", "Sam Cole", None, &["audit"])).await?;
+    let round = location(&lead.submit(&home, &format!("{home}/rounds"), &[]).await?);
+    location(&lead.submit(&round, &format!("{round}/publish"), &[]).await?);
+    let offer = mentoring::matches(app.db(), NORTHFIELD, id).await?.remove(0);
+    assert_eq!(offer.mentor_name, "Rosa Lind", "the round's choice shares a goal");
+    let href = format!("/mentoring/matches/{}", offer.id);
+    let (_, page) = lead.get_text(&href).await?;
+    assert!(
+        page.contains("Dev Patel's shortlist") && page.contains("Which mentor did Dev Patel choose?"),
+        "{page}"
+    );
+    let recorded =
+        lead.submit(&href, &format!("{href}/answer"), &[("answer", "accept"), ("mentor", &other.to_string())]).await?;
+    assert_eq!(location(&recorded), href);
+    let started = mentoring::find_match(app.db(), NORTHFIELD, offer.id).await?.unwrap();
+    assert_eq!((started.mentor_name.as_str(), started.status), ("Sam Cole", MatchStatus::Active));
+    Ok(())
+}
