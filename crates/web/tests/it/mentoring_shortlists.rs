@@ -162,10 +162,7 @@ async fn the_lead_records_the_choice_of_a_mentee_without_an_account() -> anyhow:
     assert_eq!(offer.mentor_name, "Rosa Lind", "the round's choice shares a goal");
     let href = format!("/mentoring/matches/{}", offer.id);
     let (_, page) = lead.get_text(&href).await?;
-    assert!(
-        page.contains("Dev Patel's shortlist") && page.contains("Which mentor did Dev Patel choose?"),
-        "{page}"
-    );
+    assert!(page.contains("Dev Patel's shortlist") && page.contains("Which mentor did Dev Patel choose?"), "{page}");
     let recorded =
         lead.submit(&href, &format!("{href}/answer"), &[("answer", "accept"), ("mentor", &other.to_string())]).await?;
     assert_eq!(location(&recorded), href);
