@@ -263,7 +263,11 @@ pub async fn answer(
     if accept && standing != Standing::Mentee && !for_the_mentee {
         return Err(AppError::Forbidden("The mentee accepts a match; the mentor may decline it.".into()));
     }
-    let alternatives = mentoring::alternatives(state.db(), &m).await?;
+    // A shortlist matters only while the offer waits for an answer.
+    let alternatives = match m.status {
+        MatchStatus::Offered => mentoring::alternatives(state.db(), &m).await?,
+        _ => Vec::new(),
+    };
     if !alternatives.is_empty() && standing == Standing::Mentor {
         return Err(AppError::Conflict(format!(
             "{} is choosing a mentor from a shortlist: the offer is theirs to answer.",
