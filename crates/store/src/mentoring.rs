@@ -717,6 +717,16 @@ pub struct NewRound {
 /// Rows per multi-row INSERT: few round trips, well under PostgreSQL's limit on parameters.
 const ENTRY_BATCH: usize = 500;
 
+/// A multi-row `INSERT INTO {into} VALUES ($1, …), …` of `rows` rows of `columns` parameters each.
+fn insert_rows(into: &str, rows: usize, columns: usize) -> String {
+    let row = |r: usize| {
+        let params: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+        format!("({})", params.join(", "))
+    };
+    let values: Vec<String> = (0..rows).map(row).collect();
+    format!("INSERT INTO {into} VALUES {}", values.join(", "))
+}
+
 /// Stores a proposed round (earlier proposals of the programme are superseded).
 pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) -> Result<i64, StoreError> {
     let json = |v: &Vec<(String, String)>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
@@ -745,25 +755,11 @@ pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) ->
     .await?
     .try_get("id")?;
     for chunk in round.entries.chunks(ENTRY_BATCH) {
-        let mut sql = String::from(
-            "INSERT INTO round_entries (round_id, participant_id, mentor_id, score, fixed, places, dual) VALUES ",
+        let sql = insert_rows(
+            "round_entries (round_id, participant_id, mentor_id, score, fixed, places, dual)",
+            chunk.len(),
+            7,
         );
-        for k in 0..chunk.len() {
-            let b = k * 7;
-            if k > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
-        }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query
@@ -778,15 +774,7 @@ pub async fn save_round(db: &Db, by: Actor, programme: i64, round: &NewRound) ->
         query.execute(&mut *tx).await?;
     }
     for chunk in round.alternatives.chunks(ENTRY_BATCH) {
-        let mut sql =
-            String::from("INSERT INTO round_choices (round_id, participant_id, mentor_id, score, cost) VALUES ");
-        for k in 0..chunk.len() {
-            let b = k * 5;
-            if k > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5));
-        }
+        let sql = insert_rows("round_choices (round_id, participant_id, mentor_id, score, cost)", chunk.len(), 5);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for a in chunk {
             query = query.bind(id).bind(a.mentee).bind(a.mentor).bind(a.score).bind(a.cost);
@@ -888,8 +876,9 @@ pub async fn publish_round(db: &Db, by: Actor, round: &RoundRecord) -> Result<us
         .await?;
     // A mentee with a shortlist is asked to choose; the mentors hear once they are chosen.
     let told: Vec<(i64, i64, bool)> = sqlx::query(
-        "SELECT p.user_id, m.id, EXISTS (SELECT 1 FROM round_choices c WHERE c.round_id = m.round_id
-                AND c.participant_id = m.mentee_id) AS choosing, p.id = m.mentee_id AS is_mentee
+        "SELECT p.user_id, p.id AS person, m.id, m.mentee_id,
+            (SELECT COUNT(*) FROM round_choices c WHERE c.round_id = m.round_id AND c.participant_id = m.mentee_id)
+                AS alternatives
          FROM mentoring_matches m JOIN participants p ON p.id IN (m.mentee_id, m.mentor_id)
          WHERE m.round_id = $1 AND p.user_id IS NOT NULL",
     )
@@ -897,14 +886,12 @@ pub async fn publish_round(db: &Db, by: Actor, round: &RoundRecord) -> Result<us
     .fetch_all(&mut *tx)
     .await?
     .iter()
-    .filter_map(|r| {
-        let flag = |column: &str| r.try_get::<bool, _>(column).or_else(|_| r.try_get::<i64, _>(column).map(|n| n != 0));
-        let (choosing, is_mentee) = match (flag("choosing"), flag("is_mentee")) {
-            (Ok(c), Ok(m)) => (c, m),
-            (Err(e), _) | (_, Err(e)) => return Some(Err(e.into())),
-        };
-        (is_mentee || !choosing).then(|| Ok((r.try_get("user_id")?, r.try_get("id")?, choosing)))
+    .map(|r| {
+        let choosing = r.try_get::<i64, _>("alternatives")? > 0;
+        let is_mentee = r.try_get::<i64, _>("person")? == r.try_get::<i64, _>("mentee_id")?;
+        Ok((is_mentee || !choosing).then_some((r.try_get("user_id")?, r.try_get("id")?, choosing)))
     })
+    .filter_map(Result::transpose)
     .collect::<Result<_, StoreError>>()?;
     for (user, match_id, choosing) in told {
         let href = format!("/mentoring/matches/{match_id}");

@@ -177,8 +177,13 @@ async fn render(
 ) -> Result<Response, AppError> {
     let goals = mentoring::goals(state.db(), m.id).await?;
     let sessions = mentoring::sessions(state.db(), m.id).await?;
-    let (partner, reasons) = partner_and_reasons(state, viewer, &m, &programme, standing).await?;
     let choices = shortlist(state, viewer, &m, &programme, standing).await?;
+    // A shortlist shows the offered mentor with the others; otherwise the page shows the other person.
+    let (partner, reasons) = if choices.is_empty() {
+        partner_and_reasons(state, viewer, &m, &programme, standing).await?
+    } else {
+        (None, Vec::new())
+    };
     let choice_options: Vec<[String; 2]> = choices
         .iter()
         .map(|c| {
