@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow, install_default_drivers};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Execute, Transaction};
 
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,81 +76,196 @@ async fn tune_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Read-only SQLite connections that single-statement reads borrow and give back without the pool's
-/// round trips.
+/// Read-only SQLite connections on which single-statement reads run on the calling thread.
 ///
-/// Why not the pool: sqlx's pool pings every connection it is given back, and on SQLite a ping is a
-/// message to the connection's own thread and back, as costly as the query itself; a signed-in page
-/// reads twice, so half its database round trips were pings. The ping exists to catch a connection
-/// left mid-transaction or broken. Neither can happen here: these connections are opened read-only and
-/// only ever run one statement outside a transaction (the [`SingleRead`] methods); when a request is
-/// dropped mid-query, the connection's thread sees its row channel close, resets the statement and
-/// takes the next command in order; and a connection whose query failed for any reason other than
-/// the statement itself is closed rather than kept.
+/// Why not sqlx: sqlx drives each SQLite connection from a thread of its own, so every query is a
+/// message to that thread and its rows messages back, each a wake-up of a sleeping thread; its pool
+/// also pings every connection given back, another round trip. On a signed-in page those hand-offs
+/// cost more than the two small reads themselves (`docs/PERFORMANCE.md`, issue 21). Here a read takes
+/// an idle connection from a list, steps the statement on the thread that asked, and gives the
+/// connection back: no other thread is involved.
+///
+/// Why that is safe for the async runtime: a read of an embedded database is work in this process,
+/// like rendering the page it feeds, not a wait on a network; in WAL mode a reader never waits for
+/// the writer. The rare exception (SQLite resetting the write-ahead log while a `TRUNCATE`
+/// checkpoint runs) is bounded by the busy timeout, as the pool's reads are.
+///
+/// Why that is safe for the data: these connections are opened read-only and only ever run one
+/// statement outside a transaction (the [`SingleRead`] methods), which is reset when its rows are
+/// dropped, so a connection goes back to the list as it came out; one whose read failed is closed
+/// rather than kept, whatever the failure was.
 struct KeptReaders {
-    url: String,
-    idle: std::sync::Mutex<Vec<AnyConnection>>,
-    permits: tokio::sync::Semaphore,
+    path: String,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for KeptReaders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeptReaders").field("url", &redact_url(&self.url)).finish_non_exhaustive()
+        f.debug_struct("KeptReaders").field("path", &self.path).finish_non_exhaustive()
     }
 }
+
+/// How many statements each kept reader keeps prepared (sqlx's own cache holds 100 per connection).
+const PREPARED_STATEMENTS: usize = 100;
+
+/// How long a read waits for SQLite's locks before it fails, as sqlx's connections do.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl KeptReaders {
     fn new(url: &str) -> Self {
         Self {
-            url: read_only_url(url),
+            path: sqlite_path(url),
             idle: std::sync::Mutex::new(Vec::with_capacity(KEPT_READERS)),
-            permits: tokio::sync::Semaphore::new(KEPT_READERS),
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// Runs `work` on a kept connection, opening one if none is idle.
-    async fn with<T>(
-        &self,
-        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, sqlx::Error>,
-    ) -> Result<T, sqlx::Error> {
-        let _permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.acquire()).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_closed)) => return Err(sqlx::Error::PoolClosed),
-            Err(_elapsed) => return Err(sqlx::Error::PoolTimedOut),
-        };
-        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
-        let mut conn = match idle {
-            Some(conn) => conn,
-            None => {
-                let mut conn = AnyConnection::connect(&self.url).await?;
-                tune_sqlite(&mut conn).await?;
-                conn
-            }
-        };
-        // If this future is dropped while `work` runs, `conn` is dropped with it and closes.
-        let result = work(&mut conn).await;
-        let statement_only = match &result {
-            Ok(_) | Err(sqlx::Error::RowNotFound | sqlx::Error::Database(_)) => true,
-            Err(_) => false,
-        };
-        if statement_only && !self.permits.is_closed() {
-            self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(conn);
+    fn open(&self) -> Result<rusqlite::Connection, rusqlite::Error> {
+        use rusqlite::OpenFlags;
+        // No mutex inside SQLite: a connection is used by one thread at a time, out of the list.
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+        conn.execute_batch(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))?;
+        Ok(conn)
+    }
+
+    /// Runs `sql` with `arguments` on a kept connection (opening one if none is idle) and returns up
+    /// to `most` rows.
+    fn read(&self, sql: &str, arguments: Option<AnyArguments>, most: usize) -> Result<Vec<AnyRow>, sqlx::Error> {
+        use std::sync::atomic::Ordering;
+        if self.closed.load(Ordering::Acquire) {
+            return Err(sqlx::Error::PoolClosed);
         }
-        result
+        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open().map_err(sqlite_error)?,
+        };
+        let rows = read_rows(&conn, sql, arguments, most);
+        if rows.is_ok() && !self.closed.load(Ordering::Acquire) {
+            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if idle.len() < KEPT_READERS {
+                idle.push(conn);
+            }
+        }
+        rows
     }
 
     fn close(&self) {
-        self.permits.close();
+        self.closed.store(true, std::sync::atomic::Ordering::Release);
         self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 }
 
-/// The same SQLite URL opened read-only (`mode=ro`), whatever mode it asked for.
-fn read_only_url(url: &str) -> String {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("mode=")).collect();
-    params.push("mode=ro");
-    format!("{base}?{}", params.join("&"))
+/// Steps one prepared statement, turning its rows into the rows the Any driver would have given:
+/// the values keep the type SQLite stored them with (integers as `BigInt`, reals as `Double`), as
+/// sqlx's SQLite driver maps them, so that every `try_get` decodes exactly as it does on the pool.
+fn read_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    arguments: Option<AnyArguments>,
+    most: usize,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    use sqlx_core::any::{AnyColumn, AnyTypeInfo, AnyTypeInfoKind, AnyValue, AnyValueKind};
+    use sqlx_core::ext::ustr::UStr;
+
+    let mut statement = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    let values = arguments.map(|a| a.values.0).unwrap_or_default();
+    let mut next_unnamed = 0;
+    for parameter in 1..=statement.parameter_count() {
+        // As sqlx binds: `$N` and `?N` take the Nth argument (SQLite numbers named parameters in the
+        // order they first appear, not by their number); a bare `?` takes the next one; a parameter
+        // past the last argument stays NULL.
+        let argument = match statement.parameter_name(parameter) {
+            Some(name) => match name.strip_prefix('$').or_else(|| name.strip_prefix('?')).map(str::parse::<usize>) {
+                Some(Ok(n)) => n,
+                _ => return Err(sqlx::Error::Protocol(format!("unsupported SQL parameter {name}"))),
+            },
+            None => {
+                next_unnamed += 1;
+                next_unnamed
+            }
+        };
+        let Some(value) = argument.checked_sub(1).and_then(|i| values.get(i)) else { break };
+        bind(&mut statement, parameter, value)?;
+    }
+    // Nothing in Kindling asks a column for its type: each value carries its own.
+    let columns: Vec<AnyColumn> = statement
+        .column_names()
+        .into_iter()
+        .enumerate()
+        .map(|(ordinal, name)| AnyColumn {
+            ordinal,
+            name: UStr::new(name),
+            type_info: AnyTypeInfo { kind: AnyTypeInfoKind::Null },
+        })
+        .collect();
+    let names: std::sync::Arc<sqlx_core::HashMap<UStr, usize>> =
+        std::sync::Arc::new(columns.iter().map(|c| (c.name.clone(), c.ordinal)).collect());
+    let mut rows = statement.raw_query();
+    let mut out = Vec::new();
+    while out.len() < most {
+        let Some(row) = rows.next().map_err(sqlite_error)? else { break };
+        let mut values = Vec::with_capacity(columns.len());
+        for i in 0..columns.len() {
+            use rusqlite::types::ValueRef;
+            let kind = match row.get_ref(i).map_err(sqlite_error)? {
+                ValueRef::Null => AnyValueKind::Null(AnyTypeInfoKind::Null),
+                ValueRef::Integer(n) => AnyValueKind::BigInt(n),
+                ValueRef::Real(x) => AnyValueKind::Double(x),
+                ValueRef::Text(bytes) => {
+                    let text = std::str::from_utf8(bytes)
+                        .map_err(|e| sqlx::Error::ColumnDecode { index: i.to_string(), source: Box::new(e) })?;
+                    AnyValueKind::Text(std::sync::Arc::new(text.to_owned()))
+                }
+                ValueRef::Blob(bytes) => AnyValueKind::Blob(std::sync::Arc::new(bytes.to_vec())),
+            };
+            values.push(AnyValue { kind });
+        }
+        out.push(AnyRow { column_names: names.clone(), columns: columns.clone(), values });
+    }
+    Ok(out)
+}
+
+/// Binds one argument as sqlx's SQLite driver would (booleans as 0 or 1, every integer as an
+/// integer, every float as a double).
+fn bind(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    index: usize,
+    value: &sqlx_core::any::AnyValueKind,
+) -> Result<(), sqlx::Error> {
+    use sqlx_core::any::AnyValueKind as V;
+    let bound = match value {
+        V::Null(_) => statement.raw_bind_parameter(index, rusqlite::types::Null),
+        V::Bool(b) => statement.raw_bind_parameter(index, i64::from(*b)),
+        V::SmallInt(n) => statement.raw_bind_parameter(index, i64::from(*n)),
+        V::Integer(n) => statement.raw_bind_parameter(index, i64::from(*n)),
+        V::BigInt(n) => statement.raw_bind_parameter(index, *n),
+        V::Real(x) => statement.raw_bind_parameter(index, f64::from(*x)),
+        V::Double(x) => statement.raw_bind_parameter(index, *x),
+        V::Text(text) => statement.raw_bind_parameter(index, text.as_str()),
+        V::TextSlice(text) => statement.raw_bind_parameter(index, &**text),
+        V::Blob(bytes) => statement.raw_bind_parameter(index, bytes.as_slice()),
+        other => return Err(sqlx::Error::Protocol(format!("cannot bind {other:?} to an SQLite read"))),
+    };
+    bound.map_err(sqlite_error)
+}
+
+fn sqlite_error(error: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::AnyDriverError(Box::new(error))
+}
+
+/// The file an `sqlite:` URL names, as sqlx reads it: after `sqlite://` or `sqlite:`, before any
+/// `?`, percent-decoded.
+fn sqlite_path(url: &str) -> String {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    sqlx_core::percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned()
 }
 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -167,24 +282,34 @@ pub(crate) trait SingleRead {
 impl SingleRead for Query<'_, Any, AnyArguments> {
     async fn read_all(self, db: &Db) -> Result<Vec<AnyRow>, sqlx::Error> {
         match &db.readers {
-            Some(readers) => readers.with(async |conn| self.fetch_all(conn).await).await,
+            Some(readers) => read_kept(readers, self, usize::MAX),
             None => self.fetch_all(&db.pool).await,
         }
     }
 
     async fn read_optional(self, db: &Db) -> Result<Option<AnyRow>, sqlx::Error> {
         match &db.readers {
-            Some(readers) => readers.with(async |conn| self.fetch_optional(conn).await).await,
+            Some(readers) => Ok(read_kept(readers, self, 1)?.pop()),
             None => self.fetch_optional(&db.pool).await,
         }
     }
 
     async fn read_one(self, db: &Db) -> Result<AnyRow, sqlx::Error> {
         match &db.readers {
-            Some(readers) => readers.with(async |conn| self.fetch_one(conn).await).await,
+            Some(readers) => read_kept(readers, self, 1)?.pop().ok_or(sqlx::Error::RowNotFound),
             None => self.fetch_one(&db.pool).await,
         }
     }
+}
+
+/// Takes a query's SQL and arguments apart and reads up to `most` rows on a kept reader.
+fn read_kept(
+    readers: &KeptReaders,
+    mut query: Query<'_, Any, AnyArguments>,
+    most: usize,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let arguments = query.take_arguments().map_err(sqlx::Error::Encode)?;
+    readers.read(query.sql().as_str(), arguments, most)
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -338,10 +463,11 @@ mod tests {
     }
 
     #[test]
-    fn readers_open_the_same_file_read_only() {
-        assert_eq!(read_only_url("sqlite:///d/k.sqlite3?mode=rwc"), "sqlite:///d/k.sqlite3?mode=ro");
-        assert_eq!(read_only_url("sqlite://k.db"), "sqlite://k.db?mode=ro");
-        assert_eq!(read_only_url("sqlite://k.db?cache=private&mode=rw"), "sqlite://k.db?cache=private&mode=ro");
+    fn readers_open_the_file_the_url_names() {
+        assert_eq!(sqlite_path("sqlite:///d/k.sqlite3?mode=rwc"), "/d/k.sqlite3");
+        assert_eq!(sqlite_path("sqlite://k.db"), "k.db");
+        assert_eq!(sqlite_path("sqlite:k.db?cache=private"), "k.db");
+        assert_eq!(sqlite_path("sqlite:///d/a%20b.db"), "/d/a b.db");
     }
 
     #[test]
