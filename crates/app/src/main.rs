@@ -585,6 +585,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if db.dialect() == kindling_store::Dialect::Sqlite {
         tokio::spawn(checkpoint_job(db.clone()));
     }
+    tokio::spawn(metrics_upkeep_job());
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     let local = listener.local_addr()?;
     let public_url =
@@ -648,6 +649,18 @@ async fn checkpoint_job(db: Db) {
         if let Err(e) = db.checkpoint().await {
             tracing::warn!(error = %e, "checkpointing the write-ahead log failed");
         }
+    }
+}
+
+/// The request metrics' histograms, folded into their buckets every few seconds
+/// (`kindling_web::run_metrics_upkeep`), so that memory does not grow with every request served between
+/// two scrapes of `/metrics`, or for ever where nothing scrapes it.
+async fn metrics_upkeep_job() {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        kindling_web::run_metrics_upkeep();
     }
 }
 

@@ -462,6 +462,62 @@ mod tests {
         Ok(())
     }
 
+    /// A kept reader answers exactly as sqlx's own SQLite driver does through the pool: the same
+    /// values of every type, the same column names, numbered parameters taken by number whatever
+    /// their order, and an argument given twice read twice.
+    #[tokio::test]
+    async fn kept_readers_answer_as_the_pool_does() -> Result<(), Box<dyn std::error::Error>> {
+        use sqlx::{Column, Row};
+        let dir = std::env::temp_dir().join(format!("kindling-kept-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let db = Db::connect(&format!("sqlite://{}/t.db?mode=rwc", dir.display())).await?;
+        sqlx::query("CREATE TABLE t (n INTEGER, x REAL, s TEXT, b BLOB, maybe TEXT)").execute(db.pool()).await?;
+        sqlx::query("INSERT INTO t VALUES (1, 0.5, 'één', x'00ff', NULL), (2, -1e300, '', x'', 'yes')")
+            .execute(db.pool())
+            .await?;
+        let sql = "SELECT n, x, s, b, maybe, $2 AS second, $1 AS first, $2 || s AS again FROM t \
+                   WHERE n >= $3 AND ($4 OR n = 1) ORDER BY n";
+        let query = || sqlx::query(sql).bind(7_i32).bind("two").bind(1_i64).bind(true);
+        let describe = |rows: Vec<AnyRow>| -> Result<Vec<String>, sqlx::Error> {
+            rows.iter()
+                .map(|r| {
+                    let names: Vec<&str> = r.columns().iter().map(|c| c.name()).collect();
+                    Ok(format!(
+                        "{names:?} {} {} {} {:?} {:?} {} {} {}",
+                        r.try_get::<i64, _>("n")?,
+                        r.try_get::<f64, _>("x")?,
+                        r.try_get::<String, _>("s")?,
+                        r.try_get::<Vec<u8>, _>("b")?,
+                        r.try_get::<Option<String>, _>("maybe")?,
+                        r.try_get::<String, _>("second")?,
+                        r.try_get::<i64, _>("first")?,
+                        r.try_get::<String, _>("again")?,
+                    ))
+                })
+                .collect()
+        };
+        let pooled = describe(query().fetch_all(db.pool()).await?)?;
+        let kept = describe(query().read_all(&db).await?)?;
+        assert_eq!(pooled.len(), 2);
+        assert_eq!(kept, pooled);
+        let first = query().read_optional(&db).await?.map(|r| r.try_get::<i64, _>("n")).transpose()?;
+        assert_eq!(first, Some(1));
+        let none = sqlx::query("SELECT n FROM t WHERE n = $1").bind(9_i64).read_optional(&db).await?;
+        assert!(none.is_none());
+        assert!(matches!(
+            sqlx::query("SELECT n FROM t WHERE n = $1").bind(9_i64).read_one(&db).await,
+            Err(sqlx::Error::RowNotFound)
+        ));
+        // A statement that fails is an error, and the readers go on answering after it.
+        assert!(sqlx::query("SELECT nothing FROM t").read_all(&db).await.is_err());
+        assert_eq!(sqlx::query("SELECT COUNT(*) FROM t").read_one(&db).await?.try_get::<i64, _>(0)?, 2);
+        // They are read-only.
+        assert!(sqlx::query("DELETE FROM t RETURNING n").read_all(&db).await.is_err());
+        db.close().await;
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
     #[test]
     fn readers_open_the_file_the_url_names() {
         assert_eq!(sqlite_path("sqlite:///d/k.sqlite3?mode=rwc"), "/d/k.sqlite3");

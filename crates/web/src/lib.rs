@@ -77,6 +77,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 /// A moment written in UK civil time as pages (and the digest emails) write it.
+pub use ops::run_metrics_upkeep;
 pub use templates::date_and_time;
 
 /// Settings that shape how the application behaves, fixed at start-up.
