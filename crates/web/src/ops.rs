@@ -27,7 +27,7 @@ pub fn install_metrics() {
 
 /// Folds the histogram samples recorded since the last upkeep into their buckets. The recorder keeps
 /// each request's duration as a sample until then (a scrape of `/metrics` folds them too), so a server
-/// that nobody scrapes held eight bytes more for every request it had ever served: this was the
+/// that nobody scrapes held about 20 bytes more for every request it had ever served: this was the
 /// steady growth of the soak's resident memory (`docs/PERFORMANCE.md`, issue 17). `serve` calls it
 /// every few seconds.
 pub fn run_metrics_upkeep() {
