@@ -76,8 +76,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
-/// A moment written in UK civil time as pages (and the digest emails) write it.
 pub use ops::run_metrics_upkeep;
+/// A moment written in UK civil time as pages (and the digest emails) write it.
 pub use templates::date_and_time;
 
 /// Settings that shape how the application behaves, fixed at start-up.
